@@ -1,0 +1,35 @@
+# One entry point for people and CI. Every target creates what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned to the CPU build: anything unpinned pulls a CUDA build of several GB
+	$(BIN)/pip install --quiet -c requirements/constraints.txt torch==2.13.0
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## serve the demo (API, Socket.IO, widget, console, dashboard, bot) on 127.0.0.1:8000
+	$(BIN)/guiders up
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)  ## benchmarks that print figures
+	$(BIN)/python benchmarks/send_message.py
+
+clean:  ## remove the virtualenv and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+"""Guiders: self-hostable live chat with an AI first line."""
+
+__version__ = "0.1.0"

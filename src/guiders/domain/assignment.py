@@ -1,0 +1,42 @@
+"""Which commercial gets a chat: least workload, then most senior, then longest idle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from guiders.domain.commercial import Commercial
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    commercial: Commercial
+    workload: int
+
+    @property
+    def available(self) -> bool:
+        return self.commercial.is_available(self.workload)
+
+
+def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Available candidates, best first."""
+    return sorted(
+        (c for c in candidates if c.available),
+        key=lambda c: (c.workload, -c.commercial.seniority,
+                       c.commercial.last_activity_at or _NEVER, str(c.commercial.id)),
+    )
+
+
+def choose_commercial(candidates: Iterable[Candidate], *,
+                      most_senior: bool = False) -> Commercial | None:
+    """The policy's pick, or None when nobody is available.
+
+    ``most_senior`` puts seniority first (the VIP strategy); workload still breaks ties.
+    """
+    ranked = rank_available(candidates)
+    if most_senior:
+        ranked.sort(key=lambda c: -c.commercial.seniority)
+    return ranked[0].commercial if ranked else None

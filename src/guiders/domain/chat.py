@@ -1,0 +1,243 @@
+"""The chat aggregate and its status machine (the only place that decides a transition)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.errors import Conflict, InvalidTransition, ValidationFailed
+from guiders.domain.events import Aggregate, DomainEvent
+
+
+class ChatStatus(StrEnum):
+    PENDING = "PENDING"
+    ASSIGNED = "ASSIGNED"
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+    TRANSFERRED = "TRANSFERRED"
+    ABANDONED = "ABANDONED"
+
+
+class Priority(StrEnum):
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+    @property
+    def rank(self) -> int:
+        return list(Priority).index(self)
+
+
+OPEN_STATUSES = frozenset({ChatStatus.PENDING, ChatStatus.ASSIGNED, ChatStatus.ACTIVE,
+                           ChatStatus.TRANSFERRED})
+WORKLOAD_STATUSES = frozenset({ChatStatus.ASSIGNED, ChatStatus.ACTIVE, ChatStatus.TRANSFERRED})
+
+S = ChatStatus
+TRANSITIONS: dict[ChatStatus, frozenset[ChatStatus]] = {
+    S.PENDING: frozenset({S.ASSIGNED, S.CLOSED, S.ABANDONED}),
+    S.ASSIGNED: frozenset({S.ACTIVE, S.TRANSFERRED, S.PENDING, S.CLOSED, S.ABANDONED}),
+    S.ACTIVE: frozenset({S.TRANSFERRED, S.PENDING, S.CLOSED, S.ABANDONED}),
+    S.TRANSFERRED: frozenset({S.ACTIVE, S.TRANSFERRED, S.PENDING, S.CLOSED, S.ABANDONED}),
+    S.CLOSED: frozenset(),
+    S.ABANDONED: frozenset(),
+}
+"""Allowed moves. ASSIGNED is a first assignment; a re-assignment is TRANSFERRED; the assigned
+agent's first message makes the chat ACTIVE; CLOSED and ABANDONED are final."""
+
+
+def check_transition(current: ChatStatus, target: ChatStatus) -> None:
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"A chat in status {current} cannot become {target}",
+            current=current.value,
+            target=target.value,
+        )
+
+
+@dataclass(slots=True)
+class VisitorInfo:
+    id: UUID
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.name, "email": self.email,
+                "phone": self.phone, "location": self.location}
+
+
+@dataclass(slots=True)
+class ChatMetadata:
+    department: str | None = None
+    source: str | None = None
+    initial_url: str | None = None
+    tags: list[str] = field(default_factory=list)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"department": self.department, "source": self.source,
+                "initialUrl": self.initial_url, "tags": list(self.tags),
+                "customFields": dict(self.custom_fields)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChatMetadata:
+        return cls(department=data.get("department"), source=data.get("source"),
+                   initial_url=data.get("initialUrl"), tags=list(data.get("tags") or []),
+                   custom_fields=dict(data.get("customFields") or {}))
+
+
+@dataclass(slots=True)
+class Chat(Aggregate):
+    id: UUID
+    company_id: UUID
+    visitor_id: UUID
+    status: ChatStatus
+    priority: Priority
+    visitor_info: VisitorInfo
+    metadata: ChatMetadata
+    created_at: datetime
+    updated_at: datetime
+    assigned_commercial_id: UUID | None = None
+    assigned_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    resolution: str | None = None
+    satisfaction: int | None = None
+    last_message_at: datetime | None = None
+    last_message_preview: str | None = None
+    total_messages: int = 0
+    agent_requested_at: datetime | None = None
+
+    @classmethod
+    def open(cls, *, id: UUID, company_id: UUID, visitor_info: VisitorInfo,
+             metadata: ChatMetadata, priority: Priority, at: datetime) -> Chat:
+        chat = cls(id=id, company_id=company_id, visitor_id=visitor_info.id,
+                   status=ChatStatus.PENDING, priority=priority, visitor_info=visitor_info,
+                   metadata=metadata, created_at=at, updated_at=at)
+        chat.version = 0
+        chat._record(chat._event("chat.created", at, {
+            "chatId": str(id), "visitorId": str(visitor_info.id), "status": "PENDING",
+            "priority": priority.value, "visitorInfo": visitor_info.to_dict(),
+            "metadata": metadata.to_dict(), "createdAt": at.isoformat(),
+        }))
+        return chat
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def assign(self, commercial_id: UUID, *, reason: str, at: datetime,
+               by_supervisor: bool = False) -> None:
+        """First assignment from PENDING; a different agent later only by a supervisor."""
+        if self.status == ChatStatus.PENDING:
+            target = ChatStatus.ASSIGNED
+        elif self.assigned_commercial_id == commercial_id:
+            raise Conflict("The chat is already assigned to this commercial",
+                           current=self.status.value)
+        elif by_supervisor and self.status in WORKLOAD_STATUSES:
+            target = ChatStatus.TRANSFERRED
+        else:
+            raise InvalidTransition(
+                f"A chat in status {self.status} cannot be assigned"
+                + ("" if by_supervisor else " (re-assignment needs a supervisor)"),
+                current=self.status.value, target=ChatStatus.ASSIGNED.value)
+        self._change_status(target, at, commercialId=str(commercial_id),
+                            assignedAt=at.isoformat(), reason=reason)
+
+    def activate(self, at: datetime) -> None:
+        self._change_status(ChatStatus.ACTIVE, at)
+
+    def release_to_queue(self, *, reason: str, at: datetime) -> None:
+        self._change_status(ChatStatus.PENDING, at, reason=reason)
+
+    def close(self, *, reason: str | None, satisfaction: int | None, resolution: str | None,
+              at: datetime) -> None:
+        if satisfaction is not None and not 1 <= satisfaction <= 5:
+            raise ValidationFailed("satisfaction must be between 1 and 5", field="satisfaction")
+        self._change_status(ChatStatus.CLOSED, at, reason=reason, satisfaction=satisfaction,
+                            resolution=resolution, closedAt=at.isoformat())
+
+    def abandon(self, at: datetime) -> None:
+        self._change_status(ChatStatus.ABANDONED, at, closedAt=at.isoformat())
+
+    def request_agent(self, *, reason: str, at: datetime) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"A chat in status {self.status} cannot request an agent",
+                                    current=self.status.value)
+        self._record(self._event("chat.agent_requested", at, {
+            "chatId": str(self.id), "visitorId": str(self.visitor_id), "reason": reason,
+            "priority": Priority.URGENT.value, "previousPriority": self.priority.value,
+        }))
+
+    def change_priority(self, priority: Priority, at: datetime) -> None:
+        if priority == self.priority:
+            return
+        self._record(self._event("chat.priority_changed", at, {
+            "chatId": str(self.id), "priority": priority.value,
+            "previousPriority": self.priority.value,
+        }))
+
+    def record_message(self, *, message_id: UUID, preview: str, at: datetime) -> None:
+        """Counted on the chat itself so lists never scan messages."""
+        if self.status in (ChatStatus.CLOSED, ChatStatus.ABANDONED):
+            raise Conflict(f"The chat is {self.status}; it accepts no messages",
+                           current=self.status.value)
+        self.total_messages += 1
+        self.last_message_at = at
+        self.last_message_preview = preview[:120]
+        self.updated_at = at
+
+    def _change_status(self, target: ChatStatus, at: datetime, **details: Any) -> None:
+        check_transition(self.status, target)
+        payload = {"chatId": str(self.id), "visitorId": str(self.visitor_id),
+                   "from": self.status.value, "to": target.value, **details}
+        self._record(self._event("chat.status_changed", at, payload))
+
+    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
+        return DomainEvent(type=type, aggregate_type="chat", aggregate_id=self.id,
+                           company_id=self.company_id, payload=payload, occurred_at=at)
+
+    def apply(self, event: DomainEvent) -> None:
+        p = event.payload
+        self.updated_at = event.occurred_at
+        if event.type == "chat.status_changed":
+            self.status = ChatStatus(p["to"])
+            if "commercialId" in p:
+                self.assigned_commercial_id = UUID(p["commercialId"])
+                self.assigned_at = event.occurred_at
+            if self.status == ChatStatus.PENDING:
+                self.assigned_commercial_id = None
+                self.assigned_at = None
+            if self.status in (ChatStatus.CLOSED, ChatStatus.ABANDONED):
+                self.closed_at = event.occurred_at
+                self.close_reason = p.get("reason")
+                self.satisfaction = p.get("satisfaction")
+                self.resolution = p.get("resolution")
+        elif event.type == "chat.agent_requested":
+            self.priority = Priority.URGENT
+            self.agent_requested_at = event.occurred_at
+        elif event.type == "chat.priority_changed":
+            self.priority = Priority(p["priority"])
+        elif event.type != "chat.created":
+            raise ValueError(f"chat cannot apply {event.type}")
+
+    @classmethod
+    def from_created(cls, event: DomainEvent) -> Chat:
+        p = event.payload
+        info = p["visitorInfo"]
+        chat = cls(id=event.aggregate_id, company_id=event.company_id,
+                   visitor_id=UUID(p["visitorId"]), status=ChatStatus(p["status"]),
+                   priority=Priority(p["priority"]),
+                   visitor_info=VisitorInfo(id=UUID(info["id"]), name=info.get("name"),
+                                            email=info.get("email"), phone=info.get("phone"),
+                                            location=info.get("location")),
+                   metadata=ChatMetadata.from_dict(p["metadata"]),
+                   created_at=event.occurred_at, updated_at=event.occurred_at)
+        chat.version = event.version
+        return chat

@@ -1,0 +1,72 @@
+"""One error vocabulary for the whole product.
+
+::
+
+    GuidersError
+     ├── ValidationFailed       (422)  input is well-formed JSON but breaks a rule; names the field
+     ├── BadRequest             (400)  input cannot be understood, or an action is not allowed
+     ├── Unauthenticated        (401)  no credential, or an expired, revoked or unknown one
+     ├── Forbidden              (403)  a valid credential that may not do this
+     ├── NotFound               (404)  no such thing (or not visible to this credential)
+     ├── Conflict               (409)
+     │    └── InvalidTransition        the chat's status machine refuses the move
+     ├── RateLimited            (429)
+     └── Unavailable            (503)  a dependency is down
+
+Domain code raises these with a machine code; only ``api/errors.py`` knows the HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GuidersError(Exception):
+    code = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+
+class ValidationFailed(GuidersError):
+    code = "validation_error"
+
+
+class BadRequest(GuidersError):
+    code = "bad_request"
+
+
+class Unauthenticated(GuidersError):
+    code = "unauthorized"
+
+
+class Forbidden(GuidersError):
+    code = "forbidden"
+
+
+class NotFound(GuidersError):
+    code = "not_found"
+
+
+class Conflict(GuidersError):
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class RateLimited(GuidersError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, limit: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.limit = limit
+
+
+class Unavailable(GuidersError):
+    code = "service_unavailable"

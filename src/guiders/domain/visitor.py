@@ -1,0 +1,157 @@
+"""Visitors of a site, their sessions and what the tracker saw them do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.events import Aggregate, DomainEvent
+
+
+class Lifecycle(StrEnum):
+    ANON = "anon"
+    ENGAGED = "engaged"
+    LEAD = "lead"
+    CONVERTED = "converted"
+
+
+class PageCategory(StrEnum):
+    ADMINISTRATIVE = "administrative"
+    INFORMATIONAL = "informational"
+    PRODUCT = "product"
+
+
+_PROFILE_FIELDS = ("name", "email", "phone", "userAgent", "source", "campaign", "timeZone",
+                   "location", "currentUrl", "referrer")
+
+
+@dataclass(slots=True)
+class Visitor(Aggregate):
+    id: UUID
+    company_id: UUID
+    site_id: UUID
+    created_at: datetime
+    last_seen_at: datetime
+    fingerprint: str | None = None
+    lifecycle: Lifecycle = Lifecycle.ANON
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    user_agent: str | None = None
+    source: str | None = None
+    campaign: str | None = None
+    time_zone: str | None = None
+    location: str | None = None
+    current_url: str | None = None
+    referrer: str | None = None
+    consent_version: str | None = None
+    consented_at: datetime | None = None
+
+    @classmethod
+    def register(cls, *, id: UUID, company_id: UUID, site_id: UUID, fingerprint: str | None,
+                 profile: dict[str, Any], at: datetime) -> Visitor:
+        visitor = cls(id=id, company_id=company_id, site_id=site_id, created_at=at,
+                      last_seen_at=at)
+        visitor._record(DomainEvent(
+            type="visitor.registered", aggregate_type="visitor", aggregate_id=id,
+            company_id=company_id, occurred_at=at,
+            payload={"visitorId": str(id), "siteId": str(site_id), "fingerprint": fingerprint,
+                     **_profile(profile)}))
+        return visitor
+
+    def update_profile(self, profile: dict[str, Any], at: datetime) -> None:
+        changes = {k: v for k, v in _profile(profile).items() if getattr(self, _attr(k)) != v}
+        if changes:
+            self._event("visitor.profile_updated", at, changes)
+
+    def record_consent(self, version: str | None, at: datetime) -> None:
+        if self.consented_at is None or self.consent_version != version:
+            self._event("visitor.consented", at, {"consentVersion": version})
+
+    def advance_lifecycle(self, lifecycle: Lifecycle, at: datetime) -> None:
+        order = list(Lifecycle)
+        if order.index(lifecycle) > order.index(self.lifecycle):
+            self._event("visitor.lifecycle_changed", at,
+                        {"lifecycle": lifecycle.value, "previous": self.lifecycle.value})
+
+    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
+        self._record(DomainEvent(type=type, aggregate_type="visitor", aggregate_id=self.id,
+                                 company_id=self.company_id, payload=payload, occurred_at=at))
+
+    def apply(self, event: DomainEvent) -> None:
+        p = event.payload
+        if event.type == "visitor.registered":
+            self.fingerprint = p.get("fingerprint")
+            self._set_profile(p)
+        elif event.type == "visitor.profile_updated":
+            self._set_profile(p)
+        elif event.type == "visitor.consented":
+            self.consent_version = p.get("consentVersion")
+            self.consented_at = event.occurred_at
+        elif event.type == "visitor.lifecycle_changed":
+            self.lifecycle = Lifecycle(p["lifecycle"])
+        else:
+            raise ValueError(f"visitor cannot apply {event.type}")
+
+    def _set_profile(self, payload: dict[str, Any]) -> None:
+        for key in _PROFILE_FIELDS:
+            if key in payload:
+                setattr(self, _attr(key), payload[key])
+
+    @classmethod
+    def from_registered(cls, event: DomainEvent) -> Visitor:
+        visitor = cls(id=event.aggregate_id, company_id=event.company_id,
+                      site_id=UUID(event.payload["siteId"]), created_at=event.occurred_at,
+                      last_seen_at=event.occurred_at)
+        visitor.apply(event)
+        visitor.version = event.version
+        return visitor
+
+
+def _attr(key: str) -> str:
+    return {"userAgent": "user_agent", "timeZone": "time_zone",
+            "currentUrl": "current_url"}.get(key, key)
+
+
+def _profile(profile: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in profile.items() if k in _PROFILE_FIELDS and v is not None}
+
+
+@dataclass(slots=True)
+class VisitorSession:
+    id: UUID
+    visitor_id: UUID
+    company_id: UUID
+    started_at: datetime
+    last_heartbeat_at: datetime
+    ended_at: datetime | None = None
+    current_url: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    id: UUID
+    visitor_id: UUID
+    company_id: UUID
+    session_id: UUID | None
+    type: str
+    occurred_at: datetime
+    url: str | None = None
+    page_category: PageCategory | None = None
+    duration_ms: int | None = None
+    metadata: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": str(self.id), "visitorId": str(self.visitor_id),
+                "sessionId": str(self.session_id) if self.session_id else None,
+                "type": self.type, "url": self.url,
+                "pageCategory": self.page_category.value if self.page_category else None,
+                "durationMs": self.duration_ms, "metadata": self.metadata or {},
+                "occurredAt": self.occurred_at.isoformat()}
