@@ -25,13 +25,18 @@ def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Available candidates, best first."""
     return sorted(
         (c for c in candidates if c.available),
-        key=lambda c: (c.workload, -c.commercial.seniority,
-                       c.commercial.last_activity_at or _NEVER, str(c.commercial.id)),
+        key=lambda c: (
+            c.workload,
+            -c.commercial.seniority,
+            c.commercial.last_activity_at or _NEVER,
+            str(c.commercial.id),
+        ),
     )
 
 
-def choose_commercial(candidates: Iterable[Candidate], *,
-                      most_senior: bool = False) -> Commercial | None:
+def choose_commercial(
+    candidates: Iterable[Candidate], *, most_senior: bool = False
+) -> Commercial | None:
     """The policy's pick, or None when nobody is available.
 
     ``most_senior`` puts seniority first (the VIP strategy); workload still breaks ties.

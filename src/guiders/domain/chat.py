@@ -10,6 +10,7 @@ from uuid import UUID
 
 from guiders.domain.errors import Conflict, InvalidTransition, ValidationFailed
 from guiders.domain.events import Aggregate, DomainEvent
+from guiders.domain.message import Message
 
 
 class ChatStatus(StrEnum):
@@ -33,8 +34,9 @@ class Priority(StrEnum):
         return list(Priority).index(self)
 
 
-OPEN_STATUSES = frozenset({ChatStatus.PENDING, ChatStatus.ASSIGNED, ChatStatus.ACTIVE,
-                           ChatStatus.TRANSFERRED})
+OPEN_STATUSES = frozenset(
+    {ChatStatus.PENDING, ChatStatus.ASSIGNED, ChatStatus.ACTIVE, ChatStatus.TRANSFERRED}
+)
 WORKLOAD_STATUSES = frozenset({ChatStatus.ASSIGNED, ChatStatus.ACTIVE, ChatStatus.TRANSFERRED})
 
 S = ChatStatus
@@ -68,8 +70,13 @@ class VisitorInfo:
     location: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": str(self.id), "name": self.name, "email": self.email,
-                "phone": self.phone, "location": self.location}
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "location": self.location,
+        }
 
 
 @dataclass(slots=True)
@@ -81,15 +88,23 @@ class ChatMetadata:
     custom_fields: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"department": self.department, "source": self.source,
-                "initialUrl": self.initial_url, "tags": list(self.tags),
-                "customFields": dict(self.custom_fields)}
+        return {
+            "department": self.department,
+            "source": self.source,
+            "initialUrl": self.initial_url,
+            "tags": list(self.tags),
+            "customFields": dict(self.custom_fields),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChatMetadata:
-        return cls(department=data.get("department"), source=data.get("source"),
-                   initial_url=data.get("initialUrl"), tags=list(data.get("tags") or []),
-                   custom_fields=dict(data.get("customFields") or {}))
+        return cls(
+            department=data.get("department"),
+            source=data.get("source"),
+            initial_url=data.get("initialUrl"),
+            tags=list(data.get("tags") or []),
+            custom_fields=dict(data.get("customFields") or {}),
+        )
 
 
 @dataclass(slots=True)
@@ -115,40 +130,71 @@ class Chat(Aggregate):
     agent_requested_at: datetime | None = None
 
     @classmethod
-    def open(cls, *, id: UUID, company_id: UUID, visitor_info: VisitorInfo,
-             metadata: ChatMetadata, priority: Priority, at: datetime) -> Chat:
-        chat = cls(id=id, company_id=company_id, visitor_id=visitor_info.id,
-                   status=ChatStatus.PENDING, priority=priority, visitor_info=visitor_info,
-                   metadata=metadata, created_at=at, updated_at=at)
+    def open(
+        cls,
+        *,
+        id: UUID,
+        company_id: UUID,
+        visitor_info: VisitorInfo,
+        metadata: ChatMetadata,
+        priority: Priority,
+        at: datetime,
+    ) -> Chat:
+        chat = cls(
+            id=id,
+            company_id=company_id,
+            visitor_id=visitor_info.id,
+            status=ChatStatus.PENDING,
+            priority=priority,
+            visitor_info=visitor_info,
+            metadata=metadata,
+            created_at=at,
+            updated_at=at,
+        )
         chat.version = 0
-        chat._record(chat._event("chat.created", at, {
-            "chatId": str(id), "visitorId": str(visitor_info.id), "status": "PENDING",
-            "priority": priority.value, "visitorInfo": visitor_info.to_dict(),
-            "metadata": metadata.to_dict(), "createdAt": at.isoformat(),
-        }))
+        chat._record(
+            chat._event(
+                "chat.created",
+                at,
+                {
+                    "chatId": str(id),
+                    "visitorId": str(visitor_info.id),
+                    "status": "PENDING",
+                    "priority": priority.value,
+                    "visitorInfo": visitor_info.to_dict(),
+                    "metadata": metadata.to_dict(),
+                    "createdAt": at.isoformat(),
+                },
+            )
+        )
         return chat
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    def assign(self, commercial_id: UUID, *, reason: str, at: datetime,
-               by_supervisor: bool = False) -> None:
+    def assign(
+        self, commercial_id: UUID, *, reason: str, at: datetime, by_supervisor: bool = False
+    ) -> None:
         """First assignment from PENDING; a different agent later only by a supervisor."""
         if self.status == ChatStatus.PENDING:
             target = ChatStatus.ASSIGNED
         elif self.assigned_commercial_id == commercial_id:
-            raise Conflict("The chat is already assigned to this commercial",
-                           current=self.status.value)
+            raise Conflict(
+                "The chat is already assigned to this commercial", current=self.status.value
+            )
         elif by_supervisor and self.status in WORKLOAD_STATUSES:
             target = ChatStatus.TRANSFERRED
         else:
             raise InvalidTransition(
                 f"A chat in status {self.status} cannot be assigned"
                 + ("" if by_supervisor else " (re-assignment needs a supervisor)"),
-                current=self.status.value, target=ChatStatus.ASSIGNED.value)
-        self._change_status(target, at, commercialId=str(commercial_id),
-                            assignedAt=at.isoformat(), reason=reason)
+                current=self.status.value,
+                target=ChatStatus.ASSIGNED.value,
+            )
+        self._change_status(
+            target, at, commercialId=str(commercial_id), assignedAt=at.isoformat(), reason=reason
+        )
 
     def activate(self, at: datetime) -> None:
         self._change_status(ChatStatus.ACTIVE, at)
@@ -156,52 +202,100 @@ class Chat(Aggregate):
     def release_to_queue(self, *, reason: str, at: datetime) -> None:
         self._change_status(ChatStatus.PENDING, at, reason=reason)
 
-    def close(self, *, reason: str | None, satisfaction: int | None, resolution: str | None,
-              at: datetime) -> None:
+    def close(
+        self, *, reason: str | None, satisfaction: int | None, resolution: str | None, at: datetime
+    ) -> None:
         if satisfaction is not None and not 1 <= satisfaction <= 5:
             raise ValidationFailed("satisfaction must be between 1 and 5", field="satisfaction")
-        self._change_status(ChatStatus.CLOSED, at, reason=reason, satisfaction=satisfaction,
-                            resolution=resolution, closedAt=at.isoformat())
+        self._change_status(
+            ChatStatus.CLOSED,
+            at,
+            reason=reason,
+            satisfaction=satisfaction,
+            resolution=resolution,
+            closedAt=at.isoformat(),
+        )
 
     def abandon(self, at: datetime) -> None:
         self._change_status(ChatStatus.ABANDONED, at, closedAt=at.isoformat())
 
     def request_agent(self, *, reason: str, at: datetime) -> None:
         if not self.is_open:
-            raise InvalidTransition(f"A chat in status {self.status} cannot request an agent",
-                                    current=self.status.value)
-        self._record(self._event("chat.agent_requested", at, {
-            "chatId": str(self.id), "visitorId": str(self.visitor_id), "reason": reason,
-            "priority": Priority.URGENT.value, "previousPriority": self.priority.value,
-        }))
+            raise InvalidTransition(
+                f"A chat in status {self.status} cannot request an agent", current=self.status.value
+            )
+        self._record(
+            self._event(
+                "chat.agent_requested",
+                at,
+                {
+                    "chatId": str(self.id),
+                    "visitorId": str(self.visitor_id),
+                    "reason": reason,
+                    "priority": Priority.URGENT.value,
+                    "previousPriority": self.priority.value,
+                },
+            )
+        )
 
     def change_priority(self, priority: Priority, at: datetime) -> None:
         if priority == self.priority:
             return
-        self._record(self._event("chat.priority_changed", at, {
-            "chatId": str(self.id), "priority": priority.value,
-            "previousPriority": self.priority.value,
-        }))
+        self._record(
+            self._event(
+                "chat.priority_changed",
+                at,
+                {
+                    "chatId": str(self.id),
+                    "priority": priority.value,
+                    "previousPriority": self.priority.value,
+                },
+            )
+        )
 
-    def record_message(self, *, message_id: UUID, preview: str, at: datetime) -> None:
-        """Counted on the chat itself so lists never scan messages."""
+    def post_message(self, message: Message) -> None:
+        """Messages are events of their chat: the chat is where ordering and status are decided."""
         if self.status in (ChatStatus.CLOSED, ChatStatus.ABANDONED):
-            raise Conflict(f"The chat is {self.status}; it accepts no messages",
-                           current=self.status.value)
-        self.total_messages += 1
-        self.last_message_at = at
-        self.last_message_preview = preview[:120]
-        self.updated_at = at
+            raise Conflict(
+                f"The chat is {self.status}; it accepts no messages", current=self.status.value
+            )
+        self._record(self._event("message.sent", message.sent_at, message.to_payload()))
+
+    def mark_read(self, message_ids: list[UUID], *, reader_id: UUID, at: datetime) -> None:
+        if message_ids:
+            self._record(
+                self._event(
+                    "message.read",
+                    at,
+                    {
+                        "chatId": str(self.id),
+                        "messageIds": [str(m) for m in message_ids],
+                        "readerId": str(reader_id),
+                        "readAt": at.isoformat(),
+                    },
+                )
+            )
 
     def _change_status(self, target: ChatStatus, at: datetime, **details: Any) -> None:
         check_transition(self.status, target)
-        payload = {"chatId": str(self.id), "visitorId": str(self.visitor_id),
-                   "from": self.status.value, "to": target.value, **details}
+        payload = {
+            "chatId": str(self.id),
+            "visitorId": str(self.visitor_id),
+            "from": self.status.value,
+            "to": target.value,
+            **details,
+        }
         self._record(self._event("chat.status_changed", at, payload))
 
     def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
-        return DomainEvent(type=type, aggregate_type="chat", aggregate_id=self.id,
-                           company_id=self.company_id, payload=payload, occurred_at=at)
+        return DomainEvent(
+            type=type,
+            aggregate_type="chat",
+            aggregate_id=self.id,
+            company_id=self.company_id,
+            payload=payload,
+            occurred_at=at,
+        )
 
     def apply(self, event: DomainEvent) -> None:
         p = event.payload
@@ -224,20 +318,34 @@ class Chat(Aggregate):
             self.agent_requested_at = event.occurred_at
         elif event.type == "chat.priority_changed":
             self.priority = Priority(p["priority"])
-        elif event.type != "chat.created":
+        elif event.type == "message.sent":
+            if not p.get("isInternal"):
+                self.total_messages += 1
+                self.last_message_at = event.occurred_at
+                self.last_message_preview = p["content"][:120]
+        elif event.type not in ("chat.created", "message.read"):
             raise ValueError(f"chat cannot apply {event.type}")
 
     @classmethod
     def from_created(cls, event: DomainEvent) -> Chat:
         p = event.payload
         info = p["visitorInfo"]
-        chat = cls(id=event.aggregate_id, company_id=event.company_id,
-                   visitor_id=UUID(p["visitorId"]), status=ChatStatus(p["status"]),
-                   priority=Priority(p["priority"]),
-                   visitor_info=VisitorInfo(id=UUID(info["id"]), name=info.get("name"),
-                                            email=info.get("email"), phone=info.get("phone"),
-                                            location=info.get("location")),
-                   metadata=ChatMetadata.from_dict(p["metadata"]),
-                   created_at=event.occurred_at, updated_at=event.occurred_at)
+        chat = cls(
+            id=event.aggregate_id,
+            company_id=event.company_id,
+            visitor_id=UUID(p["visitorId"]),
+            status=ChatStatus(p["status"]),
+            priority=Priority(p["priority"]),
+            visitor_info=VisitorInfo(
+                id=UUID(info["id"]),
+                name=info.get("name"),
+                email=info.get("email"),
+                phone=info.get("phone"),
+                location=info.get("location"),
+            ),
+            metadata=ChatMetadata.from_dict(p["metadata"]),
+            created_at=event.occurred_at,
+            updated_at=event.occurred_at,
+        )
         chat.version = event.version
         return chat

@@ -59,13 +59,24 @@ class Message:
         sent = self.sent_at.isoformat()
         ai_metadata = self.metadata if self.is_ai else None
         return {
-            "messageId": str(self.id), "id": str(self.id), "chatId": str(self.chat_id),
+            "messageId": str(self.id),
+            "id": str(self.id),
+            "chatId": str(self.chat_id),
             "senderId": str(self.sender.id),
-            "sender": {"id": str(self.sender.id), "name": self.sender.name,
-                       "role": self.sender.role.value},
-            "content": self.content, "type": self.type.value, "isInternal": self.is_internal,
-            "isAI": self.is_ai, "aiMetadata": ai_metadata, "metadata": self.metadata,
-            "sentAt": sent, "timestamp": sent, "clientMessageId": self.client_message_id,
+            "sender": {
+                "id": str(self.sender.id),
+                "name": self.sender.name,
+                "role": self.sender.role.value,
+            },
+            "content": self.content,
+            "type": self.type.value,
+            "isInternal": self.is_internal,
+            "isAI": self.is_ai,
+            "aiMetadata": ai_metadata,
+            "metadata": self.metadata,
+            "sentAt": sent,
+            "timestamp": sent,
+            "clientMessageId": self.client_message_id,
             "readAt": self.read_at.isoformat() if self.read_at else None,
         }
 
@@ -75,7 +86,8 @@ def check_content(content: str) -> None:
         raise ValidationFailed("content must not be empty", field="content")
     if len(content) > MAX_CONTENT_LENGTH:
         raise ValidationFailed(
-            f"content is longer than {MAX_CONTENT_LENGTH} characters", field="content")
+            f"content is longer than {MAX_CONTENT_LENGTH} characters", field="content"
+        )
 
 
 def check_type_allowed(message_type: MessageType, role: SenderRole) -> None:

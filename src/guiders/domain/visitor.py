@@ -24,8 +24,18 @@ class PageCategory(StrEnum):
     PRODUCT = "product"
 
 
-_PROFILE_FIELDS = ("name", "email", "phone", "userAgent", "source", "campaign", "timeZone",
-                   "location", "currentUrl", "referrer")
+_PROFILE_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "userAgent",
+    "source",
+    "campaign",
+    "timeZone",
+    "location",
+    "currentUrl",
+    "referrer",
+)
 
 
 @dataclass(slots=True)
@@ -51,15 +61,32 @@ class Visitor(Aggregate):
     consented_at: datetime | None = None
 
     @classmethod
-    def register(cls, *, id: UUID, company_id: UUID, site_id: UUID, fingerprint: str | None,
-                 profile: dict[str, Any], at: datetime) -> Visitor:
-        visitor = cls(id=id, company_id=company_id, site_id=site_id, created_at=at,
-                      last_seen_at=at)
-        visitor._record(DomainEvent(
-            type="visitor.registered", aggregate_type="visitor", aggregate_id=id,
-            company_id=company_id, occurred_at=at,
-            payload={"visitorId": str(id), "siteId": str(site_id), "fingerprint": fingerprint,
-                     **_profile(profile)}))
+    def register(
+        cls,
+        *,
+        id: UUID,
+        company_id: UUID,
+        site_id: UUID,
+        fingerprint: str | None,
+        profile: dict[str, Any],
+        at: datetime,
+    ) -> Visitor:
+        visitor = cls(id=id, company_id=company_id, site_id=site_id, created_at=at, last_seen_at=at)
+        visitor._record(
+            DomainEvent(
+                type="visitor.registered",
+                aggregate_type="visitor",
+                aggregate_id=id,
+                company_id=company_id,
+                occurred_at=at,
+                payload={
+                    "visitorId": str(id),
+                    "siteId": str(site_id),
+                    "fingerprint": fingerprint,
+                    **_profile(profile),
+                },
+            )
+        )
         return visitor
 
     def update_profile(self, profile: dict[str, Any], at: datetime) -> None:
@@ -74,12 +101,38 @@ class Visitor(Aggregate):
     def advance_lifecycle(self, lifecycle: Lifecycle, at: datetime) -> None:
         order = list(Lifecycle)
         if order.index(lifecycle) > order.index(self.lifecycle):
-            self._event("visitor.lifecycle_changed", at,
-                        {"lifecycle": lifecycle.value, "previous": self.lifecycle.value})
+            self._event(
+                "visitor.lifecycle_changed",
+                at,
+                {"lifecycle": lifecycle.value, "previous": self.lifecycle.value},
+            )
+
+    def start_session(self, session: VisitorSession) -> None:
+        self._event(
+            "visitor.session_started",
+            session.started_at,
+            {"sessionId": str(session.id), "currentUrl": session.current_url},
+        )
+
+    def end_session(self, session_id: UUID, at: datetime) -> None:
+        self._event("visitor.session_ended", at, {"sessionId": str(session_id)})
+
+    def track(self, events: list[TrackingEvent], at: datetime) -> None:
+        """One log entry per accepted batch, so a 500-event batch is one append, not 500."""
+        if events:
+            self._event("visitor.activity_tracked", at, {"events": [e.to_dict() for e in events]})
 
     def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
-        self._record(DomainEvent(type=type, aggregate_type="visitor", aggregate_id=self.id,
-                                 company_id=self.company_id, payload=payload, occurred_at=at))
+        self._record(
+            DomainEvent(
+                type=type,
+                aggregate_type="visitor",
+                aggregate_id=self.id,
+                company_id=self.company_id,
+                payload=payload,
+                occurred_at=at,
+            )
+        )
 
     def apply(self, event: DomainEvent) -> None:
         p = event.payload
@@ -93,6 +146,12 @@ class Visitor(Aggregate):
             self.consented_at = event.occurred_at
         elif event.type == "visitor.lifecycle_changed":
             self.lifecycle = Lifecycle(p["lifecycle"])
+        elif event.type in (
+            "visitor.session_started",
+            "visitor.session_ended",
+            "visitor.activity_tracked",
+        ):
+            pass
         else:
             raise ValueError(f"visitor cannot apply {event.type}")
 
@@ -103,17 +162,22 @@ class Visitor(Aggregate):
 
     @classmethod
     def from_registered(cls, event: DomainEvent) -> Visitor:
-        visitor = cls(id=event.aggregate_id, company_id=event.company_id,
-                      site_id=UUID(event.payload["siteId"]), created_at=event.occurred_at,
-                      last_seen_at=event.occurred_at)
+        visitor = cls(
+            id=event.aggregate_id,
+            company_id=event.company_id,
+            site_id=UUID(event.payload["siteId"]),
+            created_at=event.occurred_at,
+            last_seen_at=event.occurred_at,
+        )
         visitor.apply(event)
         visitor.version = event.version
         return visitor
 
 
 def _attr(key: str) -> str:
-    return {"userAgent": "user_agent", "timeZone": "time_zone",
-            "currentUrl": "current_url"}.get(key, key)
+    return {"userAgent": "user_agent", "timeZone": "time_zone", "currentUrl": "current_url"}.get(
+        key, key
+    )
 
 
 def _profile(profile: dict[str, Any]) -> dict[str, Any]:
@@ -149,9 +213,14 @@ class TrackingEvent:
     metadata: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": str(self.id), "visitorId": str(self.visitor_id),
-                "sessionId": str(self.session_id) if self.session_id else None,
-                "type": self.type, "url": self.url,
-                "pageCategory": self.page_category.value if self.page_category else None,
-                "durationMs": self.duration_ms, "metadata": self.metadata or {},
-                "occurredAt": self.occurred_at.isoformat()}
+        return {
+            "id": str(self.id),
+            "visitorId": str(self.visitor_id),
+            "sessionId": str(self.session_id) if self.session_id else None,
+            "type": self.type,
+            "url": self.url,
+            "pageCategory": self.page_category.value if self.page_category else None,
+            "durationMs": self.duration_ms,
+            "metadata": self.metadata or {},
+            "occurredAt": self.occurred_at.isoformat(),
+        }

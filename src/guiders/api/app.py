@@ -1,0 +1,82 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from prometheus_client import make_asgi_app
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from guiders import __version__
+from guiders.api import errors
+from guiders.api.ratelimit import RateLimitMiddleware
+from guiders.api.routes import auth, chats, commercials, events, health, messages, visitors
+from guiders.config import Settings
+from guiders.runtime import Runtime
+from guiders.services.ports import correlation_id_var
+
+
+class CorrelationIdMiddleware:
+    """Takes ``X-Request-ID`` (or makes one), puts it on the events and echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = dict(scope.get("headers") or []).get(b"x-request-id", b"")
+        value = raw.decode("latin-1")[:80] if raw else uuid.uuid4().hex
+        token = correlation_id_var.set(value)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", value.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id_var.reset(token)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Guiders API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    api = APIRouter(prefix="/api")
+    for module in (health, auth, chats, messages, commercials, visitors, events):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.mount("/metrics", make_asgi_app())
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        public_per_minute=settings.public_rate_limit_per_minute,
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    return app

@@ -1,0 +1,50 @@
+"""Request dependencies: the caller's credential, and short aliases for route signatures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Request
+
+from guiders.domain.errors import Unauthenticated
+from guiders.runtime import Runtime
+from guiders.services.access import Principal
+from guiders.services.container import Services
+
+SID_HEADER = "x-guiders-sid"
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_services(request: Request) -> Services:
+    return get_runtime(request).services
+
+
+async def get_principal(request: Request) -> Principal:
+    """Bearer token or API key, ``x-api-key``, or the SDK's session id (header or cookie)."""
+    services = get_services(request)
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Authorization must be 'Bearer <token>'")
+        return await services.tokens.authenticate(token.strip())
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return await services.tokens.authenticate_key(api_key.strip())
+    sid = request.headers.get(SID_HEADER) or request.cookies.get(SID_HEADER)
+    if sid:
+        try:
+            session_id = UUID(sid)
+        except ValueError as exc:
+            raise Unauthenticated("The session id is not valid") from exc
+        return await services.visitors.session_principal(session_id)
+    raise Unauthenticated("No credential: send Authorization: Bearer <token>")
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

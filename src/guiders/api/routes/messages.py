@@ -1,0 +1,118 @@
+"""Messages: the guide's chat-scoped routes and the SDK's flat ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import Field
+
+from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.schemas import Body, MessageBody, decode_cursor, encode_cursor
+from guiders.services.messages import MessageDraft
+
+router = APIRouter(prefix="/v2", tags=["messages"])
+
+
+def _draft(body: MessageBody) -> MessageDraft:
+    return MessageDraft(
+        content=body.content,
+        type=body.type,
+        is_internal=body.is_internal,
+        metadata=body.metadata,
+        client_message_id=body.client_message_id,
+    )
+
+
+@router.post("/chats/{chat_id}/messages", status_code=201)
+async def send_message(
+    chat_id: UUID,
+    body: MessageBody,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    response: Response,
+) -> dict[str, Any]:
+    message, created = await services.messages.send(principal, chat_id, _draft(body))
+    if not created:
+        response.status_code = 200
+    return message.to_payload()
+
+
+class SdkMessage(MessageBody):
+    chat_id: UUID = Field(alias="chatId")
+
+
+@router.post("/messages", status_code=201)
+async def send_message_sdk(
+    body: SdkMessage, principal: CurrentPrincipal, services: ServicesDep, response: Response
+) -> dict[str, Any]:
+    message, created = await services.messages.send(principal, body.chat_id, _draft(body))
+    if not created:
+        response.status_code = 200
+    return message.to_payload()
+
+
+@router.get("/chats/{chat_id}/messages")
+async def list_messages(
+    chat_id: UUID,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    since: datetime | None = None,
+) -> dict[str, Any]:
+    page = await services.messages.page(
+        principal,
+        chat_id,
+        newest_first=False,
+        limit=limit,
+        cursor=decode_cursor(cursor),
+        since=since,
+    )
+    return {
+        "messages": [m.to_payload() for m in page.items],
+        "total": page.total,
+        "hasMore": page.next_cursor is not None,
+        "nextCursor": encode_cursor(page.next_cursor),
+    }
+
+
+@router.get("/messages/chat/{chat_id}")
+async def list_messages_sdk(
+    chat_id: UUID,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    page = await services.messages.page(
+        principal, chat_id, newest_first=True, limit=limit, cursor=decode_cursor(cursor), since=None
+    )
+    return {
+        "messages": [m.to_payload() for m in page.items],
+        "total": page.total,
+        "hasMore": page.next_cursor is not None,
+        "nextCursor": encode_cursor(page.next_cursor),
+    }
+
+
+@router.get("/messages/chat/{chat_id}/unread")
+async def unread_messages(
+    chat_id: UUID, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    unread = await services.messages.unread(principal, chat_id)
+    return {"messages": [m.to_payload() for m in unread], "count": len(unread)}
+
+
+class MarkRead(Body):
+    message_ids: list[UUID] = Field(alias="messageIds", min_length=1, max_length=500)
+
+
+@router.put("/messages/mark-as-read")
+async def mark_as_read(
+    body: MarkRead, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    marked = await services.messages.mark_read(principal, body.message_ids)
+    return {"success": True, "markedCount": marked}

@@ -1,0 +1,187 @@
+"""Request bodies (validated at the edge, unknown fields ignored) and response shapes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guiders.domain.errors import ValidationFailed
+from guiders.domain.message import MAX_CONTENT_LENGTH, MessageType
+from guiders.domain.visitor import Visitor, VisitorSession
+from guiders.services.chats import ChatView
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class StaffLogin(Body):
+    email: str = Field(min_length=3, max_length=255)
+    password: str = Field(min_length=1, max_length=500)
+
+
+class RefreshBody(Body):
+    refresh_token: str = Field(alias="refreshToken", min_length=10, max_length=200)
+
+
+class VisitorRegister(Body):
+    api_key: str = Field(alias="apiKey", min_length=4, max_length=200)
+    domain: str = Field(min_length=1, max_length=255)
+    fingerprint: str | None = Field(default=None, max_length=200)
+    user_agent: str | None = Field(default=None, alias="userAgent", max_length=1000)
+
+
+class VisitorInfoBody(Body):
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=50)
+    location: str | None = Field(default=None, max_length=200)
+
+
+class ChatMetadataBody(Body):
+    department: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, max_length=200)
+    initial_url: str | None = Field(default=None, alias="initialUrl", max_length=2000)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    custom_fields: dict[str, Any] = Field(default_factory=dict, alias="customFields")
+
+    def to_domain_dict(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "source": self.source,
+            "initialUrl": self.initial_url,
+            "tags": self.tags,
+            "customFields": self.custom_fields,
+        }
+
+
+class ChatCreate(Body):
+    visitor_id: str | None = Field(default=None, alias="visitorId")
+    visitor_info: VisitorInfoBody = Field(default_factory=VisitorInfoBody, alias="visitorInfo")
+    metadata: ChatMetadataBody = Field(default_factory=ChatMetadataBody)
+    priority: str | None = None
+
+
+class MessageBody(Body):
+    content: str = Field(max_length=MAX_CONTENT_LENGTH)
+    type: MessageType = MessageType.TEXT
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    client_message_id: str | None = Field(default=None, alias="clientMessageId", max_length=200)
+    is_internal: bool = Field(default=False, alias="isInternal")
+
+
+class ChatCloseBody(Body):
+    reason: str | None = Field(default=None, max_length=500)
+    satisfaction: int | None = Field(default=None, ge=1, le=5)
+    resolution: str | None = Field(default=None, max_length=500)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class RequestAgentBody(Body):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class CommercialStatusBody(Body):
+    status: str
+
+
+class TrackingBody(Body):
+    events: list[Any]
+
+
+def encode_cursor(cursor: tuple[str, str] | None) -> str | None:
+    if cursor is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(list(cursor)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        sort_value, item_id = str(raw[0]), str(raw[1])
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise ValidationFailed("cursor is not valid", field="cursor") from exc
+    return sort_value, item_id
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def chat_response(view: ChatView) -> dict[str, Any]:
+    chat = view.chat
+    commercial = None
+    if chat.assigned_commercial_id is not None:
+        commercial = {
+            "id": str(chat.assigned_commercial_id),
+            "name": view.commercial_name,
+            "avatarUrl": view.commercial_avatar,
+        }
+    body = {
+        "id": str(chat.id),
+        "chatId": str(chat.id),
+        "status": chat.status.value,
+        "priority": chat.priority.value,
+        "visitorId": str(chat.visitor_id),
+        "visitorInfo": chat.visitor_info.to_dict(),
+        "assignedCommercialId": str(chat.assigned_commercial_id)
+        if chat.assigned_commercial_id
+        else None,
+        "assignedCommercial": commercial,
+        "metadata": chat.metadata.to_dict(),
+        "createdAt": iso(chat.created_at),
+        "assignedAt": iso(chat.assigned_at),
+        "closedAt": iso(chat.closed_at),
+        "lastMessageDate": iso(chat.last_message_at),
+        "lastMessagePreview": chat.last_message_preview,
+        "totalMessages": chat.total_messages,
+        "unreadMessagesCount": view.unread,
+        "satisfactionRating": chat.satisfaction,
+        "closeReason": chat.close_reason,
+        "resolution": chat.resolution,
+        "updatedAt": iso(chat.updated_at),
+    }
+    if view.position is not None:
+        body["position"] = view.position
+    return body
+
+
+def visitor_response(v: Visitor, device: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(v.id),
+        "visitorId": str(v.id),
+        "siteId": str(v.site_id),
+        "name": v.name,
+        "email": v.email,
+        "phone": v.phone,
+        "lifecycle": v.lifecycle.value,
+        "location": v.location,
+        "timeZone": v.time_zone,
+        "source": v.source,
+        "campaign": v.campaign,
+        "userAgent": v.user_agent,
+        "device": device,
+        "currentUrl": v.current_url,
+        "referrer": v.referrer,
+        "consentVersion": v.consent_version,
+        "createdAt": iso(v.created_at),
+        "lastSeenAt": iso(v.last_seen_at),
+    }
+
+
+def session_response(s: VisitorSession) -> dict[str, Any]:
+    return {
+        "id": str(s.id),
+        "sessionId": str(s.id),
+        "visitorId": str(s.visitor_id),
+        "startedAt": iso(s.started_at),
+        "lastHeartbeatAt": iso(s.last_heartbeat_at),
+        "endedAt": iso(s.ended_at),
+        "currentUrl": s.current_url,
+        "active": s.is_active,
+    }

@@ -1,0 +1,213 @@
+"""The ``guiders`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import click
+
+from guiders.config import Settings
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="guiders")
+def main() -> None:
+    """Guiders: self-hostable live chat with an AI first line."""
+
+
+@main.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the SQLite database and demo files live (default ./var).",
+)
+def migrate(data_dir: Path | None) -> None:
+    """Bring the database schema up to date (GUIDERS_DATABASE_URL or SQLite)."""
+    from guiders.store.migrate import upgrade
+
+    settings = _settings(data_dir)
+    upgrade(settings.resolved_database_url, schema=settings.database_schema)
+    click.echo(f"database at head: {settings.resolved_database_url.split('@')[-1]}")
+
+
+def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
+    import uvicorn
+
+    from guiders.api.app import create_app
+    from guiders.demo import seed_demo
+    from guiders.runtime import Runtime
+    from guiders.store.migrate import upgrade
+
+    upgrade(settings.resolved_database_url, schema=settings.database_schema)
+    runtime = Runtime.build(settings)
+    if seed:
+        credentials = asyncio.run(_seed(runtime, seed_demo, settings.data_dir))
+        runtime = Runtime.build(settings)
+        base = f"http://{host}:{port}"
+        click.echo(
+            f"\nGuiders is running at {base}\n"
+            f"  API docs     {base}/docs\n"
+            f"  health       {base}/api/health\n"
+            f"  metrics      {base}/metrics\n"
+            f"  credentials  {settings.data_dir / 'demo-credentials.json'}\n"
+            f"  site key     {credentials['siteKey']}  (domain {credentials['domain']})\n"
+            f"  staff        "
+            + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
+            + "\n"
+        )
+    uvicorn.run(create_app(settings, runtime), host=host, port=port, log_level="warning")
+
+
+async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = await seed(runtime.services, data_dir)
+        return result
+    finally:
+        await runtime.db.dispose()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Database and files (default ./var).",
+)
+def up(host: str, port: int, data_dir: Path | None) -> None:
+    """Migrate, seed the demo company and serve everything on one process."""
+    _serve(_settings(data_dir), host, port, seed=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def serve(host: str, port: int, data_dir: Path | None) -> None:
+    """Serve the API without seeding demo data (production)."""
+    _serve(_settings(data_dir), host, port, seed=False)
+
+
+@main.group()
+def keys() -> None:
+    """Integration API keys: create (shown once), list, revoke."""
+
+
+def _run_services(fn: Any) -> Any:
+    from guiders.runtime import Runtime
+
+    async def go() -> Any:
+        runtime = Runtime.build(Settings())
+        try:
+            return await fn(runtime.services, runtime)
+        finally:
+            await runtime.db.dispose()
+
+    return asyncio.run(go())
+
+
+@keys.command("create")
+@click.option("--company", "company_id", required=True, type=click.UUID)
+@click.option("--name", default="integration", show_default=True)
+@click.option("--test", "test_key", is_flag=True, help="Make a gdr_test_ key.")
+def keys_create(company_id: UUID, name: str, test_key: bool) -> None:
+    """Create a key; it is printed once and only its hash is stored."""
+    plain, key = _run_services(
+        lambda s, _: s.tenancy.create_api_key(company_id, name, live=not test_key)
+    )
+    click.echo(json.dumps({"id": str(key.id), "key": plain, "name": name}))
+
+
+@keys.command("list")
+@click.option("--company", "company_id", type=click.UUID, default=None)
+def keys_list(company_id: UUID | None) -> None:
+    """List keys (prefix only)."""
+    for key in _run_services(lambda s, _: s.tenancy.list_api_keys(company_id)):
+        state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+        click.echo(f"{key.id}  {key.prefix}…  {key.name}  {state}")
+
+
+@keys.command("revoke")
+@click.option("--company", "company_id", required=True, type=click.UUID)
+@click.argument("key_id", type=click.UUID)
+def keys_revoke(company_id: UUID, key_id: UUID) -> None:
+    """Revoke a key at once."""
+    _run_services(lambda s, _: s.tenancy.revoke_api_key(company_id, key_id))
+    click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def events() -> None:
+    """The event log: show an aggregate's history, replay and check projections."""
+
+
+@events.command("show")
+@click.argument("aggregate_id", type=click.UUID)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def events_show(aggregate_id: UUID, as_json: bool) -> None:
+    """Every stored event of one aggregate (chat, visitor, commercial...), in order."""
+    from guiders.store.replay import history
+
+    rows = _run_services(lambda _, rt: history(rt.db, aggregate_id))
+    if not rows:
+        raise click.ClickException(f"no events for {aggregate_id}")
+    for e in rows:
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "seq": e.seq,
+                        "version": e.version,
+                        "type": e.type,
+                        "actor": e.actor_type,
+                        "payload": e.payload,
+                        "occurredAt": e.occurred_at.isoformat(),
+                    }
+                )
+            )
+        else:
+            click.echo(
+                f"#{e.seq:<6} v{e.version:<3} {e.occurred_at:%Y-%m-%d %H:%M:%S}  "
+                f"{e.type:<26} by {e.actor_type or '-'}:{e.actor_id or '-'}"
+            )
+
+
+@events.command("replay")
+def events_replay() -> None:
+    """Rebuild current-state tables from the log in a scratch database and diff them."""
+    from guiders.store.replay import replay_and_compare
+
+    report = _run_services(
+        lambda _, rt: replay_and_compare(
+            rt.db, progress=lambda n: click.echo(f"  replayed {n} events", err=True)
+        )
+    )
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
+def _register_optional_groups() -> None:
+    """Sub-commands that live with their packages (model training, workers)."""
+    for module, name in (("guiders.ai.cli", "kb"), ("guiders.analytics.cli", "analytics")):
+        try:
+            mod = __import__(module, fromlist=[name])
+        except ImportError:
+            continue
+        group = getattr(mod, name, None)
+        if isinstance(group, click.Command):
+            main.add_command(group, name)
+
+
+_register_optional_groups()

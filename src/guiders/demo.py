@@ -1,0 +1,59 @@
+"""The demo tenant that ``guiders up`` seeds: one company, a localhost site, three agents."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from guiders.domain.company import StaffRole
+from guiders.services.container import Services
+
+CREDENTIALS_FILE = "demo-credentials.json"
+_STAFF = [
+    ("ana@demo.guiders.local", "Ana García", StaffRole.SUPERVISOR, 3),
+    ("ben@demo.guiders.local", "Ben Turner", StaffRole.COMMERCIAL, 2),
+    ("carla@demo.guiders.local", "Carla Ruiz", StaffRole.COMMERCIAL, 1),
+]
+
+
+async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:
+    """Creates the demo tenant once; later runs read back the credentials file."""
+    path = data_dir / CREDENTIALS_FILE
+    if path.exists():
+        loaded: dict[str, Any] = json.loads(path.read_text())
+        return loaded
+    company = await services.tenancy.create_company("Demo Shop")
+    site = await services.tenancy.add_site(
+        company.id, name="Demo shop", domain="localhost", aliases=["127.0.0.1"]
+    )
+    key, _ = await services.tenancy.create_api_key(company.id, "Guiders AI")
+    staff = []
+    for email, name, role, seniority in _STAFF:
+        password = secrets.token_urlsafe(9)
+        user = await services.tenancy.add_staff(
+            company.id, email=email, name=name, role=role, password=password, seniority=seniority
+        )
+        staff.append(
+            {
+                "email": email,
+                "password": password,
+                "role": role.value,
+                "commercialId": str(user.id),
+                "name": name,
+            }
+        )
+    credentials = {
+        "companyId": str(company.id),
+        "siteKey": site.site_key,
+        "domain": site.domain,
+        "integrationKey": key,
+        "staff": staff,
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(credentials, fh, indent=2)
+    return credentials

@@ -1,0 +1,52 @@
+"""The composition root: database, bus, relay and use cases for one process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from guiders.bus.memory import InProcessBus
+from guiders.config import Settings
+from guiders.services.container import Services
+from guiders.services.credentials import TokenService
+from guiders.services.ports import EventBus, UnitOfWork
+from guiders.store.database import Database
+from guiders.store.relay import OutboxRelay
+from guiders.store.unit_of_work import SqlUnitOfWork
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    bus: EventBus
+    relay: OutboxRelay
+    services: Services
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        db = Database.from_settings(settings)
+        bus = InProcessBus()
+        relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
+
+        def uow() -> UnitOfWork:
+            return SqlUnitOfWork(db, after_commit=relay.publish_committed)
+
+        tokens = TokenService(
+            uow,
+            secret=settings.jwt_secret,
+            access_ttl_s=settings.access_token_ttl_s,
+            visitor_ttl_s=settings.visitor_token_ttl_s,
+            refresh_ttl_s=settings.refresh_token_ttl_s,
+        )
+        return cls(
+            settings=settings, db=db, bus=bus, relay=relay, services=Services.build(uow, tokens)
+        )
+
+    async def start(self) -> None:
+        await self.bus.start()
+        await self.relay.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.bus.close()
+        await self.db.dispose()

@@ -1,0 +1,84 @@
+"""Who is calling, and what they may touch. Every read and write goes through these checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from guiders.domain.chat import Chat
+from guiders.domain.company import StaffRole
+from guiders.domain.errors import Forbidden, NotFound
+from guiders.domain.message import SenderRole
+from guiders.services.ports import Actor
+
+
+class PrincipalKind(StrEnum):
+    VISITOR = "visitor"
+    STAFF = "staff"
+    INTEGRATION = "integration"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    company_id: UUID
+    subject_id: UUID
+    role: StaffRole | None = None
+    name: str | None = None
+    site_id: UUID | None = None
+
+    @property
+    def is_visitor(self) -> bool:
+        return self.kind == PrincipalKind.VISITOR
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == PrincipalKind.STAFF
+
+    @property
+    def is_integration(self) -> bool:
+        return self.kind == PrincipalKind.INTEGRATION
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in (StaffRole.SUPERVISOR, StaffRole.ADMIN)
+
+    @property
+    def sender_role(self) -> SenderRole:
+        return {
+            PrincipalKind.VISITOR: SenderRole.VISITOR,
+            PrincipalKind.STAFF: SenderRole.COMMERCIAL,
+            PrincipalKind.INTEGRATION: SenderRole.AI,
+        }[self.kind]
+
+    @property
+    def actor(self) -> Actor:
+        kind = self.role.value if self.role else self.kind.value
+        return Actor(id=str(self.subject_id), type=kind)
+
+
+def check_chat_access(principal: Principal, chat: Chat | None) -> Chat:
+    """Another company's chat, or another visitor's, looks exactly like a missing one."""
+    if chat is None or chat.company_id != principal.company_id:
+        raise NotFound("Chat not found", field="chatId")
+    if principal.is_visitor and chat.visitor_id != principal.subject_id:
+        raise NotFound("Chat not found", field="chatId")
+    return chat
+
+
+def check_visitor_access(principal: Principal, visitor_id: UUID, company_id: UUID | None) -> None:
+    if company_id is None or company_id != principal.company_id:
+        raise NotFound("Visitor not found", field="visitorId")
+    if principal.is_visitor and principal.subject_id != visitor_id:
+        raise NotFound("Visitor not found", field="visitorId")
+
+
+def require_staff_or_key(principal: Principal) -> None:
+    if principal.is_visitor:
+        raise Forbidden("This needs a staff member or an integration key")
+
+
+def require_supervisor_or_key(principal: Principal) -> None:
+    if not (principal.is_integration or principal.is_supervisor):
+        raise Forbidden("This needs a supervisor, an admin or an integration key")

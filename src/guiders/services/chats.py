@@ -1,0 +1,229 @@
+"""Chat use cases: open, find, assign, close, request a person."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.assignment import Candidate, choose_commercial
+from guiders.domain.chat import Chat, ChatMetadata, Priority, VisitorInfo
+from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
+from guiders.domain.message import Message
+from guiders.services.access import (
+    Principal,
+    check_chat_access,
+    require_staff_or_key,
+)
+from guiders.services.messages import MessageDraft, build_message
+from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(slots=True)
+class ChatView:
+    """A chat with what the list and detail views add around it."""
+
+    chat: Chat
+    commercial_name: str | None
+    commercial_avatar: str | None
+    unread: int
+    position: int | None = None
+
+
+class ChatService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def open(
+        self,
+        principal: Principal,
+        *,
+        visitor_id: UUID | None,
+        visitor_info: dict[str, Any],
+        metadata: dict[str, Any],
+        priority: Priority = Priority.NORMAL,
+        first_message: MessageDraft | None = None,
+    ) -> tuple[Chat, int, Message | None]:
+        """A new PENDING chat (and its first message), with its queue position."""
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            owner = principal.subject_id if principal.is_visitor else visitor_id
+            if owner is None:
+                raise ValidationFailed(
+                    "visitorId is required for staff and keys", field="visitorId"
+                )
+            visitor = await uow.visitors.get(owner)
+            if visitor is None or visitor.company_id != principal.company_id:
+                raise NotFound("Visitor not found", field="visitorId")
+            info = VisitorInfo(
+                id=visitor.id,
+                name=visitor_info.get("name") or visitor.name,
+                email=visitor_info.get("email") or visitor.email,
+                phone=visitor_info.get("phone") or visitor.phone,
+                location=visitor_info.get("location") or visitor.location,
+            )
+            chat = Chat.open(
+                id=uuid.uuid4(),
+                company_id=principal.company_id,
+                visitor_info=info,
+                metadata=ChatMetadata.from_dict(metadata),
+                priority=priority,
+                at=now,
+            )
+            uow.track(chat)
+            message = None
+            if first_message is not None:
+                message = build_message(principal, chat, first_message, now)
+                chat.post_message(message)
+            await uow.chats.add(chat)
+            if message is not None:
+                await uow.messages.add(message)
+            position = len(await uow.chats.pending_queue(principal.company_id, 10_000))
+            await uow.commit()
+        return chat, position, message
+
+    async def get(self, principal: Principal, chat_id: UUID) -> ChatView:
+        async with self._uow() as uow:
+            chat = check_chat_access(principal, await uow.chats.get(chat_id))
+            return (await self._views(uow, principal, [chat]))[0]
+
+    async def find(self, principal: Principal, query: ChatQuery) -> Page[ChatView]:
+        if principal.is_visitor:
+            if query.visitor_id != principal.subject_id:
+                raise Forbidden("A visitor may list only their own chats")
+        query.company_id = principal.company_id
+        async with self._uow() as uow:
+            page = await uow.chats.find(query)
+            views = await self._views(uow, principal, page.items)
+        return Page(items=views, total=page.total, next_cursor=page.next_cursor)
+
+    async def pending_queue(self, principal: Principal, limit: int) -> list[ChatView]:
+        require_staff_or_key(principal)
+        async with self._uow() as uow:
+            chats = await uow.chats.pending_queue(principal.company_id, limit)
+            views = await self._views(uow, principal, chats)
+        for position, view in enumerate(views, start=1):
+            view.position = position
+        return views
+
+    async def assign(
+        self,
+        principal: Principal,
+        chat_id: UUID,
+        commercial_id: UUID | None,
+        *,
+        reason: str = "manual",
+    ) -> Chat:
+        """Assigns to the named commercial, or by policy when none is named."""
+        require_staff_or_key(principal)
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
+            if commercial_id is None:
+                commercial_id = await self._choose(uow, principal.company_id)
+                reason = "auto" if reason == "manual" else reason
+            commercial = await uow.commercials.get(commercial_id)
+            if commercial is None or commercial.company_id != principal.company_id:
+                raise NotFound("Commercial not found", field="commercialId")
+            if (
+                principal.is_staff
+                and not principal.is_supervisor
+                and commercial_id != principal.subject_id
+            ):
+                raise Forbidden("A commercial may assign chats only to themselves")
+            chat.assign(
+                commercial_id,
+                reason=reason,
+                at=now,
+                by_supervisor=principal.is_supervisor or principal.is_integration,
+            )
+            uow.track(chat)
+            await uow.chats.save(chat)
+            await uow.commit()
+        return chat
+
+    async def _choose(self, uow: UnitOfWork, company_id: UUID) -> UUID:
+        workloads = await uow.chats.workloads(company_id)
+        candidates = [
+            Candidate(c, workloads.get(c.id, 0))
+            for c in await uow.commercials.of_company(company_id)
+        ]
+        chosen = choose_commercial(candidates)
+        if chosen is None:
+            raise NotFound("No commercial is available", field="commercialId")
+        return chosen.id
+
+    async def close(
+        self,
+        principal: Principal,
+        chat_id: UUID,
+        *,
+        reason: str | None,
+        satisfaction: int | None,
+        resolution: str | None,
+    ) -> Chat:
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
+            chat.close(reason=reason, satisfaction=satisfaction, resolution=resolution, at=now)
+            uow.track(chat)
+            await uow.chats.save(chat)
+            await uow.commit()
+        return chat
+
+    async def request_agent(self, principal: Principal, chat_id: UUID, reason: str) -> Chat:
+        if not principal.is_visitor:
+            raise Forbidden("Only the chat's visitor requests an agent")
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
+            chat.request_agent(reason=reason, at=now)
+            uow.track(chat)
+            await uow.chats.save(chat)
+            await uow.commit()
+        return chat
+
+    async def change_priority(
+        self, principal: Principal, chat_id: UUID, priority: Priority
+    ) -> Chat:
+        require_staff_or_key(principal)
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
+            chat.change_priority(priority, now)
+            uow.track(chat)
+            await uow.chats.save(chat)
+            await uow.commit()
+        return chat
+
+    async def _views(
+        self, uow: UnitOfWork, principal: Principal, chats: list[Chat]
+    ) -> list[ChatView]:
+        reader = "visitor" if principal.is_visitor else "staff"
+        unread = await uow.chats.unread_counts([c.id for c in chats], reader)
+        names: dict[UUID, tuple[str, str | None]] = {}
+        for chat in chats:
+            cid = chat.assigned_commercial_id
+            if cid is not None and cid not in names:
+                commercial = await uow.commercials.get(cid)
+                if commercial is not None:
+                    names[cid] = (commercial.name, commercial.avatar_url)
+        views = []
+        for chat in chats:
+            name, avatar = names.get(chat.assigned_commercial_id or uuid.UUID(int=0), (None, None))
+            views.append(
+                ChatView(
+                    chat=chat,
+                    commercial_name=name,
+                    commercial_avatar=avatar,
+                    unread=unread.get(chat.id, 0),
+                )
+            )
+        return views

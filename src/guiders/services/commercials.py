@@ -1,0 +1,65 @@
+"""Commercial use cases: who is available, and status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from guiders.domain.assignment import Candidate, rank_available
+from guiders.domain.commercial import Commercial, CommercialStatus
+from guiders.domain.errors import Forbidden, NotFound
+from guiders.services.access import Principal
+from guiders.services.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    commercial: Commercial
+    previous: CommercialStatus | None
+
+
+class CommercialService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def candidates(self, company_id: UUID) -> list[Candidate]:
+        async with self._uow() as uow:
+            workloads = await uow.chats.workloads(company_id)
+            return [
+                Candidate(c, workloads.get(c.id, 0))
+                for c in await uow.commercials.of_company(company_id)
+            ]
+
+    async def listing(
+        self, principal: Principal, *, available_only: bool, order_by: str | None
+    ) -> list[Candidate]:
+        candidates = await self.candidates(principal.company_id)
+        if available_only:
+            return rank_available(candidates)
+        if order_by == "workload":
+            return sorted(candidates, key=lambda c: (c.workload, -c.commercial.seniority))
+        return sorted(candidates, key=lambda c: c.commercial.name)
+
+    async def set_status(
+        self, principal: Principal, commercial_id: UUID, status: CommercialStatus
+    ) -> StatusChange:
+        if principal.is_visitor:
+            raise Forbidden("Visitors cannot change an agent's status")
+        if (
+            principal.is_staff
+            and not principal.is_supervisor
+            and principal.subject_id != commercial_id
+        ):
+            raise Forbidden("A commercial may change only their own status")
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            commercial = await uow.commercials.get(commercial_id)
+            if commercial is None or commercial.company_id != principal.company_id:
+                raise NotFound("Commercial not found", field="commercialId")
+            previous = commercial.change_status(status, now)
+            uow.track(commercial)
+            await uow.commercials.save(commercial)
+            await uow.commit()
+        return StatusChange(commercial=commercial, previous=previous)

@@ -1,0 +1,40 @@
+"""Wires the use cases to one unit-of-work factory; built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from guiders.services.chats import ChatService
+from guiders.services.commercials import CommercialService
+from guiders.services.credentials import TokenService
+from guiders.services.login import LoginService
+from guiders.services.messages import MessageService
+from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.tenancy import TenancyService
+from guiders.services.visitors import VisitorService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    uow: UnitOfWorkFactory
+    tokens: TokenService
+    tenancy: TenancyService
+    visitors: VisitorService
+    login: LoginService
+    chats: ChatService
+    messages: MessageService
+    commercials: CommercialService
+
+    @classmethod
+    def build(cls, uow: UnitOfWorkFactory, tokens: TokenService) -> Services:
+        visitors = VisitorService(uow)
+        return cls(
+            uow=uow,
+            tokens=tokens,
+            tenancy=TenancyService(uow, tokens),
+            visitors=visitors,
+            login=LoginService(uow, tokens, visitors),
+            chats=ChatService(uow),
+            messages=MessageService(uow),
+            commercials=CommercialService(uow),
+        )

@@ -1,0 +1,137 @@
+"""Message use cases: send (idempotent by ``clientMessageId``), list, read receipts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.chat import Chat, ChatStatus
+from guiders.domain.errors import ValidationFailed
+from guiders.domain.message import (
+    Message,
+    MessageType,
+    Sender,
+    SenderRole,
+    check_content,
+    check_type_allowed,
+)
+from guiders.services.access import Principal, check_chat_access
+from guiders.services.ports import Page, UnitOfWorkFactory
+
+
+@dataclass(slots=True)
+class MessageDraft:
+    content: str
+    type: MessageType = MessageType.TEXT
+    is_internal: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    client_message_id: str | None = None
+
+
+def build_message(principal: Principal, chat: Chat, draft: MessageDraft, at: datetime) -> Message:
+    check_content(draft.content)
+    role = principal.sender_role
+    check_type_allowed(draft.type, role)
+    internal = draft.is_internal or draft.type == MessageType.INTERNAL
+    if internal and role == SenderRole.VISITOR:
+        raise ValidationFailed("a visitor cannot send internal messages", field="isInternal")
+    return Message(
+        id=uuid.uuid4(),
+        chat_id=chat.id,
+        company_id=chat.company_id,
+        sender=Sender(id=principal.subject_id, name=principal.name, role=role),
+        content=draft.content,
+        type=draft.type,
+        is_internal=internal,
+        sent_at=at,
+        metadata=dict(draft.metadata),
+        client_message_id=draft.client_message_id,
+    )
+
+
+class MessageService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def send(
+        self, principal: Principal, chat_id: UUID, draft: MessageDraft
+    ) -> tuple[Message, bool]:
+        """The stored message and whether it is new (False: an idempotent repeat)."""
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
+            if draft.client_message_id:
+                existing = await uow.messages.by_client_id(
+                    chat.id, principal.subject_id, draft.client_message_id
+                )
+                if existing is not None:
+                    return existing, False
+            message = build_message(principal, chat, draft, now)
+            chat.post_message(message)
+            if (
+                principal.is_staff
+                and chat.assigned_commercial_id == principal.subject_id
+                and chat.status in (ChatStatus.ASSIGNED, ChatStatus.TRANSFERRED)
+                and not message.is_internal
+            ):
+                chat.activate(now)
+            uow.track(chat)
+            await uow.messages.add(message)
+            await uow.chats.save(chat)
+            await uow.commit()
+        return message, True
+
+    async def page(
+        self,
+        principal: Principal,
+        chat_id: UUID,
+        *,
+        newest_first: bool,
+        limit: int,
+        cursor: tuple[str, str] | None,
+        since: datetime | None,
+    ) -> Page[Message]:
+        async with self._uow() as uow:
+            chat = check_chat_access(principal, await uow.chats.get(chat_id))
+            return await uow.messages.page(
+                chat.id,
+                newest_first=newest_first,
+                limit=limit,
+                cursor=cursor,
+                since=since,
+                include_internal=not principal.is_visitor,
+            )
+
+    async def unread(self, principal: Principal, chat_id: UUID) -> list[Message]:
+        async with self._uow() as uow:
+            chat = check_chat_access(principal, await uow.chats.get(chat_id))
+            return await uow.messages.unread(chat.id, reader_role=_reader(principal))
+
+    async def mark_read(self, principal: Principal, message_ids: list[UUID]) -> int:
+        """Marks messages of chats the caller may see; returns how many were marked."""
+        now = datetime.now(UTC)
+        marked = 0
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            for chat_id, ids in (await uow.messages.group_by_chat(message_ids)).items():
+                chat = check_chat_access(principal, await uow.chats.get(chat_id))
+                unread = {
+                    m.id for m in await uow.messages.unread(chat.id, reader_role=_reader(principal))
+                }
+                mine = [i for i in ids if i in unread]
+                if mine:
+                    chat.mark_read(mine, reader_id=principal.subject_id, at=now)
+                    uow.track(chat)
+                    await uow.messages.mark_read(chat.id, mine, now)
+                    await uow.chats.save(chat)
+                    marked += len(mine)
+            await uow.commit()
+        return marked
+
+
+def _reader(principal: Principal) -> str:
+    return SenderRole.VISITOR.value if principal.is_visitor else "staff"

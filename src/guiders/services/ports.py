@@ -1,0 +1,305 @@
+"""What the use cases need from the outside world, as small abstract interfaces.
+
+``store/`` implements them with SQLAlchemy; ``bus/`` implements ``EventBus``.
+"""
+
+from __future__ import annotations
+
+import abc
+from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+from uuid import UUID
+
+from guiders.domain.chat import Chat, ChatStatus, Priority
+from guiders.domain.commercial import Commercial
+from guiders.domain.company import ApiKey, Company, Site, StaffUser
+from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
+from guiders.domain.message import Message
+from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did it; kept with every event (``performed_by``) so automations can skip their own."""
+
+    id: str | None
+    type: str  # visitor | commercial | supervisor | admin | integration | system
+
+
+SYSTEM = Actor(id=None, type="system")
+
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class ChatQuery:
+    company_id: UUID
+    status: list[ChatStatus] | None = None
+    priority: list[Priority] | None = None
+    visitor_id: UUID | None = None
+    assigned_commercial_id: UUID | None = None
+    department: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "createdAt"
+    descending: bool = True
+    limit: int = 20
+    cursor: tuple[str, str] | None = None  # (sort value, id) of the last item of the page
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    next_cursor: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    id: UUID
+    token_hash: str
+    family_id: UUID
+    subject_id: UUID
+    subject_type: str
+    company_id: UUID
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class EventFilter:
+    company_id: UUID
+    aggregate_id: UUID | None = None
+    from_version: int | None = None
+    types: list[str] = field(default_factory=list)
+    after_seq: int | None = None
+    limit: int = 100
+
+
+class Tenancy(abc.ABC):
+    @abc.abstractmethod
+    async def add_company(self, company: Company) -> None: ...
+    @abc.abstractmethod
+    async def get_company(self, company_id: UUID) -> Company | None: ...
+    @abc.abstractmethod
+    async def add_site(self, site: Site) -> None: ...
+    @abc.abstractmethod
+    async def site_by_key(self, site_key: str) -> Site | None: ...
+    @abc.abstractmethod
+    async def sites_of(self, company_id: UUID) -> list[Site]: ...
+    @abc.abstractmethod
+    async def get_site(self, site_id: UUID) -> Site | None: ...
+    @abc.abstractmethod
+    async def add_staff(self, user: StaffUser) -> None: ...
+    @abc.abstractmethod
+    async def staff_by_email(self, email: str) -> StaffUser | None: ...
+    @abc.abstractmethod
+    async def get_staff(self, user_id: UUID) -> StaffUser | None: ...
+    @abc.abstractmethod
+    async def add_api_key(self, key: ApiKey) -> None: ...
+    @abc.abstractmethod
+    async def api_key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    @abc.abstractmethod
+    async def revoke_api_key(self, key_id: UUID, company_id: UUID, at: datetime) -> bool: ...
+    @abc.abstractmethod
+    async def list_api_keys(self, company_id: UUID | None) -> list[ApiKey]: ...
+    @abc.abstractmethod
+    async def add_refresh_token(self, token: RefreshToken) -> None: ...
+    @abc.abstractmethod
+    async def refresh_token_by_hash(self, token_hash: str) -> RefreshToken | None: ...
+    @abc.abstractmethod
+    async def mark_refresh_used(self, token_id: UUID, at: datetime) -> bool:
+        """True only for the first caller: a second use of one token reveals a theft."""
+
+    @abc.abstractmethod
+    async def revoke_refresh_family(self, family_id: UUID, at: datetime) -> None: ...
+
+
+class ChatRepository(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, chat: Chat) -> None: ...
+    @abc.abstractmethod
+    async def get(self, chat_id: UUID, *, for_update: bool = False) -> Chat | None: ...
+    @abc.abstractmethod
+    async def save(self, chat: Chat) -> None: ...
+    @abc.abstractmethod
+    async def find(self, query: ChatQuery) -> Page[Chat]: ...
+    @abc.abstractmethod
+    async def pending_queue(self, company_id: UUID, limit: int) -> list[Chat]: ...
+    @abc.abstractmethod
+    async def workloads(self, company_id: UUID) -> dict[UUID, int]: ...
+    @abc.abstractmethod
+    async def unread_counts(
+        self, chat_ids: Sequence[UUID], reader_role: str
+    ) -> dict[UUID, int]: ...
+
+
+class MessageRepository(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, message: Message) -> None: ...
+    @abc.abstractmethod
+    async def by_client_id(
+        self, chat_id: UUID, sender_id: UUID, client_message_id: str
+    ) -> Message | None: ...
+    @abc.abstractmethod
+    async def page(
+        self,
+        chat_id: UUID,
+        *,
+        newest_first: bool,
+        limit: int,
+        cursor: tuple[str, str] | None,
+        since: datetime | None,
+        include_internal: bool,
+    ) -> Page[Message]: ...
+    @abc.abstractmethod
+    async def unread(self, chat_id: UUID, *, reader_role: str) -> list[Message]: ...
+    @abc.abstractmethod
+    async def mark_read(self, chat_id: UUID, message_ids: Sequence[UUID], at: datetime) -> None: ...
+    @abc.abstractmethod
+    async def group_by_chat(self, message_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]: ...
+
+
+class VisitorRepository(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, visitor: Visitor) -> None: ...
+    @abc.abstractmethod
+    async def get(self, visitor_id: UUID) -> Visitor | None: ...
+    @abc.abstractmethod
+    async def by_fingerprint(self, site_id: UUID, fingerprint: str) -> Visitor | None: ...
+    @abc.abstractmethod
+    async def save(self, visitor: Visitor) -> None: ...
+    @abc.abstractmethod
+    async def touch(self, visitor_id: UUID, at: datetime) -> None: ...
+    @abc.abstractmethod
+    async def add_session(self, session: VisitorSession) -> None: ...
+    @abc.abstractmethod
+    async def get_session(self, session_id: UUID) -> VisitorSession | None: ...
+    @abc.abstractmethod
+    async def save_session(self, session: VisitorSession) -> None: ...
+    @abc.abstractmethod
+    async def sessions(self, visitor_id: UUID, limit: int) -> list[VisitorSession]: ...
+    @abc.abstractmethod
+    async def add_tracking(self, events: Sequence[TrackingEvent]) -> None: ...
+    @abc.abstractmethod
+    async def tracking(self, visitor_id: UUID, limit: int) -> list[TrackingEvent]: ...
+
+
+class CommercialRepository(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, commercial: Commercial) -> None: ...
+    @abc.abstractmethod
+    async def get(self, commercial_id: UUID) -> Commercial | None: ...
+    @abc.abstractmethod
+    async def save(self, commercial: Commercial) -> None: ...
+    @abc.abstractmethod
+    async def of_company(self, company_id: UUID) -> list[Commercial]: ...
+
+
+class EventLog(abc.ABC):
+    @abc.abstractmethod
+    async def append(
+        self, events: Sequence[DomainEvent], actor: Actor, correlation_id: str | None
+    ) -> list[StoredEvent]: ...
+    @abc.abstractmethod
+    async def read(self, query: EventFilter) -> list[StoredEvent]: ...
+    @abc.abstractmethod
+    async def last_seq(self, company_id: UUID) -> int: ...
+
+
+correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+"""Set per request by the API; every event appended during it carries the same id."""
+
+AfterCommit = Callable[[list[StoredEvent]], Awaitable[None]]
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction: repositories see it, events are appended in it, all or nothing.
+
+    Leaving the ``async with`` block without ``commit()`` rolls back. After a commit,
+    ``committed_events`` holds what was stored, for the relay to publish.
+    """
+
+    tenancy: Tenancy
+    chats: ChatRepository
+    messages: MessageRepository
+    visitors: VisitorRepository
+    commercials: CommercialRepository
+    events: EventLog
+
+    def __init__(self, after_commit: AfterCommit | None = None) -> None:
+        self._after_commit = after_commit
+        self.actor: Actor = SYSTEM
+        self.correlation_id: str | None = correlation_id_var.get()
+        self.committed_events: list[StoredEvent] = []
+        self._tracked: list[Aggregate] = []
+        self._loose: list[DomainEvent] = []
+
+    def track(self, aggregate: Aggregate) -> None:
+        """Collect the aggregate's new events at commit."""
+        if not any(a is aggregate for a in self._tracked):
+            self._tracked.append(aggregate)
+
+    def record(self, event: DomainEvent) -> None:
+        """A fact that belongs to no aggregate here (company created, key revoked...)."""
+        self._loose.append(event)
+
+    async def commit(self) -> None:
+        new_events = list(self._loose)
+        for aggregate in self._tracked:
+            new_events.extend(aggregate.take_events())
+        self._loose.clear()
+        stored = (
+            await self.events.append(new_events, self.actor, self.correlation_id)
+            if new_events
+            else []
+        )
+        await self._commit()
+        self.committed_events.extend(stored)
+        if stored and self._after_commit is not None:
+            await self._after_commit(stored)
+
+    @abc.abstractmethod
+    async def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    async def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    async def __aenter__(self) -> Self: ...
+
+    @abc.abstractmethod
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class EventBus(abc.ABC):
+    """Publishes committed events to subscribers (in process, or through Redis)."""
+
+    @abc.abstractmethod
+    async def publish(self, events: Sequence[StoredEvent]) -> None: ...
+
+    @abc.abstractmethod
+    def subscribe(self, handler: Callable[[StoredEvent], Awaitable[None]]) -> None: ...
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True

@@ -1,0 +1,266 @@
+"""Visitor use cases: register (guide), identify (SDK), sessions, tracking, profile."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.company import Site
+from guiders.domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
+from guiders.services.access import Principal, PrincipalKind, check_visitor_access
+from guiders.services.ports import Actor, UnitOfWork, UnitOfWorkFactory
+
+MAX_TRACKING_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    visitor: Visitor
+    session: VisitorSession
+    is_new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingResult:
+    received: int
+    processed: int
+    discarded: int
+    errors: list[dict[str, Any]]
+
+
+class VisitorService:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def site_for(self, site_key: str, domain: str | None) -> Site:
+        """The site a public key belongs to, checked against the page's domain."""
+        async with self._uow() as uow:
+            site = await uow.tenancy.site_by_key(site_key)
+        if site is None:
+            raise Unauthenticated("Unknown site API key", field="apiKey")
+        if domain is not None and not site.serves(domain):
+            raise Forbidden("The domain does not match the site API key", field="domain")
+        return site
+
+    async def identify(
+        self,
+        site: Site,
+        *,
+        fingerprint: str | None,
+        profile: dict[str, Any],
+        consent_version: str | None,
+    ) -> Identified:
+        """Finds the visitor by fingerprint (or registers one) and opens a session."""
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = _visitor_actor(None)
+            visitor = (
+                await uow.visitors.by_fingerprint(site.id, fingerprint) if fingerprint else None
+            )
+            is_new = visitor is None
+            if visitor is None:
+                visitor = Visitor.register(
+                    id=uuid.uuid4(),
+                    company_id=site.company_id,
+                    site_id=site.id,
+                    fingerprint=fingerprint,
+                    profile=profile,
+                    at=now,
+                )
+                await uow.visitors.add(visitor)
+            else:
+                visitor.update_profile(profile, now)
+                visitor.last_seen_at = now
+            uow.actor = _visitor_actor(visitor.id)
+            if consent_version is not None:
+                visitor.record_consent(consent_version, now)
+            session = VisitorSession(
+                id=uuid.uuid4(),
+                visitor_id=visitor.id,
+                company_id=site.company_id,
+                started_at=now,
+                last_heartbeat_at=now,
+                current_url=profile.get("currentUrl"),
+            )
+            visitor.start_session(session)
+            uow.track(visitor)
+            await uow.visitors.add_session(session)
+            await uow.visitors.save(visitor)
+            await uow.commit()
+        return Identified(visitor=visitor, session=session, is_new=is_new)
+
+    async def session_principal(self, session_id: UUID) -> Principal:
+        """The ``X-Guiders-Sid`` credential: an open session of a known visitor."""
+        async with self._uow() as uow:
+            session = await uow.visitors.get_session(session_id)
+            visitor = await uow.visitors.get(session.visitor_id) if session else None
+        if session is None or visitor is None or not session.is_active:
+            raise Unauthenticated("The session is unknown or has ended")
+        return visitor_principal(visitor)
+
+    async def heartbeat(
+        self, principal: Principal, session_id: UUID | None, current_url: str | None
+    ) -> VisitorSession:
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            session = await self._own_session(uow, principal, session_id)
+            session.last_heartbeat_at = now
+            if current_url:
+                session.current_url = current_url
+            await uow.visitors.save_session(session)
+            await uow.visitors.touch(principal.subject_id, now)
+            await uow.commit()
+        return session
+
+    async def end_session(self, principal: Principal, session_id: UUID | None) -> None:
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            session = await self._own_session(uow, principal, session_id)
+            if session.ended_at is None:
+                session.ended_at = now
+                visitor = await uow.visitors.get(principal.subject_id)
+                assert visitor is not None
+                visitor.end_session(session.id, now)
+                uow.track(visitor)
+                await uow.visitors.save_session(session)
+                await uow.visitors.save(visitor)
+                await uow.commit()
+
+    async def _own_session(
+        self, uow: UnitOfWork, principal: Principal, session_id: UUID | None
+    ) -> VisitorSession:
+        if not principal.is_visitor:
+            raise Forbidden("Only a visitor has sessions")
+        if session_id is None:
+            sessions = await uow.visitors.sessions(principal.subject_id, 1)
+            session = sessions[0] if sessions else None
+        else:
+            session = await uow.visitors.get_session(session_id)
+        if session is None or session.visitor_id != principal.subject_id:
+            raise NotFound("Session not found", field="sessionId")
+        return session
+
+    async def track(self, principal: Principal, raw_events: list[dict[str, Any]]) -> TrackingResult:
+        """Accepts what is valid and reports the rest: one bad event never sinks a batch."""
+        if not 1 <= len(raw_events) <= MAX_TRACKING_BATCH:
+            raise ValidationFailed(
+                f"events must hold 1 to {MAX_TRACKING_BATCH} items", field="events"
+            )
+        now = datetime.now(UTC)
+        accepted: dict[UUID, list[TrackingEvent]] = {}
+        errors: list[dict[str, Any]] = []
+        async with self._uow() as uow:
+            uow.actor = principal.actor
+            visitors: dict[UUID, Visitor | None] = {}
+            for index, raw in enumerate(raw_events):
+                try:
+                    event = _tracking_event(raw, principal.company_id, now)
+                except (ValueError, TypeError, KeyError) as exc:
+                    errors.append({"index": index, "error": str(exc)})
+                    continue
+                if event.visitor_id not in visitors:
+                    visitors[event.visitor_id] = await uow.visitors.get(event.visitor_id)
+                visitor = visitors[event.visitor_id]
+                if (
+                    visitor is None
+                    or visitor.company_id != principal.company_id
+                    or (principal.is_visitor and visitor.id != principal.subject_id)
+                ):
+                    errors.append({"index": index, "error": "unknown visitorId"})
+                    continue
+                accepted.setdefault(visitor.id, []).append(event)
+            for visitor_id, batch in accepted.items():
+                visitor = visitors[visitor_id]
+                assert visitor is not None
+                visitor.track(batch, now)
+                visitor.last_seen_at = now
+                uow.track(visitor)
+                await uow.visitors.add_tracking(batch)
+                await uow.visitors.save(visitor)
+            await uow.commit()
+        processed = sum(len(b) for b in accepted.values())
+        return TrackingResult(
+            received=len(raw_events),
+            processed=processed,
+            discarded=len(raw_events) - processed,
+            errors=errors[:20],
+        )
+
+    async def profile(self, principal: Principal, visitor_id: UUID) -> Visitor:
+        async with self._uow() as uow:
+            visitor = await uow.visitors.get(visitor_id)
+        check_visitor_access(principal, visitor_id, visitor.company_id if visitor else None)
+        assert visitor is not None
+        return visitor
+
+    async def sessions(
+        self, principal: Principal, visitor_id: UUID, limit: int
+    ) -> list[VisitorSession]:
+        await self.profile(principal, visitor_id)
+        async with self._uow() as uow:
+            return await uow.visitors.sessions(visitor_id, limit)
+
+    async def tracking(
+        self, principal: Principal, visitor_id: UUID, limit: int
+    ) -> list[TrackingEvent]:
+        await self.profile(principal, visitor_id)
+        async with self._uow() as uow:
+            return await uow.visitors.tracking(visitor_id, limit)
+
+
+def visitor_principal(visitor: Visitor) -> Principal:
+    return Principal(
+        kind=PrincipalKind.VISITOR,
+        company_id=visitor.company_id,
+        subject_id=visitor.id,
+        name=visitor.name,
+        site_id=visitor.site_id,
+    )
+
+
+def _visitor_actor(visitor_id: UUID | None) -> Actor:
+    return Actor(id=str(visitor_id) if visitor_id else None, type="visitor")
+
+
+def _tracking_event(raw: dict[str, Any], company_id: UUID, now: datetime) -> TrackingEvent:
+    if not isinstance(raw, dict):
+        raise TypeError("each event must be an object")
+    event_type = raw.get("type") or raw.get("eventType")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 100:
+        raise ValueError("type is required (a string of at most 100 characters)")
+    occurred = raw.get("occurredAt") or raw.get("timestamp")
+    if isinstance(occurred, int | float):
+        at = datetime.fromtimestamp(occurred / 1000, UTC)
+    elif isinstance(occurred, str):
+        at = datetime.fromisoformat(occurred.replace("Z", "+00:00"))
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    else:
+        at = now
+    category = raw.get("pageCategory")
+    duration = raw.get("durationMs")
+    if duration is not None and (not isinstance(duration, int) or duration < 0):
+        raise ValueError("durationMs must be a non-negative integer")
+    session = raw.get("sessionId")
+    metadata = raw.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError("metadata must be an object")
+    url = raw.get("url")
+    if url is not None and (not isinstance(url, str) or len(url) > 2000):
+        raise ValueError("url must be a string of at most 2000 characters")
+    return TrackingEvent(
+        id=uuid.uuid4(),
+        visitor_id=UUID(str(raw["visitorId"])),
+        company_id=company_id,
+        session_id=UUID(str(session)) if session else None,
+        type=event_type,
+        occurred_at=at,
+        url=url,
+        page_category=PageCategory(category) if category else None,
+        duration_ms=duration,
+        metadata=metadata,
+    )

@@ -1,0 +1,329 @@
+"""Chats and their messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from guiders.domain.chat import (
+    WORKLOAD_STATUSES,
+    Chat,
+    ChatMetadata,
+    ChatStatus,
+    Priority,
+    VisitorInfo,
+)
+from guiders.domain.message import Message, MessageType, Sender, SenderRole
+from guiders.services.ports import ChatQuery, ChatRepository, MessageRepository, Page
+from guiders.store.tables import chats, messages
+from guiders.store.types import UTCDateTime
+
+_SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "createdAt": chats.c.created_at,
+    "updatedAt": chats.c.updated_at,
+    "lastMessageDate": func.coalesce(
+        chats.c.last_message_at, chats.c.created_at, type_=UTCDateTime
+    ),
+}
+SORT_FIELDS = tuple(_SORT_COLUMNS)
+_PRIORITY_RANK = case({p.value: p.rank for p in Priority}, value=chats.c.priority)
+
+
+class SqlChatRepository(ChatRepository):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, chat: Chat) -> None:
+        await self._conn.execute(chats.insert().values(id=chat.id, **_chat_values(chat)))
+
+    async def get(self, chat_id: UUID, *, for_update: bool = False) -> Chat | None:
+        stmt = select(chats).where(chats.c.id == chat_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = (await self._conn.execute(stmt)).first()
+        return chat_from_row(row._mapping) if row else None
+
+    async def save(self, chat: Chat) -> None:
+        await self._conn.execute(
+            update(chats).where(chats.c.id == chat.id).values(**_chat_values(chat))
+        )
+
+    async def find(self, query: ChatQuery) -> Page[Chat]:
+        conditions = _conditions(query)
+        total = (
+            await self._conn.execute(select(func.count()).select_from(chats).where(*conditions))
+        ).scalar_one()
+        sort_col = _SORT_COLUMNS[query.sort]
+        stmt = select(chats, sort_col.label("sort_value")).where(*conditions)
+        if query.cursor is not None:
+            value = datetime.fromisoformat(query.cursor[0])
+            last_id = UUID(query.cursor[1])
+            if query.descending:
+                stmt = stmt.where(
+                    or_(sort_col < value, and_(sort_col == value, chats.c.id < last_id))
+                )
+            else:
+                stmt = stmt.where(
+                    or_(sort_col > value, and_(sort_col == value, chats.c.id > last_id))
+                )
+        order = (
+            (sort_col.desc(), chats.c.id.desc())
+            if query.descending
+            else (sort_col.asc(), chats.c.id.asc())
+        )
+        rows = list(await self._conn.execute(stmt.order_by(*order).limit(query.limit + 1)))
+        items = [chat_from_row(r._mapping) for r in rows[: query.limit]]
+        next_cursor = None
+        if len(rows) > query.limit:
+            last = rows[query.limit - 1]._mapping
+            next_cursor = (last["sort_value"].isoformat(), str(last["id"]))
+        return Page(items=items, total=int(total), next_cursor=next_cursor)
+
+    async def pending_queue(self, company_id: UUID, limit: int) -> list[Chat]:
+        stmt = (
+            select(chats)
+            .where(chats.c.company_id == company_id, chats.c.status == ChatStatus.PENDING.value)
+            .order_by(_PRIORITY_RANK.desc(), chats.c.created_at.asc())
+            .limit(limit)
+        )
+        return [chat_from_row(r._mapping) for r in await self._conn.execute(stmt)]
+
+    async def workloads(self, company_id: UUID) -> dict[UUID, int]:
+        stmt = (
+            select(chats.c.assigned_commercial_id, func.count())
+            .where(
+                chats.c.company_id == company_id,
+                chats.c.status.in_([s.value for s in WORKLOAD_STATUSES]),
+                chats.c.assigned_commercial_id.is_not(None),
+            )
+            .group_by(chats.c.assigned_commercial_id)
+        )
+        return {r[0]: int(r[1]) for r in await self._conn.execute(stmt)}
+
+    async def unread_counts(self, chat_ids: Sequence[UUID], reader_role: str) -> dict[UUID, int]:
+        if not chat_ids:
+            return {}
+        stmt = (
+            select(messages.c.chat_id, func.count())
+            .where(
+                messages.c.chat_id.in_(chat_ids),
+                messages.c.read_at.is_(None),
+                *_unread_for(reader_role),
+            )
+            .group_by(messages.c.chat_id)
+        )
+        return {r[0]: int(r[1]) for r in await self._conn.execute(stmt)}
+
+
+def _unread_for(reader_role: str) -> list[ColumnElement[bool]]:
+    """A visitor's unread are the others' public messages; staff's are the visitor's."""
+    if reader_role == SenderRole.VISITOR.value:
+        return [
+            messages.c.sender_role != SenderRole.VISITOR.value,
+            messages.c.is_internal.is_(False),
+        ]
+    return [messages.c.sender_role == SenderRole.VISITOR.value]
+
+
+def _conditions(q: ChatQuery) -> list[ColumnElement[bool]]:
+    c: list[ColumnElement[bool]] = [chats.c.company_id == q.company_id]
+    if q.status:
+        c.append(chats.c.status.in_([s.value for s in q.status]))
+    if q.priority:
+        c.append(chats.c.priority.in_([p.value for p in q.priority]))
+    if q.visitor_id:
+        c.append(chats.c.visitor_id == q.visitor_id)
+    if q.assigned_commercial_id:
+        c.append(chats.c.assigned_commercial_id == q.assigned_commercial_id)
+    if q.department:
+        c.append(chats.c.department_key == q.department)
+    if q.date_from:
+        c.append(chats.c.created_at >= q.date_from)
+    if q.date_to:
+        c.append(chats.c.created_at <= q.date_to)
+    return c
+
+
+def _chat_values(chat: Chat) -> dict[str, Any]:
+    return {
+        "company_id": chat.company_id,
+        "visitor_id": chat.visitor_id,
+        "status": chat.status.value,
+        "priority": chat.priority.value,
+        "visitor_info": chat.visitor_info.to_dict(),
+        "metadata": chat.metadata.to_dict(),
+        "department_key": chat.metadata.department,
+        "assigned_commercial_id": chat.assigned_commercial_id,
+        "assigned_at": chat.assigned_at,
+        "closed_at": chat.closed_at,
+        "close_reason": chat.close_reason,
+        "resolution": chat.resolution,
+        "satisfaction": chat.satisfaction,
+        "last_message_at": chat.last_message_at,
+        "last_message_preview": chat.last_message_preview,
+        "total_messages": chat.total_messages,
+        "agent_requested_at": chat.agent_requested_at,
+        "created_at": chat.created_at,
+        "updated_at": chat.updated_at,
+        "version": chat.version,
+    }
+
+
+def chat_from_row(r: Any) -> Chat:
+    info = r["visitor_info"]
+    chat = Chat(
+        id=r["id"],
+        company_id=r["company_id"],
+        visitor_id=r["visitor_id"],
+        status=ChatStatus(r["status"]),
+        priority=Priority(r["priority"]),
+        visitor_info=VisitorInfo(
+            id=UUID(info["id"]),
+            name=info.get("name"),
+            email=info.get("email"),
+            phone=info.get("phone"),
+            location=info.get("location"),
+        ),
+        metadata=ChatMetadata.from_dict(r["metadata"]),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        assigned_commercial_id=r["assigned_commercial_id"],
+        assigned_at=r["assigned_at"],
+        closed_at=r["closed_at"],
+        close_reason=r["close_reason"],
+        resolution=r["resolution"],
+        satisfaction=r["satisfaction"],
+        last_message_at=r["last_message_at"],
+        last_message_preview=r["last_message_preview"],
+        total_messages=r["total_messages"],
+        agent_requested_at=r["agent_requested_at"],
+    )
+    chat.version = r["version"]
+    return chat
+
+
+class SqlMessageRepository(MessageRepository):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, message: Message) -> None:
+        await self._conn.execute(
+            messages.insert().values(
+                id=message.id,
+                chat_id=message.chat_id,
+                company_id=message.company_id,
+                sender_id=message.sender.id,
+                sender_role=message.sender.role.value,
+                sender_name=message.sender.name,
+                content=message.content,
+                type=message.type.value,
+                is_internal=message.is_internal,
+                metadata=message.metadata,
+                client_message_id=message.client_message_id,
+                sent_at=message.sent_at,
+                read_at=message.read_at,
+            )
+        )
+
+    async def by_client_id(
+        self, chat_id: UUID, sender_id: UUID, client_message_id: str
+    ) -> Message | None:
+        row = (
+            await self._conn.execute(
+                select(messages).where(
+                    messages.c.chat_id == chat_id,
+                    messages.c.sender_id == sender_id,
+                    messages.c.client_message_id == client_message_id,
+                )
+            )
+        ).first()
+        return message_from_row(row._mapping) if row else None
+
+    async def page(
+        self,
+        chat_id: UUID,
+        *,
+        newest_first: bool,
+        limit: int,
+        cursor: tuple[str, str] | None,
+        since: datetime | None,
+        include_internal: bool,
+    ) -> Page[Message]:
+        conditions: list[ColumnElement[bool]] = [messages.c.chat_id == chat_id]
+        if not include_internal:
+            conditions.append(messages.c.is_internal.is_(False))
+        if since is not None:
+            conditions.append(messages.c.sent_at > since)
+        total = (
+            await self._conn.execute(select(func.count()).select_from(messages).where(*conditions))
+        ).scalar_one()
+        stmt = select(messages).where(*conditions)
+        col = messages.c.sent_at
+        if cursor is not None:
+            value, last_id = datetime.fromisoformat(cursor[0]), UUID(cursor[1])
+            if newest_first:
+                stmt = stmt.where(or_(col < value, and_(col == value, messages.c.id < last_id)))
+            else:
+                stmt = stmt.where(or_(col > value, and_(col == value, messages.c.id > last_id)))
+        order = (
+            (col.desc(), messages.c.id.desc()) if newest_first else (col.asc(), messages.c.id.asc())
+        )
+        rows = list(await self._conn.execute(stmt.order_by(*order).limit(limit + 1)))
+        items = [message_from_row(r._mapping) for r in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1]
+            next_cursor = (last.sent_at.isoformat(), str(last.id))
+        return Page(items=items, total=int(total), next_cursor=next_cursor)
+
+    async def unread(self, chat_id: UUID, *, reader_role: str) -> list[Message]:
+        stmt = (
+            select(messages)
+            .where(
+                messages.c.chat_id == chat_id,
+                messages.c.read_at.is_(None),
+                *_unread_for(reader_role),
+            )
+            .order_by(messages.c.sent_at)
+        )
+        return [message_from_row(r._mapping) for r in await self._conn.execute(stmt)]
+
+    async def mark_read(self, chat_id: UUID, message_ids: Sequence[UUID], at: datetime) -> None:
+        await self._conn.execute(
+            update(messages)
+            .where(
+                messages.c.chat_id == chat_id,
+                messages.c.id.in_(message_ids),
+                messages.c.read_at.is_(None),
+            )
+            .values(read_at=at)
+        )
+
+    async def group_by_chat(self, message_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:
+        grouped: dict[UUID, list[UUID]] = {}
+        if message_ids:
+            stmt = select(messages.c.chat_id, messages.c.id).where(messages.c.id.in_(message_ids))
+            for chat_id, message_id in await self._conn.execute(stmt):
+                grouped.setdefault(chat_id, []).append(message_id)
+        return grouped
+
+
+def message_from_row(r: Any) -> Message:
+    return Message(
+        id=r["id"],
+        chat_id=r["chat_id"],
+        company_id=r["company_id"],
+        sender=Sender(id=r["sender_id"], name=r["sender_name"], role=SenderRole(r["sender_role"])),
+        content=r["content"],
+        type=MessageType(r["type"]),
+        is_internal=r["is_internal"],
+        sent_at=r["sent_at"],
+        metadata=dict(r["metadata"] or {}),
+        client_message_id=r["client_message_id"],
+        read_at=r["read_at"],
+    )

@@ -1,0 +1,124 @@
+"""The append-only event log, its per-company sequence and the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from guiders.domain.events import DomainEvent, StoredEvent
+from guiders.services.ports import Actor, EventFilter, EventLog
+from guiders.store.tables import company_sequences, events, outbox
+
+
+class SqlEventLog(EventLog):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def append(
+        self, new: Sequence[DomainEvent], actor: Actor, correlation_id: str | None
+    ) -> list[StoredEvent]:
+        """Numbers the events per company and stores them with an outbox row each.
+
+        The sequence row is updated first and stays locked until commit, so within a company
+        seqs become visible in order: a reader that saw seq N will never later find N-1.
+        """
+        by_company: dict[UUID, list[DomainEvent]] = {}
+        for event in new:
+            by_company.setdefault(event.company_id, []).append(event)
+        stored: list[StoredEvent] = []
+        for company_id in sorted(by_company):
+            batch = by_company[company_id]
+            last = await self._reserve(company_id, len(batch))
+            first = last - len(batch) + 1
+            for offset, event in enumerate(batch):
+                stored.append(
+                    StoredEvent(
+                        event_id=uuid.uuid4(),
+                        seq=first + offset,
+                        company_id=company_id,
+                        aggregate_type=event.aggregate_type,
+                        aggregate_id=event.aggregate_id,
+                        version=event.version,
+                        type=event.type,
+                        payload=event.payload,
+                        actor_id=actor.id,
+                        actor_type=actor.type,
+                        correlation_id=correlation_id,
+                        occurred_at=event.occurred_at,
+                    )
+                )
+        await self._conn.execute(events.insert(), [_row(e) for e in stored])
+        await self._conn.execute(
+            outbox.insert(),
+            [{"event_id": e.event_id, "company_id": e.company_id, "seq": e.seq} for e in stored],
+        )
+        return stored
+
+    async def _reserve(self, company_id: UUID, count: int) -> int:
+        dialect = self._conn.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(company_sequences).values(company_id=company_id, last_seq=count)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[company_sequences.c.company_id],
+            set_={"last_seq": company_sequences.c.last_seq + count},
+        ).returning(company_sequences.c.last_seq)
+        return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def read(self, query: EventFilter) -> list[StoredEvent]:
+        stmt = select(events).where(events.c.company_id == query.company_id)
+        if query.aggregate_id is not None:
+            stmt = stmt.where(events.c.aggregate_id == query.aggregate_id)
+        if query.from_version is not None:
+            stmt = stmt.where(events.c.version >= query.from_version)
+        if query.types:
+            stmt = stmt.where(events.c.type.in_(query.types))
+        if query.after_seq is not None:
+            stmt = stmt.where(events.c.seq > query.after_seq)
+        stmt = stmt.order_by(events.c.seq).limit(query.limit)
+        return [stored_event(r._mapping) for r in await self._conn.execute(stmt)]
+
+    async def last_seq(self, company_id: UUID) -> int:
+        stmt = select(func.coalesce(func.max(company_sequences.c.last_seq), 0)).where(
+            company_sequences.c.company_id == company_id
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
+
+
+def _row(e: StoredEvent) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "company_id": e.company_id,
+        "seq": e.seq,
+        "aggregate_type": e.aggregate_type,
+        "aggregate_id": e.aggregate_id,
+        "version": e.version,
+        "type": e.type,
+        "payload": e.payload,
+        "actor_id": e.actor_id,
+        "actor_type": e.actor_type,
+        "correlation_id": e.correlation_id,
+        "occurred_at": e.occurred_at,
+    }
+
+
+def stored_event(r: Any) -> StoredEvent:
+    return StoredEvent(
+        event_id=r["event_id"],
+        seq=r["seq"],
+        company_id=r["company_id"],
+        aggregate_type=r["aggregate_type"],
+        aggregate_id=r["aggregate_id"],
+        version=r["version"],
+        type=r["type"],
+        payload=r["payload"],
+        actor_id=r["actor_id"],
+        actor_type=r["actor_type"],
+        correlation_id=r["correlation_id"],
+        occurred_at=r["occurred_at"],
+    )

@@ -1,0 +1,114 @@
+"""The outbox relay: publishes committed events, and after a crash what was never published.
+
+The live path hands each commit's events straight to the bus; the outbox rows are then deleted
+in batches. At start-up, and periodically, the relay sweeps rows that are still there (their
+process died between commit and publish) and publishes them in ``seq`` order. Delivery is
+therefore at least once; consumers de-duplicate by ``eventId`` / ``(companyId, seq)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from uuid import UUID
+
+import structlog
+from sqlalchemy import delete, select
+
+from guiders.domain.events import StoredEvent
+from guiders.services.ports import EventBus
+from guiders.store.database import Database
+from guiders.store.event_log import stored_event
+from guiders.store.tables import events, outbox
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self, db: Database, bus: EventBus, *, interval_s: float = 0.5, sweep_after_s: float = 5.0
+    ) -> None:
+        self._db = db
+        self._bus = bus
+        self._interval = interval_s
+        self._sweep_every = max(1, int(sweep_after_s / interval_s))
+        self._published: set[UUID] = set()
+        self._task: asyncio.Task[None] | None = None
+        self.published_count = 0
+
+    async def publish_committed(self, stored: Sequence[StoredEvent]) -> None:
+        self._published.update(e.event_id for e in stored)
+        await self._bus.publish(stored)
+        self.published_count += len(stored)
+
+    async def sweep(self, *, older_than_s: float = 0.0, limit: int = 1000) -> int:
+        """Publishes outbox rows that the live path did not; returns how many.
+
+        ``older_than_s`` leaves alone rows that another node may be publishing right now.
+        """
+        total = 0
+        while True:
+            cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
+            async with self._lock(), self._db.engine.connect() as conn:
+                rows = list(
+                    await conn.execute(
+                        select(events)
+                        .join(outbox, outbox.c.event_id == events.c.event_id)
+                        .where(events.c.occurred_at <= cutoff)
+                        .order_by(events.c.company_id, events.c.seq)
+                        .limit(limit)
+                    )
+                )
+            pending = [stored_event(r._mapping) for r in rows]
+            missed = [e for e in pending if e.event_id not in self._published]
+            if missed:
+                log.info("relay publishing missed events", count=len(missed))
+                await self.publish_committed(missed)
+                total += len(missed)
+            await self.flush()
+            if len(rows) < limit:
+                return total
+
+    async def flush(self) -> None:
+        """Deletes the outbox rows of what has been published."""
+        if not self._published:
+            return
+        done = list(self._published)
+        async with self._lock(), self._db.engine.begin() as conn:
+            for start in range(0, len(done), 500):
+                await conn.execute(
+                    delete(outbox).where(outbox.c.event_id.in_(done[start : start + 500]))
+                )
+        self._published.difference_update(done)
+
+    def _lock(self) -> contextlib.AbstractAsyncContextManager[object]:
+        lock = self._db.write_lock
+        return lock if lock is not None else contextlib.nullcontext()  # type: ignore[return-value]
+
+    async def start(self) -> None:
+        await self.sweep()
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def _run(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(self._interval)
+            ticks += 1
+            try:
+                if ticks % self._sweep_every == 0:
+                    await self.sweep(older_than_s=self._interval * self._sweep_every)
+                else:
+                    await self.flush()
+            except Exception:
+                log.exception("relay pass failed; will retry")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.flush()

@@ -1,0 +1,259 @@
+"""Rebuild the current-state tables from the event log and compare them with the live ones.
+
+The projection runs the aggregates' own ``apply`` over their stored events, writes the result
+through the same repositories into a scratch SQLite database, and diffs table by table. Columns
+that change without an event (heartbeats, last-seen times) are ephemeral by design and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Table, select
+
+from guiders.domain.chat import Chat
+from guiders.domain.commercial import Commercial
+from guiders.domain.events import DomainEvent, StoredEvent
+from guiders.domain.message import Message, MessageType, Sender, SenderRole
+from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
+from guiders.store.chats import SqlChatRepository, SqlMessageRepository
+from guiders.store.commercials import SqlCommercialRepository
+from guiders.store.database import Database
+from guiders.store.event_log import stored_event
+from guiders.store.tables import (
+    chats,
+    commercials,
+    events,
+    messages,
+    tracking_events,
+    visitor_sessions,
+    visitors,
+)
+from guiders.store.visitors import SqlVisitorRepository
+
+EPHEMERAL: dict[str, set[str]] = {
+    "visitors": {"last_seen_at"},
+    "visitor_sessions": {"last_heartbeat_at", "current_url"},
+}
+COMPARED: list[Table] = [chats, messages, visitors, visitor_sessions, tracking_events, commercials]
+
+
+async def history(db: Database, aggregate_id: UUID) -> list[StoredEvent]:
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(
+            select(events)
+            .where(events.c.aggregate_id == aggregate_id)
+            .order_by(events.c.version, events.c.seq)
+        )
+        return [stored_event(r._mapping) for r in rows]
+
+
+@dataclass
+class Projection:
+    chats: dict[UUID, Chat] = field(default_factory=dict)
+    messages: dict[UUID, Message] = field(default_factory=dict)
+    visitors: dict[UUID, Visitor] = field(default_factory=dict)
+    sessions: dict[UUID, VisitorSession] = field(default_factory=dict)
+    tracking: list[TrackingEvent] = field(default_factory=list)
+    commercials: dict[UUID, Commercial] = field(default_factory=dict)
+
+    def apply(self, stored: StoredEvent) -> None:
+        event = DomainEvent(
+            type=stored.type,
+            aggregate_type=stored.aggregate_type,
+            aggregate_id=stored.aggregate_id,
+            company_id=stored.company_id,
+            payload=stored.payload,
+            occurred_at=stored.occurred_at,
+            version=stored.version,
+        )
+        kind, p = stored.aggregate_type, stored.payload
+        if kind == "chat":
+            if event.type == "chat.created":
+                self.chats[event.aggregate_id] = Chat.from_created(event)
+                return
+            chat = self.chats[event.aggregate_id]
+            chat.apply(event)
+            chat.version = event.version
+            if event.type == "message.sent":
+                message = _message(event)
+                self.messages[message.id] = message
+            elif event.type == "message.read":
+                for mid in p["messageIds"]:
+                    self.messages[UUID(mid)].read_at = event.occurred_at
+        elif kind == "visitor":
+            if event.type == "visitor.registered":
+                self.visitors[event.aggregate_id] = Visitor.from_registered(event)
+                return
+            visitor = self.visitors[event.aggregate_id]
+            visitor.apply(event)
+            visitor.version = event.version
+            if event.type == "visitor.session_started":
+                sid = UUID(p["sessionId"])
+                self.sessions[sid] = VisitorSession(
+                    id=sid,
+                    visitor_id=visitor.id,
+                    company_id=visitor.company_id,
+                    started_at=event.occurred_at,
+                    last_heartbeat_at=event.occurred_at,
+                    current_url=p.get("currentUrl"),
+                )
+            elif event.type == "visitor.session_ended":
+                self.sessions[UUID(p["sessionId"])].ended_at = event.occurred_at
+            elif event.type == "visitor.activity_tracked":
+                self.tracking.extend(_tracking(visitor, raw) for raw in p["events"])
+        elif kind == "commercial":
+            if event.type == "commercial.created":
+                self.commercials[event.aggregate_id] = Commercial.from_created(event)
+                return
+            commercial = self.commercials[event.aggregate_id]
+            commercial.apply(event)
+            commercial.version = event.version
+
+
+def _message(event: DomainEvent) -> Message:
+    p = event.payload
+    sender = p["sender"]
+    return Message(
+        id=UUID(p["id"]),
+        chat_id=event.aggregate_id,
+        company_id=event.company_id,
+        sender=Sender(
+            id=UUID(sender["id"]), name=sender.get("name"), role=SenderRole(sender["role"])
+        ),
+        content=p["content"],
+        type=MessageType(p["type"]),
+        is_internal=p["isInternal"],
+        sent_at=datetime.fromisoformat(p["sentAt"]),
+        metadata=dict(p.get("metadata") or {}),
+        client_message_id=p.get("clientMessageId"),
+    )
+
+
+def _tracking(visitor: Visitor, raw: dict[str, Any]) -> TrackingEvent:
+    return TrackingEvent(
+        id=UUID(raw["id"]),
+        visitor_id=visitor.id,
+        company_id=visitor.company_id,
+        session_id=UUID(raw["sessionId"]) if raw.get("sessionId") else None,
+        type=raw["type"],
+        occurred_at=datetime.fromisoformat(raw["occurredAt"]),
+        url=raw.get("url"),
+        page_category=PageCategory(raw["pageCategory"]) if raw.get("pageCategory") else None,
+        duration_ms=raw.get("durationMs"),
+        metadata=raw.get("metadata") or None,
+    )
+
+
+@dataclass
+class ReplayReport:
+    events: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    differences: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.differences.values())
+
+    def lines(self) -> list[str]:
+        out = [f"replayed {self.events} events"]
+        for table, count in self.rows.items():
+            diffs = self.differences.get(table, [])
+            out.append(
+                f"  {table:<18} {count:>7} rows  "
+                + ("identical" if not diffs else f"{len(diffs)} DIFFERENCES")
+            )
+            out.extend(f"    {d}" for d in diffs[:20])
+        out.append(
+            "OK: the log rebuilds the current state"
+            if self.ok
+            else "MISMATCH: the current state differs from the log"
+        )
+        return out
+
+
+async def replay_and_compare(
+    db: Database, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+) -> ReplayReport:
+    report = ReplayReport()
+    projection = Projection()
+    async with db.engine.connect() as conn:
+        result = await conn.stream(select(events).order_by(events.c.company_id, events.c.seq))
+        async for row in result:
+            projection.apply(stored_event(row._mapping))
+            report.events += 1
+            if progress and report.events % batch == 0:
+                progress(report.events)
+    with tempfile.TemporaryDirectory() as tmp:
+        # credentials are not in the log, so rows referencing them cannot satisfy FKs here
+        scratch = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'replay.db'}", foreign_keys=False)
+        try:
+            await scratch.create_schema()
+            await _write(scratch, projection)
+            for table in COMPARED:
+                live = await _rows(db, table)
+                rebuilt = await _rows(scratch, table)
+                report.rows[table.name] = len(live)
+                report.differences[table.name] = _diff(table.name, live, rebuilt)
+        finally:
+            await scratch.dispose()
+    return report
+
+
+async def _write(scratch: Database, p: Projection) -> None:
+    async with scratch.engine.begin() as conn:
+        visitor_repo = SqlVisitorRepository(conn)
+        for visitor in p.visitors.values():
+            await visitor_repo.add(visitor)
+        for session in p.sessions.values():
+            await visitor_repo.add_session(session)
+        await visitor_repo.add_tracking(p.tracking)
+        commercial_repo = SqlCommercialRepository(conn)
+        for commercial in p.commercials.values():
+            await commercial_repo.add(commercial)
+        chat_repo = SqlChatRepository(conn)
+        for chat in p.chats.values():
+            await chat_repo.add(chat)
+        message_repo = SqlMessageRepository(conn)
+        for message in p.messages.values():
+            await message_repo.add(message)
+
+
+async def _rows(db: Database, table: Table) -> dict[str, dict[str, Any]]:
+    skip = EPHEMERAL.get(table.name, set())
+    key = next(iter(table.primary_key.columns)).name
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(select(table))
+        return {
+            str(r._mapping[key]): {k: _normal(v) for k, v in r._mapping.items() if k not in skip}
+            for r in rows
+        }
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def _diff(
+    name: str, live: dict[str, dict[str, Any]], rebuilt: dict[str, dict[str, Any]]
+) -> list[str]:
+    diffs = [f"{name} {k}: in the tables, not in the log" for k in live.keys() - rebuilt.keys()]
+    diffs += [f"{name} {k}: in the log, not in the tables" for k in rebuilt.keys() - live.keys()]
+    for k in live.keys() & rebuilt.keys():
+        for column, value in live[k].items():
+            if rebuilt[k].get(column) != value:
+                diffs.append(f"{name} {k}.{column}: table={value!r} log={rebuilt[k].get(column)!r}")
+    return diffs

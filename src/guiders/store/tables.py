@@ -1,0 +1,239 @@
+"""The relational schema: current-state tables, the event log and the outbox.
+
+Current-state tables are projections of the event log (``guiders events replay`` checks that);
+credentials (password hashes, key hashes, refresh tokens) are never put in the log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from guiders.store.types import JSONType, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("aliases", JSONType, nullable=False),
+    Column("site_key", String(80), nullable=False, unique=True),
+)
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("email", String(255), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+)
+
+commercials = Table(
+    "commercials",
+    metadata,
+    Column("id", Uuid, ForeignKey("staff_users.id"), primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("max_chats", Integer, nullable=False),
+    Column("skills", JSONType, nullable=False),
+    Column("seniority", Integer, nullable=False),
+    Column("last_activity_at", UTCDateTime),
+    Column("avatar_url", String(500)),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(40), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("family_id", Uuid, nullable=False, index=True),
+    Column("subject_id", Uuid, nullable=False),
+    Column("subject_type", String(20), nullable=False),
+    Column("company_id", Uuid, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+visitors = Table(
+    "visitors",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("site_id", Uuid, ForeignKey("sites.id"), nullable=False),
+    Column("fingerprint", String(200)),
+    Column("lifecycle", String(20), nullable=False),
+    Column("name", String(200)),
+    Column("email", String(255)),
+    Column("phone", String(50)),
+    Column("user_agent", String(1000)),
+    Column("source", String(200)),
+    Column("campaign", String(200)),
+    Column("time_zone", String(100)),
+    Column("location", String(200)),
+    Column("current_url", String(2000)),
+    Column("referrer", String(2000)),
+    Column("consent_version", String(50)),
+    Column("consented_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_visitors_site_fingerprint", "site_id", "fingerprint"),
+)
+
+visitor_sessions = Table(
+    "visitor_sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("visitor_id", Uuid, ForeignKey("visitors.id"), nullable=False, index=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_heartbeat_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("current_url", String(2000)),
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("visitor_id", Uuid, ForeignKey("visitors.id"), nullable=False),
+    Column("company_id", Uuid, nullable=False),
+    Column("session_id", Uuid),
+    Column("type", String(100), nullable=False),
+    Column("url", String(2000)),
+    Column("page_category", String(20)),
+    Column("duration_ms", BigInteger),
+    Column("metadata", JSONType),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Index("ix_tracking_visitor_time", "visitor_id", "occurred_at"),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
+    Column("visitor_id", Uuid, ForeignKey("visitors.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("priority", String(10), nullable=False),
+    Column("visitor_info", JSONType, nullable=False),
+    Column("metadata", JSONType, nullable=False),
+    Column("department_key", String(200)),
+    Column("assigned_commercial_id", Uuid, index=True),
+    Column("assigned_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("close_reason", String(500)),
+    Column("resolution", String(500)),
+    Column("satisfaction", Integer),
+    Column("last_message_at", UTCDateTime),
+    Column("last_message_preview", String(200)),
+    Column("total_messages", Integer, nullable=False),
+    Column("agent_requested_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_chats_company_status", "company_id", "status"),
+    Index("ix_chats_company_created", "company_id", "created_at"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("chat_id", Uuid, ForeignKey("chats.id"), nullable=False),
+    Column("company_id", Uuid, nullable=False),
+    Column("sender_id", Uuid, nullable=False),
+    Column("sender_role", String(20), nullable=False),
+    Column("sender_name", String(200)),
+    Column("content", Text, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("is_internal", Boolean, nullable=False),
+    Column("metadata", JSONType, nullable=False),
+    Column("client_message_id", String(200)),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime),
+    Index("ix_messages_chat_sent", "chat_id", "sent_at"),
+    UniqueConstraint("chat_id", "sender_id", "client_message_id", name="uq_messages_client_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("aggregate_type", String(40), nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("actor_id", String(80)),
+    Column("actor_type", String(20)),
+    Column("correlation_id", String(80)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    UniqueConstraint("company_id", "seq", name="uq_events_company_seq"),
+    Index("ix_events_aggregate", "aggregate_id", "version"),
+)
+
+company_sequences = Table(
+    "company_sequences",
+    metadata,
+    Column("company_id", Uuid, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)

@@ -1,0 +1,70 @@
+"""The SQL unit of work: one connection, one transaction, events appended inside it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from guiders.services.ports import AfterCommit, UnitOfWork
+from guiders.store.chats import SqlChatRepository, SqlMessageRepository
+from guiders.store.commercials import SqlCommercialRepository
+from guiders.store.database import Database
+from guiders.store.event_log import SqlEventLog
+from guiders.store.tenancy import SqlTenancy
+from guiders.store.visitors import SqlVisitorRepository
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, db: Database, after_commit: AfterCommit | None = None) -> None:
+        super().__init__(after_commit)
+        self._db = db
+        self._conn: AsyncConnection | None = None
+        self._locked = False
+
+    async def __aenter__(self) -> Self:
+        if self._db.write_lock is not None:
+            await self._db.write_lock.acquire()
+            self._locked = True
+        try:
+            conn = await self._db.begin()
+        except BaseException:
+            self._release()
+            raise
+        self._conn = conn
+        self.tenancy = SqlTenancy(conn)
+        self.chats = SqlChatRepository(conn)
+        self.messages = SqlMessageRepository(conn)
+        self.visitors = SqlVisitorRepository(conn)
+        self.commercials = SqlCommercialRepository(conn)
+        self.events = SqlEventLog(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._conn is not None:
+                if self._conn.in_transaction():
+                    await self._conn.rollback()
+                await self._conn.close()
+        finally:
+            self._conn = None
+            self._release()
+
+    async def _commit(self) -> None:
+        assert self._conn is not None
+        await self._conn.commit()
+
+    async def rollback(self) -> None:
+        assert self._conn is not None
+        await self._conn.rollback()
+
+    def _release(self) -> None:
+        if self._locked and self._db.write_lock is not None:
+            self._db.write_lock.release()
+            self._locked = False

@@ -1,0 +1,93 @@
+"""Shared fixtures: a database per test on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import httpx
+
+from guiders.api.app import create_app
+from guiders.config import Settings
+from guiders.demo import seed_demo
+from guiders.runtime import Runtime
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get(
+    "GUIDERS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+async def _postgres_up() -> bool:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+def require_service(name: str, up: bool) -> None:
+    """In CI a missing service fails the run; on a laptop the test is skipped with the reason."""
+    if up:
+        return
+    message = f"{name} is not reachable"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: services are required)")
+    pytest.skip(f"{message}; start it to run this test")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    base = {
+        "data_dir": tmp_path,
+        "environment": "test",
+        "jwt_secret": "test-secret-of-at-least-thirty-two-bytes",
+    }
+    if request.param == "sqlite":
+        yield Settings(**base)
+        return
+    require_service("PostgreSQL", await _postgres_up())
+    import asyncpg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    raw = PG_URL.replace("+asyncpg", "")
+    conn = await asyncpg.connect(raw)
+    await conn.execute(f"CREATE SCHEMA {schema}")
+    await conn.close()
+    yield Settings(**base, database_url=PG_URL, database_schema=schema)
+    conn = await asyncpg.connect(raw)
+    await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    await conn.close()
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    rt = Runtime.build(settings)
+    await rt.db.create_schema()
+    await rt.start()
+    yield rt
+    await rt.stop()
+
+
+@pytest.fixture
+async def demo(runtime: Runtime, settings: Settings) -> dict[str, Any]:
+    """The demo tenant's credentials, as ``guiders up`` writes them."""
+    return await seed_demo(runtime.services, settings.data_dir)
+
+
+@pytest.fixture
+async def api(runtime: Runtime, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
