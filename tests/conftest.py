@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import httpx
+import pytest
 
 from guiders.api.app import create_app
 from guiders.config import Settings
@@ -29,7 +27,7 @@ async def _postgres_up() -> bool:
 
     try:
         conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True

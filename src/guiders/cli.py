@@ -211,3 +211,7 @@ def _register_optional_groups() -> None:
 
 
 _register_optional_groups()
+
+
+if __name__ == "__main__":
+    main()

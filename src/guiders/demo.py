@@ -52,8 +52,13 @@ async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:
         "integrationKey": key,
         "staff": staff,
     }
-    data_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(path, credentials)
+    return credentials
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    """Mode 0600 from the start: the file holds passwords and a secret key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        json.dump(credentials, fh, indent=2)
-    return credentials
+        json.dump(data, fh, indent=2)

@@ -43,7 +43,7 @@ _HTTP_CODES = {
 def status_of(exc: errors.GuidersError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 

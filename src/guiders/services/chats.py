@@ -91,9 +91,8 @@ class ChatService:
             return (await self._views(uow, principal, [chat]))[0]
 
     async def find(self, principal: Principal, query: ChatQuery) -> Page[ChatView]:
-        if principal.is_visitor:
-            if query.visitor_id != principal.subject_id:
-                raise Forbidden("A visitor may list only their own chats")
+        if principal.is_visitor and query.visitor_id != principal.subject_id:
+            raise Forbidden("A visitor may list only their own chats")
         query.company_id = principal.company_id
         async with self._uow() as uow:
             page = await uow.chats.find(query)

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import abc
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType

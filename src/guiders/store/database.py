@@ -81,7 +81,7 @@ class Database:
 
     async def begin(self) -> AsyncConnection:
         conn = await self.engine.connect()
-        await conn.begin()
+        _ = await conn.begin()
         return conn
 
 

@@ -63,11 +63,15 @@ class SqlEventLog(EventLog):
     async def _reserve(self, company_id: UUID, count: int) -> int:
         dialect = self._conn.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(company_sequences).values(company_id=company_id, last_seq=count)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[company_sequences.c.company_id],
-            set_={"last_seq": company_sequences.c.last_seq + count},
-        ).returning(company_sequences.c.last_seq)
+        stmt = (
+            insert(company_sequences)
+            .values(company_id=company_id, last_seq=count)
+            .on_conflict_do_update(
+                index_elements=[company_sequences.c.company_id],
+                set_={"last_seq": company_sequences.c.last_seq + count},
+            )
+            .returning(company_sequences.c.last_seq)
+        )
         return int((await self._conn.execute(stmt)).scalar_one())
 
     async def read(self, query: EventFilter) -> list[StoredEvent]:

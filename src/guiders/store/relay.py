@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -85,7 +85,7 @@ class OutboxRelay:
 
     def _lock(self) -> contextlib.AbstractAsyncContextManager[object]:
         lock = self._db.write_lock
-        return lock if lock is not None else contextlib.nullcontext()  # type: ignore[return-value]
+        return lock if lock is not None else contextlib.nullcontext()
 
     async def start(self) -> None:
         await self.sweep()

@@ -104,7 +104,7 @@ class SqlTenancy(Tenancy):
             )
             .values(revoked_at=at)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def list_api_keys(self, company_id: UUID | None) -> list[ApiKey]:
         stmt = select(api_keys).order_by(api_keys.c.created_at)
@@ -147,7 +147,7 @@ class SqlTenancy(Tenancy):
             .where(refresh_tokens.c.id == token_id, refresh_tokens.c.used_at.is_(None))
             .values(used_at=at)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def revoke_refresh_family(self, family_id: UUID, at: datetime) -> None:
         await self._conn.execute(

@@ -40,7 +40,7 @@ async def list_commercials(
     services: ServicesDep,
     status: str | None = None,
     orderBy: str | None = None,
-) -> dict[str, Any]:  # noqa: N803
+) -> dict[str, Any]:
     require_staff_or_key(principal)
     if status not in (None, "available", *[s.value for s in CommercialStatus]):
         raise ValidationFailed("status must be 'available' or an agent status", field="status")
