@@ -1,0 +1,157 @@
+"""``guiders analytics``: train and evaluate the conversion model from UCI-format CSVs.
+
+Progress goes to stderr so that ``evaluate --json`` leaves exactly one JSON
+object on stdout for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from guiders.analytics.dataset import holdout_split, load_csv
+from guiders.analytics.metrics import measure
+from guiders.analytics.model import ConversionModel
+from guiders.analytics.release import build_release
+from guiders.analytics.segments import Segmenter
+from guiders.analytics.training import DEFAULT_POOL, TrainingConfig
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(name="analytics")
+def analytics() -> None:
+    """Conversion model: train, evaluate."""
+
+
+@analytics.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--refit/--no-refit",
+    default=True,
+    show_default=True,
+    help="Refit on every row after validation (what ships) or ship the 80 % model.",
+)
+@click.option(
+    "--members",
+    default=None,
+    help=f"Comma-separated members to use instead of selecting from {','.join(DEFAULT_POOL)}.",
+)
+@click.option("--vip-above", default=0.8, show_default=True, type=float)
+@click.option("--nurturing-below", default=0.4, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+def train(
+    csv_path: str,
+    out_dir: str,
+    refit: bool,
+    members: str | None,
+    vip_above: float,
+    nurturing_below: float,
+    seed: int,
+) -> None:
+    """Select, calibrate and fit the model with cross-validation; write DIR."""
+    segmenter = Segmenter(vip_above=vip_above, nurturing_below=nurturing_below)
+    config = TrainingConfig(
+        members=tuple(m.strip() for m in members.split(",")) if members else None,
+        seed=seed,
+    )
+    started = time.perf_counter()
+    raw, labels = load_csv(csv_path)
+    _progress(f"loaded {len(labels)} rows from {csv_path} ({labels.mean():.1%} positive)")
+    model = build_release(
+        raw,
+        labels,
+        Path(out_dir),
+        config=config,
+        refit=refit,
+        segmenter=segmenter,
+        progress=_progress,
+    )
+    metrics = model.metadata["metrics"]
+    held_out, cross_validated = metrics["validation"], metrics["crossValidated"]
+    click.echo(f"model {model.version} written to {out_dir}")
+    click.echo(
+        f"members: {'+'.join(model.metadata['members'])}; "
+        f"calibration: {model.metadata['calibration']}"
+    )
+    for title, figures in (("held-out 20 %", held_out), ("5-fold CV on 80 %", cross_validated)):
+        click.echo(
+            f"{title}: ROC AUC {figures['roc_auc']:.4f}  PR AUC {figures['pr_auc']:.4f}  "
+            f"Brier {figures['brier']:.4f}  ECE {figures['ece']:.4f}  "
+            f"accuracy {figures['accuracy']:.4f}"
+        )
+    click.echo(f"training time: {time.perf_counter() - started:.1f}s")
+
+
+@analytics.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--holdout-only",
+    is_flag=True,
+    help="Score only the fixed 20 % held-out split of CSV (for a --no-refit model).",
+)
+@click.option(
+    "--latency-samples",
+    default=200,
+    show_default=True,
+    type=int,
+    help="Visitors scored one by one (with explanation) to time scoring; 0 skips.",
+)
+def evaluate(
+    model_dir: str, csv_path: str, as_json: bool, holdout_only: bool, latency_samples: int
+) -> None:
+    """Measure a trained model on a labelled UCI-format CSV."""
+    model = ConversionModel.load(model_dir)
+    raw, labels = load_csv(csv_path)
+    if holdout_only:
+        if model.metadata.get("refitOnAllRows"):
+            _progress("warning: this model was refit on every row; held-out figures are in-sample")
+        _, raw, _, labels = holdout_split(raw, labels)
+    probabilities = model.probabilities(raw)
+    metrics = measure(labels, probabilities)
+    segments = model.segmenter.count(probabilities)
+    p50, p95 = model.scoring_latency_ms(raw, latency_samples) if latency_samples else (0.0, 0.0)
+    if as_json:
+        payload = {
+            "roc_auc": metrics.roc_auc,
+            "pr_auc": metrics.pr_auc,
+            "brier": metrics.brier,
+            "ece": metrics.ece,
+            "accuracy": metrics.accuracy,
+            "segments": segments,
+            "rows": metrics.rows,
+            "positives": metrics.positives,
+            "model_version": model.version,
+            "latency_ms": {"p50": round(p50, 3), "p95": round(p95, 3)},
+        }
+        click.echo(json.dumps(payload))
+        return
+    click.echo(
+        f"model {model.version} on {csv_path}: {metrics.rows} rows, {metrics.positives} positive"
+    )
+    click.echo(f"ROC AUC   {metrics.roc_auc:.4f}")
+    click.echo(f"PR AUC    {metrics.pr_auc:.4f}")
+    click.echo(f"Brier     {metrics.brier:.4f}")
+    click.echo(f"ECE (15)  {metrics.ece:.4f}")
+    click.echo(f"accuracy  {metrics.accuracy:.4f} (threshold 0.5)")
+    thresholds = model.segmenter
+    click.echo(
+        f"segments (vip > {thresholds.vip_above}, nurturing < {thresholds.nurturing_below}): "
+        + ", ".join(f"{name} {count}" for name, count in segments.items())
+    )
+    if latency_samples:
+        click.echo(
+            f"scoring latency per visitor with explanation: p50 {p50:.2f} ms, p95 {p95:.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    analytics()

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from guiders.analytics.cli import analytics
+from guiders.analytics.dataset import holdout_split, load_csv
+from guiders.analytics.features import UCI_FEATURES, FeatureValue
+from guiders.analytics.metrics import expected_calibration_error, measure
+from guiders.analytics.model import ConversionModel
+from guiders.analytics.segments import Segment
+from guiders.analytics.training import TrainingConfig, train_model
+
+Data = tuple[pd.DataFrame, np.ndarray]
+
+TRAIN_CSV = Path(__file__).resolve().parents[3] / "data" / "online-shoppers" / "train.csv"
+FAST = TrainingConfig(members=("extra_trees",), calibration="platt", folds=3)
+
+
+@pytest.fixture(scope="module")
+def data() -> Data:
+    return load_csv(TRAIN_CSV)
+
+
+@pytest.fixture(scope="module")
+def model_dir(
+    tmp_path_factory: pytest.TempPathFactory, data: tuple[pd.DataFrame, np.ndarray]
+) -> Path:
+    raw, labels = data
+    small = raw.sample(n=2500, random_state=1)
+    frame = small.assign(Revenue=labels[small.index] == 1)
+    csv = tmp_path_factory.mktemp("data") / "small.csv"
+    frame.to_csv(csv, index=False)
+    out = tmp_path_factory.mktemp("model") / "conversion"
+    result = CliRunner().invoke(
+        analytics,
+        ["train", "--csv", str(csv), "--out", str(out), "--members", "extra_trees", "--no-refit"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "held-out 20 %" in result.output
+    return out
+
+
+def test_ece_of_a_hand_made_case() -> None:
+    labels = np.array([0, 0, 1, 1])
+    probabilities = np.array([0.1, 0.1, 0.9, 0.5])
+    # bins: 0.1 -> [0.0667, 0.1333) holds two rows, rate 0; 0.5 and 0.9 alone.
+    expected = 0.5 * 0.1 + 0.25 * 0.5 + 0.25 * 0.1
+    assert expected_calibration_error(labels, probabilities) == pytest.approx(expected)
+
+
+def test_quality_on_rows_never_trained_on(data: Data) -> None:
+    raw, labels = data
+    fit_x, hold_x, fit_y, hold_y = holdout_split(raw, labels)
+    result = train_model(fit_x.iloc[:5000], fit_y[:5000], FAST)
+    held_out = measure(hold_y, result.pipeline.predict_proba(hold_x)[:, 1])
+    assert held_out.rows == len(hold_y) == 1973
+    assert held_out.roc_auc > 0.88
+    assert held_out.ece < 0.05
+    assert result.cross_validated is not None
+    assert result.cross_validated.roc_auc > 0.88
+
+
+def test_metadata_and_prediction_api(
+    model_dir: Path, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    model = ConversionModel.load(model_dir)
+    meta = json.loads((model_dir / "model.json").read_text())
+    assert meta["modelVersion"].startswith("conv-")
+    assert meta["features"] == list(UCI_FEATURES)
+    assert meta["thresholds"] == {"vip_above": 0.8, "nurturing_below": 0.4}
+    assert set(meta["metrics"]) >= {"validation", "crossValidated"}
+
+    raw, _ = data
+    keen: dict[str, FeatureValue] = {str(k): v for k, v in raw.iloc[0].to_dict().items()}
+    keen.update(PageValues=80.0, ProductRelated=40, ProductRelated_Duration=1800.0)
+    now = datetime(2024, 11, 20, tzinfo=UTC)
+    keen_prediction = model.predict(keen, now=now)
+    idle = {**keen, "PageValues": 0.0, "ProductRelated": 1, "ProductRelated_Duration": 0.0}
+    idle_prediction = model.predict(idle, now=now)
+
+    assert 0.0 <= idle_prediction.conversion_probability < keen_prediction.conversion_probability
+    assert keen_prediction.model_version == meta["modelVersion"]
+    assert keen_prediction.scored_at == now
+    assert keen_prediction.segment is model.segmenter.segment(
+        keen_prediction.conversion_probability
+    )
+    assert idle_prediction.segment is Segment.NURTURING
+    factors = keen_prediction.top_factors
+    assert 0 < len(factors) <= 5
+    assert factors[0]["feature"] == "PageValues"
+    assert factors[0]["contribution"] > 0
+    assert factors[0]["value"] == 80.0
+    assert json.dumps(keen_prediction.as_dict())
+
+
+def test_missing_feature_is_an_error(model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="missing features"):
+        ConversionModel.load(model_dir).predict({"PageValues": 1.0})
+
+
+def test_evaluate_json_shape(model_dir: Path) -> None:
+    result = CliRunner().invoke(
+        analytics,
+        [
+            "evaluate",
+            "--model",
+            str(model_dir),
+            "--csv",
+            str(TRAIN_CSV),
+            "--holdout-only",
+            "--json",
+            "--latency-samples",
+            "5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"roc_auc", "pr_auc", "brier", "ece", "accuracy", "segments"} <= set(payload)
+    assert set(payload["segments"]) == {"vip", "standard", "nurturing"}
+    assert sum(payload["segments"].values()) == payload["rows"] == 1973
+    assert 0.5 < payload["roc_auc"] <= 1.0
+    assert payload["latency_ms"]["p95"] >= payload["latency_ms"]["p50"] > 0
+
+
+def test_evaluate_text(model_dir: Path) -> None:
+    result = CliRunner().invoke(
+        analytics,
+        ["evaluate", "--model", str(model_dir), "--csv", str(TRAIN_CSV), "--latency-samples", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    for label in ("ROC AUC", "PR AUC", "Brier", "ECE", "accuracy", "segments", "p95"):
+        assert label in result.stdout
