@@ -81,6 +81,8 @@ def train(
         f"calibration: {model.metadata['calibration']}"
     )
     for title, figures in (("held-out 20 %", held_out), ("5-fold CV on 80 %", cross_validated)):
+        if figures is None:
+            continue
         click.echo(
             f"{title}: ROC AUC {figures['roc_auc']:.4f}  PR AUC {figures['pr_auc']:.4f}  "
             f"Brier {figures['brier']:.4f}  ECE {figures['ece']:.4f}  "

@@ -49,8 +49,10 @@ def _hist_gradient_boosting(seed: int) -> ProbabilisticClassifier:
 
 
 def _extra_trees(seed: int) -> ProbabilisticClassifier:
+    # 50 trees: averaged with boosting, more trees did not move CV AUC (0.9361 with
+    # 50, 0.9362 with 200) but cost ~65 us each when scoring one visitor.
     model: ProbabilisticClassifier = ExtraTreesClassifier(
-        n_estimators=200, min_samples_leaf=10, max_features=0.6, random_state=seed, n_jobs=2
+        n_estimators=50, min_samples_leaf=10, max_features=0.6, random_state=seed, n_jobs=2
     )
     return model
 

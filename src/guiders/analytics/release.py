@@ -28,6 +28,7 @@ from guiders.analytics.dataset import (
     holdout_split,
     load_csv,
 )
+from guiders.analytics.ensemble import new_member
 from guiders.analytics.features import UCI_FEATURES
 from guiders.analytics.metrics import ECE_BINS, Metrics, measure
 from guiders.analytics.model import ConversionModel, reference_values
@@ -40,11 +41,13 @@ def _quiet(_: str) -> None:
 
 
 def model_version(data: pd.DataFrame, labels: np.ndarray, config: TrainingConfig) -> str:
-    """conv-YYYYMMDD-<hash>: the hash covers the rows and the training settings."""
+    """conv-YYYYMMDD-<hash>: the hash covers rows, settings and member hyperparameters."""
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
     digest.update(np.asarray(labels, dtype=np.int64).tobytes())
     digest.update(repr(config).encode())
+    for name in config.members or config.pool:
+        digest.update(repr(new_member(name, config.seed)).encode())
     return f"conv-{datetime.now(UTC):%Y%m%d}-{digest.hexdigest()[:8]}"
 
 
@@ -53,13 +56,19 @@ def validate(
     labels: np.ndarray,
     config: TrainingConfig,
     progress: Progress = _quiet,
-) -> tuple[ConversionModel, Metrics, Metrics, TrainingConfig]:
+    extra: tuple[pd.DataFrame, np.ndarray] | None = None,
+) -> tuple[ConversionModel, Metrics | None, Metrics, TrainingConfig]:
     """Train on the fixed 80 % and measure on the 20 % it never saw.
 
+    ``extra`` rows (e.g. labelled live sessions) only ever join the training
+    side, so every version is measured on the very same held-out rows.
     Returns the model, cross-validated and held-out figures, and the config
     with the selected members and calibrator pinned for a refit.
     """
     fit_x, hold_x, fit_y, hold_y = holdout_split(raw, labels)
+    if extra is not None and len(extra[1]):
+        fit_x = pd.concat([fit_x, extra[0]], ignore_index=True)
+        fit_y = np.concatenate([fit_y, extra[1]])
     progress(f"validation fit on {len(fit_y)} rows, {len(hold_y)} held out")
     result = train_model(fit_x, fit_y, config, progress)
     pinned = replace(config, members=tuple(result.members), calibration=result.calibration)
@@ -68,7 +77,6 @@ def validate(
         metadata={"modelVersion": "validation", "reference": reference_values(fit_x)},
     )
     held_out = measure(hold_y, model.probabilities(hold_x))
-    assert result.cross_validated is not None  # selection always runs the folds
     return model, result.cross_validated, held_out, pinned
 
 
@@ -81,16 +89,21 @@ def build_release(
     refit: bool = True,
     segmenter: Segmenter | None = None,
     progress: Progress = _quiet,
+    extra: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> ConversionModel:
     cfg = config or TrainingConfig()
     started = time.perf_counter()
-    model, cross_validated, held_out, pinned = validate(raw, labels, cfg, progress)
+    model, cross_validated, held_out, pinned = validate(raw, labels, cfg, progress, extra)
     progress(
         f"held-out: ROC AUC {held_out.roc_auc:.4f}, ECE {held_out.ece:.4f}, "
         f"Brier {held_out.brier:.4f}"
     )
     reference = model.reference
-    training_rows = int(len(labels) * (1 - HOLDOUT_FRACTION))
+    extra_rows = len(extra[1]) if extra is not None else 0
+    training_rows = len(labels) - held_out.rows + extra_rows
+    if extra is not None and extra_rows:
+        raw = pd.concat([raw, extra[0]], ignore_index=True)
+        labels = np.concatenate([labels, extra[1]])
     if refit:
         progress(f"refit on all {len(labels)} rows with the selected members and calibrator")
         final = train_model(raw, labels, pinned, progress)
@@ -111,10 +124,17 @@ def build_release(
         "reference": reference,
         "refitOnAllRows": refit,
         "trainingRows": training_rows,
+        "extraRows": extra_rows,
+        "holdout": {
+            "fraction": HOLDOUT_FRACTION,
+            "seed": HOLDOUT_SEED,
+            "rows": held_out.rows,
+            "positives": held_out.positives,
+        },
         "trainingSeconds": round(seconds, 1),
         "metrics": {
             "validation": held_out.as_dict(),
-            "crossValidated": cross_validated.as_dict(),
+            "crossValidated": cross_validated.as_dict() if cross_validated else None,
             "note": (
                 f"validation: stratified {HOLDOUT_FRACTION:.0%} held out (seed {HOLDOUT_SEED}) "
                 f"of the training CSV, never trained on; crossValidated: {cfg.folds}-fold "

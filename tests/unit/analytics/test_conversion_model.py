@@ -14,6 +14,7 @@ from guiders.analytics.dataset import holdout_split, load_csv
 from guiders.analytics.features import UCI_FEATURES, FeatureValue
 from guiders.analytics.metrics import expected_calibration_error, measure
 from guiders.analytics.model import ConversionModel
+from guiders.analytics.retraining import promote, retrain
 from guiders.analytics.segments import Segment
 from guiders.analytics.training import TrainingConfig, train_model
 
@@ -137,3 +138,32 @@ def test_evaluate_text(model_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     for label in ("ROC AUC", "PR AUC", "Brier", "ECE", "accuracy", "segments", "p95"):
         assert label in result.stdout
+
+
+def test_retrain_promotes_only_when_no_worse(tmp_path: Path, data: Data) -> None:
+    raw, labels = data
+    base = raw.iloc[:2500].assign(Revenue=labels[:2500] == 1)
+    base_csv = tmp_path / "base.csv"
+    base.to_csv(base_csv, index=False)
+    root = tmp_path / "models"
+
+    first = retrain(base_csv, [], root, config=FAST, refit=False)
+    assert first.promoted and first.current_version is None
+    assert ConversionModel.load(root).version == first.candidate_version
+
+    noise = raw.iloc[2500:4000].assign(Revenue=labels[2500:4000] == 0)  # flipped labels
+    second = retrain(base_csv, noise, root, config=FAST, refit=False)
+    assert second.current_version == first.candidate_version
+    new, old = second.candidate_validation, second.current_validation
+    assert old is not None
+    no_worse = new["roc_auc"] >= old["roc_auc"] and new["ece"] <= old["ece"]
+    assert second.promoted is no_worse
+    assert not second.promoted  # flipped labels must not ship
+    assert ConversionModel.load(root).version == first.candidate_version
+    versions = {p.name for p in (root / "versions").iterdir()}
+    assert {first.candidate_version, second.candidate_version} <= versions
+
+    promote(root, second.candidate_version)  # a manual switch, and back again
+    assert ConversionModel.load(root).version == second.candidate_version
+    promote(root, first.candidate_version)
+    assert ConversionModel.load(root).version == first.candidate_version
