@@ -40,12 +40,14 @@ def _quiet(_: str) -> None:
     return None
 
 
-def model_version(data: pd.DataFrame, labels: np.ndarray, config: TrainingConfig) -> str:
+def model_version(
+    data: pd.DataFrame, labels: np.ndarray, config: TrainingConfig, refit: bool
+) -> str:
     """conv-YYYYMMDD-<hash>: the hash covers rows, settings and member hyperparameters."""
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
     digest.update(np.asarray(labels, dtype=np.int64).tobytes())
-    digest.update(repr(config).encode())
+    digest.update(repr((config, refit)).encode())
     for name in config.members or config.pool:
         digest.update(repr(new_member(name, config.seed)).encode())
     return f"conv-{datetime.now(UTC):%Y%m%d}-{digest.hexdigest()[:8]}"
@@ -112,7 +114,7 @@ def build_release(
         training_rows = len(labels)
     seconds = time.perf_counter() - started
     chosen_segmenter = segmenter or Segmenter()
-    version = model_version(raw, labels, pinned)
+    version = model_version(raw, labels, pinned, refit)
     model.metadata = {
         "modelVersion": version,
         "createdAt": datetime.now(UTC).isoformat(),

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from guiders.analytics.cli import analytics
-from guiders.analytics.dataset import holdout_split, load_csv
+from guiders.analytics.dataset import engineer, holdout_split, load_csv
 from guiders.analytics.features import UCI_FEATURES, FeatureValue
 from guiders.analytics.metrics import expected_calibration_error, measure
 from guiders.analytics.model import ConversionModel
@@ -167,3 +167,11 @@ def test_retrain_promotes_only_when_no_worse(tmp_path: Path, data: Data) -> None
     assert ConversionModel.load(root).version == second.candidate_version
     promote(root, first.candidate_version)
     assert ConversionModel.load(root).version == first.candidate_version
+
+
+def test_fast_forest_path_matches_predict_proba(model_dir: Path, data: Data) -> None:
+    pipeline = ConversionModel.load(model_dir).pipeline
+    ensemble = pipeline.named_steps["ensemble"]
+    x = engineer(data[0].head(300))
+    expected = np.mean([m.predict_proba(x)[:, 1] for _, m in ensemble.members], axis=0)
+    np.testing.assert_allclose(ensemble.scores(x), expected, atol=1e-12)
