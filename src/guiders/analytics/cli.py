@@ -11,11 +11,13 @@ import time
 from pathlib import Path
 
 import click
+import numpy as np
 
 from guiders.analytics.dataset import holdout_split, load_csv
-from guiders.analytics.metrics import measure
+from guiders.analytics.metrics import ece_noise_floor, measure
 from guiders.analytics.model import ConversionModel
 from guiders.analytics.release import build_release
+from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.segments import Segmenter
 from guiders.analytics.training import DEFAULT_POOL, TrainingConfig
 
@@ -120,6 +122,7 @@ def evaluate(
     probabilities = model.probabilities(raw)
     metrics = measure(labels, probabilities)
     segments = model.segmenter.count(probabilities)
+    floor = ece_noise_floor(probabilities)
     p50, p95 = model.scoring_latency_ms(raw, latency_samples) if latency_samples else (0.0, 0.0)
     if as_json:
         payload = {
@@ -129,6 +132,7 @@ def evaluate(
             "ece": metrics.ece,
             "accuracy": metrics.accuracy,
             "segments": segments,
+            "ece_noise_floor": floor,
             "rows": metrics.rows,
             "positives": metrics.positives,
             "model_version": model.version,
@@ -142,7 +146,10 @@ def evaluate(
     click.echo(f"ROC AUC   {metrics.roc_auc:.4f}")
     click.echo(f"PR AUC    {metrics.pr_auc:.4f}")
     click.echo(f"Brier     {metrics.brier:.4f}")
-    click.echo(f"ECE (15)  {metrics.ece:.4f}")
+    click.echo(
+        f"ECE (15)  {metrics.ece:.4f} (a perfectly calibrated model would show ~{floor:.4f} "
+        "on this many rows)"
+    )
     click.echo(f"accuracy  {metrics.accuracy:.4f} (threshold 0.5)")
     thresholds = model.segmenter
     click.echo(
@@ -153,6 +160,50 @@ def evaluate(
         click.echo(
             f"scoring latency per visitor with explanation: p50 {p50:.2f} ms, p95 {p95:.2f} ms"
         )
+
+
+@analytics.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--splits", default=6, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def resample(csv_path: str, splits: int, as_json: bool) -> None:
+    """Retrain on several other 80/20 splits to show how much the figures move."""
+    raw, labels = load_csv(csv_path)
+    seeds = list(range(1, splits + 1))
+    _progress(
+        f"{splits} stratified 80/20 splits (seeds {seeds[0]}..{seeds[-1]}), full training each"
+    )
+    results = repeated_holdout(raw, labels, seeds, progress=_progress)
+    aucs = np.array([r.held_out.roc_auc for r in results])
+    eces = np.array([r.held_out.ece for r in results])
+    floors = np.array([r.ece_floor for r in results])
+    summary = {
+        "splits": len(results),
+        "roc_auc": {"mean": aucs.mean(), "min": aucs.min(), "max": aucs.max()},
+        "ece": {"mean": eces.mean(), "min": eces.min(), "max": eces.max()},
+        "ece_noise_floor": floors.mean(),
+        "per_split": [
+            {
+                "seed": r.seed,
+                "roc_auc": r.held_out.roc_auc,
+                "ece": r.held_out.ece,
+                "members": r.members,
+                "calibration": r.calibration,
+            }
+            for r in results
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(summary, default=float))
+        return
+    click.echo(
+        f"held-out ROC AUC over {len(results)} splits: mean {aucs.mean():.4f} "
+        f"(min {aucs.min():.4f}, max {aucs.max():.4f})"
+    )
+    click.echo(
+        f"held-out ECE: mean {eces.mean():.4f} (min {eces.min():.4f}, max {eces.max():.4f}); "
+        f"noise floor of a perfectly calibrated model {floors.mean():.4f}"
+    )
 
 
 if __name__ == "__main__":

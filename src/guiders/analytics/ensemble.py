@@ -26,6 +26,7 @@ from sklearn.preprocessing import SplineTransformer, StandardScaler
 CalibrationMethod = Literal["isotonic", "platt", "none"]
 CALIBRATION_METHODS: Final[tuple[CalibrationMethod, ...]] = ("isotonic", "platt", "none")
 _EPS: Final = 1e-6
+_TIE_BREAK: Final = 1e-6
 
 
 class ProbabilisticClassifier(Protocol):
@@ -107,7 +108,11 @@ class Calibrator:
 
     def transform(self, scores: np.ndarray) -> np.ndarray:
         if self._isotonic is not None:
-            return np.asarray(self._isotonic.predict(scores), dtype=np.float64)
+            # The tiny share of the raw score breaks isotonic's ties, which would
+            # otherwise cost ~0.001 ROC AUC, without moving any probability visibly.
+            stepped = np.asarray(self._isotonic.predict(scores), dtype=np.float64)
+            raw = np.clip(np.asarray(scores, dtype=np.float64), 0.0, 1.0)
+            return (1.0 - _TIE_BREAK) * stepped + _TIE_BREAK * raw
         if self._platt is not None:
             return np.asarray(self._platt.predict_proba(self._logit(scores))[:, 1])
         return np.clip(np.asarray(scores, dtype=np.float64), 0.0, 1.0)

@@ -11,9 +11,11 @@ from click.testing import CliRunner
 
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import engineer, holdout_split, load_csv
+from guiders.analytics.ensemble import Calibrator
 from guiders.analytics.features import UCI_FEATURES, FeatureValue
-from guiders.analytics.metrics import expected_calibration_error, measure
+from guiders.analytics.metrics import ece_noise_floor, expected_calibration_error, measure
 from guiders.analytics.model import ConversionModel
+from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.retraining import promote, retrain
 from guiders.analytics.segments import Segment
 from guiders.analytics.training import TrainingConfig, train_model
@@ -175,3 +177,26 @@ def test_fast_forest_path_matches_predict_proba(model_dir: Path, data: Data) -> 
     x = engineer(data[0].head(300))
     expected = np.mean([m.predict_proba(x)[:, 1] for _, m in ensemble.members], axis=0)
     np.testing.assert_allclose(ensemble.scores(x), expected, atol=1e-12)
+
+
+def test_ece_noise_floor_shrinks_with_rows() -> None:
+    small = ece_noise_floor(np.full(500, 0.3))
+    large = ece_noise_floor(np.full(20_000, 0.3))
+    assert 0.0 < large < small < 0.05
+
+
+def test_isotonic_calibration_keeps_the_ranking() -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(size=2000)
+    labels = rng.binomial(1, scores**2)
+    calibrated = Calibrator("isotonic").fit(scores, labels).transform(scores)
+    assert np.all(np.diff(calibrated[np.argsort(scores)]) > 0)
+    assert measure(labels, calibrated).ece < measure(labels, scores).ece
+
+
+def test_repeated_holdout_reports_each_split(data: Data) -> None:
+    raw, labels = data
+    results = repeated_holdout(raw.iloc[:3000], labels[:3000], [1, 2], FAST)
+    assert [r.seed for r in results] == [1, 2]
+    assert all(r.held_out.rows == 600 and r.held_out.roc_auc > 0.8 for r in results)
+    assert all(0 < r.ece_floor < 0.1 for r in results)

@@ -49,4 +49,4 @@ def test_probability_out_of_range_is_rejected() -> None:
 
 
 def test_count_lists_every_segment() -> None:
-    assert Segmenter().count([0.1, 0.2, 0.9]) == {"vip": 2 - 1, "standard": 0, "nurturing": 2}
+    assert Segmenter().count([0.1, 0.2, 0.9]) == {"vip": 1, "standard": 0, "nurturing": 2}
