@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +12,16 @@ from click.testing import CliRunner
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import engineer, holdout_split, load_csv
 from guiders.analytics.ensemble import Calibrator
-from guiders.analytics.features import UCI_FEATURES, FeatureValue
+from guiders.analytics.features import (
+    UCI_FEATURES,
+    FeatureValue,
+    PageView,
+    VisitorContext,
+    compute_features,
+)
 from guiders.analytics.metrics import ece_noise_floor, expected_calibration_error, measure
 from guiders.analytics.model import ConversionModel
+from guiders.analytics.page_stats import PageStats
 from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.retraining import promote, retrain
 from guiders.analytics.segments import Segment
@@ -200,3 +207,24 @@ def test_repeated_holdout_reports_each_split(data: Data) -> None:
     assert [r.seed for r in results] == [1, 2]
     assert all(r.held_out.rows == 600 and r.held_out.roc_auc > 0.8 for r in results)
     assert all(0 < r.ece_floor < 0.1 for r in results)
+
+
+def test_live_features_score_end_to_end(model_dir: Path) -> None:
+    stats = PageStats()
+    start = datetime(2024, 11, 20, 18, 0, tzinfo=UTC)
+    for session, urls in {"a": ["/", "/p/1", "/cart"], "b": ["/p/1", "/cart"], "c": ["/"]}.items():
+        for url in urls:
+            stats.record_view(session, url)
+        if session != "c":
+            stats.record_conversion(session, 60.0)
+    views = [
+        PageView("/", "informational", 12_000, start),
+        PageView("/p/1", "product", 95_000, start + timedelta(seconds=12)),
+        PageView("/cart", "administrative", 20_000, start + timedelta(seconds=107)),
+    ]
+    features = compute_features(views, VisitorContext(user_agent="curl/8"), stats)
+    prediction = ConversionModel.load(model_dir).predict(features.model_input)
+    assert features.model_input["PageValues"] > 0
+    assert 0.0 <= prediction.conversion_probability <= 1.0
+    assert prediction.segment.value in {"vip", "standard", "nurturing"}
+    assert all(f["feature"] in features.model_input for f in prediction.top_factors)
