@@ -11,7 +11,9 @@ and bounce are withdrawn, so no "session closed" event is needed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -108,6 +110,32 @@ class PageStats:
     def forget_session(self, session_id: str) -> None:
         """Drop the cursor of a finished session; its counts remain."""
         self._sessions.pop(session_id, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready snapshot, so a restarted worker need not replay the whole event log."""
+        return {
+            "urls": {url: asdict(counts) for url, counts in self._urls.items()},
+            "sessions": {
+                sid: {
+                    "first_url": c.first_url,
+                    "last_url": c.last_url,
+                    "views": c.views,
+                    "seen": sorted(c.seen),
+                }
+                for sid, c in self._sessions.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, snapshot: Mapping[str, Any]) -> PageStats:
+        stats = cls()
+        for url, counts in snapshot.get("urls", {}).items():
+            stats._urls[url] = UrlCounts(**counts)
+        for sid, c in snapshot.get("sessions", {}).items():
+            stats._sessions[sid] = _SessionCursor(
+                c["first_url"], c["last_url"], int(c["views"]), set(c["seen"])
+            )
+        return stats
 
     def bounce_rate(self, url: str) -> float:
         return self.counts(url).bounce_rate

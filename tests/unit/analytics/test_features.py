@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -201,3 +202,14 @@ def test_traffic_type_codes(
     source: str | None, medium: str | None, campaign: str | None, code: int
 ) -> None:
     assert traffic_type_code(source, medium, campaign) == code
+
+
+def test_page_stats_snapshot_round_trip() -> None:
+    stats = _site_stats()
+    restored = PageStats.from_dict(json.loads(json.dumps(stats.to_dict())))
+    for url in ("/home", "/product/a", "/checkout"):
+        assert restored.counts(url) == stats.counts(url)
+    stats.record_view("s3", "/checkout")
+    restored.record_view("s3", "/checkout")  # the open session continues identically
+    assert restored.counts("/home") == stats.counts("/home")
+    assert restored.exit_rate("/checkout") == stats.exit_rate("/checkout")
