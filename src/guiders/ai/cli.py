@@ -76,13 +76,24 @@ def kb() -> None:
     help="Operating point: OOS recall to reach on the calibration rows.",
 )
 @click.option(
+    "--quantize/--no-quantize",
+    default=True,
+    show_default=True,
+    help="int8 inference: about half the latency for a few tenths of a point of accuracy.",
+)
+@click.option(
     "--threads",
     type=int,
     default=None,
     help="torch threads for training (default: torch's choice).",
 )
 def train(
-    data_path: Path, out: Path, epochs: int | None, min_oos_recall: float, threads: int | None
+    data_path: Path,
+    out: Path,
+    epochs: int | None,
+    min_oos_recall: float,
+    quantize: bool,
+    threads: int | None,
 ) -> None:
     """Train a model on FILE's train (+ oos_train) rows and save it to DIR."""
     from guiders.ai.kb_model import TrainConfig
@@ -99,7 +110,7 @@ def train(
         model = train_model(
             data,
             out,
-            TrainConfig(fine_tune_epochs=epochs, min_oos_recall=min_oos_recall),
+            TrainConfig(fine_tune_epochs=epochs, min_oos_recall=min_oos_recall, quantize=quantize),
             progress=line,
         )
     finally:

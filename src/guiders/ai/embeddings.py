@@ -56,6 +56,29 @@ class Encoder:
         # The Hugging Face module inside; typed loosely because torch's stubs see a Module.
         self.transformer: Any = self.model[0].auto_model
 
+        self.quantized = False
+
+    def quantize(self) -> None:
+        """Switch inference to int8 dynamic quantization of the linear layers.
+
+        It halves single-query latency on a CPU (about 11 -> 5 ms for a short question),
+        which keeps p95 within budget when the server's other work competes for the
+        cores. Embeddings move slightly (cosine ~0.97 to fp32), so the head must be fitted
+        on embeddings of the quantized encoder; ``self.model`` keeps the fp32 weights
+        for fine-tuning and saving.
+        """
+        import warnings
+
+        import torch
+
+        with warnings.catch_warnings():
+            # torch announces that eager-mode quantization moves to torchao; it still works.
+            warnings.simplefilter("ignore")
+            self.transformer = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                self.model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        self.quantized = True
+
     @property
     def tokenizer(self) -> object:
         return self.model.tokenizer

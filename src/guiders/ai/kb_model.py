@@ -53,6 +53,8 @@ class TrainConfig:
     # reaches this value (in-scope accuracy only falls as the threshold rises).
     min_oos_recall: float = 0.85
     head_c: float = 10.0
+    # int8 inference (see Encoder.quantize); the head is fitted on its embeddings.
+    quantize: bool = True
     seed: int = 0
 
 
@@ -163,14 +165,17 @@ def choose_threshold(
     pred_oos = np.asarray(predicted) == OOS
     if not oos_rows.any():
         return 0.5
+    values = np.unique(np.concatenate([confidence, [0.0, 1.0]]))
+    # Cut halfway between neighbouring confidences, so that float noise between batched
+    # and single-query embeddings cannot flip the row that decided the threshold.
+    cuts = (values[:-1] + values[1:]) / 2.0
     best_t, best_recall = 0.5, -1.0
-    for t in np.unique(np.concatenate([confidence, [0.0]])):
-        caught = (pred_oos | (confidence < t + 1e-7))[oos_rows].mean()
-        t_next = float(t) + 1e-7
+    for cut in cuts:
+        caught = float((pred_oos | (confidence < cut))[oos_rows].mean())
         if caught >= min_oos_recall:
-            return t_next
+            return float(cut)
         if caught > best_recall:
-            best_t, best_recall = t_next, float(caught)
+            best_t, best_recall = float(cut), caught
     return best_t
 
 
@@ -345,6 +350,7 @@ class KnowledgeBase:
             threshold=h.threshold,
             answers=self.answers,
             encoder="encoder" if (path / "encoder").exists() else "base",
+            quantized=self.encoder.quantized,
         )
         (path / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
@@ -373,6 +379,8 @@ class KnowledgeBase:
             threshold=float(meta["threshold"]),
         )
         encoder = Encoder(path / "encoder" if meta["encoder"] == "encoder" else None)
+        if meta.get("quantized"):
+            encoder.quantize()
         kb = cls(encoder, head, meta["answers"], meta)
         kb.classify("warm up")  # first call pays lazy initialisation; not the visitor
         return kb
@@ -393,10 +401,12 @@ def train(
     texts = [t for t, _ in rows]
     labels = [y for _, y in rows]
     encoder = Encoder()
-    x = encoder.encode(texts, progress=_stage(progress, "embed train"))
     epochs = cfg.fine_tune_epochs
     if epochs is None:
         epochs = 3 if len(rows) >= FINE_TUNE_MIN_EXAMPLES else 0
+    if epochs == 0 and cfg.quantize:
+        encoder.quantize()
+    x = encoder.encode(texts, progress=_stage(progress, "embed train"))
     if epochs > 0:
         classes = sorted(set(labels))
         index = {c: i for i, c in enumerate(classes)}
@@ -406,6 +416,8 @@ def train(
         fine_tune(
             encoder, texts, y, centroids, TuningConfig(epochs=epochs, seed=cfg.seed), progress
         )
+        if cfg.quantize:
+            encoder.quantize()
         x = encoder.encode(texts, progress=_stage(progress, "embed train (tuned)"))
     head = _fit_head_arrays(x, labels, cfg.head_c, cfg.seed)
     calibration_source = "val"

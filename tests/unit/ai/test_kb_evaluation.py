@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from guiders.ai.evaluation import macro_f1, score
+from guiders.ai.kb_model import choose_threshold
 
 
 def test_score_counts_oos_as_the_paper_does() -> None:
@@ -30,3 +32,12 @@ def test_no_oos_prediction_means_zero_precision_and_never_predicted_label_zero_f
 def test_lengths_must_match() -> None:
     with pytest.raises(ValueError):
         score(["a"], [])
+
+
+def test_threshold_is_the_smallest_cut_reaching_the_oos_recall() -> None:
+    confidence = np.array([0.9, 0.2, 0.4, 0.1], dtype=np.float32)
+    predicted = ["a", "a", "a", "oos"]
+    truth = ["a", "oos", "oos", "oos"]
+    # the row predicted "oos" counts anyway; catching the 0.2 one gives 2/3
+    assert choose_threshold(confidence, predicted, truth, 0.66) == pytest.approx(0.3)
+    assert choose_threshold(confidence, predicted, truth, 1.0) == pytest.approx(0.65)
