@@ -108,6 +108,11 @@ class Encoder:
         import torch
 
         self.model.eval()
+        if self.quantized:
+            # Dynamic int8 quantization scales activations per batch, so a sentence's
+            # embedding depends on its batch mates; the bot encodes one query at a time,
+            # so training and calibration must too.
+            batch_size = 1
         # Sorting by length keeps padding (and so wasted compute) small.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
