@@ -11,6 +11,8 @@ from uuid import UUID
 
 import click
 
+from guiders.ai.cli import kb
+from guiders.analytics.cli import analytics
 from guiders.config import Settings
 
 
@@ -198,19 +200,8 @@ def events_replay() -> None:
     sys.exit(0 if report.ok else 1)
 
 
-def _register_optional_groups() -> None:
-    """Sub-commands that live with their packages (model training, workers)."""
-    for module, name in (("guiders.ai.cli", "kb"), ("guiders.analytics.cli", "analytics")):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ImportError:
-            continue
-        group = getattr(mod, name, None)
-        if isinstance(group, click.Command):
-            main.add_command(group, name)
-
-
-_register_optional_groups()
+main.add_command(kb)
+main.add_command(analytics)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,6 @@ class Settings(BaseSettings):
     db_pool_idle_s: int = 300
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
-    allow_secretless_sdk_socket: bool = False
-    log_level: str = "INFO"
-    log_info_sample_rate: float = 1.0
     relay_interval_s: float = 0.5
 
     @model_validator(mode="after")

@@ -259,3 +259,12 @@ async def test_health_ready_metrics_and_openapi(api: httpx.AsyncClient) -> None:
     assert (await api.get("/metrics/")).status_code == 200
     spec = (await api.get("/openapi.json")).json()
     assert "/api/v2/chats/{chat_id}/messages" in spec["paths"]
+
+
+async def test_validation_errors_name_fields_as_the_api_does(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    r = await api.get("/api/v2/chats/not-a-uuid", headers=key_headers(demo))
+    assert r.status_code == 422 and r.json()["field"] == "chatId"
+    r = await api.get("/api/v2/chats?limit=1000", headers=key_headers(demo))
+    assert r.status_code == 422 and r.json()["field"] == "limit"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -51,6 +53,15 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
 
 
+def field_name(loc: Sequence[Any]) -> str:
+    """The API's name for a field: ``("path", "chat_id")`` -> ``chatId``."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "path", "query", "header"):
+        parts = parts[1:]
+    camel = [re.sub(r"_([a-z])", lambda m: m.group(1).upper(), p) for p in parts]
+    return ".".join(camel) or "body"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.GuidersError)
     async def _domain(_: Request, exc: errors.GuidersError) -> JSONResponse:
@@ -66,13 +77,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "field": ".".join(str(p) for p in e["loc"] if p != "body") or "body",
-                "message": e["msg"],
-            }
-            for e in exc.errors()
-        ]
+        problems = [{"field": field_name(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         first = problems[0] if problems else {"field": "body", "message": "invalid"}
         return JSONResponse(
             error_body(

@@ -78,6 +78,16 @@ class VisitorInfo:
             "location": self.location,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VisitorInfo:
+        return cls(
+            id=UUID(data["id"]),
+            name=data.get("name"),
+            email=data.get("email"),
+            phone=data.get("phone"),
+            location=data.get("location"),
+        )
+
 
 @dataclass(slots=True)
 class ChatMetadata:
@@ -329,20 +339,13 @@ class Chat(Aggregate):
     @classmethod
     def from_created(cls, event: DomainEvent) -> Chat:
         p = event.payload
-        info = p["visitorInfo"]
         chat = cls(
             id=event.aggregate_id,
             company_id=event.company_id,
             visitor_id=UUID(p["visitorId"]),
             status=ChatStatus(p["status"]),
             priority=Priority(p["priority"]),
-            visitor_info=VisitorInfo(
-                id=UUID(info["id"]),
-                name=info.get("name"),
-                email=info.get("email"),
-                phone=info.get("phone"),
-                location=info.get("location"),
-            ),
+            visitor_info=VisitorInfo.from_dict(p["visitorInfo"]),
             metadata=ChatMetadata.from_dict(p["metadata"]),
             created_at=event.occurred_at,
             updated_at=event.occurred_at,

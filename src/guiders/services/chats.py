@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,7 +82,7 @@ class ChatService:
             await uow.chats.add(chat)
             if message is not None:
                 await uow.messages.add(message)
-            position = len(await uow.chats.pending_queue(principal.company_id, 10_000))
+            position = await uow.chats.count_pending(principal.company_id)
             await uow.commit()
         return chat, position, message
 
@@ -165,38 +166,37 @@ class ChatService:
         satisfaction: int | None,
         resolution: str | None,
     ) -> Chat:
-        now = datetime.now(UTC)
-        async with self._uow() as uow:
-            uow.actor = principal.actor
-            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
-            chat.close(reason=reason, satisfaction=satisfaction, resolution=resolution, at=now)
-            uow.track(chat)
-            await uow.chats.save(chat)
-            await uow.commit()
-        return chat
+        return await self._change(
+            principal,
+            chat_id,
+            lambda chat, now: chat.close(
+                reason=reason, satisfaction=satisfaction, resolution=resolution, at=now
+            ),
+        )
 
     async def request_agent(self, principal: Principal, chat_id: UUID, reason: str) -> Chat:
         if not principal.is_visitor:
             raise Forbidden("Only the chat's visitor requests an agent")
-        now = datetime.now(UTC)
-        async with self._uow() as uow:
-            uow.actor = principal.actor
-            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
-            chat.request_agent(reason=reason, at=now)
-            uow.track(chat)
-            await uow.chats.save(chat)
-            await uow.commit()
-        return chat
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.request_agent(reason=reason, at=now)
+        )
 
     async def change_priority(
         self, principal: Principal, chat_id: UUID, priority: Priority
     ) -> Chat:
         require_staff_or_key(principal)
-        now = datetime.now(UTC)
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.change_priority(priority, now)
+        )
+
+    async def _change(
+        self, principal: Principal, chat_id: UUID, command: Callable[[Chat, datetime], None]
+    ) -> Chat:
+        """Load the chat the caller may see, run one domain command, store state and events."""
         async with self._uow() as uow:
             uow.actor = principal.actor
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
-            chat.change_priority(priority, now)
+            command(chat, datetime.now(UTC))
             uow.track(chat)
             await uow.chats.save(chat)
             await uow.commit()

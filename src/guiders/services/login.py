@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
 
 from guiders.domain.errors import Unauthenticated
 from guiders.services.access import Principal, PrincipalKind
@@ -81,9 +80,3 @@ class LoginService:
         return TokenPair(
             self._tokens.sign(principal), await self._tokens.issue_refresh(principal), ttl
         )
-
-    def session_id_of(self, value: str) -> UUID:
-        try:
-            return UUID(value)
-        except ValueError as exc:
-            raise Unauthenticated("The session id is not valid") from exc

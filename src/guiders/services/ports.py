@@ -133,6 +133,10 @@ class ChatRepository(abc.ABC):
     @abc.abstractmethod
     async def pending_queue(self, company_id: UUID, limit: int) -> list[Chat]: ...
     @abc.abstractmethod
+    async def count_pending(self, company_id: UUID) -> int:
+        """Chats waiting in the company's queue (a new chat's position)."""
+
+    @abc.abstractmethod
     async def workloads(self, company_id: UUID) -> dict[UUID, int]: ...
     @abc.abstractmethod
     async def unread_counts(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.chat import (
@@ -31,6 +31,19 @@ _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     ),
 }
 SORT_FIELDS = tuple(_SORT_COLUMNS)
+
+# Built once: the send path runs these on every message, and building statements per call
+# cost more than executing them on SQLite.
+_INSERT_CHAT = chats.insert()
+_GET_CHAT = select(chats).where(chats.c.id == bindparam("b_id"))
+_GET_CHAT_FOR_UPDATE = _GET_CHAT.with_for_update()
+_UPDATE_CHAT = update(chats).where(chats.c.id == bindparam("b_id"))
+_INSERT_MESSAGE = messages.insert()
+_MESSAGE_BY_CLIENT_ID = select(messages).where(
+    messages.c.chat_id == bindparam("b_chat"),
+    messages.c.sender_id == bindparam("b_sender"),
+    messages.c.client_message_id == bindparam("b_client"),
+)
 _PRIORITY_RANK = case({p.value: p.rank for p in Priority}, value=chats.c.priority)
 
 
@@ -39,19 +52,16 @@ class SqlChatRepository(ChatRepository):
         self._conn = conn
 
     async def add(self, chat: Chat) -> None:
-        await self._conn.execute(chats.insert().values(id=chat.id, **_chat_values(chat)))
+        await self._conn.execute(_INSERT_CHAT, {"id": chat.id, **_chat_values(chat)})
 
     async def get(self, chat_id: UUID, *, for_update: bool = False) -> Chat | None:
-        stmt = select(chats).where(chats.c.id == chat_id)
-        if for_update and self._conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        row = (await self._conn.execute(stmt)).first()
+        locking = for_update and self._conn.dialect.name == "postgresql"
+        stmt = _GET_CHAT_FOR_UPDATE if locking else _GET_CHAT
+        row = (await self._conn.execute(stmt, {"b_id": chat_id})).first()
         return chat_from_row(row._mapping) if row else None
 
     async def save(self, chat: Chat) -> None:
-        await self._conn.execute(
-            update(chats).where(chats.c.id == chat.id).values(**_chat_values(chat))
-        )
+        await self._conn.execute(_UPDATE_CHAT, {"b_id": chat.id, **_chat_values(chat)})
 
     async def find(self, query: ChatQuery) -> Page[Chat]:
         conditions = _conditions(query)
@@ -92,6 +102,12 @@ class SqlChatRepository(ChatRepository):
             .limit(limit)
         )
         return [chat_from_row(r._mapping) for r in await self._conn.execute(stmt)]
+
+    async def count_pending(self, company_id: UUID) -> int:
+        stmt = select(func.count()).where(
+            chats.c.company_id == company_id, chats.c.status == ChatStatus.PENDING.value
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
 
     async def workloads(self, company_id: UUID) -> dict[UUID, int]:
         stmt = (
@@ -175,20 +191,13 @@ def _chat_values(chat: Chat) -> dict[str, Any]:
 
 
 def chat_from_row(r: Any) -> Chat:
-    info = r["visitor_info"]
     chat = Chat(
         id=r["id"],
         company_id=r["company_id"],
         visitor_id=r["visitor_id"],
         status=ChatStatus(r["status"]),
         priority=Priority(r["priority"]),
-        visitor_info=VisitorInfo(
-            id=UUID(info["id"]),
-            name=info.get("name"),
-            email=info.get("email"),
-            phone=info.get("phone"),
-            location=info.get("location"),
-        ),
+        visitor_info=VisitorInfo.from_dict(r["visitor_info"]),
         metadata=ChatMetadata.from_dict(r["metadata"]),
         created_at=r["created_at"],
         updated_at=r["updated_at"],
@@ -213,35 +222,29 @@ class SqlMessageRepository(MessageRepository):
 
     async def add(self, message: Message) -> None:
         await self._conn.execute(
-            messages.insert().values(
-                id=message.id,
-                chat_id=message.chat_id,
-                company_id=message.company_id,
-                sender_id=message.sender.id,
-                sender_role=message.sender.role.value,
-                sender_name=message.sender.name,
-                content=message.content,
-                type=message.type.value,
-                is_internal=message.is_internal,
-                metadata=message.metadata,
-                client_message_id=message.client_message_id,
-                sent_at=message.sent_at,
-                read_at=message.read_at,
-            )
+            _INSERT_MESSAGE,
+            {
+                "id": message.id,
+                "chat_id": message.chat_id,
+                "company_id": message.company_id,
+                "sender_id": message.sender.id,
+                "sender_role": message.sender.role.value,
+                "sender_name": message.sender.name,
+                "content": message.content,
+                "type": message.type.value,
+                "is_internal": message.is_internal,
+                "metadata": message.metadata,
+                "client_message_id": message.client_message_id,
+                "sent_at": message.sent_at,
+                "read_at": message.read_at,
+            },
         )
 
     async def by_client_id(
         self, chat_id: UUID, sender_id: UUID, client_message_id: str
     ) -> Message | None:
-        row = (
-            await self._conn.execute(
-                select(messages).where(
-                    messages.c.chat_id == chat_id,
-                    messages.c.sender_id == sender_id,
-                    messages.c.client_message_id == client_message_id,
-                )
-            )
-        ).first()
+        params = {"b_chat": chat_id, "b_sender": sender_id, "b_client": client_message_id}
+        row = (await self._conn.execute(_MESSAGE_BY_CLIENT_ID, params)).first()
         return message_from_row(row._mapping) if row else None
 
     async def page(

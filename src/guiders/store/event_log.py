@@ -7,13 +7,34 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.events import DomainEvent, StoredEvent
 from guiders.services.ports import Actor, EventFilter, EventLog
 from guiders.store.tables import company_sequences, events, outbox
+
+
+def _reserve_statement(insert: Any) -> Any:
+    """Upsert of the company's counter, returning the new last seq."""
+    return (
+        insert(company_sequences)
+        .values(company_id=bindparam("b_company"), last_seq=bindparam("b_count"))
+        .on_conflict_do_update(
+            index_elements=[company_sequences.c.company_id],
+            set_={"last_seq": company_sequences.c.last_seq + bindparam("b_count")},
+        )
+        .returning(company_sequences.c.last_seq)
+    )
+
+
+_RESERVE = {
+    "postgresql": _reserve_statement(postgresql.insert),
+    "sqlite": _reserve_statement(sqlite.insert),
+}
+_INSERT_EVENTS = events.insert()
+_INSERT_OUTBOX = outbox.insert()
 
 
 class SqlEventLog(EventLog):
@@ -53,26 +74,17 @@ class SqlEventLog(EventLog):
                         occurred_at=event.occurred_at,
                     )
                 )
-        await self._conn.execute(events.insert(), [_row(e) for e in stored])
+        await self._conn.execute(_INSERT_EVENTS, [_row(e) for e in stored])
         await self._conn.execute(
-            outbox.insert(),
+            _INSERT_OUTBOX,
             [{"event_id": e.event_id, "company_id": e.company_id, "seq": e.seq} for e in stored],
         )
         return stored
 
     async def _reserve(self, company_id: UUID, count: int) -> int:
-        dialect = self._conn.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = (
-            insert(company_sequences)
-            .values(company_id=company_id, last_seq=count)
-            .on_conflict_do_update(
-                index_elements=[company_sequences.c.company_id],
-                set_={"last_seq": company_sequences.c.last_seq + count},
-            )
-            .returning(company_sequences.c.last_seq)
-        )
-        return int((await self._conn.execute(stmt)).scalar_one())
+        stmt = _RESERVE[self._conn.dialect.name]
+        result = await self._conn.execute(stmt, {"b_company": company_id, "b_count": count})
+        return int(result.scalar_one())
 
     async def read(self, query: EventFilter) -> list[StoredEvent]:
         stmt = select(events).where(events.c.company_id == query.company_id)
