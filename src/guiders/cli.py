@@ -45,7 +45,7 @@ def migrate(data_dir: Path | None) -> None:
 def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     import uvicorn
 
-    from guiders.api.app import create_app
+    from guiders.api.app import create_asgi
     from guiders.demo import seed_demo
     from guiders.runtime import Runtime
     from guiders.store.migrate import upgrade
@@ -67,7 +67,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
             + "\n"
         )
-    uvicorn.run(create_app(settings, runtime), host=host, port=port, log_level="warning")
+    uvicorn.run(create_asgi(settings, runtime), host=host, port=port, log_level="warning")
 
 
 async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:

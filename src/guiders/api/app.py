@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import socketio
 from fastapi import APIRouter, FastAPI
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +16,7 @@ from guiders.api import errors
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import auth, chats, commercials, events, health, messages, visitors
 from guiders.config import Settings
+from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.ports import correlation_id_var
 
@@ -80,3 +82,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.add_middleware(CorrelationIdMiddleware)
     return app
+
+
+def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None) -> ASGIApp:
+    """The whole server: the REST app with Socket.IO at ``/socket.io/``."""
+    settings = settings or Settings()
+    runtime = runtime or Runtime.build(settings)
+    app = create_app(settings, runtime)
+    realtime = RealtimeServer(runtime)
+    app.state.realtime = realtime
+    asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
+    return asgi

@@ -269,7 +269,8 @@ class Chat(Aggregate):
             raise Conflict(
                 f"The chat is {self.status}; it accepts no messages", current=self.status.value
             )
-        self._record(self._event("message.sent", message.sent_at, message.to_payload()))
+        payload = message.to_payload() | {"visitorId": str(self.visitor_id)}
+        self._record(self._event("message.sent", message.sent_at, payload))
 
     def mark_read(self, message_ids: list[UUID], *, reader_id: UUID, at: datetime) -> None:
         if message_ids:

@@ -226,8 +226,9 @@ AfterCommit = Callable[[list[StoredEvent]], Awaitable[None]]
 class UnitOfWork(abc.ABC):
     """One transaction: repositories see it, events are appended in it, all or nothing.
 
-    Leaving the ``async with`` block without ``commit()`` rolls back. After a commit,
-    ``committed_events`` holds what was stored, for the relay to publish.
+    Leaving the ``async with`` block without ``commit()`` rolls back. What a commit stored is
+    handed to ``after_commit`` (the relay) once the block is left and the connection released,
+    so subscribers can open units of work of their own.
     """
 
     tenancy: Tenancy
@@ -266,8 +267,6 @@ class UnitOfWork(abc.ABC):
         )
         await self._commit()
         self.committed_events.extend(stored)
-        if stored and self._after_commit is not None:
-            await self._after_commit(stored)
 
     @abc.abstractmethod
     async def _commit(self) -> None: ...
@@ -278,13 +277,20 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     async def __aenter__(self) -> Self: ...
 
-    @abc.abstractmethod
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None: ...
+    ) -> None:
+        await self._close()
+        if self.committed_events and self._after_commit is not None:
+            published, self.committed_events = self.committed_events, []
+            await self._after_commit(published)
+
+    @abc.abstractmethod
+    async def _close(self) -> None:
+        """Roll back anything uncommitted and release the connection."""
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

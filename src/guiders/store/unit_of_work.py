@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,12 +40,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.events = SqlEventLog(conn)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _close(self) -> None:
         try:
             if self._conn is not None:
                 if self._conn.in_transaction():

@@ -1,0 +1,296 @@
+"""The Socket.IO server: authenticated handshake, authorised rooms, fan-out and resume.
+
+Every server event comes from a committed domain event on the bus, and carries its ``eventId``
+and per-company ``seq``. Each process delivers to its own sockets, one socket at a time, so it can
+de-duplicate by ``seq`` and hold live events back while a socket replays what it missed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from typing import Any
+from uuid import UUID
+
+import socketio
+import structlog
+
+from guiders.domain.errors import GuidersError, Unauthenticated
+from guiders.domain.events import StoredEvent
+from guiders.realtime.targets import Outgoing, outgoing, staff_chat_room, tenant_room
+from guiders.runtime import Runtime
+from guiders.services.access import Principal
+from guiders.services.ports import EventFilter
+
+log = structlog.get_logger(__name__)
+NAMESPACE = "/"
+REPLAY_PAGE = 500
+
+
+@dataclass
+class SocketState:
+    principal: Principal
+    last_seq: int = 0
+    replaying: bool = False
+    held: list[StoredEvent] = field(default_factory=list)
+
+
+class RealtimeServer:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
+        )
+        self.sockets: dict[str, SocketState] = {}
+        self._commercials: dict[str, dict[str, Any]] = {}
+        runtime.bus.subscribe(self.deliver)
+        handlers = {
+            "connect": self.on_connect,
+            "disconnect": self.on_disconnect,
+            "chat:join": self.on_chat_join,
+            "chat:leave": self.on_chat_leave,
+            "visitor:join": self.on_visitor_join,
+            "tenant:join": self.on_tenant_join,
+            "resume": self.on_resume,
+            "ping": self.on_ping,
+            "typing:start": self.on_typing_start,
+            "typing:stop": self.on_typing_stop,
+        }
+        for name, handler in handlers.items():
+            self.sio.on(name, handler)
+
+    # -- handshake -----------------------------------------------------------------------
+
+    async def on_connect(
+        self, sid: str, environ: dict[str, Any], auth: dict[str, Any] | None
+    ) -> None:
+        auth = auth if isinstance(auth, dict) else {}
+        try:
+            principal = await self._authenticate(auth, environ)
+        except GuidersError as exc:
+            raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
+        self.sockets[sid] = SocketState(principal)
+        for room in default_rooms(principal):
+            await self.sio.enter_room(sid, room)
+        last_seq = auth.get("lastSeq")
+        if isinstance(last_seq, int) and last_seq >= 0:
+            await self.replay(sid, last_seq)
+
+    async def _authenticate(self, auth: dict[str, Any], environ: dict[str, Any]) -> Principal:
+        services = self.runtime.services
+        token = auth.get("token")
+        if isinstance(token, str) and token:
+            return await services.tokens.authenticate(token)
+        session = auth.get("sessionId") or _cookie(environ, "x-guiders-sid")
+        if isinstance(session, str) and session:
+            try:
+                return await services.visitors.session_principal(UUID(session))
+            except ValueError as exc:
+                raise Unauthenticated("The session id is not valid") from exc
+        raise Unauthenticated("No credential in the handshake: send auth {token}")
+
+    async def on_disconnect(self, sid: str, *_: Any) -> None:
+        self.sockets.pop(sid, None)
+
+    # -- rooms ---------------------------------------------------------------------------
+
+    async def on_chat_join(self, sid: str, data: Any) -> dict[str, Any]:
+        state = self.sockets.get(sid)
+        chat_id = _uuid(data, "chatId")
+        if state is None or chat_id is None:
+            return refused("chatId is required")
+        try:
+            await self.runtime.services.chats.get(state.principal, chat_id)
+        except GuidersError as exc:
+            return refused(exc.message)
+        await self.sio.enter_room(sid, f"chat:{chat_id}")
+        if not state.principal.is_visitor:
+            await self.sio.enter_room(sid, staff_chat_room(chat_id))
+        return {"success": True, "room": f"chat:{chat_id}"}
+
+    async def on_chat_leave(self, sid: str, data: Any) -> dict[str, Any]:
+        chat_id = _uuid(data, "chatId")
+        if chat_id is None:
+            return refused("chatId is required")
+        await self.sio.leave_room(sid, f"chat:{chat_id}")
+        await self.sio.leave_room(sid, staff_chat_room(chat_id))
+        return {"success": True}
+
+    async def on_visitor_join(self, sid: str, data: Any) -> dict[str, Any]:
+        state = self.sockets.get(sid)
+        visitor_id = _uuid(data, "visitorId")
+        if state is None or visitor_id is None:
+            return refused("visitorId is required")
+        try:
+            await self.runtime.services.visitors.profile(state.principal, visitor_id)
+        except GuidersError as exc:
+            return refused(exc.message)
+        await self.sio.enter_room(sid, f"visitor:{visitor_id}")
+        return {"success": True, "room": f"visitor:{visitor_id}"}
+
+    async def on_tenant_join(self, sid: str, data: Any) -> dict[str, Any]:
+        state = self.sockets.get(sid)
+        tenant = _uuid(data, "tenantId") or _uuid(data, "companyId")
+        if state is None or tenant is None:
+            return refused("tenantId is required")
+        if state.principal.is_visitor or state.principal.company_id != tenant:
+            return refused("Not allowed to join this tenant's room")
+        await self.sio.enter_room(sid, tenant_room(tenant))
+        return {"success": True, "room": tenant_room(tenant)}
+
+    async def on_ping(self, sid: str, *_: Any) -> dict[str, Any]:
+        return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
+
+    async def on_typing_start(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._typing(sid, data, "typing:start")
+
+    async def on_typing_stop(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._typing(sid, data, "typing:stop")
+
+    async def _typing(self, sid: str, data: Any, name: str) -> dict[str, Any]:
+        """Ephemeral: not logged, only relayed to the others in the chat's room."""
+        state = self.sockets.get(sid)
+        chat_id = _uuid(data, "chatId")
+        if state is None or chat_id is None:
+            return refused("chatId is required")
+        if f"chat:{chat_id}" not in self.sio.rooms(sid):
+            return refused("Join the chat first")
+        kind = (
+            "visitor"
+            if state.principal.is_visitor
+            else ("ai" if state.principal.is_integration else "commercial")
+        )
+        await self.sio.emit(
+            name,
+            {
+                "chatId": str(chat_id),
+                "userId": str(state.principal.subject_id),
+                "userType": kind,
+                "timestamp": datetime.now(UTC).isoformat(),
+            },
+            room=f"chat:{chat_id}",
+            skip_sid=sid,
+        )
+        return {"success": True}
+
+    # -- delivery ------------------------------------------------------------------------
+
+    async def deliver(self, event: StoredEvent) -> None:
+        """Bus handler: send a committed event to every local socket allowed to see it."""
+        out = await self._outgoing(event)
+        if not out:
+            return
+        rooms = sorted({room for o in out for room in o.rooms})
+        participants = {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, rooms)}
+        for sid in participants:
+            state = self.sockets.get(sid)
+            if state is None or state.principal.company_id != event.company_id:
+                continue
+            if state.replaying:
+                state.held.append(event)
+                continue
+            await self._send(sid, state, event, out)
+
+    async def _send(
+        self, sid: str, state: SocketState, event: StoredEvent, out: Sequence[Outgoing]
+    ) -> None:
+        if event.seq <= state.last_seq:
+            return
+        mine = set(self.sio.rooms(sid))
+        for item in out:
+            if mine.intersection(item.rooms):
+                await self.sio.emit(item.name, item.payload, to=sid)
+        state.last_seq = event.seq
+
+    async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
+        last_seq = data.get("lastSeq") if isinstance(data, dict) else None
+        if not isinstance(last_seq, int) or last_seq < 0:
+            return refused("lastSeq must be a non-negative integer")
+        replayed = await self.replay(sid, last_seq)
+        return {"success": True, "replayed": replayed}
+
+    async def replay(self, sid: str, last_seq: int) -> int:
+        """Everything after ``last_seq`` this socket may see, in order, then the held live ones."""
+        state = self.sockets.get(sid)
+        if state is None:
+            return 0
+        state.replaying = True
+        state.last_seq = last_seq
+        count = 0
+        try:
+            while True:
+                async with self.runtime.services.uow() as uow:
+                    page = await uow.events.read(
+                        EventFilter(
+                            company_id=state.principal.company_id,
+                            after_seq=state.last_seq,
+                            limit=REPLAY_PAGE,
+                        )
+                    )
+                for event in page:
+                    before = state.last_seq
+                    await self._send(sid, state, event, await self._outgoing(event))
+                    count += state.last_seq > before
+                if len(page) < REPLAY_PAGE:
+                    break
+        finally:
+            held, state.held = state.held, []
+            state.replaying = False
+            for event in sorted(held, key=lambda e: e.seq):
+                await self._send(sid, state, event, await self._outgoing(event))
+        return count
+
+    async def _outgoing(self, event: StoredEvent) -> list[Outgoing]:
+        commercial = None
+        commercial_id = event.payload.get("commercialId")
+        if event.type == "chat.status_changed" and commercial_id:
+            commercial = await self._commercial(str(commercial_id))
+        return outgoing(event, commercial)
+
+    async def _commercial(self, commercial_id: str) -> dict[str, Any]:
+        cached = self._commercials.get(commercial_id)
+        if cached is None:
+            async with self.runtime.services.uow() as uow:
+                found = await uow.commercials.get(UUID(commercial_id))
+            cached = {
+                "id": commercial_id,
+                "name": found.name if found else None,
+                "avatarUrl": found.avatar_url if found else None,
+            }
+            self._commercials[commercial_id] = cached
+        return cached
+
+
+def default_rooms(principal: Principal) -> list[str]:
+    if principal.is_visitor:
+        return [f"visitor:{principal.subject_id}"]
+    rooms = [tenant_room(principal.company_id)]
+    if principal.is_staff:
+        rooms.append(f"commercial:{principal.subject_id}")
+    return rooms
+
+
+def refused(message: str) -> dict[str, Any]:
+    return {"success": False, "message": message}
+
+
+def _uuid(data: Any, key: str) -> UUID | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return None
+    with contextlib.suppress(ValueError):
+        return UUID(value)
+    return None
+
+
+def _cookie(environ: dict[str, Any], name: str) -> str | None:
+    raw = environ.get("HTTP_COOKIE")
+    if not raw:
+        return None
+    cookie: SimpleCookie = SimpleCookie()
+    cookie.load(raw)
+    morsel = cookie.get(name)
+    return morsel.value if morsel else None
