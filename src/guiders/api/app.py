@@ -14,11 +14,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from guiders import __version__
 from guiders.api import errors
 from guiders.api.ratelimit import RateLimitMiddleware
-from guiders.api.routes import auth, chats, commercials, events, health, messages, visitors
+from guiders.api.routes import (
+    auth,
+    chats,
+    commercials,
+    dashboard,
+    events,
+    health,
+    messages,
+    visitors,
+)
 from guiders.config import Settings
+from guiders.observability.metrics import HttpMetricsMiddleware, record_event
+from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.ports import correlation_id_var
+from guiders.web import site
 
 
 class CorrelationIdMiddleware:
@@ -52,13 +64,17 @@ class CorrelationIdMiddleware:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
+    collector = MetricsCollector(settings.metrics_interval_s)
+    runtime.bus.subscribe(record_event)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        collector.start()
         try:
             yield
         finally:
+            await collector.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -69,11 +85,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.metrics_collector = collector
     errors.install(app)
     api = APIRouter(prefix="/api")
-    for module in (health, auth, chats, messages, commercials, visitors, events):
+    for module in (health, auth, chats, messages, commercials, visitors, events, dashboard):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(site.router)
     app.mount("/metrics", make_asgi_app())
     app.add_middleware(
         RateLimitMiddleware,
@@ -81,6 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         public_per_minute=settings.public_rate_limit_per_minute,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    app.add_middleware(HttpMetricsMiddleware)
     return app
 
 
