@@ -1,1 +1,4 @@
-export {};
+import { render } from "preact";
+import { Dashboard } from "./Dashboard";
+
+render(<Dashboard />, document.getElementById("app")!);

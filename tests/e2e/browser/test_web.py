@@ -1,0 +1,139 @@
+"""The widget, the agent console and the dashboard in a real browser against a real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.server import ServerProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def watch(page: Page, dialogs: list[str], errors: list[str]) -> Page:
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+def sign_in(page: Page, base: str, path: str, staff: dict[str, Any]) -> None:
+    page.goto(f"{base}{path}")
+    page.fill("input[name=email]", staff["email"])
+    page.fill("input[name=password]", staff["password"])
+    page.click("button[type=submit]")
+
+
+def test_visitor_and_agent_hold_a_conversation_rendered_as_text(
+    server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    creds = server.credentials()
+    ben = creds["staff"][1]
+    dialogs: list[str] = []
+    errors: list[str] = []
+    visitor = watch(browser.new_context().new_page(), dialogs, errors)
+    agent = watch(browser.new_context().new_page(), dialogs, errors)
+
+    visitor.goto(f"{server.base}/")
+    visitor.click("#guiders-widget .launcher")
+    log = visitor.locator("#guiders-widget .log")
+    visitor.fill("#guiders-widget input[aria-label=Message]", "Hi, do you ship to Spain?")
+    visitor.press("#guiders-widget input[aria-label=Message]", "Enter")
+    expect(log.locator(".mine .text", has_text="ship to Spain")).to_have_count(1)
+    expect(log.locator(".mine.pending")).to_have_count(0)
+
+    sign_in(agent, server.base, "/console/", ben)
+    queued = agent.locator(".queue .item", has_text="ship to Spain")
+    expect(queued).to_have_count(1)
+    queued.locator("button.take").click()
+    expect(agent.locator(".mine .item")).to_have_count(1)
+    expect(agent.locator(".msgs .m.visitor .text")).to_have_text(["Hi, do you ship to Spain?"])
+    expect(visitor.locator("#guiders-widget .subtitle")).to_have_text(
+        "You are chatting with Ben Turner"
+    )
+
+    reply = agent.locator("input[aria-label=Reply]")
+    reply.press_sequentially("Yes")
+    expect(visitor.locator("#guiders-widget .typing")).to_contain_text("typing")
+    reply.fill(XSS)
+    reply.press("Enter")
+    expect(log.locator(".theirs .text")).to_have_text([XSS])
+    visitor.fill("#guiders-widget input[aria-label=Message]", XSS)
+    visitor.press("#guiders-widget input[aria-label=Message]", "Enter")
+    expect(agent.locator(".msgs .m.visitor .text").last).to_have_text(XSS)
+
+    agent.check(".compose input[type=checkbox]")
+    reply.fill("VIP: offer free returns")
+    reply.press("Enter")
+    expect(agent.locator(".msgs .m.internal .text")).to_have_text(["VIP: offer free returns"])
+    agent.uncheck(".compose input[type=checkbox]")
+
+    # Away and back: what was sent meanwhile arrives once, by resume from the last seq.
+    visitor.evaluate("GuidersWidget.disconnect()")
+    reply.fill("Sent while you were away")
+    reply.press("Enter")
+    expect(agent.locator(".msgs .m.commercial .text").last).to_have_text("Sent while you were away")
+    visitor.evaluate("GuidersWidget.connect()")
+    expect(log.locator(".text", has_text="while you were away")).to_have_count(1)
+    visitor.wait_for_timeout(500)
+    expect(log.locator(".text", has_text="while you were away")).to_have_count(1)
+    expect(log.locator(".text")).to_have_count(4)
+    expect(log.locator("text=VIP: offer free returns")).to_have_count(0)
+
+    for page in (visitor, agent):
+        assert page.locator("img").count() == 0
+    visitor.screenshot(path=str(screenshots / "widget-conversation.png"))
+    agent.screenshot(path=str(screenshots / "console-conversation.png"))
+
+    # A reload is the same visitor and the same chat, with every message once.
+    visitor.reload()
+    visitor.click("#guiders-widget .launcher")
+    expect(log.locator(".text")).to_have_count(4)
+
+    visitor.click("#guiders-widget button.end")
+    visitor.click("#guiders-widget button.star[aria-label='5 of 5']")
+    expect(visitor.locator("#guiders-widget .thanks")).to_be_visible()
+    expect(agent.locator(".chat .empty", has_text="rated 5/5")).to_be_visible()
+    visitor.screenshot(path=str(screenshots / "widget-rated.png"))
+    assert dialogs == [], dialogs
+    assert errors == [], errors
+
+
+def test_visitor_can_ask_for_a_human(server: ServerProcess, browser: Any) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/")
+    page.click("#guiders-widget .launcher")
+    page.click("#guiders-widget button.human")
+    expect(page.locator("#guiders-widget .subtitle")).to_have_text("Finding a person for you…")
+    agent = browser.new_context().new_page()
+    sign_in(agent, server.base, "/console/", server.credentials()["staff"][2])
+    expect(agent.locator(".queue .prio.URGENT").first).to_be_visible()
+
+
+def test_dashboard_renders_its_charts_with_data(
+    server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    errors: list[str] = []
+    page = watch(browser.new_context().new_page(), [], errors)
+    sign_in(page, server.base, "/dashboard/", server.credentials()["staff"][0])
+    for panel in ("p95", "throughput", "errors", "messages"):
+        expect(page.locator(f"[data-panel={panel}]")).not_to_have_attribute("data-points", "0")
+    expect(page.locator("[data-panel=chats]")).to_have_attribute("data-points", "6")
+    painted = page.evaluate(
+        """() => [...document.querySelectorAll('canvas')].map(c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })"""
+    )
+    assert len(painted) == 5 and all(n > 100 for n in painted), painted
+    expect(page.locator(".nodata", has_text="no data yet")).to_have_count(3)
+    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+    assert errors == [], errors
+
+
+def test_a_commercial_is_refused_the_dashboard(server: ServerProcess, browser: Any) -> None:
+    page = browser.new_context().new_page()
+    sign_in(page, server.base, "/dashboard/", server.credentials()["staff"][1])
+    expect(page.locator(".err")).to_contain_text("supervisor")
