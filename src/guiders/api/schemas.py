@@ -80,6 +80,10 @@ class ChatCloseBody(Body):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class RatingBody(Body):
+    satisfaction: int = Field(ge=1, le=5)
+
+
 class RequestAgentBody(Body):
     reason: str | None = Field(default=None, max_length=500)
 

@@ -226,6 +226,25 @@ class Chat(Aggregate):
             closedAt=at.isoformat(),
         )
 
+    def rate(self, satisfaction: int, at: datetime) -> None:
+        """The visitor's 1-5 rating after someone else closed the chat; given once."""
+        if not 1 <= satisfaction <= 5:
+            raise ValidationFailed("satisfaction must be between 1 and 5", field="satisfaction")
+        if self.status not in (ChatStatus.CLOSED, ChatStatus.ABANDONED):
+            raise InvalidTransition(
+                f"A chat in status {self.status} is rated when it closes",
+                current=self.status.value,
+            )
+        if self.satisfaction is not None:
+            raise Conflict("The chat is already rated", field="satisfaction")
+        payload = {
+            "chatId": str(self.id),
+            "visitorId": str(self.visitor_id),
+            "satisfaction": satisfaction,
+            "ratedAt": at.isoformat(),
+        }
+        self._record(self._event("chat.rated", at, payload))
+
     def abandon(self, at: datetime) -> None:
         self._change_status(ChatStatus.ABANDONED, at, closedAt=at.isoformat())
 
@@ -329,6 +348,8 @@ class Chat(Aggregate):
             self.agent_requested_at = event.occurred_at
         elif event.type == "chat.priority_changed":
             self.priority = Priority(p["priority"])
+        elif event.type == "chat.rated":
+            self.satisfaction = p["satisfaction"]
         elif event.type == "message.sent":
             if not p.get("isInternal"):
                 self.total_messages += 1

@@ -89,6 +89,10 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
             return [Outgoing("chat:closed", body, scope)]
         body = {"chatId": chat, "status": p["to"], "previousStatus": p["from"]} | stamp
         return [Outgoing("chat:status-changed", body, scope)]
+    if event.type == "chat.rated":
+        chat = p["chatId"]
+        rooms = (f"chat:{chat}", staff_chat_room(chat), tenant)
+        return [Outgoing("chat:rated", p | stamp, rooms)]
     if event.type == "chat.agent_requested":
         body = {
             "chatId": p["chatId"],

@@ -174,6 +174,13 @@ class ChatService:
             ),
         )
 
+    async def rate(self, principal: Principal, chat_id: UUID, satisfaction: int) -> Chat:
+        if not principal.is_visitor:
+            raise Forbidden("Only the chat's visitor rates it")
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.rate(satisfaction, now)
+        )
+
     async def request_agent(self, principal: Principal, chat_id: UUID, reason: str) -> Chat:
         if not principal.is_visitor:
             raise Forbidden("Only the chat's visitor requests an agent")

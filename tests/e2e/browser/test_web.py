@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -93,16 +94,19 @@ def test_visitor_and_agent_hold_a_conversation_rendered_as_text(
     visitor.click("#guiders-widget .launcher")
     expect(log.locator(".text")).to_have_count(4)
 
-    visitor.click("#guiders-widget button.end")
-    visitor.click("#guiders-widget button.star[aria-label='5 of 5']")
+    agent.fill("input[aria-label=Resolution]", "answered")
+    agent.click("button.close-chat")
+    visitor.click("#guiders-widget button.star[aria-label='4 of 5']")
     expect(visitor.locator("#guiders-widget .thanks")).to_be_visible()
-    expect(agent.locator(".chat .empty", has_text="rated 5/5")).to_be_visible()
+    expect(agent.locator(".chat .empty", has_text="answered · rated 4/5")).to_be_visible()
     visitor.screenshot(path=str(screenshots / "widget-rated.png"))
     assert dialogs == [], dialogs
     assert errors == [], errors
 
 
-def test_visitor_can_ask_for_a_human(server: ServerProcess, browser: Any) -> None:
+def test_visitor_asks_for_a_human_then_ends_and_rates_the_chat(
+    server: ServerProcess, browser: Any
+) -> None:
     page = browser.new_context().new_page()
     page.goto(f"{server.base}/")
     page.click("#guiders-widget .launcher")
@@ -110,7 +114,21 @@ def test_visitor_can_ask_for_a_human(server: ServerProcess, browser: Any) -> Non
     expect(page.locator("#guiders-widget .subtitle")).to_have_text("Finding a person for you…")
     agent = browser.new_context().new_page()
     sign_in(agent, server.base, "/console/", server.credentials()["staff"][2])
-    expect(agent.locator(".queue .prio.URGENT").first).to_be_visible()
+    urgent = agent.locator(".queue .item", has=agent.locator(".prio.URGENT"))
+    expect(urgent).to_have_count(1)
+    page.click("#guiders-widget button.end")
+    page.click("#guiders-widget button.star[aria-label='2 of 5']")
+    expect(page.locator("#guiders-widget .thanks")).to_be_visible()
+    expect(urgent).to_have_count(0)
+    chat_id = page.evaluate(
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage)"
+        ".find(k => k.startsWith('guiders:') && k !== 'guiders:fp'))).chatId"
+    )
+    token = agent.evaluate("JSON.parse(sessionStorage.getItem('guiders:staff')).access")
+    chat = httpx.get(
+        f"{server.base}/api/v2/chats/{chat_id}", headers={"authorization": f"Bearer {token}"}
+    ).json()
+    assert chat["status"] == "CLOSED" and chat["satisfactionRating"] == 2
 
 
 def test_dashboard_renders_its_charts_with_data(

@@ -101,7 +101,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       if (m.chatId === selRef.current && m.sender.role !== "commercial") setTyping(false);
       soon();
     });
-    for (const name of ["chat:created", "chat:assigned", "chat:closed", "chat:agent-requested", "chat:status-changed"])
+    for (const name of ["chat:created", "chat:assigned", "chat:closed", "chat:rated", "chat:agent-requested", "chat:status-changed"])
       socket.on(name, soon);
     socket.on("typing:start", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(true));
     socket.on("typing:stop", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(false));

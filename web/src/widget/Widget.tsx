@@ -199,22 +199,27 @@ export function Widget({ session, socket, title }: Props) {
   };
 
   const endChat = async () => {
-    setPhase("closed");
+    const id = chatRef.current;
+    if (!id) return;
+    try {
+      await call("PUT", `/v2/chats/${id}/close`, { reason: "visitor_closed" });
+      setPhase("closed");
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
   };
 
+  /** Whoever closed the chat, the visitor rates it afterwards, once. */
   const rate = async (stars: number) => {
     const id = chatRef.current;
     if (!id) return;
     try {
-      await call("PUT", `/v2/chats/${id}/close`, { reason: "visitor_closed", satisfaction: stars });
+      await call("PUT", `/v2/chats/${id}/rating`, { satisfaction: stars });
+      setPhase("rated");
     } catch (err) {
-      // Already closed by the agent: the API keeps the rating given at close time only.
-      if (!(err instanceof ApiError && err.status === 409)) {
-        setError(err instanceof Error ? err.message : String(err));
-        return;
-      }
+      if (err instanceof ApiError && err.code === "conflict") setPhase("rated");
+      else setError(err instanceof Error ? err.message : String(err));
     }
-    setPhase("rated");
   };
 
   const restart = () => {
