@@ -131,6 +131,43 @@ def test_visitor_asks_for_a_human_then_ends_and_rates_the_chat(
     assert chat["status"] == "CLOSED" and chat["satisfactionRating"] == 2
 
 
+def widget_state(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = page.evaluate(
+        """() => JSON.parse(localStorage.getItem(Object.keys(localStorage)
+              .find(k => k.startsWith('guiders:') && k !== 'guiders:fp')))"""
+    )
+    return state
+
+
+def test_an_agent_sees_live_visitors_and_invites_one_to_chat(
+    server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    visitor_context = browser.new_context()
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{server.base}/#shoes")
+    expect(visitor.locator("#guiders-widget .launcher")).to_be_visible()
+    visitor.wait_for_function("Object.keys(localStorage).length > 1")
+    visitor_id = widget_state(visitor)["visitorId"]
+    agent = browser.new_context().new_page()
+    sign_in(agent, server.base, "/console/", server.credentials()["staff"][2])
+    row = agent.locator(f".visitor-row[data-visitor='{visitor_id}']")
+    expect(row.locator(".page")).to_have_text("Demo Shop · Guiders")
+    expect(row.locator(".segment")).to_have_text("no score")
+    row.locator("button.invite").click()
+    greeting = visitor.locator("#guiders-widget .log .theirs .text")
+    expect(greeting).to_have_text(
+        ["Hi! I'm Carla Ruiz from the team. Can I help you find anything?"]
+    )
+    expect(visitor.locator("#guiders-widget .subtitle")).to_have_text(
+        "You are chatting with Carla Ruiz"
+    )
+    expect(agent.locator(".mine .item")).to_have_count(1)
+    agent.screenshot(path=str(screenshots / "console-live-visitors.png"))
+    visitor.screenshot(path=str(screenshots / "widget-invited.png"))
+    visitor_context.close()
+    expect(row).to_have_count(0)
+
+
 def test_dashboard_renders_its_charts_with_data(
     server: ServerProcess, browser: Any, screenshots: Path
 ) -> None:

@@ -6,6 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
 import { LoginForm, StaffSession } from "../shared/staff";
 import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
+import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { Profile } from "./Profile";
 
 const session = new StaffSession();
@@ -44,6 +45,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
+  const [socket, setSocket] = useState<Socket | null>(null);
+  const visitors = useLiveVisitors(socket);
   const lastSeq = useRef(0);
   const logRef = useRef<HTMLDivElement>(null);
   selRef.current = selected?.id ?? null;
@@ -77,6 +80,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       },
     });
     socketRef.current = socket;
+    setSocket(socket);
     let pending: number | undefined;
     const soon = () => {
       window.clearTimeout(pending);
@@ -177,6 +181,16 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               {error}
             </div>
           )}
+          <h2>On the site now ({visitors.length})</h2>
+          <LiveVisitorList
+            session={session}
+            visitors={visitors}
+            onError={fail}
+            onInvited={(chat) => {
+              void open(chat);
+              void refresh();
+            }}
+          />
           <h2>Pending queue ({queue.length})</h2>
           {queue.length === 0 && <div class="empty">Nobody is waiting.</div>}
           <div class="queue">

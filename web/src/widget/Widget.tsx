@@ -30,7 +30,10 @@ export function Widget({ session, socket, title }: Props) {
   const logRef = useRef<HTMLDivElement>(null);
   const typingSent = useRef(0);
   const typingTimer = useRef<number | undefined>(undefined);
+  const phaseRef = useRef<Phase>("open");
+  const creating = useRef(false);
   chatRef.current = chatId;
+  phaseRef.current = phase;
 
   const call = async <T,>(method: string, path: string, body?: unknown): Promise<T> =>
     request<T>(session.base, method, path, await session.token(), body);
@@ -74,6 +77,24 @@ export function Widget({ session, socket, title }: Props) {
       setOnline(false);
       window.setTimeout(() => socket.connect(), 2000);
     });
+    // An agent invited this visitor: adopt the chat they opened, unless one is already open.
+    socket.on("chat:created", (data: { chatId: string; visitorId: string }) => {
+      if (creating.current || data.visitorId !== session.visitorId) return;
+      if (chatRef.current && phaseRef.current === "open") return;
+      setAgent(null);
+      setHumanAsked(false);
+      session.chatId = data.chatId;
+      chatRef.current = data.chatId;
+      setChatId(data.chatId);
+      setMessages([]);
+      setPhase("open");
+      setOpen(true);
+      socket.emit("chat:join", { chatId: data.chatId });
+      void loadChat(data.chatId);
+    });
+    const onPage = () => socket.emit("visitor:page", { currentUrl: location.href, title: document.title });
+    window.addEventListener("popstate", onPage);
+    window.addEventListener("hashchange", onPage);
     socket.on("message:new", (m: Message) => {
       if (!mine(m) || m.isInternal) return;
       setMessages((list) => mergeMessage(list, m));
@@ -98,6 +119,8 @@ export function Widget({ session, socket, title }: Props) {
     });
     socket.connect();
     return () => {
+      window.removeEventListener("popstate", onPage);
+      window.removeEventListener("hashchange", onPage);
       socket.offAny(onAny);
       socket.removeAllListeners();
       socket.disconnect();
@@ -108,8 +131,19 @@ export function Widget({ session, socket, title }: Props) {
     logRef.current?.scrollTo(0, logRef.current.scrollHeight);
   }, [messages, typing, open]);
 
-  const openChat = async (): Promise<string | null> => {
-    if (chatRef.current) return chatRef.current;
+  const creatingChat = useRef<Promise<string | null> | null>(null);
+  /** One chat at a time: concurrent callers (open + send) share the same request. */
+  const openChat = (): Promise<string | null> => {
+    if (chatRef.current) return Promise.resolve(chatRef.current);
+    creatingChat.current ??= createChat().finally(() => {
+      creatingChat.current = null;
+      creating.current = false;
+    });
+    return creatingChat.current;
+  };
+
+  const createChat = async (): Promise<string | null> => {
+    creating.current = true;
     try {
       const reply = await call<{ chatId: string }>("POST", "/v2/chats", {
         metadata: { source: "widget", initialUrl: location.href.slice(0, 2000) },

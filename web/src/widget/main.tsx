@@ -24,7 +24,8 @@ function start(): { socket: Socket; session: VisitorSession } | null {
     // Called on every (re)connect: the server replays every event after lastSeq.
     auth: (cb) => {
       session.token().then(
-        (token) => cb({ token, lastSeq: session.lastSeq }),
+        (token) =>
+          cb({ token, lastSeq: session.lastSeq, currentUrl: location.href, title: document.title }),
         () => cb({}),
       );
     },
