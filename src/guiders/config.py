@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
+    metrics_enabled: bool = Field(
+        default=True, description="Record Prometheus metrics (off only to measure their cost)"
+    )
     metrics_interval_s: float = Field(
         default=10.0, gt=0, description="How often the dashboard's metric points are sampled"
     )

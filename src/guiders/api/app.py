@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     collector = MetricsCollector(settings.metrics_interval_s)
-    runtime.bus.subscribe(record_event)
+    if settings.metrics_enabled:
+        runtime.bus.subscribe(record_event)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -99,7 +100,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         public_per_minute=settings.public_rate_limit_per_minute,
     )
     app.add_middleware(CorrelationIdMiddleware)
-    app.add_middleware(HttpMetricsMiddleware)
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware)
     return app
 
 
