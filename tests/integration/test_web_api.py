@@ -66,6 +66,24 @@ async def test_the_snapshot_counts_chats_and_samples_traffic(
     assert body["ai"] is None and body["conversions"] is None
 
 
+async def test_ratings_feed_the_csat_panel(client: httpx.AsyncClient, demo: dict[str, Any]) -> None:
+    url = "/api/v2/dashboard/snapshot"
+    before = (await client.get(url, headers=key_headers(demo))).json()["csat"]
+    count = before["count"] if before else 0
+    v = await visitor(client, demo)
+    for stars in (5, 3):
+        chat = (await client.post("/api/v2/chats", json={}, headers=v["headers"])).json()
+        await client.put(f"/api/v2/chats/{chat['chatId']}/close", json={}, headers=v["headers"])
+        await client.put(
+            f"/api/v2/chats/{chat['chatId']}/rating",
+            json={"satisfaction": stars},
+            headers=v["headers"],
+        )
+    after = (await client.get(url, headers=key_headers(demo))).json()["csat"]
+    assert after["count"] == count + 2
+    assert after["distribution"]["5"] >= 1 and after["distribution"]["3"] >= 1
+
+
 async def test_a_visitor_rates_a_chat_an_agent_closed_once(
     client: httpx.AsyncClient, demo: dict[str, Any]
 ) -> None:

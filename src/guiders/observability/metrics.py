@@ -5,6 +5,7 @@ Names (served at ``/metrics``):
 - ``guiders_http_request_duration_seconds{route}``: request latency histogram.
 - ``guiders_messages_total{role}``: messages committed, by sender role (visitor, commercial, ai).
 - ``guiders_chat_transitions_total{status}``: chats entering a status (``CREATED`` on creation).
+- ``guiders_chat_ratings_total{rating}``: visitors' 1-5 ratings, at close or afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ HTTP_LATENCY = Histogram(
 )
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
+
+RATINGS = Counter("guiders_chat_ratings_total", "Visitors' chat ratings", ["rating"])
 
 _UNTIMED = ("/metrics", "/assets/", "/socket.io")
 
@@ -71,3 +74,11 @@ async def record_event(event: StoredEvent) -> None:
         CHAT_TRANSITIONS.labels("CREATED").inc()
     elif event.type == "chat.status_changed":
         CHAT_TRANSITIONS.labels(str(event.payload.get("to"))).inc()
+        _rating(event.payload.get("satisfaction"))
+    elif event.type == "chat.rated":
+        _rating(event.payload.get("satisfaction"))
+
+
+def _rating(value: object) -> None:
+    if isinstance(value, int) and 1 <= value <= 5:
+        RATINGS.labels(str(value)).inc()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from guiders.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS, MESSAGES
+from guiders.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS, MESSAGES, RATINGS
 
 MAX_POINTS = 360
 
@@ -86,6 +86,20 @@ def point(before: Reading, after: Reading) -> dict[str, Any]:
         "p95Ms": p95 * 1000 if p95 is not None else None,
         "messagesPerMinute": (after.messages - before.messages) * 60 / dt,
     }
+
+
+def csat() -> dict[str, Any] | None:
+    """Ratings since this process started: count, average and how many of each star."""
+    counts = {str(n): 0 for n in range(1, 6)}
+    for metric in RATINGS.collect():
+        for s in metric.samples:
+            if s.name.endswith("_total"):
+                counts[s.labels["rating"]] = int(s.value)
+    total = sum(counts.values())
+    if not total:
+        return None
+    average = sum(int(k) * v for k, v in counts.items()) / total
+    return {"count": total, "average": average, "distribution": counts}
 
 
 class MetricsCollector:

@@ -96,6 +96,8 @@ def test_visitor_and_agent_hold_a_conversation_rendered_as_text(
 
     agent.fill("input[aria-label=Resolution]", "answered")
     agent.click("button.close-chat")
+    expect(visitor.locator("#guiders-widget .rate .star")).to_have_count(5)
+    visitor.screenshot(path=str(screenshots / "widget-rating-prompt.png"))
     visitor.click("#guiders-widget button.star[aria-label='4 of 5']")
     expect(visitor.locator("#guiders-widget .thanks")).to_be_visible()
     expect(agent.locator(".chat .empty", has_text="answered · rated 4/5")).to_be_visible()
@@ -168,22 +170,67 @@ def test_an_agent_sees_live_visitors_and_invites_one_to_chat(
     expect(row).to_have_count(0)
 
 
+def test_nurturing_content_shows_as_a_card_with_only_safe_links(
+    server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/")
+    page.click("#guiders-widget .launcher")
+    page.wait_for_function(
+        "Object.keys(localStorage).some(k => k.startsWith('guiders:') "
+        "&& k !== 'guiders:fp' && JSON.parse(localStorage[k]).chatId)"
+    )
+    chat = widget_state(page)["chatId"]
+    key = {"authorization": f"Bearer {server.credentials()['integrationKey']}"}
+    for title, url in (
+        ("Sizing guide", "https://example.com/sizes"),
+        ("Bad", "javascript:alert(1)"),
+    ):
+        r = httpx.post(
+            f"{server.base}/api/v2/chats/{chat}/messages",
+            json={
+                "content": f"{title}: find your fit",
+                "metadata": {"nurturing": True, "title": title, "url": url},
+            },
+            headers=key,
+        )
+        assert r.status_code == 201, r.text
+    cards = page.locator("#guiders-widget .card.nurturing")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).locator("b")).to_have_text("Sizing guide")
+    expect(cards.nth(0).locator("a")).to_have_attribute("href", "https://example.com/sizes")
+    expect(cards.nth(1).locator("a")).to_have_count(0)
+    page.screenshot(path=str(screenshots / "widget-nurturing.png"))
+
+
 def test_dashboard_renders_its_charts_with_data(
     server: ServerProcess, browser: Any, screenshots: Path
 ) -> None:
+    creds = server.credentials()
+    visitor = httpx.post(
+        f"{server.base}/api/auth/visitor/register",
+        json={"apiKey": creds["siteKey"], "domain": "localhost", "fingerprint": "dash"},
+    ).json()
+    vh = {"authorization": f"Bearer {visitor['accessToken']}"}
+    chat = httpx.post(f"{server.base}/api/v2/chats", json={}, headers=vh).json()["chatId"]
+    closed = httpx.put(
+        f"{server.base}/api/v2/chats/{chat}/close", json={"satisfaction": 5}, headers=vh
+    )
+    assert closed.status_code == 200
     errors: list[str] = []
     page = watch(browser.new_context().new_page(), [], errors)
-    sign_in(page, server.base, "/dashboard/", server.credentials()["staff"][0])
+    sign_in(page, server.base, "/dashboard/", creds["staff"][0])
     for panel in ("p95", "throughput", "errors", "messages"):
         expect(page.locator(f"[data-panel={panel}]")).not_to_have_attribute("data-points", "0")
     expect(page.locator("[data-panel=chats]")).to_have_attribute("data-points", "6")
+    expect(page.locator("[data-panel=csat] h3")).to_contain_text("/ 5 from")
     painted = page.evaluate(
         """() => [...document.querySelectorAll('canvas')].map(c => {
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })"""
     )
-    assert len(painted) == 5 and all(n > 100 for n in painted), painted
-    expect(page.locator(".nodata", has_text="no data yet")).to_have_count(3)
+    assert len(painted) == 6 and all(n > 100 for n in painted), painted
+    expect(page.locator(".nodata", has_text="no data yet")).to_have_count(2)
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
     assert errors == [], errors
 

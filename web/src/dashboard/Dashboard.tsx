@@ -36,7 +36,7 @@ interface Snapshot {
   queueLength: number;
   ai: unknown;
   conversions: unknown;
-  csat: unknown;
+  csat: { count: number; average: number; distribution: Record<string, number> } | null;
 }
 
 export function Dashboard() {
@@ -109,7 +109,16 @@ function Board({ onLogout }: { onLogout: () => void }) {
         <BarPanel id="chats" title={`Chats by status · queue ${snap?.queueLength ?? 0}`} labels={statuses} values={statuses.map((s) => snap!.chatsByStatus[s])} />
         <Empty title="AI confidence, escalation and automation rate" value={snap?.ai} />
         <Empty title="Conversion rate, revenue impact and segment mix" value={snap?.conversions} />
-        <Empty title="CSAT" value={snap?.csat} />
+        {snap?.csat ? (
+          <BarPanel
+            id="csat"
+            title={`CSAT · ${snap.csat.average.toFixed(1)} / 5 from ${snap.csat.count} ratings`}
+            labels={["1★", "2★", "3★", "4★", "5★"]}
+            values={["1", "2", "3", "4", "5"].map((k) => snap.csat!.distribution[k] ?? 0)}
+          />
+        ) : (
+          <Empty title="CSAT" value={null} />
+        )}
       </div>
       <p class="empty" style="padding:0 14px">
         Rates are this server's, sampled every {snap?.intervalSeconds ?? "?"} s; chats are your company's, now.

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.domain.chat import ChatStatus
-from guiders.observability.snapshot import MetricsCollector
+from guiders.observability.snapshot import MetricsCollector, csat
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
 
@@ -21,8 +21,8 @@ async def snapshot(
 ) -> dict[str, Any]:
     """Supervisors, admins and integration keys. ``series`` is server-wide, ``chats`` per company.
 
-    Panels whose features do not report metrics yet (AI confidence, conversions, CSAT) are
-    ``null``: the dashboard shows "no data yet" rather than a made-up figure.
+    Panels whose features do not report metrics yet (AI confidence, conversions), or CSAT before
+    the first rating, are ``null``: the dashboard shows "no data yet", not a made-up figure.
     """
     require_supervisor_or_key(principal)
     by_status: dict[str, int] = {}
@@ -40,5 +40,5 @@ async def snapshot(
         "queueLength": by_status[ChatStatus.PENDING.value],
         "ai": None,
         "conversions": None,
-        "csat": None,
+        "csat": csat(),
     }
