@@ -62,11 +62,11 @@ def main() -> None:
                     page = context.new_page()
                     t = time.perf_counter()
                     page.goto(f"{base}/")
-                    page.wait_for_function("window.GuidersWidget && GuidersWidget.isConnected()")
+                    page.wait_for_function("() => window.GuidersWidget?.isConnected()")
                     ready = time.perf_counter() - t
                     t = time.perf_counter()
                     page.click("#guiders-widget .launcher")
-                    page.wait_for_function(f"({STATE})().chatId")
+                    page.wait_for_function(f"() => ({STATE})().chatId")
                     opened = time.perf_counter() - t
                     box = "#guiders-widget input[aria-label=Message]"
                     page.fill(box, f"first message {n}")

@@ -26,6 +26,14 @@ _MISSING = """<!doctype html><meta charset="utf-8"><title>Guiders: front end not
 <pre>cd web &amp;&amp; npm ci &amp;&amp; npm run build</pre>
 <p>The API works meanwhile: <a href="/docs">/docs</a>.</p></body>"""
 
+# Defence in depth for pages that show what people write: no inline or foreign script runs.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+PAGE_HEADERS = {"cache-control": "no-cache", "content-security-policy": CSP}
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -33,7 +41,7 @@ def _page(relative: str) -> Response:
     path = STATIC / relative
     if not path.is_file():
         return HTMLResponse(_MISSING, status_code=503)
-    return FileResponse(path, media_type="text/html", headers={"cache-control": "no-cache"})
+    return FileResponse(path, media_type="text/html", headers=PAGE_HEADERS)
 
 
 def demo_site_key(data_dir: Path) -> str | None:
@@ -60,7 +68,7 @@ async def shop(request: Request) -> Response:
             status_code=404,
         )
     page = path.read_text().replace(SITE_KEY_PLACEHOLDER, html.escape(key, quote=True))
-    return HTMLResponse(page, headers={"cache-control": "no-cache"})
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 @router.get("/widget.js")

@@ -18,6 +18,16 @@ XSS = "<img src=x onerror=alert(1)>"
 def watch(page: Page, dialogs: list[str], errors: list[str]) -> Page:
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # Expected 4xx (a visitor without a score yet) are not errors; a 5xx or a script error is.
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and not m.text.startswith("Failed to load resource")
+            and errors.append(m.text)
+        ),
+    )
+    page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
     return page
 
 
@@ -148,7 +158,7 @@ def test_an_agent_sees_live_visitors_and_invites_one_to_chat(
     visitor = visitor_context.new_page()
     visitor.goto(f"{server.base}/#shoes")
     expect(visitor.locator("#guiders-widget .launcher")).to_be_visible()
-    visitor.wait_for_function("Object.keys(localStorage).length > 1")
+    visitor.wait_for_function("() => Object.keys(localStorage).length > 1")
     visitor_id = widget_state(visitor)["visitorId"]
     agent = browser.new_context().new_page()
     sign_in(agent, server.base, "/console/", server.credentials()["staff"][2])
@@ -177,7 +187,7 @@ def test_nurturing_content_shows_as_a_card_with_only_safe_links(
     page.goto(f"{server.base}/")
     page.click("#guiders-widget .launcher")
     page.wait_for_function(
-        "Object.keys(localStorage).some(k => k.startsWith('guiders:') "
+        "() => Object.keys(localStorage).some(k => k.startsWith('guiders:') "
         "&& k !== 'guiders:fp' && JSON.parse(localStorage[k]).chatId)"
     )
     chat = widget_state(page)["chatId"]
@@ -201,6 +211,46 @@ def test_nurturing_content_shows_as_a_card_with_only_safe_links(
     expect(cards.nth(0).locator("a")).to_have_attribute("href", "https://example.com/sizes")
     expect(cards.nth(1).locator("a")).to_have_count(0)
     page.screenshot(path=str(screenshots / "widget-nurturing.png"))
+
+
+def test_a_send_whose_reply_was_lost_is_retried_without_a_duplicate(
+    server: ServerProcess, browser: Any
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/")
+    page.click("#guiders-widget .launcher")
+    page.wait_for_function(
+        "() => Object.keys(localStorage).some(k => k.startsWith('guiders:') "
+        "&& k !== 'guiders:fp' && JSON.parse(localStorage[k]).chatId)"
+    )
+
+    def stored_then_lost(route: Any) -> None:
+        route.fetch()  # the server stores the message ...
+        route.abort()  # ... and the browser never hears back
+
+    pattern = "**/api/v2/chats/*/messages"
+    page.route(pattern, stored_then_lost)
+    box = "#guiders-widget input[aria-label=Message]"
+    page.fill(box, "Did this arrive?")
+    page.press(box, "Enter")
+    retry = page.locator("#guiders-widget .msg.failed button.retry")
+    expect(retry).to_be_visible()
+    page.unroute(pattern)
+    retry.click()
+    log = page.locator("#guiders-widget .log")
+    expect(log.locator(".mine:not(.pending):not(.failed) .text")).to_have_text(["Did this arrive?"])
+    state = widget_state(page)
+    listed = httpx.get(
+        f"{server.base}/api/v2/chats/{state['chatId']}/messages",
+        headers={"authorization": f"Bearer {state['accessToken']}"},
+    ).json()["messages"]
+    assert [m["content"] for m in listed] == ["Did this arrive?"]
+
+
+def test_pages_carry_a_content_security_policy(server: ServerProcess) -> None:
+    for path in ("/", "/console/", "/dashboard/"):
+        csp = httpx.get(f"{server.base}{path}").headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-eval" not in csp
 
 
 def test_dashboard_renders_its_charts_with_data(

@@ -244,7 +244,11 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         ) : (
           <div class="box empty">Pick a chat from the queue or your chats.</div>
         )}
-        <div class="box">{selected ? <Profile session={session} visitorId={selected.visitorId} /> : <div class="empty">Visitor profile</div>}</div>
+        <div class="box">{selected ? <Profile
+              session={session}
+              visitorId={selected.visitorId}
+              livePage={visitors.find((v) => v.visitorId === selected.visitorId)?.url ?? null}
+            /> : <div class="empty">Visitor profile</div>}</div>
       </div>
     </div>
   );

@@ -27,7 +27,15 @@ interface TrackedEvent {
   occurredAt?: string;
 }
 
-export function Profile({ session, visitorId }: { session: StaffSession; visitorId: string }) {
+export function Profile({
+  session,
+  visitorId,
+  livePage,
+}: {
+  session: StaffSession;
+  visitorId: string;
+  livePage: string | null;
+}) {
   const [visitor, setVisitor] = useState<Visitor | null>(null);
   const [prediction, setPrediction] = useState<Prediction | null | "none">(null);
   const [pages, setPages] = useState<TrackedEvent[]>([]);
@@ -70,7 +78,7 @@ export function Profile({ session, visitorId }: { session: StaffSession; visitor
         <dt>Device</dt>
         <dd>{[visitor.device.type, visitor.device.browser, visitor.device.os].filter(Boolean).join(" · ")}</dd>
         <dt>Page</dt>
-        <dd>{visitor.currentUrl || "—"}</dd>
+        <dd class="current-page">{livePage ? `${livePage} (now)` : visitor.currentUrl || "—"}</dd>
         <dt>Source</dt>
         <dd>{visitor.source || "—"}</dd>
         <dt>First seen</dt>

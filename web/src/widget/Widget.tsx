@@ -49,7 +49,9 @@ export function Widget({ session, socket, title }: Props) {
         setChatId(null);
         return;
       }
-      setAgent(chat.assignedCommercial?.name ?? null);
+      // Only ever set from here: a reply fetched before the assignment must not erase the
+      // name that chat:assigned has just shown.
+      if (chat.assignedCommercial?.name) setAgent(chat.assignedCommercial.name);
       const page = await call<{ messages: Message[] }>("GET", `/v2/chats/${id}/messages?limit=100`);
       setMessages((list) => page.messages.reduce(mergeMessage, list));
     } catch (err) {
@@ -197,6 +199,12 @@ export function Widget({ session, socket, title }: Props) {
     }
   };
 
+  /** The same clientMessageId: if the first try was stored after all, nothing is duplicated. */
+  const retry = (m: Message) => {
+    setMessages((list) => list.filter((x) => x.clientMessageId !== m.clientMessageId));
+    void send(m.content, m.clientMessageId!);
+  };
+
   const submit = (e: Event) => {
     e.preventDefault();
     const content = text.trim();
@@ -285,7 +293,11 @@ export function Widget({ session, socket, title }: Props) {
           {error && <div class="error">{error}</div>}
           <div class="log" ref={logRef}>
             {messages.map((m) => (
-              <Bubble key={m.clientMessageId || m.id} m={m} />
+              <Bubble
+                key={m.clientMessageId || m.id}
+                m={m}
+                onRetry={m.failed && m.clientMessageId ? () => retry(m) : undefined}
+              />
             ))}
           </div>
           <div class="typing">{typing ? `${typing} is typing…` : ""}</div>
@@ -341,7 +353,7 @@ export function Widget({ session, socket, title }: Props) {
   );
 }
 
-function Bubble({ m }: { m: Message }) {
+function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
   const meta = m.metadata || {};
   if (meta.nurturing || meta.strategy === "nurturing" || meta.kind === "content") {
     const url = typeof meta.url === "string" && /^(https?:\/\/|\/)/.test(meta.url) ? meta.url : null;
@@ -364,6 +376,11 @@ function Bubble({ m }: { m: Message }) {
     <div class={cls.join(" ")} data-id={m.id}>
       {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
       <span class="text">{m.content}</span>
+      {onRetry && (
+        <button type="button" class="retry" onClick={onRetry}>
+          Not sent · retry
+        </button>
+      )}
     </div>
   );
 }

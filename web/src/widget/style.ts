@@ -20,6 +20,7 @@ export const STYLE = `
 .system { align-self: center; background: transparent; color: #6b7280; font-size: 12px; text-align: center; }
 .pending { opacity: .6; }
 .failed { outline: 2px solid #dc2626; }
+.retry { display: block; margin-top: 4px; background: none; border: 0; color: inherit; text-decoration: underline; font-size: 11px; cursor: pointer; padding: 0; }
 .card { align-self: flex-start; max-width: 85%; background: #fff; border: 1px solid #d1d5db; border-radius: 12px; padding: 10px; }
 .card b { display: block; margin-bottom: 4px; }
 .card a { color: #2563eb; }
