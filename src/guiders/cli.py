@@ -58,6 +58,8 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         base = f"http://{host}:{port}"
         click.echo(
             f"\nGuiders is running at {base}\n"
+            f"  demo shop    {base}/  (the chat widget)\n"
+            f"  console      {base}/console/   dashboard  {base}/dashboard/\n"
             f"  API docs     {base}/docs\n"
             f"  health       {base}/api/health\n"
             f"  metrics      {base}/metrics\n"

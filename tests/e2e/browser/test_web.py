@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,23 @@ def test_visitor_asks_for_a_human_then_ends_and_rates_the_chat(
     page.click("#guiders-widget button.human")
     expect(page.locator("#guiders-widget .subtitle")).to_have_text("Finding a person for you…")
     agent = browser.new_context().new_page()
-    sign_in(agent, server.base, "/console/", server.credentials()["staff"][2])
+    carla = server.credentials()["staff"][2]
+    sign_in(agent, server.base, "/console/", {**carla, "password": "wrong"})
+    expect(agent.locator(".login-error")).not_to_be_empty()
+    sign_in(agent, server.base, "/console/", carla)
+    agent.select_option("select[aria-label='My status']", "away")
+    key = {"authorization": f"Bearer {server.credentials()['integrationKey']}"}
+
+    def carla_status() -> str:
+        listed = httpx.get(f"{server.base}/api/v2/commercials", headers=key).json()["data"]
+        return str(next(c["status"] for c in listed if c["id"] == carla["commercialId"]))
+
+    deadline = time.monotonic() + 5
+    while carla_status() != "away" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert carla_status() == "away"
+    agent.select_option("select[aria-label='My status']", "online")
+    expect(agent.locator("select[aria-label='My status']")).to_have_value("online")
     urgent = agent.locator(".queue .item", has=agent.locator(".prio.URGENT"))
     expect(urgent).to_have_count(1)
     page.click("#guiders-widget button.end")
