@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from guiders.api.app import create_app
 from guiders.config import Settings
 from guiders.runtime import Runtime
+from guiders.store.replay import replay_and_compare
 from guiders.web import site
 from tests.integration.test_api import key_headers, staff, visitor
 
@@ -131,3 +132,17 @@ async def test_the_shop_page_carries_the_site_key_and_assets_stay_in_their_folde
     assert (await client.get("/assets/a.js")).status_code == 200
     assert (await client.get("/assets/..%2Fsecret.txt")).status_code == 404
     assert (await client.get("/assets/%2e%2e/secret.txt")).status_code == 404
+
+
+async def test_replay_rebuilds_a_rating_given_after_close(
+    client: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    v = await visitor(client, demo)
+    chat = (await client.post("/api/v2/chats", json={}, headers=v["headers"])).json()["chatId"]
+    await client.put(f"/api/v2/chats/{chat}/close", json={}, headers=key_headers(demo))
+    rated = await client.put(
+        f"/api/v2/chats/{chat}/rating", json={"satisfaction": 3}, headers=v["headers"]
+    )
+    assert rated.status_code == 200
+    report = await replay_and_compare(runtime.db)
+    assert report.ok, report.lines()
