@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    log_info_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
