@@ -25,7 +25,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         db = Database.from_settings(settings)
-        bus = InProcessBus()
+        bus = build_bus(settings)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
 
         def uow() -> UnitOfWork:
@@ -50,3 +50,12 @@ class Runtime:
         await self.relay.stop()
         await self.bus.close()
         await self.db.dispose()
+
+
+def build_bus(settings: Settings) -> EventBus:
+    """Redis when ``GUIDERS_REDIS_URL`` is set (several nodes), else in process."""
+    if settings.redis_url:
+        from guiders.bus.redis import RedisBus
+
+        return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
+    return InProcessBus()

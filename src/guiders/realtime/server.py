@@ -18,8 +18,10 @@ from uuid import UUID
 import socketio
 import structlog
 
+from guiders.config import Settings
 from guiders.domain.errors import GuidersError, Unauthenticated
 from guiders.domain.events import StoredEvent
+from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.targets import Outgoing, outgoing, staff_chat_room, tenant_room
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
@@ -42,11 +44,16 @@ class RealtimeServer:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.sio = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
+            async_mode="asgi",
+            client_manager=client_manager(runtime.settings),
+            cors_allowed_origins=[],
+            logger=False,
+            engineio_logger=False,
         )
         self.sockets: dict[str, SocketState] = {}
         self._commercials: dict[str, dict[str, Any]] = {}
-        runtime.bus.subscribe(self.deliver)
+        self.order = SeqOrder(self.deliver, self._read_log, self._log_end)
+        runtime.bus.subscribe(self.order.push)
         handlers = {
             "connect": self.on_connect,
             "disconnect": self.on_disconnect,
@@ -72,6 +79,7 @@ class RealtimeServer:
             principal = await self._authenticate(auth, environ)
         except GuidersError as exc:
             raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
+        await self.order.track(principal.company_id)
         self.sockets[sid] = SocketState(principal)
         for room in default_rooms(principal):
             await self.sio.enter_room(sid, room)
@@ -93,7 +101,9 @@ class RealtimeServer:
         raise Unauthenticated("No credential in the handshake: send auth {token}")
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
-        self.sockets.pop(sid, None)
+        state = self.sockets.pop(sid, None)
+        if state is not None:
+            self.order.untrack(state.principal.company_id)
 
     # -- rooms ---------------------------------------------------------------------------
 
@@ -202,7 +212,9 @@ class RealtimeServer:
         mine = set(self.sio.rooms(sid))
         for item in out:
             if mine.intersection(item.rooms):
-                await self.sio.emit(item.name, item.payload, to=sid)
+                # this node's own socket: never through the Redis manager, which would make
+                # every other node look for it too
+                await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
         state.last_seq = event.seq
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
@@ -243,6 +255,16 @@ class RealtimeServer:
                 await self._send(sid, state, event, await self._outgoing(event))
         return count
 
+    async def _read_log(self, company_id: UUID, after_seq: int, limit: int) -> list[StoredEvent]:
+        async with self.runtime.services.uow() as uow:
+            return await uow.events.read(
+                EventFilter(company_id=company_id, after_seq=after_seq, limit=limit)
+            )
+
+    async def _log_end(self, company_id: UUID) -> int:
+        async with self.runtime.services.uow() as uow:
+            return await uow.events.last_seq(company_id)
+
     async def _outgoing(self, event: StoredEvent) -> list[Outgoing]:
         commercial = None
         commercial_id = event.payload.get("commercialId")
@@ -262,6 +284,15 @@ class RealtimeServer:
             }
             self._commercials[commercial_id] = cached
         return cached
+
+
+def client_manager(settings: Settings) -> socketio.AsyncManager:
+    """With Redis, emits to rooms (typing, ...) reach the sockets of every node."""
+    if settings.redis_url:
+        return socketio.AsyncRedisManager(
+            settings.redis_url, channel=f"{settings.redis_prefix}:socketio"
+        )
+    return socketio.AsyncManager()
 
 
 def default_rooms(principal: Principal) -> list[str]:
