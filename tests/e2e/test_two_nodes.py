@@ -42,6 +42,7 @@ async def shared_services() -> AsyncIterator[dict[str, str]]:
         "GUIDERS_REDIS_URL": REDIS_URL,
         "GUIDERS_REDIS_PREFIX": prefix,
         "GUIDERS_JWT_SECRET": "two-nodes-share-one-secret-of-32-bytes!",
+        "GUIDERS_PRESENCE_GRACE_S": "0.5",
     }
     conn = await asyncpg.connect(raw)
     await conn.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -124,6 +125,9 @@ async def test_a_socket_on_one_node_gets_what_the_other_sends_and_resumes_there(
             assert (await on_a.sio.call("typing:start", {"chatId": chat}))["success"]
             typing = await agent_on_b.wait_for("typing:start")
             assert typing[0]["userId"] == visitor["visitorId"] and "seq" not in typing[0]
+            r = await via_b.post(f"/api/presence/chat/{chat}/typing/stop", headers=key)
+            assert r.status_code == 200
+            assert (await on_a.wait_for("typing:stop"))[0]["userType"] == "ai"
 
             # both nodes committing at once: the sockets still get every seq once, in order
             async def send(client: httpx.AsyncClient, text: str) -> None:
@@ -161,3 +165,45 @@ async def test_a_socket_on_one_node_gets_what_the_other_sends_and_resumes_there(
         finally:
             await on_a.sio.disconnect()
             await agent_on_b.sio.disconnect()
+
+
+async def test_an_agent_is_online_while_any_node_holds_a_socket_of_theirs(
+    nodes: list[ServerProcess],
+) -> None:
+    a, b = nodes
+    creds = a.credentials()
+    tokens = []
+    async with httpx.AsyncClient(base_url=a.base, timeout=10) as http:
+        for member in creds["staff"][:2]:
+            r = await http.post(
+                "/api/user/auth/login",
+                json={"email": member["email"], "password": member["password"]},
+            )
+            tokens.append(r.json()["access_token"])
+    ben = creds["staff"][1]["commercialId"]
+    supervisor = await connect(b, {"token": tokens[0]})
+    try:
+
+        def ben_statuses() -> list[str]:
+            return [
+                e["status"] for e in supervisor.named("commercial:status") if e["userId"] == ben
+            ]
+
+        async def ben_has(count: int) -> None:
+            while len(ben_statuses()) < count:  # noqa: ASYNC110 - the socket fills it
+                await asyncio.sleep(0.02)
+
+        ben_on_a = await connect(a, {"token": tokens[1]})
+        await asyncio.wait_for(ben_has(1), 10)
+        assert ben_statuses() == ["online"]
+        ben_on_b = await connect(b, {"token": tokens[1]})
+        await ben_on_a.sio.disconnect()
+        await asyncio.sleep(1.5)  # three grace periods: the socket on B keeps Ben online
+        assert ben_statuses() == ["online"]
+        await ben_on_b.sio.disconnect()
+        await asyncio.wait_for(ben_has(2), 10)
+        assert ben_statuses() == ["online", "offline"]
+        change = [e for e in supervisor.named("presence:changed") if e["userId"] == ben][-1]
+        assert change["previousStatus"] == "online" and change["seq"] > 0
+    finally:
+        await supervisor.sio.disconnect()
