@@ -445,3 +445,38 @@ async def test_cors_knows_every_companys_sites(runtime: Runtime, settings: Setti
         after = await client.get("/api/health", headers={"origin": origin})
         assert after.status_code == 200
         assert after.headers["access-control-allow-origin"] == origin
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"firstMessage": {"content": "x", "metadata": {"a": NaN}}}',
+        b'{"firstMessage": {"content": "x"}, "metadata": {"customFields": {"z": -Infinity}}}',
+    ],
+)
+async def test_nan_and_infinity_are_refused_not_a_crash(
+    api: httpx.AsyncClient, demo: dict[str, Any], raw: bytes
+) -> None:
+    """Python's JSON parser accepts them and PostgreSQL's JSON refuses them: 422 at the edge."""
+    v = await sdk_visitor(api, demo, "fp-nan")
+    r = await api.post(
+        "/api/v2/chats/with-message",
+        headers={**v["headers"], "content-type": "application/json"},
+        content=raw,
+    )
+    assert r.status_code == 422 and r.json()["error"] == "validation_error"
+
+
+async def test_out_of_range_numbers_are_refused_not_a_crash(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    huge = 10**30
+    events = await api.get(f"/api/v2/events?afterSeq={huge}", headers=key_headers(demo))
+    assert events.status_code == 422 and events.json()["field"] == "afterSeq"
+    v = await sdk_visitor(api, demo, "fp-huge")
+    tracked = await api.post(
+        "/api/tracking/events",
+        headers=v["headers"],
+        json={"events": [{"visitorId": v["visitorId"], "type": "x", "durationMs": huge}]},
+    )
+    assert tracked.status_code == 200 and tracked.json()["discarded"] == 1

@@ -335,8 +335,10 @@ def _tracking_event(raw: dict[str, Any], company_id: UUID, now: datetime) -> Tra
         at = now
     category = raw.get("pageCategory")
     duration = raw.get("durationMs")
-    if duration is not None and (not isinstance(duration, int) or duration < 0):
-        raise ValueError("durationMs must be a non-negative integer")
+    if duration is not None and (
+        not isinstance(duration, int) or isinstance(duration, bool) or not 0 <= duration < 2**63
+    ):
+        raise ValueError("durationMs must be a non-negative 64-bit integer")
     session = raw.get("sessionId")
     metadata = raw.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
