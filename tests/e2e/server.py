@@ -21,9 +21,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        """``env`` adds ``GUIDERS_*`` settings (database, Redis...) for this process only."""
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.env = env or {}
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -32,6 +36,7 @@ class ServerProcess:
             **os.environ,
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+            **self.env,
         }
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(

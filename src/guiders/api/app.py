@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders import __version__
 from guiders.api import errors
+from guiders.api.cors import SiteCorsMiddleware, SiteHosts
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
     auth,
@@ -22,6 +23,8 @@ from guiders.api.routes import (
     events,
     health,
     messages,
+    presence,
+    sdk,
     visitors,
 )
 from guiders.config import Settings
@@ -89,7 +92,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.metrics_collector = collector
     errors.install(app)
     api = APIRouter(prefix="/api")
-    for module in (health, auth, chats, messages, commercials, visitors, events, dashboard):
+    routers = (health, auth, chats, messages, commercials, visitors, events, presence, sdk)
+    for module in (*routers, dashboard):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(site.router)
@@ -100,6 +104,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         public_per_minute=settings.public_rate_limit_per_minute,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    app.state.site_hosts = SiteHosts(runtime.services.tenancy.site_hosts)
+    app.add_middleware(SiteCorsMiddleware, hosts=app.state.site_hosts, prefixes=("/api/",))
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
     return app
@@ -113,4 +119,4 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     realtime = RealtimeServer(runtime)
     app.state.realtime = realtime
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
-    return asgi
+    return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))
