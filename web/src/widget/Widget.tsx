@@ -64,9 +64,12 @@ export function Widget({ session, socket, title }: Props) {
 
   useEffect(() => {
     const onAny = (_: string, data: { seq?: number } | undefined) => session.seen(data?.seq);
+    // A refused handshake is not retried by socket.io itself: back off, 2 s doubling to a minute.
+    let retryMs = 2000;
     const mine = (data: { chatId?: string }) => !!data && data.chatId === chatRef.current;
     socket.onAny(onAny);
     socket.on("connect", () => {
+      retryMs = 2000;
       setOnline(true);
       setError(null);
       if (chatRef.current) {
@@ -77,7 +80,8 @@ export function Widget({ session, socket, title }: Props) {
     socket.on("disconnect", () => setOnline(false));
     socket.on("connect_error", () => {
       setOnline(false);
-      window.setTimeout(() => socket.connect(), 2000);
+      window.setTimeout(() => socket.connect(), retryMs);
+      retryMs = Math.min(retryMs * 2, 60_000);
     });
     // An agent invited this visitor: adopt the chat they opened, unless one is already open.
     socket.on("chat:created", (data: { chatId: string; visitorId: string }) => {
