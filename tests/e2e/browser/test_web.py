@@ -160,11 +160,12 @@ def test_visitor_asks_for_a_human_then_ends_and_rates_the_chat(
     assert chat["status"] == "CLOSED" and chat["satisfactionRating"] == 2
 
 
+STATE = """() => JSON.parse(localStorage.getItem(Object.keys(localStorage)
+              .find(k => k.startsWith('guiders:') && k !== 'guiders:fp')) || '{}')"""
+
+
 def widget_state(page: Page) -> dict[str, Any]:
-    state: dict[str, Any] = page.evaluate(
-        """() => JSON.parse(localStorage.getItem(Object.keys(localStorage)
-              .find(k => k.startsWith('guiders:') && k !== 'guiders:fp')))"""
-    )
+    state: dict[str, Any] = page.evaluate(STATE)
     return state
 
 
@@ -262,6 +263,35 @@ def test_a_send_whose_reply_was_lost_is_retried_without_a_duplicate(
         headers={"authorization": f"Bearer {state['accessToken']}"},
     ).json()["messages"]
     assert [m["content"] for m in listed] == ["Did this arrive?"]
+
+
+def test_a_chat_closed_while_the_visitor_was_away_asks_for_a_rating_on_return(
+    server: ServerProcess, browser: Any
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{server.base}/")
+    page.click("#guiders-widget .launcher")
+    box = "#guiders-widget input[aria-label=Message]"
+    page.fill(box, "I'll be right back")
+    page.press(box, "Enter")
+    expect(page.locator("#guiders-widget .mine:not(.pending)")).to_have_count(1)
+    page.evaluate("GuidersWidget.disconnect()")
+    state = widget_state(page)
+    key = {"authorization": f"Bearer {server.credentials()['integrationKey']}"}
+    url = f"{server.base}/api/v2/chats/{state['chatId']}"
+    assert httpx.put(f"{url}/close", json={}, headers=key).status_code == 200
+    page.reload()
+    page.click("#guiders-widget .launcher")
+    expect(page.locator("#guiders-widget .text")).to_have_text(["I'll be right back"])
+    page.click("#guiders-widget button.star[aria-label='3 of 5']")
+    expect(page.locator("#guiders-widget .thanks")).to_be_visible()
+    assert httpx.get(url, headers=key).json()["satisfactionRating"] == 3
+    page.reload()
+    page.click("#guiders-widget .launcher")
+    expect(page.locator("#guiders-widget input[aria-label=Message]")).to_be_visible()
+    page.wait_for_function(
+        f"() => {{ const s = ({STATE})(); return s.chatId && s.chatId !== '{state['chatId']}'; }}"
+    )
 
 
 def test_pages_carry_a_content_security_policy(server: ServerProcess) -> None:

@@ -40,15 +40,20 @@ export function Widget({ session, socket, title }: Props) {
 
   const loadChat = async (id: string) => {
     try {
-      const chat = await call<{ status: string; assignedCommercial: { name: string | null } | null }>(
-        "GET",
-        `/v2/chats/${id}`,
-      );
-      if (chat.status === "CLOSED" || chat.status === "ABANDONED") {
+      const chat = await call<{
+        status: string;
+        satisfactionRating: number | null;
+        assignedCommercial: { name: string | null } | null;
+      }>("GET", `/v2/chats/${id}`);
+      if (chat.status === "ABANDONED" || (chat.status === "CLOSED" && chat.satisfactionRating)) {
+        // Over and rated: the next message starts a new chat.
         session.chatId = null;
         setChatId(null);
+        setMessages([]);
         return;
       }
+      // Closed while the visitor was away: show it and ask for the rating.
+      if (chat.status === "CLOSED") setPhase("closed");
       // Only ever set from here: a reply fetched before the assignment must not erase the
       // name that chat:assigned has just shown.
       if (chat.assignedCommercial?.name) setAgent(chat.assignedCommercial.name);
