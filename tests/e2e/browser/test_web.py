@@ -248,6 +248,7 @@ def test_a_send_whose_reply_was_lost_is_retried_without_a_duplicate(
 
     pattern = "**/api/v2/chats/*/messages"
     page.route(pattern, stored_then_lost)
+    page.evaluate("GuidersWidget.disconnect()")  # nor does the socket tell it
     box = "#guiders-widget input[aria-label=Message]"
     page.fill(box, "Did this arrive?")
     page.press(box, "Enter")
@@ -257,6 +258,10 @@ def test_a_send_whose_reply_was_lost_is_retried_without_a_duplicate(
     retry.click()
     log = page.locator("#guiders-widget .log")
     expect(log.locator(".mine:not(.pending):not(.failed) .text")).to_have_text(["Did this arrive?"])
+    page.evaluate("GuidersWidget.connect()")
+    expect(page.locator("#guiders-widget .offline")).to_have_count(0)
+    page.wait_for_timeout(500)
+    expect(log.locator(".text")).to_have_text(["Did this arrive?"])
     state = widget_state(page)
     listed = httpx.get(
         f"{server.base}/api/v2/chats/{state['chatId']}/messages",

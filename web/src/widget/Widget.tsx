@@ -201,8 +201,9 @@ export function Widget({ session, socket, title }: Props) {
       setMessages((list) => mergeMessage(list, stored));
       setError(null);
     } catch (err) {
+      // Only a message still pending failed: one the socket has meanwhile delivered was stored.
       setMessages((list) =>
-        list.map((m) => (m.clientMessageId === clientMessageId ? { ...m, failed: true } : m)),
+        list.map((m) => (m.clientMessageId === clientMessageId && m.pending ? { ...m, failed: true } : m)),
       );
       setError(err instanceof Error ? err.message : String(err));
     }
