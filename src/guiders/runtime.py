@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
+from guiders.domain.strategy import NurturingContent, StrategyConfig
+from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
+from guiders.services.mail import MailDispatcher
 from guiders.services.ports import EventBus, UnitOfWork
+from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
 from guiders.store.unit_of_work import SqlUnitOfWork
@@ -21,6 +27,7 @@ class Runtime:
     bus: EventBus
     relay: OutboxRelay
     services: Services
+    mail: MailDispatcher | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -38,15 +45,66 @@ class Runtime:
             visitor_ttl_s=settings.visitor_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
         )
+        services = Services.build(
+            uow, tokens, strategy=strategy_config(settings), mail_template=mail_template(settings)
+        )
         return cls(
-            settings=settings, db=db, bus=bus, relay=relay, services=Services.build(uow, tokens)
+            settings=settings,
+            db=db,
+            bus=bus,
+            relay=relay,
+            services=services,
+            mail=mail_dispatcher(settings, uow),
         )
 
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
+        if self.mail is not None:
+            await self.mail.start()
 
     async def stop(self) -> None:
+        if self.mail is not None:
+            await self.mail.stop()
         await self.relay.stop()
         await self.bus.close()
         await self.db.dispose()
+
+
+def strategy_config(settings: Settings) -> StrategyConfig:
+    return StrategyConfig(
+        content=NurturingContent(
+            title=settings.nurturing_content_title,
+            body=settings.nurturing_content_body,
+            url=settings.nurturing_content_url,
+        ),
+        email_cooldown=timedelta(days=settings.followup_email_cooldown_days),
+    )
+
+
+def mail_template(settings: Settings) -> MailTemplate:
+    return MailTemplate(subject=settings.followup_email_subject, body=settings.followup_email_body)
+
+
+def mail_dispatcher(settings: Settings, uow: Callable[[], UnitOfWork]) -> MailDispatcher | None:
+    """None without ``smtp_host``: e-mails then wait in the outbox until one is configured."""
+    if not settings.smtp_host:
+        return None
+    sender = SmtpSender(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+            sender=settings.smtp_from,
+            timeout_s=settings.smtp_timeout_s,
+        )
+    )
+    return MailDispatcher(
+        uow,
+        sender,
+        poll_s=settings.mail_poll_s,
+        max_attempts=settings.mail_max_attempts,
+        retry_base_s=settings.mail_retry_base_s,
+    )

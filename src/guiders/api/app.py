@@ -14,7 +14,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from guiders import __version__
 from guiders.api import errors
 from guiders.api.ratelimit import RateLimitMiddleware
-from guiders.api.routes import auth, chats, commercials, events, health, messages, visitors
+from guiders.api.routes import (
+    analytics,
+    auth,
+    chats,
+    commercials,
+    events,
+    health,
+    messages,
+    visitors,
+)
 from guiders.config import Settings
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
@@ -71,7 +80,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     errors.install(app)
     api = APIRouter(prefix="/api")
-    for module in (health, auth, chats, messages, commercials, visitors, events):
+    for module in (health, auth, chats, messages, commercials, visitors, events, analytics):
         api.include_router(module.router)
     app.include_router(api)
     app.mount("/metrics", make_asgi_app())

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Generic, Self, TypeVar
 from uuid import UUID
 
+from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat, ChatStatus, Priority
 from guiders.domain.commercial import Commercial
 from guiders.domain.company import ApiKey, Company, Site, StaffUser
@@ -206,6 +207,64 @@ class CommercialRepository(abc.ABC):
     async def of_company(self, company_id: UUID) -> list[Commercial]: ...
 
 
+class AnalysisRepository(abc.ABC):
+    @abc.abstractmethod
+    async def get(self, visitor_id: UUID) -> Analysis | None: ...
+    @abc.abstractmethod
+    async def save(self, analysis: Analysis) -> None:
+        """Insert or replace the visitor's current analysis."""
+
+    @abc.abstractmethod
+    async def add_conversion(self, conversion: Conversion) -> None: ...
+    @abc.abstractmethod
+    async def conversions(self, visitor_id: UUID) -> list[Conversion]: ...
+
+
+@dataclass(slots=True)
+class QueuedEmail:
+    id: UUID
+    company_id: UUID
+    visitor_id: UUID
+    kind: str
+    to_address: str
+    subject: str
+    body: str
+    created_at: datetime
+    next_attempt_at: datetime
+    status: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+class MailQueue(abc.ABC):
+    """The e-mail outbox: rows written in the deciding transaction, sent later, retried."""
+
+    @abc.abstractmethod
+    async def add(self, email: QueuedEmail) -> None: ...
+    @abc.abstractmethod
+    async def last_queued_at(self, visitor_id: UUID, kind: str) -> datetime | None: ...
+    @abc.abstractmethod
+    async def claim_due(self, now: datetime, lease_s: float, limit: int) -> list[QueuedEmail]:
+        """Due pending rows, leased so that no other process sends them meanwhile."""
+
+    @abc.abstractmethod
+    async def mark_sent(self, email_id: UUID, at: datetime) -> None: ...
+    @abc.abstractmethod
+    async def mark_failed(
+        self, email_id: UUID, error: str, next_attempt_at: datetime, final: bool
+    ) -> None: ...
+    @abc.abstractmethod
+    async def of_visitor(self, visitor_id: UUID) -> list[QueuedEmail]: ...
+
+
+class MailSender(abc.ABC):
+    """Hands one e-mail to the mail server; raises on failure (the caller retries)."""
+
+    @abc.abstractmethod
+    async def send(self, email: QueuedEmail) -> None: ...
+
+
 class EventLog(abc.ABC):
     @abc.abstractmethod
     async def append(
@@ -237,6 +296,8 @@ class UnitOfWork(abc.ABC):
     visitors: VisitorRepository
     commercials: CommercialRepository
     events: EventLog
+    analyses: AnalysisRepository
+    mail: MailQueue
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit

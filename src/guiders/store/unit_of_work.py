@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
+from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
@@ -38,6 +39,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.visitors = SqlVisitorRepository(conn)
         self.commercials = SqlCommercialRepository(conn)
         self.events = SqlEventLog(conn)
+        self.analyses = SqlAnalysisRepository(conn)
+        self.mail = SqlMailQueue(conn)
         return self
 
     async def _close(self) -> None:
