@@ -55,6 +55,11 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     if seed:
         credentials = asyncio.run(_seed(runtime, seed_demo, settings.data_dir))
         runtime = Runtime.build(settings)
+        if settings.analytics_enabled:
+            from guiders.analytics.embedded import run_embedded
+
+            url, key = f"http://{host}:{port}", credentials["integrationKey"]
+            runtime.background.append(lambda: run_embedded(settings, url, key))
         base = f"http://{host}:{port}"
         click.echo(
             f"\nGuiders is running at {base}\n"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
@@ -28,6 +31,9 @@ class Runtime:
     relay: OutboxRelay
     services: Services
     mail: MailDispatcher | None = field(default=None)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    """In-process workers (analytics...) started with the server and cancelled at stop."""
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -62,8 +68,14 @@ class Runtime:
         await self.relay.start()
         if self.mail is not None:
             await self.mail.start()
+        self._tasks = [asyncio.create_task(job()) for job in self.background]
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
         if self.mail is not None:
             await self.mail.stop()
         await self.relay.stop()
