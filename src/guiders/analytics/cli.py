@@ -208,7 +208,14 @@ def resample(csv_path: str, splits: int, as_json: bool) -> None:
 
 @analytics.command()
 @click.option("--server", required=True, help="Base URL of the Guiders server.")
-@click.option("--key", "api_key", required=True, envvar="GUIDERS_API_KEY", help="Integration key.")
+@click.option(
+    "--key",
+    "api_key",
+    required=True,
+    envvar="GUIDERS_API_KEY",
+    show_envvar=True,
+    help="Integration key (better from the environment than on the command line).",
+)
 @click.option(
     "--model",
     "model_dir",
@@ -267,7 +274,14 @@ def worker(
 @click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--server", required=True, help="Base URL of the Guiders server.")
-@click.option("--key", "api_key", required=True, envvar="GUIDERS_API_KEY", help="Integration key.")
+@click.option(
+    "--key",
+    "api_key",
+    required=True,
+    envvar="GUIDERS_API_KEY",
+    show_envvar=True,
+    help="Integration key (better from the environment than on the command line).",
+)
 @click.option("--members", default=None, help="Pin members instead of selecting them.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def retrain(
