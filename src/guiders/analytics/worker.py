@@ -39,7 +39,7 @@ from guiders.analytics.tracking import (
     visitor_context,
 )
 from guiders.client import GuidersClient
-from guiders.domain.errors import GuidersError
+from guiders.domain.errors import GuidersError, RateLimited, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -139,8 +139,6 @@ class AnalyticsWorker:
         for event in page.events:
             self.handle(event.type, event.payload, event.occurred_at)
             self.cursor = event.seq
-        if not page.events:
-            self.cursor = max(self.cursor, 0)
         return page.has_more
 
     # -- scoring ---------------------------------------------------------------------------
@@ -188,7 +186,10 @@ class AnalyticsWorker:
                     self._schedule(visitor, datetime.now(UTC))  # no model yet: keep it
                     continue
                 done += 1
-            except GuidersError as exc:
+            except (Unavailable, RateLimited):  # after the client's own retries: try later
+                self.failures += 1
+                self._schedule(visitor, datetime.now(UTC))
+            except GuidersError as exc:  # refused (e.g. the visitor is gone): do not retry
                 self.failures += 1
                 log.warning("scoring failed", visitor_id=visitor, error=exc.message)
         return done
@@ -197,11 +198,14 @@ class AnalyticsWorker:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
+        saved = -1
         while not stop.is_set():
             try:
                 more = await self.poll()
                 await self.score_due()
-                self._save_state()
+                if self.cursor != saved:
+                    self._save_state()
+                    saved = self.cursor
             except GuidersError as exc:
                 log.warning("analytics pass failed; will retry", error=exc.message)
                 more = False
