@@ -169,6 +169,7 @@ def visitor_response(v: Visitor, device: dict[str, Any]) -> dict[str, Any]:
         "currentUrl": v.current_url,
         "referrer": v.referrer,
         "consentVersion": v.consent_version,
+        "emailConsent": v.email_consent_at is not None,
         "createdAt": iso(v.created_at),
         "lastSeenAt": iso(v.last_seen_at),
     }

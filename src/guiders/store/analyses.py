@@ -7,11 +7,14 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.analysis import Analysis, Conversion, Segment
 from guiders.services.ports import AnalysisRepository, MailQueue, QueuedEmail
 from guiders.store.tables import mail_outbox, visitor_analyses, visitor_conversions
+
+_UPSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class SqlAnalysisRepository(AnalysisRepository):
@@ -27,16 +30,13 @@ class SqlAnalysisRepository(AnalysisRepository):
         return _analysis(row._mapping) if row else None
 
     async def save(self, analysis: Analysis) -> None:
+        """An upsert: two scores of one visitor at once leave the later one, never an error."""
         values = _analysis_values(analysis)
-        result = await self._conn.execute(
-            update(visitor_analyses)
-            .where(visitor_analyses.c.visitor_id == analysis.visitor_id)
-            .values(**values)
+        insert = _UPSERT[self._conn.dialect.name]
+        stmt = insert(visitor_analyses).values(visitor_id=analysis.visitor_id, **values)
+        await self._conn.execute(
+            stmt.on_conflict_do_update(index_elements=[visitor_analyses.c.visitor_id], set_=values)
         )
-        if result.rowcount == 0:
-            await self._conn.execute(
-                visitor_analyses.insert().values(visitor_id=analysis.visitor_id, **values)
-            )
 
     async def add_conversion(self, conversion: Conversion) -> None:
         await self._conn.execute(

@@ -139,6 +139,5 @@ async def patch_visitor(
         principal, visitor_id, profile=profile, email_consent=body.email_consent
     )
     return visitor_response(visitor, device_of(visitor.user_agent)) | {
-        "emailConsent": visitor.email_consent_at is not None,
-        "emailConsentAt": iso(visitor.email_consent_at),
+        "emailConsentAt": iso(visitor.email_consent_at)
     }
