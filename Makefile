@@ -30,6 +30,9 @@ lint: $(STAMP)  ## ruff and mypy
 
 bench: $(STAMP)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/send_message.py
+	$(BIN)/python benchmarks/fanout.py
+	$(BIN)/python benchmarks/idle_connections.py
+	$(BIN)/python benchmarks/two_nodes.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var

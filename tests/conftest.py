@@ -89,3 +89,42 @@ async def api(runtime: Runtime, settings: Settings) -> AsyncIterator[httpx.Async
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+REDIS_URL = os.environ.get("GUIDERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def redis_up() -> bool:
+    from redis import asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    client = aioredis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        return bool(await client.ping())
+    except (RedisError, OSError):
+        return False
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The real Redis; use ``redis_prefix`` so tests running at once do not share keys."""
+    require_service("Redis", await redis_up())
+    yield REDIS_URL
+
+
+@pytest.fixture
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
+    """A key prefix of this test's own, deleted afterwards."""
+    from redis import asyncio as aioredis
+
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        keys = [k async for k in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

@@ -47,9 +47,11 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
 
     from guiders.api.app import create_asgi
     from guiders.demo import seed_demo
+    from guiders.observability.logging import configure_logging
     from guiders.runtime import Runtime
     from guiders.store.migrate import upgrade
 
+    configure_logging(settings.log_level, settings.log_format, settings.log_info_sample_rate)
     upgrade(settings.resolved_database_url, schema=settings.database_schema)
     runtime = Runtime.build(settings)
     if seed:

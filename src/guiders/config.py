@@ -25,7 +25,20 @@ class Settings(BaseSettings):
     database_schema: str | None = Field(
         default=None, description="PostgreSQL schema (search_path) to use; default public"
     )
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL; when set the bus, Socket.IO fan-out and presence use Redis",
+    )
+    redis_prefix: str = Field(
+        default="guiders", description="Prefix of every Redis key and channel of this deployment"
+    )
+    presence_grace_s: float = Field(
+        default=30.0, description="Seconds an agent stays online after their last socket closes"
+    )
+    sdk_secretless_sockets: bool = Field(
+        default=False,
+        description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret",
+    )
     jwt_secret: str = DEV_SECRET
     access_token_ttl_s: int = 15 * 60
     visitor_token_ttl_s: int = 60 * 60
@@ -36,6 +49,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    log_info_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
 
     # analytics (docs/analytics.md): the worker inside `guiders up`, segments and strategies
     analytics_enabled: bool = True

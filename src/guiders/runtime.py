@@ -16,7 +16,8 @@ from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.mail import MailDispatcher
-from guiders.services.ports import EventBus, UnitOfWork
+from guiders.services.ports import EventBus, PresenceStore, UnitOfWork
+from guiders.services.presence import PresenceService
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
@@ -30,6 +31,7 @@ class Runtime:
     bus: EventBus
     relay: OutboxRelay
     services: Services
+    presence: PresenceService
     mail: MailDispatcher | None = field(default=None)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     """In-process workers (analytics...) started with the server and cancelled at stop."""
@@ -38,7 +40,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         db = Database.from_settings(settings)
-        bus = InProcessBus()
+        bus = build_bus(settings)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
 
         def uow() -> UnitOfWork:
@@ -54,18 +56,27 @@ class Runtime:
         services = Services.build(
             uow, tokens, strategy=strategy_config(settings), mail_template=mail_template(settings)
         )
+        presence = PresenceService(
+            uow,
+            build_presence_store(settings),
+            services.chats,
+            services.commercials,
+            grace_s=settings.presence_grace_s,
+        )
         return cls(
             settings=settings,
             db=db,
             bus=bus,
             relay=relay,
             services=services,
+            presence=presence,
             mail=mail_dispatcher(settings, uow),
         )
 
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
+        await self.presence.start()
         if self.mail is not None:
             await self.mail.start()
         self._tasks = [asyncio.create_task(job()) for job in self.background]
@@ -78,9 +89,30 @@ class Runtime:
         self._tasks = []
         if self.mail is not None:
             await self.mail.stop()
+        await self.presence.stop()
         await self.relay.stop()
         await self.bus.close()
         await self.db.dispose()
+
+
+def build_bus(settings: Settings) -> EventBus:
+    """Redis when ``GUIDERS_REDIS_URL`` is set (several nodes), else in process."""
+    if settings.redis_url:
+        from guiders.bus.redis import RedisBus
+
+        return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
+    return InProcessBus()
+
+
+def build_presence_store(settings: Settings) -> PresenceStore:
+    """Open sockets and typing in Redis when several nodes share them, else in memory."""
+    if settings.redis_url:
+        from guiders.presence.redis import RedisPresence
+
+        return RedisPresence(settings.redis_url, prefix=settings.redis_prefix)
+    from guiders.presence.memory import MemoryPresence
+
+    return MemoryPresence()
 
 
 def strategy_config(settings: Settings) -> StrategyConfig:

@@ -21,11 +21,20 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, *, analytics: bool = False) -> None:
-        """``analytics`` runs the in-process scoring worker (and its first-start training)."""
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        *,
+        analytics: bool = False,
+    ) -> None:
+        """``env`` adds ``GUIDERS_*`` settings (database, Redis...) for this process only;
+        ``analytics`` runs the in-process scoring worker (and its first-start training)."""
         self.data_dir = data_dir
         self.analytics = analytics
         self.port = port or free_port()
+        self.env = env or {}
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -35,6 +44,7 @@ class ServerProcess:
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
+            **self.env,
         }
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(

@@ -139,8 +139,12 @@ async def test_joins_across_visitors_and_companies_are_refused(
         await sock.sio.disconnect()
 
 
-async def test_unauthenticated_and_expired_handshakes_are_refused(server: ServerProcess) -> None:
-    for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}):
+async def test_unauthenticated_and_expired_handshakes_are_refused(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    real = await register(http, server, "rt-secretless")
+    secretless = {"visitorId": real["visitorId"], "tenantId": server.credentials()["companyId"]}
+    for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}, secretless):
         client = socketio.AsyncClient(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await client.connect(server.base, auth=auth, transports=["websocket"])

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders import __version__
 from guiders.api import errors
+from guiders.api.cors import SiteCorsMiddleware, SiteHosts
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
     analytics,
@@ -22,6 +23,8 @@ from guiders.api.routes import (
     events,
     health,
     messages,
+    presence,
+    sdk,
     visitors,
 )
 from guiders.config import Settings
@@ -80,7 +83,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     errors.install(app)
     api = APIRouter(prefix="/api")
-    for module in (health, auth, chats, messages, commercials, visitors, events, analytics):
+    for module in (
+        health,
+        auth,
+        chats,
+        messages,
+        commercials,
+        visitors,
+        events,
+        presence,
+        sdk,
+        analytics,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.mount("/metrics", make_asgi_app())
@@ -90,6 +104,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         public_per_minute=settings.public_rate_limit_per_minute,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    app.state.site_hosts = SiteHosts(runtime.services.tenancy.site_hosts)
+    app.add_middleware(SiteCorsMiddleware, hosts=app.state.site_hosts, prefixes=("/api/",))
     return app
 
 
@@ -101,4 +117,4 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     realtime = RealtimeServer(runtime)
     app.state.realtime = realtime
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
-    return asgi
+    return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))

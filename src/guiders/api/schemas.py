@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from guiders.domain.errors import ValidationFailed
 from guiders.domain.message import MAX_CONTENT_LENGTH, MessageType
@@ -14,8 +15,29 @@ from guiders.domain.visitor import Visitor, VisitorSession
 from guiders.services.chats import ChatView
 
 
+def has_non_finite(data: Any) -> bool:
+    """NaN or Infinity anywhere (Python's JSON parser accepts them; PostgreSQL's JSON does not)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite_numbers_only(cls, data: Any) -> Any:
+        if has_non_finite(data):
+            raise ValueError("NaN and Infinity are not JSON numbers")
+        return data
 
 
 class StaffLogin(Body):

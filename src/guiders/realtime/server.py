@@ -18,12 +18,15 @@ from uuid import UUID
 import socketio
 import structlog
 
+from guiders.config import Settings
 from guiders.domain.errors import GuidersError, Unauthenticated
 from guiders.domain.events import StoredEvent
+from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.targets import Outgoing, outgoing, staff_chat_room, tenant_room
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
 from guiders.services.ports import EventFilter
+from guiders.services.visitors import visitor_principal
 
 log = structlog.get_logger(__name__)
 NAMESPACE = "/"
@@ -42,11 +45,17 @@ class RealtimeServer:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.sio = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
+            async_mode="asgi",
+            client_manager=client_manager(runtime.settings),
+            cors_allowed_origins=[],
+            logger=False,
+            engineio_logger=False,
         )
         self.sockets: dict[str, SocketState] = {}
         self._commercials: dict[str, dict[str, Any]] = {}
-        runtime.bus.subscribe(self.deliver)
+        self.order = SeqOrder(self.deliver, self._read_log, self._log_end)
+        runtime.bus.subscribe(self.order.push)
+        runtime.presence.emit = self._emit_to_room
         handlers = {
             "connect": self.on_connect,
             "disconnect": self.on_disconnect,
@@ -72,7 +81,12 @@ class RealtimeServer:
             principal = await self._authenticate(auth, environ)
         except GuidersError as exc:
             raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
+        await self.order.track(principal.company_id)
         self.sockets[sid] = SocketState(principal)
+        try:
+            await self.runtime.presence.socket_opened(principal, sid)
+        except Exception:
+            log.exception("presence not recorded for a new socket")
         for room in default_rooms(principal):
             await self.sio.enter_room(sid, room)
         last_seq = auth.get("lastSeq")
@@ -90,10 +104,30 @@ class RealtimeServer:
                 return await services.visitors.session_principal(UUID(session))
             except ValueError as exc:
                 raise Unauthenticated("The session id is not valid") from exc
+        if self.runtime.settings.sdk_secretless_sockets:
+            visitor = _uuid(auth, "visitorId")
+            tenant = _uuid(auth, "tenantId")
+            if visitor is not None and tenant is not None:
+                return await self._secretless_visitor(visitor, tenant)
         raise Unauthenticated("No credential in the handshake: send auth {token}")
 
+    async def _secretless_visitor(self, visitor_id: UUID, tenant_id: UUID) -> Principal:
+        """The SDK's ``{visitorId, tenantId}``: anyone who knows a visitor id is that visitor,
+        hence off unless ``GUIDERS_SDK_SECRETLESS_SOCKETS`` is on."""
+        async with self.runtime.services.uow() as uow:
+            visitor = await uow.visitors.get(visitor_id)
+        if visitor is None or visitor.company_id != tenant_id:
+            raise Unauthenticated("Unknown visitor for this tenant")
+        return visitor_principal(visitor)
+
     async def on_disconnect(self, sid: str, *_: Any) -> None:
-        self.sockets.pop(sid, None)
+        state = self.sockets.pop(sid, None)
+        if state is not None:
+            self.order.untrack(state.principal.company_id)
+            try:
+                await self.runtime.presence.socket_closed(state.principal, sid)
+            except Exception:
+                log.exception("presence not recorded for a closed socket")
 
     # -- rooms ---------------------------------------------------------------------------
 
@@ -145,36 +179,29 @@ class RealtimeServer:
         return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
 
     async def on_typing_start(self, sid: str, data: Any) -> dict[str, Any]:
-        return await self._typing(sid, data, "typing:start")
+        return await self._typing(sid, data, True)
 
     async def on_typing_stop(self, sid: str, data: Any) -> dict[str, Any]:
-        return await self._typing(sid, data, "typing:stop")
+        return await self._typing(sid, data, False)
 
-    async def _typing(self, sid: str, data: Any, name: str) -> dict[str, Any]:
-        """Ephemeral: not logged, only relayed to the others in the chat's room."""
+    async def _typing(self, sid: str, data: Any, started: bool) -> dict[str, Any]:
+        """Ephemeral: not logged, relayed to the others in the chat's room on every node."""
         state = self.sockets.get(sid)
         chat_id = _uuid(data, "chatId")
         if state is None or chat_id is None:
             return refused("chatId is required")
         if f"chat:{chat_id}" not in self.sio.rooms(sid):
             return refused("Join the chat first")
-        kind = (
-            "visitor"
-            if state.principal.is_visitor
-            else ("ai" if state.principal.is_integration else "commercial")
-        )
-        await self.sio.emit(
-            name,
-            {
-                "chatId": str(chat_id),
-                "userId": str(state.principal.subject_id),
-                "userType": kind,
-                "timestamp": datetime.now(UTC).isoformat(),
-            },
-            room=f"chat:{chat_id}",
-            skip_sid=sid,
+        await self.runtime.presence.typing(
+            state.principal, chat_id, started=started, skip_socket=sid, checked=True
         )
         return {"success": True}
+
+    async def _emit_to_room(
+        self, name: str, payload: dict[str, Any], room: str, skip_sid: str | None
+    ) -> None:
+        """Ephemeral events go through the client manager, so Redis carries them to every node."""
+        await self.sio.emit(name, payload, room=room, skip_sid=skip_sid)
 
     # -- delivery ------------------------------------------------------------------------
 
@@ -202,7 +229,9 @@ class RealtimeServer:
         mine = set(self.sio.rooms(sid))
         for item in out:
             if mine.intersection(item.rooms):
-                await self.sio.emit(item.name, item.payload, to=sid)
+                # this node's own socket: never through the Redis manager, which would make
+                # every other node look for it too
+                await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
         state.last_seq = event.seq
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
@@ -243,6 +272,16 @@ class RealtimeServer:
                 await self._send(sid, state, event, await self._outgoing(event))
         return count
 
+    async def _read_log(self, company_id: UUID, after_seq: int, limit: int) -> list[StoredEvent]:
+        async with self.runtime.services.uow() as uow:
+            return await uow.events.read(
+                EventFilter(company_id=company_id, after_seq=after_seq, limit=limit)
+            )
+
+    async def _log_end(self, company_id: UUID) -> int:
+        async with self.runtime.services.uow() as uow:
+            return await uow.events.last_seq(company_id)
+
     async def _outgoing(self, event: StoredEvent) -> list[Outgoing]:
         commercial = None
         commercial_id = event.payload.get("commercialId")
@@ -262,6 +301,15 @@ class RealtimeServer:
             }
             self._commercials[commercial_id] = cached
         return cached
+
+
+def client_manager(settings: Settings) -> socketio.AsyncManager:
+    """With Redis, emits to rooms (typing, ...) reach the sockets of every node."""
+    if settings.redis_url:
+        return socketio.AsyncRedisManager(
+            settings.redis_url, channel=f"{settings.redis_prefix}:socketio"
+        )
+    return socketio.AsyncManager()
 
 
 def default_rooms(principal: Principal) -> list[str]:

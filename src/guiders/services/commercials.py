@@ -10,7 +10,7 @@ from guiders.domain.assignment import Candidate, rank_available
 from guiders.domain.commercial import Commercial, CommercialStatus
 from guiders.domain.errors import Forbidden, NotFound
 from guiders.services.access import Principal
-from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.ports import Actor, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,12 @@ class CommercialService:
                 Candidate(c, workloads.get(c.id, 0))
                 for c in await uow.commercials.of_company(company_id)
             ]
+
+    async def availability(self, company_id: UUID) -> tuple[bool, int]:
+        """(anyone can take a chat now, how many agents are online) for the widget's badge."""
+        candidates = await self.candidates(company_id)
+        online = sum(1 for c in candidates if c.commercial.status == CommercialStatus.ONLINE)
+        return any(c.available for c in candidates), online
 
     async def listing(
         self, principal: Principal, *, available_only: bool, order_by: str | None
@@ -59,6 +65,27 @@ class CommercialService:
             if commercial is None or commercial.company_id != principal.company_id:
                 raise NotFound("Commercial not found", field="commercialId")
             previous = commercial.change_status(status, now)
+            uow.track(commercial)
+            await uow.commercials.save(commercial)
+            await uow.commit()
+        return StatusChange(commercial=commercial, previous=previous)
+
+    async def follow_sockets(
+        self, company_id: UUID, commercial_id: UUID, *, connected: bool, actor: Actor
+    ) -> StatusChange | None:
+        """Console sockets drive presence: the first one opening makes an offline agent online;
+        when the last has been closed for the grace period the agent goes offline. A status the
+        agent chose (busy, away) is left alone while they are connected."""
+        async with self._uow() as uow:
+            uow.actor = actor
+            commercial = await uow.commercials.get(commercial_id)
+            if commercial is None or commercial.company_id != company_id:
+                return None
+            offline = commercial.status == CommercialStatus.OFFLINE
+            if connected != offline:
+                return None
+            target = CommercialStatus.ONLINE if connected else CommercialStatus.OFFLINE
+            previous = commercial.change_status(target, datetime.now(UTC))
             uow.track(commercial)
             await uow.commercials.save(commercial)
             await uow.commit()

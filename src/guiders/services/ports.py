@@ -97,6 +97,8 @@ class Tenancy(abc.ABC):
     @abc.abstractmethod
     async def get_site(self, site_id: UUID) -> Site | None: ...
     @abc.abstractmethod
+    async def all_sites(self) -> list[Site]: ...
+    @abc.abstractmethod
     async def add_staff(self, user: StaffUser) -> None: ...
     @abc.abstractmethod
     async def staff_by_email(self, email: str) -> StaffUser | None: ...
@@ -374,3 +376,44 @@ class EventBus(abc.ABC):
 
     async def ping(self) -> bool:
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    user_id: str
+    user_type: str
+    since: datetime
+
+
+class PresenceStore(abc.ABC):
+    """Open sockets per user and who is typing in which chat, as every node sees them.
+
+    Ephemeral by design: nothing here is in the event log. Entries expire by themselves
+    (``ttl_s``), so a node that dies without closing its sockets stops counting for them.
+    """
+
+    @abc.abstractmethod
+    async def socket_opened(self, user_id: str, socket_id: str, ttl_s: float) -> int:
+        """Returns how many sockets the user now has open, across all nodes."""
+
+    @abc.abstractmethod
+    async def socket_closed(self, user_id: str, socket_id: str) -> int: ...
+
+    @abc.abstractmethod
+    async def socket_count(self, user_id: str) -> int: ...
+
+    @abc.abstractmethod
+    async def refresh(self, sockets: Sequence[tuple[str, str]], ttl_s: float) -> None:
+        """Keeps this node's ``(user_id, socket_id)`` entries alive for another ``ttl_s``."""
+
+    @abc.abstractmethod
+    async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None: ...
+
+    @abc.abstractmethod
+    async def clear_typing(self, chat_id: str, user_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def typing(self, chat_id: str) -> list[Typing]: ...
+
+    async def close(self) -> None:
+        return None

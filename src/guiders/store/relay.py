@@ -39,8 +39,13 @@ class OutboxRelay:
         self.published_count = 0
 
     async def publish_committed(self, stored: Sequence[StoredEvent]) -> None:
+        """Never raises: what the bus refused stays in the outbox for the next sweep."""
+        try:
+            await self._bus.publish(stored)
+        except Exception:
+            log.exception("bus publish failed; the sweep will retry", count=len(stored))
+            return
         self._published.update(e.event_id for e in stored)
-        await self._bus.publish(stored)
         self.published_count += len(stored)
 
     async def sweep(self, *, older_than_s: float = 0.0, limit: int = 1000) -> int:
@@ -66,6 +71,8 @@ class OutboxRelay:
             if missed:
                 log.info("relay publishing missed events", count=len(missed))
                 await self.publish_committed(missed)
+                if missed[0].event_id not in self._published:
+                    return total  # the bus is down; try again on the next pass
                 total += len(missed)
             await self.flush()
             if len(rows) < limit:

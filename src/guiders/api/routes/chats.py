@@ -168,6 +168,7 @@ async def pending_queue(
 
 
 @router.get("/visitors/{visitor_id}/chats")
+@router.get("/chats/visitor/{visitor_id}")
 async def visitor_chats(
     visitor_id: UUID,
     principal: CurrentPrincipal,

@@ -1,0 +1,324 @@
+"""Fan-out latency: from a REST send to ``message:new`` on every socket in the chat, and from a new
+chat to ``chat:created`` on every socket of the tenant room; one Guiders process against the bare
+python-socketio baseline (benchmarks/bare_socketio.py) with the same sockets in the same rooms,
+measured in the same run.
+
+Layout for ``--sockets 1000``: 100 chats, each watched by its visitor and 8 staff-side sockets
+(integration key), plus 100 sockets only in the tenant room (900 in all). Messages are sent at a
+fixed rate (open model: a slow answer does not slow the arrivals) to the chats in turn.
+
+    .venv/bin/python benchmarks/fanout.py [--sockets 1000] [--rate 100] [--seconds 10]
+        [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eio_client import RawSocket, connect_many
+from processes import (
+    PG_URL,
+    Server,
+    bare,
+    credentials,
+    guiders,
+    raise_fd_limit,
+)
+
+STAFF_PER_CHAT = 8
+
+
+@dataclass
+class Receipts:
+    messages: list[tuple[str, float]] = field(default_factory=list)
+    chats: list[tuple[str, float]] = field(default_factory=list)
+
+    def on_staff(self, name: str, data: Any, at: float) -> None:
+        if name == "message:new":
+            self.messages.append((data["content"], at))
+        elif name == "chat:created":
+            self.chats.append((data["chatId"], at))
+
+    def on_visitor(self, name: str, data: Any, at: float) -> None:
+        if name == "message:new":
+            self.messages.append((data["content"], at))
+
+
+@dataclass
+class Target:
+    """One server set up with the layout: its sockets, and how to send and open chats."""
+
+    name: str
+    sockets: list[RawSocket]
+    joins: list[tuple[RawSocket, str]]
+    chat_ids: list[str]
+    tenant_size: int
+    send: Callable[[httpx.AsyncClient, str, str], Awaitable[None]]
+    open_chat: Callable[[httpx.AsyncClient], Awaitable[str]]
+
+
+def split(total: int) -> tuple[int, int]:
+    chats = max(1, total // 10)
+    return chats, max(0, total - chats * (1 + STAFF_PER_CHAT))
+
+
+async def guiders_target(server: Server, data_dir: Path, total: int, rec: Receipts) -> Target:
+    creds = credentials(data_dir)
+    key = {"authorization": f"Bearer {creds['integrationKey']}"}
+    chats, tenant_only = split(total)
+    sockets: list[RawSocket] = []
+    joins: list[tuple[RawSocket, str]] = []
+    chat_ids: list[str] = []
+    visitor_headers: dict[str, str] = {}
+    async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
+        for i in range(chats):
+            v = (
+                await http.post(
+                    "/api/auth/visitor/register",
+                    json={
+                        "apiKey": creds["siteKey"],
+                        "domain": "localhost",
+                        "fingerprint": f"f{i}",
+                    },
+                )
+            ).json()
+            headers = {"authorization": f"Bearer {v['accessToken']}"}
+            visitor_headers = visitor_headers or headers
+            chat = (await http.post("/api/v2/chats", json={}, headers=headers)).json()["chatId"]
+            chat_ids.append(chat)
+            visitor = RawSocket(server.base, {"token": v["accessToken"]}, rec.on_visitor)
+            sockets.append(visitor)
+            joins.append((visitor, chat))
+            for _ in range(STAFF_PER_CHAT):
+                staff = RawSocket(server.base, {"token": creds["integrationKey"]}, rec.on_staff)
+                sockets.append(staff)
+                joins.append((staff, chat))
+    for _ in range(tenant_only):
+        sockets.append(RawSocket(server.base, {"token": creds["integrationKey"]}, rec.on_staff))
+
+    async def send(http: httpx.AsyncClient, chat: str, content: str) -> None:
+        r = await http.post(
+            f"/api/v2/chats/{chat}/messages", json={"content": content}, headers=key
+        )
+        r.raise_for_status()
+
+    async def open_chat(http: httpx.AsyncClient) -> str:
+        r = await http.post("/api/v2/chats", json={}, headers=visitor_headers)
+        r.raise_for_status()
+        chat_id: str = r.json()["chatId"]
+        return chat_id
+
+    return Target(
+        "guiders",
+        sockets,
+        joins,
+        chat_ids,
+        chats * STAFF_PER_CHAT + tenant_only,
+        send,
+        open_chat,
+    )
+
+
+def bare_target(server: Server, total: int, rec: Receipts) -> Target:
+    import uuid
+
+    chats, tenant_only = split(total)
+    sockets: list[RawSocket] = []
+    joins: list[tuple[RawSocket, str]] = []
+    chat_ids = [str(uuid.uuid4()) for _ in range(chats)]
+    for chat in chat_ids:
+        visitor = RawSocket(server.base, {}, rec.on_visitor)
+        sockets.append(visitor)
+        joins.append((visitor, chat))
+        for _ in range(STAFF_PER_CHAT):
+            staff = RawSocket(server.base, {"tenant": True}, rec.on_staff)
+            sockets.append(staff)
+            joins.append((staff, chat))
+    for _ in range(tenant_only):
+        sockets.append(RawSocket(server.base, {"tenant": True}, rec.on_staff))
+
+    async def send(http: httpx.AsyncClient, chat: str, content: str) -> None:
+        r = await http.post(f"/api/v2/chats/{chat}/messages", json={"content": content})
+        r.raise_for_status()
+
+    async def open_chat(http: httpx.AsyncClient) -> str:
+        r = await http.post("/api/v2/chats", json={})
+        r.raise_for_status()
+        chat_id: str = r.json()["chatId"]
+        return chat_id
+
+    return Target(
+        "bare", sockets, joins, chat_ids, chats * STAFF_PER_CHAT + tenant_only, send, open_chat
+    )
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        return (values[0], values[0], values[0]) if values else (float("nan"),) * 3
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[98], max(values)
+
+
+async def measure(
+    target: Target, base: str, rec: Receipts, rate: float, seconds: float, chat_rate: float
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    await connect_many(target.sockets)
+    connect_s = time.perf_counter() - started
+    for sock, chat in target.joins:
+        ack = await sock.call("chat:join", {"chatId": chat})
+        assert ack and ack.get("success"), ack
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        for i in range(20):  # warm up
+            await target.send(http, target.chat_ids[i % len(target.chat_ids)], f"warm{i}")
+        await asyncio.sleep(0.5)
+        rec.messages.clear()
+        rec.chats.clear()
+
+        sent: dict[str, float] = {}
+        answered: list[float] = []
+        errors = 0
+
+        async def one(n: int) -> None:
+            nonlocal errors
+            content = f"m{n}"
+            sent[content] = time.perf_counter()
+            try:
+                await target.send(http, target.chat_ids[n % len(target.chat_ids)], content)
+                answered.append((time.perf_counter() - sent[content]) * 1000)
+            except httpx.HTTPError:
+                errors += 1
+
+        tasks = []
+        t0 = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            delay = t0 + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(1.0)
+        message_latency = [(at - sent[c]) * 1000 for c, at in rec.messages if c in sent]
+        expected = len(sent) * (1 + STAFF_PER_CHAT)
+
+        opened: dict[str, float] = {}
+        chat_tasks = []
+
+        async def open_one() -> None:
+            start = time.perf_counter()
+            chat = await target.open_chat(http)
+            opened[chat] = start
+
+        t0 = time.perf_counter()
+        for n in range(int(chat_rate * seconds)):
+            delay = t0 + n / chat_rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            chat_tasks.append(asyncio.create_task(open_one()))
+        await asyncio.gather(*chat_tasks)
+        await asyncio.sleep(1.0)
+        chat_latency = [(at - opened[c]) * 1000 for c, at in rec.chats if c in opened]
+    for sock in target.sockets:
+        await sock.close()
+    return {
+        "connect_s": connect_s,
+        "messages": len(sent),
+        "errors": errors,
+        "message_receipts": len(message_latency),
+        "message_missing": expected - len(message_latency),
+        "message_ms": percentiles(message_latency),
+        "answer_ms": percentiles(answered),
+        "chats": len(opened),
+        "chat_receipts": len(chat_latency),
+        "chat_missing": len(opened) * target.tenant_size - len(chat_latency),
+        "chat_ms": percentiles(chat_latency),
+    }
+
+
+def report(name: str, r: dict[str, Any], tenant_size: int) -> None:
+    m, c = r["message_ms"], r["chat_ms"]
+    print(
+        f"{name:<8} message:new  {r['messages']:>5} sends, {r['message_receipts']:>6} receipts "
+        f"(missing {r['message_missing']}, errors {r['errors']})  "
+        f"p50 {m[0]:7.2f} ms  p99 {m[1]:7.2f} ms  max {m[2]:7.1f} ms",
+        flush=True,
+    )
+    a = r["answer_ms"]
+    print(f"{name:<8} REST answer  p50 {a[0]:7.2f} ms  p99 {a[1]:7.2f} ms", flush=True)
+    print(
+        f"{name:<8} chat:created {r['chats']:>5} chats to {tenant_size} tenant sockets, "
+        f"{r['chat_receipts']:>6} receipts (missing {r['chat_missing']})  "
+        f"p50 {c[0]:7.2f} ms  p99 {c[1]:7.2f} ms  max {c[2]:7.1f} ms   "
+        f"(connected in {r['connect_s']:.1f} s)",
+        flush=True,
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=100, help="messages per second")
+    parser.add_argument("--chat-rate", type=float, default=5, help="new chats per second")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--postgres", action="store_true", help="Guiders on PostgreSQL")
+    args = parser.parse_args()
+    limit = raise_fd_limit()
+    print(
+        f"fan-out: {args.sockets} sockets, {args.rate:g} msg/s and {args.chat_rate:g} chats/s "
+        f"for {args.seconds:g} s; fd limit {limit}",
+        flush=True,
+    )
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {}
+        if args.postgres:
+            from processes import SharedServices
+
+            shared = await SharedServices().create()
+            env = {
+                "GUIDERS_DATABASE_URL": PG_URL,
+                "GUIDERS_DATABASE_SCHEMA": shared.schema,
+            }
+        for name in ("bare", "guiders"):
+            rec = Receipts()
+            server = bare() if name == "bare" else guiders(Path(tmp), env)
+            try:
+                target = (
+                    bare_target(server, args.sockets, rec)
+                    if name == "bare"
+                    else await guiders_target(server, Path(tmp), args.sockets, rec)
+                )
+                results[name] = await measure(
+                    target, server.base, rec, args.rate, args.seconds, args.chat_rate
+                )
+                report(name, results[name], target.tenant_size)
+            finally:
+                server.stop()
+        if args.postgres:
+            await shared.drop()
+    g, b = results["guiders"], results["bare"]
+    print(
+        f"ratio guiders/bare  message:new p50 {g['message_ms'][0] / b['message_ms'][0]:.1f}x "
+        f"p99 {g['message_ms'][1] / b['message_ms'][1]:.1f}x   "
+        f"chat:created p99 {g['chat_ms'][1] / b['chat_ms'][1]:.1f}x   "
+        f"(target: guiders message:new p99 <= 25 ms: "
+        f"{'met' if g['message_ms'][1] <= 25 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,51 @@
+"""Presence in this process's memory: right for one node, and the fake for tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from guiders.services.ports import PresenceStore, Typing
+
+
+class MemoryPresence(PresenceStore):
+    def __init__(self) -> None:
+        self._sockets: dict[str, dict[str, float]] = {}
+        self._typing: dict[str, dict[str, tuple[Typing, float]]] = {}
+
+    async def socket_opened(self, user_id: str, socket_id: str, ttl_s: float) -> int:
+        self._sockets.setdefault(user_id, {})[socket_id] = time.monotonic() + ttl_s
+        return await self.socket_count(user_id)
+
+    async def socket_closed(self, user_id: str, socket_id: str) -> int:
+        self._sockets.get(user_id, {}).pop(socket_id, None)
+        return await self.socket_count(user_id)
+
+    async def socket_count(self, user_id: str) -> int:
+        now = time.monotonic()
+        live = {s: t for s, t in self._sockets.get(user_id, {}).items() if t > now}
+        if live:
+            self._sockets[user_id] = live
+        else:
+            self._sockets.pop(user_id, None)
+        return len(live)
+
+    async def refresh(self, sockets: Sequence[tuple[str, str]], ttl_s: float) -> None:
+        until = time.monotonic() + ttl_s
+        for user_id, socket_id in sockets:
+            self._sockets.setdefault(user_id, {})[socket_id] = until
+
+    async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None:
+        self._typing.setdefault(chat_id, {})[typing.user_id] = (typing, time.monotonic() + ttl_s)
+
+    async def clear_typing(self, chat_id: str, user_id: str) -> None:
+        self._typing.get(chat_id, {}).pop(user_id, None)
+
+    async def typing(self, chat_id: str) -> list[Typing]:
+        now = time.monotonic()
+        live = {u: v for u, v in self._typing.get(chat_id, {}).items() if v[1] > now}
+        if live:
+            self._typing[chat_id] = live
+        else:
+            self._typing.pop(chat_id, None)
+        return sorted((t for t, _ in live.values()), key=lambda t: t.since)

@@ -1,0 +1,195 @@
+"""Presence and typing: the ephemeral side of real time.
+
+Typing indicators and open-socket counts live in a ``PresenceStore`` (memory or Redis) and are
+broadcast without touching the event log: they matter for seconds and would flood it. What
+presence *changes*, an agent's status, is a ``commercial.status_changed`` event in the log like
+any other, so it is audited, replayed and resumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+
+from guiders.services.access import Principal
+from guiders.services.chats import ChatService
+from guiders.services.commercials import CommercialService
+from guiders.services.ports import SYSTEM, PresenceStore, Typing, UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+Emit = Callable[[str, dict[str, Any], str, str | None], Awaitable[None]]
+"""``emit(event, payload, room, skip_socket_id)``: to every node's sockets in the room."""
+
+TYPING_TTL_S = 10.0
+SOCKET_TTL_S = 60.0
+
+
+def user_type(principal: Principal) -> str:
+    if principal.is_visitor:
+        return "visitor"
+    return "ai" if principal.is_integration else "commercial"
+
+
+class PresenceService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        store: PresenceStore,
+        chats: ChatService,
+        commercials: CommercialService,
+        *,
+        grace_s: float,
+    ) -> None:
+        self._uow = uow
+        self.store = store
+        self._chats = chats
+        self._commercials = commercials
+        self._grace_s = grace_s
+        self.emit: Emit | None = None
+        self._local: dict[str, str] = {}  # this node's socket id -> user id
+        self._going_offline: dict[UUID, asyncio.Task[None]] = {}
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._refresher = asyncio.create_task(self._refresh(), name="presence-refresh")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._refresher, *self._going_offline.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._refresher = None
+        await self.store.close()
+
+    async def _refresh(self) -> None:
+        """Keeps this node's sockets counted; if the node dies they expire by themselves."""
+        while True:
+            await asyncio.sleep(SOCKET_TTL_S / 3)
+            try:
+                await self.store.refresh(
+                    [(user, sid) for sid, user in self._local.items()], SOCKET_TTL_S
+                )
+            except Exception:
+                log.exception("presence refresh failed; will retry")
+
+    # -- sockets -------------------------------------------------------------------------
+
+    async def socket_opened(self, principal: Principal, socket_id: str) -> None:
+        if principal.is_integration:
+            return
+        user = str(principal.subject_id)
+        self._local[socket_id] = user
+        await self.store.socket_opened(user, socket_id, SOCKET_TTL_S)
+        if principal.is_staff:
+            pending = self._going_offline.pop(principal.subject_id, None)
+            if pending is not None:
+                pending.cancel()
+            await self._commercials.follow_sockets(
+                principal.company_id, principal.subject_id, connected=True, actor=principal.actor
+            )
+
+    async def socket_closed(self, principal: Principal, socket_id: str) -> None:
+        user = self._local.pop(socket_id, None)
+        if user is None:
+            return
+        remaining = await self.store.socket_closed(user, socket_id)
+        if principal.is_staff and remaining == 0:
+            previous = self._going_offline.pop(principal.subject_id, None)
+            if previous is not None:
+                previous.cancel()
+            self._going_offline[principal.subject_id] = asyncio.create_task(
+                self._offline_after_grace(principal)
+            )
+
+    async def _offline_after_grace(self, principal: Principal) -> None:
+        try:
+            await asyncio.sleep(self._grace_s)
+            if await self.store.socket_count(str(principal.subject_id)) == 0:
+                await self._commercials.follow_sockets(
+                    principal.company_id, principal.subject_id, connected=False, actor=SYSTEM
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("presence: could not mark an agent offline")
+        finally:
+            if self._going_offline.get(principal.subject_id) is asyncio.current_task():
+                del self._going_offline[principal.subject_id]
+
+    async def online(self, user_id: UUID) -> bool:
+        return await self.store.socket_count(str(user_id)) > 0
+
+    # -- typing --------------------------------------------------------------------------
+
+    async def typing(
+        self,
+        principal: Principal,
+        chat_id: UUID,
+        *,
+        started: bool,
+        skip_socket: str | None = None,
+        checked: bool = False,
+    ) -> dict[str, Any]:
+        """``checked``: the caller already proved access (a socket in the chat's room)."""
+        if not checked:
+            await self._chats.get(principal, chat_id)
+        now = datetime.now(UTC)
+        user = str(principal.subject_id)
+        if started:
+            await self.store.set_typing(
+                str(chat_id), Typing(user, user_type(principal), now), TYPING_TTL_S
+            )
+        else:
+            await self.store.clear_typing(str(chat_id), user)
+        payload = {
+            "chatId": str(chat_id),
+            "userId": user,
+            "userType": user_type(principal),
+            "isTyping": started,
+            "timestamp": now.isoformat(),
+        }
+        if self.emit is not None:
+            name = "typing:start" if started else "typing:stop"
+            await self.emit(name, payload, f"chat:{chat_id}", skip_socket)
+        return payload
+
+    async def of_chat(self, principal: Principal, chat_id: UUID) -> dict[str, Any]:
+        """Who takes part in the chat, whether they are connected, and who is typing."""
+        chat = (await self._chats.get(principal, chat_id)).chat
+        participants: list[dict[str, Any]] = [
+            {
+                "userId": str(chat.visitor_id),
+                "userType": "visitor",
+                "online": await self.online(chat.visitor_id),
+            }
+        ]
+        if chat.assigned_commercial_id is not None:
+            async with self._uow() as uow:
+                commercial = await uow.commercials.get(chat.assigned_commercial_id)
+            participants.append(
+                {
+                    "userId": str(chat.assigned_commercial_id),
+                    "userType": "commercial",
+                    "online": await self.online(chat.assigned_commercial_id),
+                    "status": commercial.status.value if commercial else None,
+                }
+            )
+        typing = await self.store.typing(str(chat_id))
+        return {
+            "chatId": str(chat_id),
+            "participants": participants,
+            "typing": [
+                {"userId": t.user_id, "userType": t.user_type, "since": t.since.isoformat()}
+                for t in typing
+            ],
+            "timestamp": datetime.now(UTC).isoformat(),
+        }

@@ -1,0 +1,132 @@
+"""Typing and presence over REST and from sockets, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from guiders.config import Settings
+from guiders.domain.errors import Unauthenticated
+from guiders.realtime.server import RealtimeServer
+from guiders.runtime import Runtime
+from guiders.services.access import Principal, PrincipalKind
+from guiders.services.ports import EventFilter
+from tests.integration.test_api import staff, visitor
+
+GRACE_S = 0.3
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"presence_grace_s": GRACE_S})
+
+
+async def test_typing_over_rest_is_shown_then_cleared_and_authorised_like_the_chat(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    alice, bob = await visitor(api, demo, "alice"), await visitor(api, demo, "bob")
+    chat = (await api.post("/api/v2/chats", json={}, headers=alice["headers"])).json()["chatId"]
+    started = await api.post(f"/api/presence/chat/{chat}/typing/start", headers=alice["headers"])
+    assert started.status_code == 200
+    assert started.json()["userType"] == "visitor" and started.json()["isTyping"] is True
+    seen = (await api.get(f"/api/presence/chat/{chat}", headers=await staff(api, demo, 0))).json()
+    assert [t["userId"] for t in seen["typing"]] == [alice["visitorId"]]
+    assert seen["participants"][0] == {
+        "userId": alice["visitorId"],
+        "userType": "visitor",
+        "online": False,
+    }
+    stopped = await api.post(f"/api/presence/chat/{chat}/typing/stop", headers=alice["headers"])
+    assert stopped.status_code == 200
+    assert (await api.get(f"/api/presence/chat/{chat}", headers=alice["headers"])).json()[
+        "typing"
+    ] == []
+    other = await api.post(f"/api/presence/chat/{chat}/typing/start", headers=bob["headers"])
+    assert other.status_code == 404 and other.json()["error"] == "not_found"
+    assert (await api.get(f"/api/presence/chat/{chat}", headers=bob["headers"])).status_code == 404
+    assert (await api.post(f"/api/presence/chat/{chat}/typing/start")).status_code == 401
+    bad = await api.get("/api/presence/chat/not-a-uuid", headers=alice["headers"])
+    assert bad.status_code == 422 and "error" in bad.json()
+
+
+def staff_principal(demo: dict[str, Any], i: int) -> Principal:
+    return Principal(
+        kind=PrincipalKind.STAFF,
+        company_id=UUID(demo["companyId"]),
+        subject_id=UUID(demo["staff"][i]["commercialId"]),
+    )
+
+
+async def statuses(runtime: Runtime, demo: dict[str, Any], i: int) -> list[str]:
+    async with runtime.services.uow() as uow:
+        events = await uow.events.read(
+            EventFilter(
+                company_id=UUID(demo["companyId"]),
+                aggregate_id=UUID(demo["staff"][i]["commercialId"]),
+                types=["commercial.status_changed"],
+            )
+        )
+    return [e.payload["status"] for e in events]
+
+
+async def test_an_agent_is_online_with_a_socket_and_offline_after_the_grace_period(
+    runtime: Runtime, demo: dict[str, Any]
+) -> None:
+    presence, ben = runtime.presence, staff_principal(demo, 1)
+    await presence.socket_opened(ben, "s1")
+    await presence.socket_opened(ben, "s2")
+    assert await statuses(runtime, demo, 1) == ["online"]
+    assert await presence.online(ben.subject_id)
+    await presence.socket_closed(ben, "s1")
+    await presence.socket_closed(ben, "s2")
+    await presence.socket_opened(ben, "s3")  # a page reload within the grace period
+    await asyncio.sleep(GRACE_S * 2)
+    assert await statuses(runtime, demo, 1) == ["online"]
+    await presence.socket_closed(ben, "s3")
+    await asyncio.sleep(GRACE_S / 3)
+    assert await statuses(runtime, demo, 1) == ["online"]  # still within the grace period
+    await asyncio.sleep(GRACE_S * 2)
+    assert await statuses(runtime, demo, 1) == ["online", "offline"]
+    assert not await presence.online(ben.subject_id)
+
+
+async def test_a_status_the_agent_chose_is_kept_while_connected(
+    runtime: Runtime, demo: dict[str, Any], api: httpx.AsyncClient
+) -> None:
+    carla = demo["staff"][2]["commercialId"]
+    r = await api.put(
+        f"/api/v2/commercials/{carla}/status",
+        json={"status": "busy"},
+        headers=await staff(api, demo, 2),
+    )
+    assert r.status_code == 200
+    await runtime.presence.socket_opened(staff_principal(demo, 2), "s1")
+    assert await statuses(runtime, demo, 2) == ["busy"]
+    await runtime.presence.socket_closed(staff_principal(demo, 2), "s1")
+    await asyncio.sleep(GRACE_S * 2)
+    assert await statuses(runtime, demo, 2) == ["busy", "offline"]
+
+
+async def test_the_sdk_handshake_without_a_secret_only_when_turned_on(
+    runtime: Runtime, demo: dict[str, Any], api: httpx.AsyncClient
+) -> None:
+    v = await visitor(api, demo, "sdk")
+    auth = {"visitorId": v["visitorId"], "tenantId": demo["companyId"]}
+    server = RealtimeServer(runtime)
+    with pytest.raises(Unauthenticated):
+        await server._authenticate(auth, {})
+    runtime.settings.sdk_secretless_sockets = True
+    try:
+        principal = await server._authenticate(auth, {})
+        assert principal.is_visitor and str(principal.subject_id) == v["visitorId"]
+        wrong_tenant = {"visitorId": v["visitorId"], "tenantId": v["visitorId"]}
+        with pytest.raises(Unauthenticated):
+            await server._authenticate(wrong_tenant, {})
+        with pytest.raises(Unauthenticated):
+            await server._authenticate({"visitorId": "nope", "tenantId": demo["companyId"]}, {})
+    finally:
+        runtime.settings.sdk_secretless_sockets = False

@@ -1,0 +1,63 @@
+"""One contract for the presence stores: in memory and the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from guiders.presence.memory import MemoryPresence
+from guiders.presence.redis import RedisPresence
+from guiders.services.ports import PresenceStore, Typing
+from tests.conftest import REDIS_URL, redis_up, require_service
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[PresenceStore]:
+    if request.param == "memory":
+        yield MemoryPresence()
+        return
+    require_service("Redis", await redis_up())
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    redis = RedisPresence(REDIS_URL, prefix=prefix)
+    yield redis
+    keys = [k async for k in redis._redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await redis._redis.delete(*keys)
+    await redis.close()
+
+
+async def test_counts_a_users_open_sockets(store: PresenceStore) -> None:
+    assert await store.socket_opened("u", "s1", 30) == 1
+    assert await store.socket_opened("u", "s2", 30) == 2
+    assert await store.socket_opened("other", "s3", 30) == 1
+    assert await store.socket_closed("u", "s1") == 1
+    assert await store.socket_closed("u", "s1") == 1
+    assert await store.socket_closed("u", "s2") == 0
+    assert await store.socket_count("u") == 0
+    assert await store.socket_count("other") == 1
+
+
+async def test_sockets_not_refreshed_expire_as_a_dead_nodes_would(store: PresenceStore) -> None:
+    await store.socket_opened("u", "alive", 0.4)
+    await store.socket_opened("u", "dead", 0.4)
+    await asyncio.sleep(0.2)
+    await store.refresh([("u", "alive")], 0.4)
+    await asyncio.sleep(0.3)
+    assert await store.socket_count("u") == 1
+    assert await store.socket_closed("u", "alive") == 0
+
+
+async def test_typing_is_listed_until_cleared_or_expired(store: PresenceStore) -> None:
+    now = datetime.now(UTC)
+    await store.set_typing("c", Typing("a", "visitor", now), 30)
+    await store.set_typing("c", Typing("b", "commercial", now), 0.2)
+    assert {t.user_id for t in await store.typing("c")} == {"a", "b"}
+    await asyncio.sleep(0.3)
+    assert await store.typing("c") == [Typing("a", "visitor", now)]
+    await store.clear_typing("c", "a")
+    assert await store.typing("c") == []
+    assert await store.typing("elsewhere") == []

@@ -1,0 +1,113 @@
+"""SeqOrder: a company's events reach the sockets in seq order, once, whatever the bus does."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from uuid import UUID
+
+from guiders.domain.events import StoredEvent
+from guiders.realtime.ordering import SeqOrder
+
+COMPANY = uuid.uuid4()
+
+
+def event(seq: int, company: UUID = COMPANY) -> StoredEvent:
+    return StoredEvent(
+        event_id=uuid.uuid5(company, str(seq)),
+        seq=seq,
+        company_id=company,
+        aggregate_type="chat",
+        aggregate_id=company,
+        version=seq,
+        type="message.sent",
+        payload={"n": seq},
+        actor_id=None,
+        actor_type="system",
+        correlation_id=None,
+        occurred_at=datetime.now(UTC),
+    )
+
+
+class Log:
+    """The committed log as the order sees it, and what it asked of it."""
+
+    def __init__(self, last: int, committed: range) -> None:
+        self.last = last
+        self.committed = {seq: event(seq) for seq in committed}
+        self.fetches: list[tuple[int, int]] = []
+
+    async def fetch(self, company: UUID, after: int, limit: int) -> list[StoredEvent]:
+        self.fetches.append((after, limit))
+        return [self.committed[s] for s in sorted(self.committed) if s > after][:limit]
+
+    async def last_seq(self, company: UUID) -> int:
+        return self.last
+
+
+def order_with(log: Log, gap_wait_s: float = 0.05) -> tuple[SeqOrder, list[int]]:
+    seen: list[int] = []
+
+    async def sink(e: StoredEvent) -> None:
+        seen.append(e.seq)
+
+    return SeqOrder(sink, log.fetch, log.last_seq, gap_wait_s=gap_wait_s), seen
+
+
+async def test_holds_a_later_seq_until_the_earlier_one_arrives() -> None:
+    log = Log(last=10, committed=range(11, 14))
+    order, seen = order_with(log, gap_wait_s=5)
+    await order.track(COMPANY)
+    await order.push(event(12))
+    await order.push(event(13))
+    assert seen == []
+    await order.push(event(11))
+    assert seen == [11, 12, 13]
+    assert log.fetches == []
+
+
+async def test_drops_duplicates_and_what_the_socket_connected_after() -> None:
+    log = Log(last=10, committed=range(9, 13))
+    order, seen = order_with(log)
+    await order.track(COMPANY)
+    for seq in (9, 10, 11, 11, 12, 11, 12):
+        await order.push(event(seq))
+    assert seen == [11, 12]
+
+
+async def test_reads_a_gap_that_lasts_from_the_log() -> None:
+    log = Log(last=10, committed=range(11, 16))
+    order, seen = order_with(log, gap_wait_s=0.02)
+    await order.track(COMPANY)
+    await order.push(event(14))
+    await order.push(event(15))
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == [11, 12, 13, 14, 15]
+    assert log.fetches == [(10, 3)]
+    await order.push(event(12))  # the late publish of a filled gap is a duplicate
+    assert seen == [11, 12, 13, 14, 15]
+    assert order.gaps_filled == 1
+
+
+async def test_ignores_companies_without_a_socket_here() -> None:
+    log = Log(last=0, committed=range(1, 3))
+    order, seen = order_with(log)
+    await order.push(event(1))
+    await order.track(COMPANY)
+    order.untrack(COMPANY)
+    await order.push(event(1))
+    assert seen == []
+
+
+async def test_keeps_tracking_while_any_socket_of_the_company_remains() -> None:
+    log = Log(last=0, committed=range(1, 3))
+    order, seen = order_with(log)
+    await order.track(COMPANY)
+    await order.track(COMPANY)
+    order.untrack(COMPANY)
+    await order.push(event(1))
+    assert seen == [1]
