@@ -157,3 +157,32 @@ async def test_contact_and_consent_are_validated(
     assert ok.status_code == 200 and ok.json()["emailConsent"] is True
     other = await visitor(api, demo, "fp-other")
     assert (await api.patch(url, json={"name": "x"}, headers=other["headers"])).status_code == 404
+
+
+async def test_another_company_cannot_read_or_write_scores(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    v = await visitor(api, demo, "fp-tenant")
+    other = await runtime.services.tenancy.create_company("Other Inc")
+    other_key, _ = await runtime.services.tenancy.create_api_key(other.id, "other")
+    foreign = {"authorization": f"Bearer {other_key}"}
+    base = f"/api/v2/visitors/{v['visitorId']}"
+    await api.put(f"{base}/prediction", json=score(0.5, "standard"), headers=key_headers(demo))
+    assert (await api.get(f"{base}/prediction", headers=foreign)).status_code == 404
+    assert (
+        await api.put(f"{base}/prediction", json=score(0.9, "vip"), headers=foreign)
+    ).status_code == 404
+    assert (await api.post(f"{base}/conversions", json={}, headers=foreign)).status_code == 404
+    assert (await api.patch(base, json={"name": "x"}, headers=foreign)).status_code == 404
+    staff_put = await api.put(
+        f"{base}/prediction", json=score(0.9, "vip"), headers=await staff(api, demo, 0)
+    )
+    assert staff_put.status_code == 403, "only the worker's key records scores"
+    bad = await api.put(f"{base}/prediction", json=score(1.5, "vip"), headers=key_headers(demo))
+    assert bad.status_code == 422 and bad.json()["field"] == "conversionProbability"
+    unknown = await api.put(
+        f"{base}/prediction", json=score(0.5, "gold"), headers=key_headers(demo)
+    )
+    assert unknown.status_code == 422 and unknown.json()["field"] == "segment"
+    still = (await api.get(f"{base}/prediction", headers=key_headers(demo))).json()
+    assert still["segment"] == "standard"
