@@ -60,7 +60,8 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         if settings.analytics_enabled:
             from guiders.analytics.embedded import run_embedded
 
-            url, key = f"http://{host}:{port}", credentials["integrationKey"]
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            url, key = f"http://{local}:{port}", credentials["integrationKey"]
             runtime.background.append(lambda: run_embedded(settings, url, key))
         base = f"http://{host}:{port}"
         click.echo(
@@ -73,6 +74,12 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             f"  staff        "
             + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
             + "\n"
+            + (
+                f"  analytics    scoring worker on; model {settings.resolved_model_dir} "
+                "(trained in the background on first start)\n"
+                if settings.analytics_enabled
+                else ""
+            )
         )
     uvicorn.run(create_asgi(settings, runtime), host=host, port=port, log_level="warning")
 
