@@ -24,7 +24,9 @@ from guiders.services.access import Principal, check_visitor_access, require_sta
 from guiders.services.ports import ChatQuery, UnitOfWork, UnitOfWorkFactory
 from guiders.services.strategies import MailTemplate, carry_out
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
+"""One plain address: no display name, comment or list, so it cannot add recipients."""
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 

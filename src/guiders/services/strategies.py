@@ -31,7 +31,7 @@ class MailTemplate:
     body: str
 
     def render(self, visitor: Visitor) -> tuple[str, str]:
-        name = visitor.name or "there"
+        name = " ".join((visitor.name or "").split())[:100] or "there"  # no line breaks
         return self.subject.replace("{name}", name), self.body.replace("{name}", name)
 
 
