@@ -136,6 +136,10 @@ class AnalyticsWorker:
         page = await self._client.events(
             after_seq=self.cursor, types=list(FOLLOWED), limit=self.config.page
         )
+        if page.last_seq < self.cursor:  # a new database behind an old state file: start over
+            log.warning("event log is behind the saved cursor; rebuilding", cursor=self.cursor)
+            self.cursor, self.stats = 0, PageStats()
+            return True
         for event in page.events:
             self.handle(event.type, event.payload, event.occurred_at)
             self.cursor = event.seq

@@ -124,3 +124,41 @@ def test_worker_debounces_rescoring_and_folds_page_stats() -> None:
     old = now - timedelta(hours=2)
     worker.handle("visitor.activity_tracked", {"events": [view("/x", 0)]}, old)
     assert "v1" not in worker._pending, "catching up on old history scores nobody"
+
+
+class _Log:
+    """A stand-in for GuidersClient.events over a fixed log."""
+
+    def __init__(self, logged: list[Any], last_seq: int) -> None:
+        self.logged, self.last_seq = logged, last_seq
+
+    async def events(self, *, after_seq: int, types: list[str], limit: int) -> Any:
+        from guiders.client.models import Event, EventPage
+
+        page = [e for e in self.logged if e["seq"] > after_seq][:limit]
+        return EventPage(
+            events=[Event.model_validate(e) for e in page],
+            last_seq=self.last_seq,
+            has_more=len(page) == limit,
+        )
+
+
+async def test_worker_follows_the_log_and_starts_over_on_a_new_database() -> None:
+    now = datetime.now(UTC).isoformat()
+    logged = {
+        "seq": 3,
+        "eventId": "e",
+        "companyId": "c",
+        "type": "visitor.activity_tracked",
+        "aggregateType": "visitor",
+        "aggregateId": "v1",
+        "version": 2,
+        "payload": {"events": [view("/products/a", 0)]},
+        "occurredAt": now,
+    }
+    worker = AnalyticsWorker(_Log([logged], 3), lambda: None)  # type: ignore[arg-type]
+    assert await worker.poll() is False
+    assert worker.cursor == 3 and worker.stats.counts("/products/a").views == 1
+    worker._client = _Log([], 0)  # type: ignore[assignment]
+    assert await worker.poll() is True
+    assert worker.cursor == 0 and worker.stats.counts("/products/a").views == 0
