@@ -14,6 +14,7 @@ import click
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
 from guiders.config import Settings
+from guiders.pipeline.cli import pipeline
 
 
 def _settings(data_dir: Path | None = None) -> Settings:
@@ -202,6 +203,7 @@ def events_replay() -> None:
 
 main.add_command(kb)
 main.add_command(analytics)
+main.add_command(pipeline)
 
 
 if __name__ == "__main__":
