@@ -14,7 +14,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from guiders import __version__
 from guiders.api import errors
 from guiders.api.ratelimit import RateLimitMiddleware
-from guiders.api.routes import auth, chats, commercials, events, health, messages, visitors
+from guiders.api.routes import (
+    auth,
+    chat_automation,
+    chats,
+    commercials,
+    events,
+    health,
+    messages,
+    sagas,
+    visitors,
+)
 from guiders.config import Settings
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
@@ -72,6 +82,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     api = APIRouter(prefix="/api")
     for module in (health, auth, chats, messages, commercials, visitors, events):
+        api.include_router(module.router)
+    for module in (chat_automation, sagas):
         api.include_router(module.router)
     app.include_router(api)
     app.mount("/metrics", make_asgi_app())

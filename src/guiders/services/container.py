@@ -10,6 +10,7 @@ from guiders.services.credentials import TokenService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.tenancy import TenancyService
 from guiders.services.visitors import VisitorService
 
@@ -24,6 +25,8 @@ class Services:
     chats: ChatService
     messages: MessageService
     commercials: CommercialService
+    sagas: SagaService
+    consumers: ConsumerService
 
     @classmethod
     def build(cls, uow: UnitOfWorkFactory, tokens: TokenService) -> Services:
@@ -37,4 +40,6 @@ class Services:
             chats=ChatService(uow),
             messages=MessageService(uow),
             commercials=CommercialService(uow),
+            sagas=SagaService(uow),
+            consumers=ConsumerService(uow),
         )
