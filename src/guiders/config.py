@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
+    pipeline_api_url: str = "http://127.0.0.1:8000"
+    pipeline_api_key: str | None = Field(
+        default=None, description="integration key the pipeline worker acts with"
+    )
+    pipeline_rules: Path | None = Field(default=None, description="the business rules YAML")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

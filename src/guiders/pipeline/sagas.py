@@ -54,6 +54,12 @@ class SagaDefinition:
     steps: tuple[Step, ...]
     on_compensated: StepFn | None = None
     """Runs after every compensation, before FAILED is saved (hand the work on, say so)."""
+    compensate_on_error: bool = True
+    """False: a failing step leaves the saga STARTED (lease released) and the error is raised,
+    for sagas whose caller retries them (the rule actions of an event)."""
+
+
+DefinitionSource = SagaDefinition | Callable[[SagaState], SagaDefinition]
 
 
 def now() -> datetime:
@@ -63,7 +69,7 @@ def now() -> datetime:
 @dataclass
 class SagaRunner:
     store: SagaStore
-    definitions: dict[str, SagaDefinition]
+    definitions: dict[str, DefinitionSource]
     owner: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:8]}")
     lease_s: float = 30.0
 
@@ -104,7 +110,8 @@ class SagaRunner:
             return await self.store.load(state.id) or state
 
     async def _run(self, state: SagaState) -> SagaState:
-        definition = self.definitions[state.type]
+        source = self.definitions[state.type]
+        definition = source if isinstance(source, SagaDefinition) else source(state)
         state = await self._save(state)
 
         async def heartbeat() -> None:
@@ -119,13 +126,21 @@ class SagaRunner:
                     await step.action(ctx)
                 except Exception as exc:
                     log.warning("saga.step_failed", saga=state.id, step=step.name, error=str(exc))
+                    if not definition.compensate_on_error:
+                        state.owner = None
+                        state.lease_expires_at = None
+                        state.revision = (await self.store.save(state)).revision
+                        raise
                     state.status = "COMPENSATING"
                     state.error = f"{step.name}: {type(exc).__name__}: {exc}"
                     state.context["failedStep"] = step.name
                     state.context["failure"] = str(exc)
                     await self._save(state)
                     break
-                state.steps.append({"name": step.name, "status": "done", "at": now().isoformat()})
+                record = {"name": step.name, "status": "done", "at": now().isoformat()}
+                if ctx.data.get("_result") is not None:
+                    record["result"] = ctx.data.pop("_result")
+                state.steps.append(record)
                 await self._save(state)
             else:
                 state.status = "COMPLETED"
@@ -167,10 +182,11 @@ class SagaRunner:
         state.revision = saved.revision
         return state
 
-    async def resume_orphans(self, type: str | None = None) -> list[SagaState]:
+    async def resume_orphans(self, types: tuple[str, ...] | None = None) -> list[SagaState]:
         """Runs every unfinished saga whose owner's lease has run out (a dead worker's)."""
         finished = []
-        for state in await self.store.unfinished(type):
-            if state.type in self.definitions and self._claimable(state):
+        for state in await self.store.unfinished():
+            wanted = state.type in (types if types is not None else self.definitions)
+            if wanted and state.type in self.definitions and self._claimable(state):
                 finished.append(await self.run(state))
         return finished
