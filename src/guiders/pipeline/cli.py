@@ -15,9 +15,11 @@ import click
 from guiders.client import GuidersClient
 from guiders.config import Settings
 from guiders.pipeline.analysis import Analyzer
+from guiders.pipeline.escalation import escalate
 from guiders.pipeline.loading import RulesError, load_rules
 from guiders.pipeline.processor import Processor
 from guiders.pipeline.reload import RulesWatcher
+from guiders.pipeline.saga_store import SagaState
 from guiders.pipeline.sources import (
     EventSource,
     LogSource,
@@ -85,7 +87,9 @@ async def _processor(
     client: GuidersClient, rules: Path, consumer: str, kb_model: Path | None, **kw: Any
 ) -> Processor:
     analyzer = Analyzer.from_path(kb_model)
-    runner = build_runner(client, analyzer, owner=kw.pop("owner", None))
+    runner = build_runner(
+        client, analyzer, owner=kw.pop("owner", None), lease_s=kw.pop("lease_s", 30.0)
+    )
     return Processor(
         client, RulesWatcher(rules), runner, analyzer=analyzer, consumer=consumer, **kw
     )
@@ -103,6 +107,10 @@ async def _processor(
     "--from-seq", type=int, default=None, help="Start after this seq (sets the position)."
 )
 @click.option("--include-automation", is_flag=True, help="Also decide on what keys/bots did.")
+@click.option("--lease-s", type=float, default=30.0, show_default=True, help="Saga lease.")
+@click.option(
+    "--orphan-scan-s", type=float, default=5.0, show_default=True, help="Look for dead sagas."
+)
 def run(
     url: str | None,
     api_key: str | None,
@@ -113,6 +121,8 @@ def run(
     worker_name: str | None,
     from_seq: int | None,
     include_automation: bool,
+    lease_s: float,
+    orphan_scan_s: float,
 ) -> None:
     """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
     base, key = _connection(url, api_key)
@@ -134,6 +144,7 @@ def run(
                 kb_model,
                 include_automation=include_automation,
                 owner=name,
+                lease_s=lease_s,
             )
             if from_seq is not None:
                 await store_position(client, consumer, from_seq)
@@ -145,7 +156,7 @@ def run(
             else:
                 source = LogSource(client, consumer)
             click.echo(f"pipeline worker {name} on {base} with {path}", err=True)
-            await Worker(processor, source).run()
+            await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(go())
@@ -268,3 +279,38 @@ def dlq_retry(
         return failed
 
     sys.exit(1 if asyncio.run(go()) else 0)
+
+
+@pipeline.command("escalate")
+@_connection_options
+@click.argument("chat_id")
+@click.option("--summary", default="", help="What the agent should know (an internal note).")
+@click.option("--reason", default="escalation", show_default=True)
+@click.option("--timeout-s", type=float, default=120.0, show_default=True, help="Agent answer.")
+@click.option("--lease-s", type=float, default=30.0, show_default=True)
+@click.option("--worker", "worker_name", default=None)
+def escalate_command(
+    url: str | None,
+    api_key: str | None,
+    consumer: str,
+    chat_id: str,
+    summary: str,
+    reason: str,
+    timeout_s: float,
+    lease_s: float,
+    worker_name: str | None,
+) -> None:
+    """Hand CHAT_ID to a human through the escalation saga; prints how it ended."""
+    base, key = _connection(url, api_key)
+
+    async def go() -> SagaState:
+        async with GuidersClient(base, key) as client:
+            runner = build_runner(client, Analyzer(), owner=worker_name, lease_s=lease_s)
+            return await escalate(
+                runner, chat_id, summary=summary, reason=reason, answer_timeout_s=timeout_s
+            )
+
+    state = asyncio.run(go())
+    agent = state.context.get("agentName", "-")
+    click.echo(f"saga {state.id} {state.status} agent={agent} {state.error or ''}".rstrip())
+    sys.exit(0 if state.status == "COMPLETED" else 1)
