@@ -97,6 +97,10 @@ class Processor:
 
     async def handle(self, event: dict[str, Any]) -> Outcome:
         """One attempt; raises when an action failed (the saga keeps what was done)."""
+        self.rules.poll()
+        rules = self.rules.engine.rules
+        if not is_relevant(event, rules, include_automation=self.include_automation):
+            return Outcome(int(event["seq"]), event["eventId"], "skipped")
         saga_id = rules_saga_id(self.consumer, event["eventId"])
         existing = await self.runner.store.load(saga_id)
         if existing is None:
@@ -111,7 +115,7 @@ class Processor:
                 "visitorId": ctx.visitor_id,
                 "actions": [_stored(a) for a in actions],
             }
-            state = await self.runner.start(RULES_SAGA, saga_id, context)
+            state = await self.runner.start(RULES_SAGA, saga_id, context, known_new=True)
         else:
             state = await self.runner.run(existing)
         if not state.finished:

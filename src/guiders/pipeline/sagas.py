@@ -73,12 +73,17 @@ class SagaRunner:
     owner: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:8]}")
     lease_s: float = 30.0
 
-    async def start(self, type: str, saga_id: str, context: dict[str, Any]) -> SagaState:
-        """Creates the saga (once: a second start of the same id is a no-op) and runs it."""
-        state = await self.store.load(saga_id)
+    async def start(
+        self, type: str, saga_id: str, context: dict[str, Any], *, known_new: bool = False
+    ) -> SagaState:
+        """Creates the saga (once: a second start of the same id is a no-op) and runs it.
+        ``known_new``: the caller just found no saga with this id (saves a read)."""
+        state = None if known_new else await self.store.load(saga_id)
         if state is None:
+            fresh = SagaState(id=saga_id, type=type, context=context, owner=self.owner)
+            fresh.lease_expires_at = now() + timedelta(seconds=self.lease_s)
             try:
-                state = await self.store.save(SagaState(id=saga_id, type=type, context=context))
+                state = await self.store.save(fresh)
             except Conflict:
                 state = await self.store.load(saga_id)
                 assert state is not None
@@ -112,7 +117,13 @@ class SagaRunner:
     async def _run(self, state: SagaState) -> SagaState:
         source = self.definitions[state.type]
         definition = source if isinstance(source, SagaDefinition) else source(state)
-        state = await self._save(state)
+        fresh_claim = (
+            state.owner == self.owner
+            and state.lease_expires_at is not None
+            and state.lease_expires_at - now() > timedelta(seconds=self.lease_s / 2)
+        )
+        if not fresh_claim:
+            state = await self._save(state)
 
         async def heartbeat() -> None:
             await self._save(state)
@@ -141,7 +152,8 @@ class SagaRunner:
                 if ctx.data.get("_result") is not None:
                     record["result"] = ctx.data.pop("_result")
                 state.steps.append(record)
-                await self._save(state)
+                if step is not definition.steps[-1]:
+                    await self._save(state)  # the last one is saved with COMPLETED
             else:
                 state.status = "COMPLETED"
                 state.owner = None

@@ -87,6 +87,7 @@ class RedisStreamSource(EventSource):
     worker: str
     stream: str | None = None
     batch: int = 100
+    feed_batch: int = 500
     block_ms: int = 200
     claim_idle_s: float = 30.0
     maxlen: int = 100_000
@@ -121,7 +122,7 @@ class RedisStreamSource(EventSource):
         if position is None:
             position = await log_end(self.client) if self.start_at_end else 0
             await store_position(self.client, f"{self.consumer}-feed", position)
-        events = await fetch_events(self.client, position, self.batch)
+        events = await fetch_events(self.client, position, self.feed_batch)
         added = 0
         for event in events:
             try:
