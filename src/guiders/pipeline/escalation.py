@@ -68,14 +68,18 @@ def escalation_saga(
             return
         if not chat.is_open:
             raise StepFailed(f"the chat is {chat.status}")
-        tried = set(d.get("tried", []))
-        candidates = [c for c in await client.available_commercials() if c.id not in tried]
-        if not candidates:
+        available = await client.available_commercials()
+        chosen = [c for c in available if c.id == d.get("agentId")]  # resumed before assigning
+        if not chosen:
+            tried = set(d.get("tried", []))
+            chosen = [c for c in available if c.id not in tried]
+        if not chosen:
             raise StepFailed("no agent is available")
-        agent = candidates[0]
-        d["agentId"], d["agentName"] = agent.id, agent.name
-        d["tried"] = [*d.get("tried", []), agent.id]
-        await ctx.heartbeat()
+        agent = chosen[0]
+        if d.get("agentId") != agent.id:
+            d["agentId"], d["agentName"] = agent.id, agent.name
+            d["tried"] = [*d.get("tried", []), agent.id]
+            await ctx.heartbeat()  # who we are about to assign, saved before the effect
         try:
             await client.assign(d["chatId"], agent.id)
         except Conflict:
