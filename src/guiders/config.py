@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
+    bot_enabled: bool = Field(
+        default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

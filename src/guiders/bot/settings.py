@@ -67,6 +67,7 @@ class BotSettings(BaseSettings):
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 10.0
     llm_retries: int = 2
+    llm_backoff_initial_s: float = 0.5
     llm_rate_per_s: float = 10.0
     llm_burst: int = 50
     breaker_failures: int = 5
@@ -115,6 +116,7 @@ class BotSettings(BaseSettings):
             api_key=self.llm_api_key,
             timeout_s=self.llm_timeout_s,
             retries=self.llm_retries,
+            backoff_initial_s=self.llm_backoff_initial_s,
             rate_per_s=self.llm_rate_per_s,
             burst=self.llm_burst,
             breaker_failures=self.breaker_failures,
