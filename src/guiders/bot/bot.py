@@ -239,7 +239,7 @@ class FirstLineBot:
 
     async def _typing(self, chat_id: str, on: bool) -> None:
         with contextlib.suppress(GuidersError, TimeoutError):
-            await self.client.typing(chat_id, on)
+            await self.client.typing(chat_id, on, wait=False)  # a hint: not worth a round trip
 
     # -- escalation ----------------------------------------------------------------------
 

@@ -124,9 +124,10 @@ class GuidersClient:
     async def leave_chat(self, chat_id: str) -> None:
         await self.realtime.leave_chat(chat_id)
 
-    async def typing(self, chat_id: str, on: bool = True) -> bool:
-        """``typing:start``/``typing:stop`` in a joined chat (ephemeral, never stored)."""
-        return await self.realtime.typing(chat_id, on)
+    async def typing(self, chat_id: str, on: bool = True, *, wait: bool = True) -> bool:
+        """``typing:start``/``typing:stop`` in a joined chat (ephemeral, never stored);
+        ``wait=False`` sends without waiting for the server's acknowledgement."""
+        return await self.realtime.typing(chat_id, on, wait=wait)
 
     # -- REST ----------------------------------------------------------------------------
 

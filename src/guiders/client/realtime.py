@@ -121,11 +121,15 @@ class RealtimeConnection:
         if self._sio.connected:
             await self._sio.call("chat:leave", {"chatId": chat_id}, timeout=CALL_TIMEOUT_S)
 
-    async def typing(self, chat_id: str, on: bool) -> bool:
-        """Ephemeral typing indicator to the chat's room; False when not delivered."""
+    async def typing(self, chat_id: str, on: bool, *, wait: bool = True) -> bool:
+        """Ephemeral typing indicator to the chat's room; False when not delivered.
+        ``wait=False`` does not wait for the server's ack (True once sent)."""
         if not self._sio.connected:
             return False
         name = "typing:start" if on else "typing:stop"
+        if not wait:
+            await self._sio.emit(name, {"chatId": chat_id})
+            return True
         ack = await self._sio.call(name, {"chatId": chat_id}, timeout=CALL_TIMEOUT_S)
         return bool(isinstance(ack, dict) and ack.get("success"))
 
