@@ -333,7 +333,14 @@ class FirstLineBot:
 
     def _schedule_assign(self) -> None:
         if self._assign_task is None or self._assign_task.done():
-            self._assign_task = asyncio.create_task(self.assign_pending())
+            self._assign_task = asyncio.create_task(self._assign_logged())
+
+    async def _assign_logged(self) -> int:
+        try:
+            return await self.assign_pending()
+        except Exception as exc:  # the poll tries again; one failure must not stop it
+            log.warning("pending escalations not assigned yet", error=repr(exc))
+            return 0
 
     async def assign_pending(self) -> int:
         """Give waiting escalations, oldest first, to agents who are now available."""
@@ -363,7 +370,4 @@ class FirstLineBot:
         while True:
             await asyncio.sleep(self.settings.pending_poll_s)
             if any(c.pending is not None for c in self.chats.values()):
-                try:
-                    await self.assign_pending()
-                except GuidersError as exc:
-                    log.warning("pending escalations not assigned yet", error=exc.message)
+                await self._assign_logged()

@@ -101,7 +101,7 @@ class GuidersClient:
         only); with it, everything after that ``seq`` is delivered first.
         ``wait_for_server_s`` keeps trying while the server is not up yet."""
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((Unavailable, httpx.TransportError)),
+            retry=retry_if_exception_type(Unavailable),
             stop=stop_after_delay(wait_for_server_s),
             wait=wait_exponential(multiplier=0.1, max=2.0),
             reraise=True,
