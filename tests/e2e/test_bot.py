@@ -302,6 +302,23 @@ async def test_a_restarted_bot_neither_welcomes_twice_nor_drops_the_reply_it_owe
     assert [m.metadata.get("replyTo") for m in messages if m.is_ai][1:] == [first, owed]
 
 
+async def test_a_message_sent_while_the_bots_socket_is_down_is_answered_once(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    async with running_bot(server, kb) as bot:
+        visitor = await open_chat(server, "Lucía", "bot-drop")
+        await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
+        await bot.client.realtime.drop()
+        asked = await visitor.say("what payment methods do you accept?")
+        await messages_until(admin, visitor.chat_id, replies_to(asked))
+        await eventually(lambda: bot.client.realtime.connects >= 2)
+        await asyncio.sleep(0.5)
+        await bot.idle()
+        messages = await admin.all_messages(visitor.chat_id)
+    assert [m.metadata.get("replyTo") for m in messages if m.is_ai] == [None, asked]
+    assert reply(messages, asked).content == ANSWERS["payment_methods"]["en"]
+
+
 async def test_llm_failure_gives_the_fallback_answer_and_the_bot_recovers(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:

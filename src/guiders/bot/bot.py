@@ -70,6 +70,7 @@ class FirstLineBot:
         self.client.on("chat:assigned", self._on_chat_left)
         self.client.on("chat:closed", self._on_chat_left)
         self.client.on("presence:changed", self._on_presence)
+        self.client.on("client:ready", self._on_reconnected)
         await self.client.connect(wait_for_server_s=wait_for_server_s)
         async for chat in self.client.iter_chats(status="PENDING"):
             self._submit_open(chat.id, None)
@@ -122,6 +123,21 @@ class FirstLineBot:
                 await self.client.leave_chat(chat_id)
         if "closedAt" in event:
             self._schedule_assign()  # an agent's workload just went down
+
+    async def _on_reconnected(self, event: dict[str, Any]) -> None:
+        """After a reconnect, re-read every chat: a reply whose request failed while the
+        server was away is owed, and the server knows it (see conversation.py)."""
+        if event.get("connects", 1) <= 1:
+            return
+        for chat_id in list(self.chats):
+            self._submit_reopen(chat_id)
+
+    def _submit_reopen(self, chat_id: str) -> None:
+        async def job() -> None:
+            self.chats.pop(chat_id, None)
+            await self._open(chat_id, None)
+
+        self.workers.submit(chat_id, job)
 
     async def _on_presence(self, event: dict[str, Any]) -> None:
         if event.get("status") == "online":

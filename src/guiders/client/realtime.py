@@ -25,6 +25,8 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 CALL_TIMEOUT_S = 10.0
+# A client-side event, after each (re)connect once rooms are rejoined and missed events queued.
+READY = "client:ready"
 
 
 class RealtimeConnection:
@@ -173,6 +175,7 @@ class RealtimeConnection:
         held, self._held = self._held or [], None
         for item in sorted(held, key=lambda e: int(e[1]["seq"])):
             self._queue.put_nowait(item)
+        self._queue.put_nowait((READY, {"connects": self.connects, "replayed": self.replayed}))
         self._ready.set()
         log.info("guiders socket ready", last_seq=self.last_seq, chats=len(self.chats))
 
