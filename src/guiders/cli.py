@@ -234,13 +234,21 @@ def events_replay() -> None:
 )
 def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None:
     """Run the first-line AI bot against a Guiders server (see docs/bot.md)."""
-    from guiders.bot.runner import run_bot
+    from guiders.bot.runner import check_access, run_bot
     from guiders.bot.settings import BotSettings
+    from guiders.domain.errors import GuidersError
 
-    settings = BotSettings.load(config_file)
+    try:
+        settings = BotSettings.load(config_file)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from exc
     click.echo(f"bot {settings.bot_name!r} serving {server} (Ctrl-C stops)")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_bot(server, key, settings, data_dir, wait_for_server_s=30))
+    try:
+        asyncio.run(check_access(server, key))
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_bot(server, key, settings, data_dir, wait_for_server_s=30))
+    except GuidersError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 
 
 main.add_command(kb)

@@ -27,6 +27,12 @@ def build_bot(server: str, key: str, settings: BotSettings, kb: Classifier) -> F
     return FirstLineBot(GuidersClient(server, key), kb, settings, answerer)
 
 
+async def check_access(server: str, key: str) -> None:
+    """Fail fast on a wrong URL or key, before spending seconds on the knowledge base."""
+    async with GuidersClient(server, key) as client:
+        await client.events(limit=1)
+
+
 async def run_bot(
     server: str,
     key: str,
