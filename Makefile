@@ -30,6 +30,7 @@ lint: $(STAMP)  ## ruff and mypy
 
 bench: $(STAMP)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/send_message.py
+	$(BIN)/python benchmarks/bot_latency.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         default=None, description="integration key the pipeline worker acts with"
     )
     pipeline_rules: Path | None = Field(default=None, description="the business rules YAML")
+    bot_enabled: bool = Field(
+        default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -21,8 +21,14 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, *, bot: bool = False, **env: str
+    ) -> None:
+        """``bot``: run the AI bot inside ``guiders up`` (off by default so other tests see
+        only their own messages); ``env``: extra environment variables."""
         self.data_dir = data_dir
+        self.bot = bot
+        self.env = env
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -32,6 +38,8 @@ class ServerProcess:
             **os.environ,
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+            "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
+            **self.env,
         }
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen(
