@@ -251,3 +251,39 @@ async def test_two_workers_split_a_redis_stream_and_take_over_a_dead_workers_ent
     assert handled["a"] and handled["b"], handled
     messages = await client.all_messages(chat_id)
     assert sum(1 for m in messages if m.type == "ai-response") == 4
+
+
+ASSIGN_RULES = """
+rules:
+  - name: high-to-ben
+    stop: true
+    when: {event: [chat.created], priority: [HIGH]}
+    then: [{type: assign, agent: "ben turner"}]
+  - name: senior-first
+    when: {event: [chat.created]}
+    then: [{type: assign, policy: senior}]
+"""
+
+
+async def test_assign_by_policy_and_to_a_named_agent(
+    client: GuidersClient, api: httpx.AsyncClient, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    ana, ben, carla = (s["commercialId"] for s in demo["staff"])
+    for agent in (ana, ben, carla):
+        await client.set_commercial_status(agent, "online")
+    rules = tmp_path / "assign.yaml"
+    rules.write_text(ASSIGN_RULES)
+    processor = Processor(
+        client, RulesWatcher(rules), SagaRunner(ApiSagaStore(client), {}), consumer="assign"
+    )
+    source = LogSource(client, "assign")
+    await source.pump(processor.process)
+    v = await visitor(api, demo, fp="assign")
+    normal = (await api.post("/api/v2/chats", json={}, headers=v["headers"])).json()["chatId"]
+    high = (
+        await api.post("/api/v2/chats", json={"priority": "HIGH"}, headers=v["headers"])
+    ).json()["chatId"]
+    while await source.pump(processor.process):
+        pass
+    assert (await client.get_chat(normal)).assigned_commercial_id == ana  # most senior
+    assert (await client.get_chat(high)).assigned_commercial_id == ben
