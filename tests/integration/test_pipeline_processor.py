@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -287,3 +288,28 @@ async def test_assign_by_policy_and_to_a_named_agent(
         pass
     assert (await client.get_chat(normal)).assigned_commercial_id == ana  # most senior
     assert (await client.get_chat(high)).assigned_commercial_id == ben
+
+
+async def test_a_bad_rules_edit_is_refused_and_the_old_rules_stay_live(
+    client: GuidersClient, api: httpx.AsyncClient, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    rules = tmp_path / "live.yaml"
+    rules.write_text(
+        "rules:\n  - name: tag-refunds\n    when: {keywords: [refund]}\n"
+        "    then: [{type: tag, tags: [refund]}]\n"
+    )
+    watcher = RulesWatcher(rules, interval_s=0)
+    processor = Processor(client, watcher, SagaRunner(ApiSagaStore(client), {}), consumer="live")
+    source = LogSource(client, "live")
+    await source.pump(processor.process)
+    rules.write_text("rules:\n  - name: tag-refunds\n    when: {keyword: [refund]}\n    then: []\n")
+    stat = rules.stat()
+    os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    v = await visitor(api, demo, fp="live")
+    chat_id = (await api.post("/api/v2/chats", json={}, headers=v["headers"])).json()["chatId"]
+    await _say(api, v, chat_id, "refund")
+    while await source.pump(processor.process):
+        pass
+    assert watcher.last_error is not None
+    assert f"{rules}, line 3, field 'rules.0.when.keyword'" in watcher.last_error.describe()
+    assert (await client.get_chat(chat_id)).metadata["tags"] == ["refund"]
