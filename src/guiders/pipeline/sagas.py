@@ -197,8 +197,8 @@ class SagaRunner:
     async def resume_orphans(self, types: tuple[str, ...] | None = None) -> list[SagaState]:
         """Runs every unfinished saga whose owner's lease has run out (a dead worker's)."""
         finished = []
-        for state in await self.store.unfinished():
-            wanted = state.type in (types if types is not None else self.definitions)
-            if wanted and state.type in self.definitions and self._claimable(state):
-                finished.append(await self.run(state))
+        for type in types if types is not None else tuple(self.definitions):
+            for state in await self.store.unfinished(type):
+                if state.type in self.definitions and self._claimable(state):
+                    finished.append(await self.run(state))
         return finished
