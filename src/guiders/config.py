@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_retry_base_s: float = Field(default=30.0, gt=0.0)
     mail_poll_s: float = Field(default=2.0, gt=0.0)
+    pipeline_api_url: str = "http://127.0.0.1:8000"
+    pipeline_api_key: str | None = Field(
+        default=None, description="integration key the pipeline worker acts with"
+    )
+    pipeline_rules: Path | None = Field(default=None, description="the business rules YAML")
+    bot_enabled: bool = Field(
+        default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -163,3 +163,23 @@ async def test_a_chat_of_another_company_cannot_be_joined(
     await client.connect()
     with pytest.raises(Forbidden):
         await client.join_chat("00000000-0000-4000-8000-000000000000")
+
+
+async def test_both_names_of_one_log_event_are_delivered(
+    server: ServerProcess, client: GuidersClient
+) -> None:
+    names: list[tuple[str, int]] = []
+
+    async def on_any(payload: dict[str, Any]) -> None:
+        if payload["event"].startswith("chat:") and "assigned" in payload["event"]:
+            names.append((payload["event"], payload["seq"]))
+
+    client.on("*", on_any)
+    await client.connect()
+    chat_id, _ = await new_visitor_chat(server, "client-names")
+    ben = next(c for c in await client.list_commercials() if c.name == "Ben Turner")
+    await client.assign(chat_id, ben.id)
+    await until(lambda: len(names) == 2)
+    assert {n for n, _ in names} == {"chat:assigned", "chat:commercial-assigned"}
+    assert names[0][1] == names[1][1]
+    await client.close_chat(chat_id)

@@ -18,12 +18,14 @@ from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
     analytics,
     auth,
+    chat_automation,
     chats,
     commercials,
     events,
     health,
     messages,
     presence,
+    sagas,
     sdk,
     visitors,
 )
@@ -95,6 +97,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sdk,
         analytics,
     ):
+        api.include_router(module.router)
+    for module in (chat_automation, sagas):
         api.include_router(module.router)
     app.include_router(api)
     app.mount("/metrics", make_asgi_app())

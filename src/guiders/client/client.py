@@ -101,7 +101,7 @@ class GuidersClient:
         only); with it, everything after that ``seq`` is delivered first.
         ``wait_for_server_s`` keeps trying while the server is not up yet."""
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type((Unavailable, httpx.TransportError)),
+            retry=retry_if_exception_type(Unavailable),
             stop=stop_after_delay(wait_for_server_s),
             wait=wait_exponential(multiplier=0.1, max=2.0),
             reraise=True,
@@ -124,9 +124,10 @@ class GuidersClient:
     async def leave_chat(self, chat_id: str) -> None:
         await self.realtime.leave_chat(chat_id)
 
-    async def typing(self, chat_id: str, on: bool = True) -> bool:
-        """``typing:start``/``typing:stop`` in a joined chat (ephemeral, never stored)."""
-        return await self.realtime.typing(chat_id, on)
+    async def typing(self, chat_id: str, on: bool = True, *, wait: bool = True) -> bool:
+        """``typing:start``/``typing:stop`` in a joined chat (ephemeral, never stored);
+        ``wait=False`` sends without waiting for the server's acknowledgement."""
+        return await self.realtime.typing(chat_id, on, wait=wait)
 
     # -- REST ----------------------------------------------------------------------------
 

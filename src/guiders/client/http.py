@@ -44,7 +44,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, RateLimited | Unavailable | httpx.TransportError)
+    return isinstance(exc, RateLimited | Unavailable)
 
 
 class RetryPolicy:
@@ -110,7 +110,10 @@ class HttpTransport:
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     async def _once(self, method: str, path: str, json: Any, params: dict[str, Any]) -> Any:
-        response = await self._http.request(method, path, json=json, params=params)
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except httpx.TransportError as exc:
+            raise Unavailable(f"cannot reach {self._http.base_url}: {exc!r}") from exc
         if response.is_success:
             return response.json() if response.content else None
         try:

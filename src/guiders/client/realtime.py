@@ -3,9 +3,9 @@
 On every (re)connect the socket joins its rooms (the tenant, then every chat it had joined),
 and only then sends ``resume {lastSeq}``, so the server replays what it missed in the chats it
 is in. Events that arrive while that happens are held back, then everything is delivered in
-``seq`` order, each ``seq`` once. Handlers run one event at a time, in order; ``last_seq``
-advances after an event's handlers ran, so an event interrupted by a reconnect is delivered
-again rather than lost.
+``seq`` order, each (``seq``, event name) once. Handlers run one event at a time, in order;
+``last_seq`` advances after an event's handlers ran, so an event interrupted by a reconnect
+is delivered again rather than lost.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 CALL_TIMEOUT_S = 10.0
+# A client-side event, after each (re)connect once rooms are rejoined and missed events queued.
+READY = "client:ready"
 
 
 class RealtimeConnection:
@@ -41,6 +43,7 @@ class RealtimeConnection:
         self.company_id: str | None = None
         self.last_seq: int | None = None
         self.chats: set[str] = set()
+        self._names_at_last_seq: set[str] = set()
         self.replayed = 0
         self.connects = 0
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
@@ -120,11 +123,15 @@ class RealtimeConnection:
         if self._sio.connected:
             await self._sio.call("chat:leave", {"chatId": chat_id}, timeout=CALL_TIMEOUT_S)
 
-    async def typing(self, chat_id: str, on: bool) -> bool:
-        """Ephemeral typing indicator to the chat's room; False when not delivered."""
+    async def typing(self, chat_id: str, on: bool, *, wait: bool = True) -> bool:
+        """Ephemeral typing indicator to the chat's room; False when not delivered.
+        ``wait=False`` does not wait for the server's ack (True once sent)."""
         if not self._sio.connected:
             return False
         name = "typing:start" if on else "typing:stop"
+        if not wait:
+            await self._sio.emit(name, {"chatId": chat_id})
+            return True
         ack = await self._sio.call(name, {"chatId": chat_id}, timeout=CALL_TIMEOUT_S)
         return bool(isinstance(ack, dict) and ack.get("success"))
 
@@ -156,9 +163,10 @@ class RealtimeConnection:
                 ack = await self._sio.call("chat:join", {"chatId": chat_id}, timeout=CALL_TIMEOUT_S)
                 if not (isinstance(ack, dict) and ack.get("success")):
                     self.chats.discard(chat_id)
-            ack = await self._sio.call(
-                "resume", {"lastSeq": self.last_seq or 0}, timeout=CALL_TIMEOUT_S
-            )
+            # One before the last: a seq can carry two event names, and the second may not
+            # have arrived; the (seq, name) check drops what was already delivered.
+            since = max((self.last_seq or 0) - bool(self._names_at_last_seq), 0)
+            ack = await self._sio.call("resume", {"lastSeq": since}, timeout=CALL_TIMEOUT_S)
             if isinstance(ack, dict) and isinstance(ack.get("replayed"), int):
                 self.replayed += ack["replayed"]
         except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
@@ -167,6 +175,7 @@ class RealtimeConnection:
         held, self._held = self._held or [], None
         for item in sorted(held, key=lambda e: int(e[1]["seq"])):
             self._queue.put_nowait(item)
+        self._queue.put_nowait((READY, {"connects": self.connects, "replayed": self.replayed}))
         self._ready.set()
         log.info("guiders socket ready", last_seq=self.last_seq, chats=len(self.chats))
 
@@ -174,7 +183,7 @@ class RealtimeConnection:
         while True:
             name, payload = await self._queue.get()
             seq = payload.get("seq")
-            if isinstance(seq, int) and self.last_seq is not None and seq <= self.last_seq:
+            if isinstance(seq, int) and self._already_delivered(seq, name):
                 continue
             for handler in self._handlers.get(name, ()):
                 await _run(handler, payload, name)
@@ -183,7 +192,17 @@ class RealtimeConnection:
                 for handler in self._handlers["*"]:
                     await _run(handler, tagged, name)
             if isinstance(seq, int):
+                if seq != self.last_seq:
+                    self._names_at_last_seq.clear()
                 self.last_seq = seq
+                self._names_at_last_seq.add(name)
+
+    def _already_delivered(self, seq: int, name: str) -> bool:
+        """One log event can become two socket events with the same ``seq`` (e.g.
+        ``chat:assigned`` and ``chat:commercial-assigned``): deduplicate by (seq, name)."""
+        if self.last_seq is None or seq > self.last_seq:
+            return False
+        return seq < self.last_seq or name in self._names_at_last_seq
 
 
 async def _run(handler: Handler, payload: dict[str, Any], name: str) -> None:

@@ -12,6 +12,7 @@ from guiders.services.credentials import TokenService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
 from guiders.services.visitors import VisitorService
@@ -33,6 +34,8 @@ class Services:
     messages: MessageService
     commercials: CommercialService
     analytics: AnalyticsService
+    sagas: SagaService
+    consumers: ConsumerService
 
     @classmethod
     def build(
@@ -54,4 +57,6 @@ class Services:
             messages=MessageService(uow),
             commercials=CommercialService(uow),
             analytics=AnalyticsService(uow, strategy, mail_template),
+            sagas=SagaService(uow),
+            consumers=ConsumerService(uow),
         )

@@ -20,6 +20,7 @@ from guiders.domain.commercial import Commercial
 from guiders.domain.company import ApiKey, Company, Site, StaffUser
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.domain.message import Message
+from guiders.domain.saga import Saga, SagaStatus
 from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
 
 
@@ -267,6 +268,59 @@ class MailSender(abc.ABC):
     async def send(self, email: QueuedEmail) -> None: ...
 
 
+@dataclass(slots=True)
+class DeadLetter:
+    id: UUID
+    company_id: UUID
+    consumer: str
+    event_id: UUID
+    seq: int
+    event: dict[str, object]
+    error: str
+    attempts: int
+    status: str  # parked | retrying | resolved
+    created_at: datetime
+    updated_at: datetime
+
+
+class SagaRepository(abc.ABC):
+    @abc.abstractmethod
+    async def get(self, saga_id: UUID) -> Saga | None: ...
+    @abc.abstractmethod
+    async def add(self, saga: Saga) -> None: ...
+    @abc.abstractmethod
+    async def save(self, saga: Saga, previous_revision: int) -> bool:
+        """False when another writer changed it first (nothing is written then)."""
+
+    @abc.abstractmethod
+    async def find(
+        self, company_id: UUID, statuses: list[SagaStatus], type: str | None, limit: int
+    ) -> list[Saga]: ...
+
+
+class ConsumerState(abc.ABC):
+    """Where a stream consumer got to, and the events it gave up on (dead letters)."""
+
+    @abc.abstractmethod
+    async def position(self, company_id: UUID, consumer: str) -> int | None: ...
+    @abc.abstractmethod
+    async def set_position(
+        self, company_id: UUID, consumer: str, seq: int, at: datetime
+    ) -> None: ...
+    @abc.abstractmethod
+    async def park(self, letter: DeadLetter) -> DeadLetter:
+        """Stores it, or updates the error and attempts of the same consumer and event."""
+
+    @abc.abstractmethod
+    async def dead_letters(
+        self, company_id: UUID, consumer: str | None, status: str | None, limit: int
+    ) -> list[DeadLetter]: ...
+    @abc.abstractmethod
+    async def get_dead_letter(self, letter_id: UUID) -> DeadLetter | None: ...
+    @abc.abstractmethod
+    async def set_dead_letter_status(self, letter_id: UUID, status: str, at: datetime) -> None: ...
+
+
 class EventLog(abc.ABC):
     @abc.abstractmethod
     async def append(
@@ -300,6 +354,8 @@ class UnitOfWork(abc.ABC):
     events: EventLog
     analyses: AnalysisRepository
     mail: MailQueue
+    sagas: SagaRepository
+    consumers: ConsumerState
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit

@@ -290,3 +290,49 @@ mail_outbox = Table(
 )
 """E-mails waiting for the SMTP server: written in the transaction that decides to send them,
 deleted never; ``status`` pending -> sent, or failed after the last attempt."""
+
+sagas = Table(
+    "sagas",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("steps", JSONType, nullable=False),
+    Column("context", JSONType, nullable=False),
+    Column("error", Text),
+    Column("owner", String(120)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("revision", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_sagas_company_status", "company_id", "status"),
+)
+
+consumer_positions = Table(
+    "consumer_positions",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("consumer", String(80), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
+    Column("consumer", String(80), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event", JSONType, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("consumer", "event_id", name="uq_dead_letters_consumer_event"),
+    Index("ix_dead_letters_company_status", "company_id", "status"),
+)

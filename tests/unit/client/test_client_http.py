@@ -131,3 +131,12 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("soon") is None
     later = parse_retry_after("Wed, 21 Oct 2099 07:28:00 GMT")
     assert later is not None and later > 0
+
+
+async def test_an_unreachable_server_ends_as_unavailable() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    async with client_for(httpx.MockTransport(answer)) as client:
+        with pytest.raises(Unavailable, match="cannot reach"):
+            await client.get_chat("c1")
