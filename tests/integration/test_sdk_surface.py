@@ -480,3 +480,24 @@ async def test_out_of_range_numbers_are_refused_not_a_crash(
         json={"events": [{"visitorId": v["visitorId"], "type": "x", "durationMs": huge}]},
     )
     assert tracked.status_code == 200 and tracked.json()["discarded"] == 1
+
+
+async def test_nul_characters_are_refused_not_a_crash(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    """PostgreSQL text and JSON columns refuse NUL: 422 at the edge, on every backend."""
+    v = await sdk_visitor(api, demo, "fp-nul")
+    body = await api.post(
+        "/api/v2/chats/with-message",
+        headers=v["headers"],
+        json={"firstMessage": {"content": "a\x00b"}},
+    )
+    assert body.status_code == 422 and "NUL" in body.json()["message"]
+    key = await api.post(
+        "/api/v2/chats/with-message",
+        headers=v["headers"],
+        json={"firstMessage": {"content": "ok", "metadata": {"k\x00": 1}}},
+    )
+    assert key.status_code == 422
+    query = await api.get("/api/v2/chats?department=a%00b", headers=key_headers(demo))
+    assert query.status_code == 422 and query.json()["field"] == "department"

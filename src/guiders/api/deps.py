@@ -7,12 +7,21 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
-from guiders.domain.errors import Unauthenticated
+from guiders.domain.errors import Unauthenticated, ValidationFailed
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
 from guiders.services.container import Services
 
 SID_HEADER = "x-guiders-sid"
+
+
+def reject_nul(request: Request) -> None:
+    """No database text column takes a NUL character; refuse it in the path and the query."""
+    if "\x00" in request.url.path:
+        raise ValidationFailed("the path must not contain NUL characters", field="path")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise ValidationFailed("query parameters must not contain NUL characters", field=name)
 
 
 def get_runtime(request: Request) -> Runtime:
