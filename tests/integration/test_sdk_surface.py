@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from guiders.api.app import create_app
+from guiders.api.app import create_app, create_asgi
 from guiders.config import Settings
 from guiders.runtime import Runtime
 
@@ -501,3 +501,20 @@ async def test_nul_characters_are_refused_not_a_crash(
     assert key.status_code == 422
     query = await api.get("/api/v2/chats?department=a%00b", headers=key_headers(demo))
     assert query.status_code == 422 and query.json()["field"] == "department"
+
+
+async def test_socket_io_polling_gets_the_same_cors_rules(
+    runtime: Runtime, settings: Settings, demo: dict[str, Any]
+) -> None:
+    """Engine.io's long-polling fallback is plain HTTP: same echo, same refusal."""
+    asgi = create_asgi(settings, runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://testserver"
+    ) as client:
+        url = "/socket.io/?EIO=4&transport=polling"
+        ok = await client.get(url, headers={"origin": "http://localhost:3000"})
+        assert ok.status_code == 200 and ok.text.startswith("0{")
+        assert ok.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert ok.headers["access-control-allow-credentials"] == "true"
+        evil = await client.get(url, headers={"origin": "https://evil.example"})
+        assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
