@@ -52,6 +52,12 @@ def key_headers(demo: dict[str, Any]) -> dict[str, str]:
     return {"authorization": f"Bearer {demo['integrationKey']}"}
 
 
+async def test_the_sdk_health_probe_is_a_head(api: httpx.AsyncClient, demo: dict[str, Any]) -> None:
+    r = await api.head("/api/health", headers={"origin": "http://localhost:3000"})
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
 async def test_pixel_metadata_names_tenant_and_site(
     api: httpx.AsyncClient, demo: dict[str, Any]
 ) -> None:

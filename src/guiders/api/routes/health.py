@@ -12,8 +12,9 @@ from guiders.api.deps import get_runtime
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")
+@router.api_route("/health", methods=["GET", "HEAD"])
 async def health() -> dict[str, Any]:
+    """The widget SDK probes with ``HEAD /api/health`` before it starts."""
     return {"status": "ok"}
 
 
