@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from guiders.api.deps import get_runtime
@@ -12,10 +12,15 @@ from guiders.api.deps import get_runtime
 router = APIRouter(tags=["operations"])
 
 
-@router.api_route("/health", methods=["GET", "HEAD"])
+@router.get("/health")
 async def health() -> dict[str, Any]:
-    """The widget SDK probes with ``HEAD /api/health`` before it starts."""
     return {"status": "ok"}
+
+
+@router.head("/health", include_in_schema=False)
+async def health_probe() -> Response:
+    """The widget SDK probes with ``HEAD /api/health`` before it starts."""
+    return Response(status_code=200)
 
 
 @router.get("/ready")
