@@ -104,7 +104,7 @@ async def test_identify_over_https_uses_samesite_none_secure(
         },
     )
     cookie = r.headers["set-cookie"].lower()
-    assert "samesite=none" in cookie and "secure" in cookie
+    assert "samesite=none" in cookie and "secure" in cookie and "partitioned" in cookie
 
 
 @pytest.mark.parametrize("consent", [False, None])
