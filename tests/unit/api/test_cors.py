@@ -53,3 +53,18 @@ async def test_site_hosts_normalise_and_cache() -> None:
     assert calls == 1
     cache.forget()
     assert await cache.contains("new.example") and calls == 2
+
+
+async def test_a_failed_reload_keeps_the_last_list() -> None:
+    answers: list[Exception | list[str]] = [["shop.example"], RuntimeError("db down")]
+
+    async def load() -> Iterable[str]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    cache = SiteHosts(load, ttl_s=3600)
+    assert await cache.contains("shop.example")
+    cache.forget()
+    assert await cache.contains("shop.example")
