@@ -15,7 +15,7 @@ from guiders.services.container import Services
 SID_HEADER = "x-guiders-sid"
 
 
-def reject_nul(request: Request) -> None:
+async def reject_nul(request: Request) -> None:
     """No database text column takes a NUL character; refuse it in the path and the query."""
     if "\x00" in request.url.path:
         raise ValidationFailed("the path must not contain NUL characters", field="path")
