@@ -524,3 +524,35 @@ async def test_socket_io_polling_gets_the_same_cors_rules(
         assert ok.headers["access-control-allow-credentials"] == "true"
         evil = await client.get(url, headers={"origin": "https://evil.example"})
         assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+
+
+async def test_another_sites_page_cannot_use_this_sites_key(
+    runtime: Runtime, settings: Settings, demo: dict[str, Any]
+) -> None:
+    """The Origin passes CORS (it is a registered site) but is not the key's site: refused."""
+    company = await runtime.services.tenancy.create_company("Other")
+    await runtime.services.tenancy.add_site(
+        company.id, name="Other", domain="other.example", aliases=[]
+    )
+    app = create_app(settings, runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        r = await client.post(
+            "/api/visitors/identify",
+            headers={"origin": "https://other.example"},
+            json={
+                "fingerprint": "fp-x",
+                "domain": "localhost",
+                "apiKey": demo["siteKey"],
+                "hasAcceptedPrivacyPolicy": True,
+            },
+        )
+        assert r.status_code == 403 and r.json()["field"] == "domain"
+        assert r.headers["access-control-allow-origin"] == "https://other.example"
+        ask = await client.post(
+            "/api/v2/commercials/availability",
+            headers={"origin": "https://other.example"},
+            json={"domain": "localhost", "apiKey": demo["siteKey"]},
+        )
+        assert ask.status_code == 403
