@@ -355,6 +355,9 @@ async def test_availability_and_the_available_list(
     v = await sdk_visitor(api, demo, "fp-av")
     listed = (await api.get("/api/v2/commercials/available", headers=v["headers"])).json()
     assert listed["count"] == 1 and listed["commercials"][0]["id"] == ben["commercialId"]
+    assert "workload" not in listed["commercials"][0]
+    staff_view = (await api.get("/api/v2/commercials/available", headers=staff)).json()
+    assert staff_view["commercials"][0]["workload"] == 0
 
 
 async def test_public_sdk_endpoints_are_rate_limited(
