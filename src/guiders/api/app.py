@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import socketio
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders import __version__
 from guiders.api import errors
 from guiders.api.cors import SiteCorsMiddleware, SiteHosts
+from guiders.api.deps import reject_nul
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
     analytics,
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     errors.install(app)
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", dependencies=[Depends(reject_nul)])
     for module in (
         health,
         auth,
@@ -96,9 +97,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         presence,
         sdk,
         analytics,
+        chat_automation,
+        sagas,
     ):
-        api.include_router(module.router)
-    for module in (chat_automation, sagas):
         api.include_router(module.router)
     app.include_router(api)
     app.mount("/metrics", make_asgi_app())
