@@ -47,6 +47,8 @@ bench: $(STAMP)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/idle_connections.py
 	$(BIN)/python benchmarks/two_nodes.py
+	$(BIN)/python benchmarks/analytics_scoring.py
+	$(BIN)/python benchmarks/bot_latency.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var

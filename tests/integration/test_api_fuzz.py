@@ -1,15 +1,16 @@
-"""Schemathesis fuzzes every operation of our OpenAPI, in process, on SQLite.
+"""Schemathesis fuzzes every operation of our OpenAPI, in process.
 
 Each operation gets generated requests (valid and invalid) as the integration key and as an SDK
 visitor session; no response may be a 5xx, and every documented response (200s, our 422 error
-shape) must match its schema. A small example budget per operation keeps the run near a minute.
+shape) must match its schema. SQLite and PostgreSQL both (PostgreSQL refuses NUL characters and
+NaN that SQLite stores); a small example budget per operation keeps the run near a minute.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +28,9 @@ from guiders.domain.chat import Priority
 from guiders.runtime import Runtime
 from guiders.services.messages import MessageDraft
 from guiders.services.visitors import visitor_principal
+from tests.conftest import PG_URL, _postgres_up, require_service
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 10
 CHECKS = [not_a_server_error, schemathesis.checks.response_schema_conformance]
 
 
@@ -64,18 +66,42 @@ async def _prepare(config: Settings) -> dict[str, Any]:
     return demo
 
 
-@pytest.fixture(scope="module")
-def fuzz_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    data_dir: Path = tmp_path_factory.mktemp("fuzz")
-    config = Settings(
-        data_dir=data_dir,
-        environment="test",
-        jwt_secret="test-secret-of-at-least-thirty-two-bytes",
-        rate_limit_per_minute=1_000_000,
-        public_rate_limit_per_minute=1_000_000,
-    )
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def fuzz_setup(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """A demo database of its own (a SQLite file or a PostgreSQL schema) for the whole module."""
+    base: dict[str, Any] = {
+        "data_dir": tmp_path_factory.mktemp("fuzz"),
+        "environment": "test",
+        "jwt_secret": "test-secret-of-at-least-thirty-two-bytes",
+        "rate_limit_per_minute": 1_000_000,
+        "public_rate_limit_per_minute": 1_000_000,
+    }
+    pg_schema = None
+    if request.param == "postgres":
+        require_service("PostgreSQL", asyncio.run(_postgres_up()))
+        pg_schema = f"fz_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg(f"CREATE SCHEMA {pg_schema}"))
+        base |= {"database_url": PG_URL, "database_schema": pg_schema}
+    config = Settings(**base)
     demo = asyncio.run(_prepare(config))
     yield {"app": create_app(config), "demo": demo}
+    if pg_schema:
+        asyncio.run(_pg(f"DROP SCHEMA {pg_schema} CASCADE"))
+
+
+async def _pg(statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 def _fuzz(

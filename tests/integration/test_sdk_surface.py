@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from guiders.api.app import create_app
+from guiders.api.app import create_app, create_asgi
 from guiders.config import Settings
 from guiders.runtime import Runtime
 
@@ -50,6 +50,12 @@ async def sdk_visitor(
 
 def key_headers(demo: dict[str, Any]) -> dict[str, str]:
     return {"authorization": f"Bearer {demo['integrationKey']}"}
+
+
+async def test_the_sdk_health_probe_is_a_head(api: httpx.AsyncClient, demo: dict[str, Any]) -> None:
+    r = await api.head("/api/health", headers={"origin": "http://localhost:3000"})
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["access-control-allow-origin"] == "http://localhost:3000"
 
 
 async def test_pixel_metadata_names_tenant_and_site(
@@ -98,7 +104,7 @@ async def test_identify_over_https_uses_samesite_none_secure(
         },
     )
     cookie = r.headers["set-cookie"].lower()
-    assert "samesite=none" in cookie and "secure" in cookie
+    assert "samesite=none" in cookie and "secure" in cookie and "partitioned" in cookie
 
 
 @pytest.mark.parametrize("consent", [False, None])
@@ -349,6 +355,9 @@ async def test_availability_and_the_available_list(
     v = await sdk_visitor(api, demo, "fp-av")
     listed = (await api.get("/api/v2/commercials/available", headers=v["headers"])).json()
     assert listed["count"] == 1 and listed["commercials"][0]["id"] == ben["commercialId"]
+    assert "workload" not in listed["commercials"][0]
+    staff_view = (await api.get("/api/v2/commercials/available", headers=staff)).json()
+    assert staff_view["commercials"][0]["workload"] == 0
 
 
 async def test_public_sdk_endpoints_are_rate_limited(
@@ -480,3 +489,73 @@ async def test_out_of_range_numbers_are_refused_not_a_crash(
         json={"events": [{"visitorId": v["visitorId"], "type": "x", "durationMs": huge}]},
     )
     assert tracked.status_code == 200 and tracked.json()["discarded"] == 1
+
+
+async def test_nul_characters_are_refused_not_a_crash(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    """PostgreSQL text and JSON columns refuse NUL: 422 at the edge, on every backend."""
+    v = await sdk_visitor(api, demo, "fp-nul")
+    body = await api.post(
+        "/api/v2/chats/with-message",
+        headers=v["headers"],
+        json={"firstMessage": {"content": "a\x00b"}},
+    )
+    assert body.status_code == 422 and "NUL" in body.json()["message"]
+    key = await api.post(
+        "/api/v2/chats/with-message",
+        headers=v["headers"],
+        json={"firstMessage": {"content": "ok", "metadata": {"k\x00": 1}}},
+    )
+    assert key.status_code == 422
+    query = await api.get("/api/v2/chats?department=a%00b", headers=key_headers(demo))
+    assert query.status_code == 422 and query.json()["field"] == "department"
+
+
+async def test_socket_io_polling_gets_the_same_cors_rules(
+    runtime: Runtime, settings: Settings, demo: dict[str, Any]
+) -> None:
+    """Engine.io's long-polling fallback is plain HTTP: same echo, same refusal."""
+    asgi = create_asgi(settings, runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://testserver"
+    ) as client:
+        url = "/socket.io/?EIO=4&transport=polling"
+        ok = await client.get(url, headers={"origin": "http://localhost:3000"})
+        assert ok.status_code == 200 and ok.text.startswith("0{")
+        assert ok.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert ok.headers["access-control-allow-credentials"] == "true"
+        evil = await client.get(url, headers={"origin": "https://evil.example"})
+        assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+
+
+async def test_another_sites_page_cannot_use_this_sites_key(
+    runtime: Runtime, settings: Settings, demo: dict[str, Any]
+) -> None:
+    """The Origin passes CORS (it is a registered site) but is not the key's site: refused."""
+    company = await runtime.services.tenancy.create_company("Other")
+    await runtime.services.tenancy.add_site(
+        company.id, name="Other", domain="other.example", aliases=[]
+    )
+    app = create_app(settings, runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        r = await client.post(
+            "/api/visitors/identify",
+            headers={"origin": "https://other.example"},
+            json={
+                "fingerprint": "fp-x",
+                "domain": "localhost",
+                "apiKey": demo["siteKey"],
+                "hasAcceptedPrivacyPolicy": True,
+            },
+        )
+        assert r.status_code == 403 and r.json()["field"] == "domain"
+        assert r.headers["access-control-allow-origin"] == "https://other.example"
+        ask = await client.post(
+            "/api/v2/commercials/availability",
+            headers={"origin": "https://other.example"},
+            json={"domain": "localhost", "apiKey": demo["siteKey"]},
+        )
+        assert ask.status_code == 403

@@ -7,16 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import socketio
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders import __version__
 from guiders.api import errors
 from guiders.api.cors import SiteCorsMiddleware, SiteHosts
+from guiders.api.deps import reject_nul
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
+    analytics,
     auth,
+    chat_automation,
     chats,
     commercials,
     dashboard,
@@ -24,6 +27,7 @@ from guiders.api.routes import (
     health,
     messages,
     presence,
+    sagas,
     sdk,
     visitors,
 )
@@ -91,9 +95,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.state.metrics_collector = collector
     errors.install(app)
-    api = APIRouter(prefix="/api")
-    routers = (health, auth, chats, messages, commercials, visitors, events, presence, sdk)
-    for module in (*routers, dashboard):
+    api = APIRouter(prefix="/api", dependencies=[Depends(reject_nul)])
+    for module in (
+        health,
+        auth,
+        chats,
+        messages,
+        commercials,
+        visitors,
+        events,
+        presence,
+        sdk,
+        analytics,
+        chat_automation,
+        sagas,
+        dashboard,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(site.router)

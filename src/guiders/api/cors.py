@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
+import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.company import normalise_domain
@@ -34,6 +35,8 @@ ALLOW_HEADERS = (
 )
 EXPOSE_HEADERS = "X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After"
 PREFLIGHT_MAX_AGE_S = 600
+RETRY_S = 2.0
+log = structlog.get_logger(__name__)
 
 HostLoader = Callable[[], Awaitable[Iterable[str]]]
 
@@ -52,9 +55,18 @@ class SiteHosts:
         if time.monotonic() >= self._expires:
             async with self._lock:
                 if time.monotonic() >= self._expires:
-                    self._hosts = frozenset(normalise_domain(h) for h in await self._load())
-                    self._expires = time.monotonic() + self._ttl_s
+                    await self._reload()
         return normalise_domain(host) in self._hosts
+
+    async def _reload(self) -> None:
+        """A database hiccup keeps the last known list (and retries soon) rather than failing
+        every browser request."""
+        try:
+            self._hosts = frozenset(normalise_domain(h) for h in await self._load())
+            self._expires = time.monotonic() + self._ttl_s
+        except Exception:
+            log.warning("could not load the site hosts for CORS; keeping the last list")
+            self._expires = time.monotonic() + RETRY_S
 
     def forget(self) -> None:
         """Drop the cache (a site was just added)."""

@@ -15,18 +15,23 @@ from guiders.domain.visitor import Visitor, VisitorSession
 from guiders.services.chats import ChatView
 
 
-def has_non_finite(data: Any) -> bool:
-    """NaN or Infinity anywhere (Python's JSON parser accepts them; PostgreSQL's JSON does not)."""
+def unstorable(data: Any) -> str | None:
+    """What in a parsed JSON body no database column can hold, if anything: NaN or Infinity
+    (Python's parser accepts them, PostgreSQL's JSON does not) or a NUL character (PostgreSQL
+    text and JSON refuse it)."""
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
-            return True
+            return "NaN and Infinity are not JSON numbers"
+        if isinstance(item, str) and "\x00" in item:
+            return "text must not contain NUL characters"
         if isinstance(item, dict):
+            stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+    return None
 
 
 class Body(BaseModel):
@@ -34,9 +39,10 @@ class Body(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _finite_numbers_only(cls, data: Any) -> Any:
-        if has_non_finite(data):
-            raise ValueError("NaN and Infinity are not JSON numbers")
+    def _storable(cls, data: Any) -> Any:
+        problem = unstorable(data)
+        if problem:
+            raise ValueError(problem)
         return data
 
 
@@ -195,6 +201,7 @@ def visitor_response(v: Visitor, device: dict[str, Any]) -> dict[str, Any]:
         "currentUrl": v.current_url,
         "referrer": v.referrer,
         "consentVersion": v.consent_version,
+        "emailConsent": v.email_consent_at is not None,
         "createdAt": iso(v.created_at),
         "lastSeenAt": iso(v.last_seen_at),
     }

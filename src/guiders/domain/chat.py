@@ -306,6 +306,23 @@ class Chat(Aggregate):
                 )
             )
 
+    def tag(self, tags: list[str], at: datetime) -> None:
+        """Adds tags it does not have yet; adding nothing records nothing (idempotent)."""
+        new = [t for t in dict.fromkeys(tags) if t not in self.metadata.tags]
+        if new:
+            self._record(self._event("chat.tagged", at, {"chatId": str(self.id), "tags": new}))
+
+    def set_custom_fields(self, fields: dict[str, Any], at: datetime) -> None:
+        changed = {k: v for k, v in fields.items() if self.metadata.custom_fields.get(k) != v}
+        if changed:
+            self._record(
+                self._event(
+                    "chat.custom_fields_changed",
+                    at,
+                    {"chatId": str(self.id), "customFields": changed},
+                )
+            )
+
     def _change_status(self, target: ChatStatus, at: datetime, **details: Any) -> None:
         check_transition(self.status, target)
         payload = {
@@ -350,6 +367,10 @@ class Chat(Aggregate):
             self.priority = Priority(p["priority"])
         elif event.type == "chat.rated":
             self.satisfaction = p["satisfaction"]
+        elif event.type == "chat.tagged":
+            self.metadata.tags = [*self.metadata.tags, *p["tags"]]
+        elif event.type == "chat.custom_fields_changed":
+            self.metadata.custom_fields = {**self.metadata.custom_fields, **p["customFields"]}
         elif event.type == "message.sent":
             if not p.get("isInternal"):
                 self.total_messages += 1

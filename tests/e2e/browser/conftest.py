@@ -30,6 +30,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GUIDERS_METRICS_INTERVAL_S", "1")
+        # These pages are tested on their own: no bot messages or background scoring in between
+        # (the bot's welcome in the widget is tested with the bot).
+        mp.setenv("GUIDERS_BOT_ENABLED", "false")
+        mp.setenv("GUIDERS_ANALYTICS_ENABLED", "false")
         proc = ServerProcess(tmp_path_factory.mktemp("web"))
         proc.start()
     yield proc

@@ -228,6 +228,16 @@ def test_nurturing_content_shows_as_a_card_with_only_safe_links(
     expect(cards.nth(0).locator("b")).to_have_text("Sizing guide")
     expect(cards.nth(0).locator("a")).to_have_attribute("href", "https://example.com/sizes")
     expect(cards.nth(1).locator("a")).to_have_count(0)
+
+    # The nurturing strategy's content, as a score puts the visitor in that segment.
+    scored = httpx.put(
+        f"{server.base}/api/v2/visitors/{widget_state(page)['visitorId']}/prediction",
+        json={"conversionProbability": 0.05, "segment": "nurturing", "modelVersion": "test"},
+        headers=key,
+    )
+    assert scored.status_code == 200, scored.text
+    expect(cards).to_have_count(3)
+    expect(cards.nth(2).locator("b")).not_to_be_empty()
     page.screenshot(path=str(screenshots / "widget-nurturing.png"))
 
 

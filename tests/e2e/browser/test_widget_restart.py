@@ -20,8 +20,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
     require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
-    proc = ServerProcess(tmp_path)
-    proc.start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GUIDERS_BOT_ENABLED", "false")
+        mp.setenv("GUIDERS_ANALYTICS_ENABLED", "false")
+        proc = ServerProcess(tmp_path)
+        proc.start()
     yield proc
     proc.stop()
 

@@ -124,6 +124,13 @@ const chatId = opened.json.chatId;
 const socket = connect({ visitorId, tenantId: meta.json.tenantId }, cookie);
 await onceConnected(socket);
 seen.transport = socket.io.engine.transport.name;
+// What the SDK emits on connect without waiting for an answer: activity and the tenant room
+// (for availability updates; a visitor is refused it). Neither may break the connection.
+socket.emit("user:activity");
+const tenantJoin = await socket.timeout(5000).emitWithAck("tenant:join", {
+  tenantId: meta.json.tenantId,
+});
+check(tenantJoin.success === false, "a visitor may not join the tenant room", tenantJoin);
 const visitorJoin = await socket.timeout(5000).emitWithAck("visitor:join", { visitorId });
 check(visitorJoin.success === true, "visitor:join", visitorJoin);
 const chatJoin = await socket.timeout(5000).emitWithAck("chat:join", { chatId });

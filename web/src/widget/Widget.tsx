@@ -106,6 +106,26 @@ export function Widget({ session, socket, title }: Props) {
     const onPage = () => socket.emit("visitor:page", { currentUrl: location.href, title: document.title });
     window.addEventListener("popstate", onPage);
     window.addEventListener("hashchange", onPage);
+    // Nurturing content from the strategy (an event of the log: replayed, de-duplicated by id).
+    socket.on(
+      "visitor:content",
+      (c: { eventId?: string; title?: string; body?: string; url?: string; timestamp: string }) => {
+        const id = `content-${c.eventId ?? c.timestamp}`;
+        const card: Message = {
+          id,
+          messageId: id,
+          chatId: chatRef.current ?? "",
+          sender: { id: "", name: null, role: "system" },
+          content: c.body ?? "",
+          type: "system",
+          isInternal: false,
+          isAI: false,
+          metadata: { nurturing: true, title: c.title, url: c.url },
+          sentAt: c.timestamp,
+        };
+        setMessages((list) => mergeMessage(list, card));
+      },
+    );
     socket.on("message:new", (m: Message) => {
       if (!mine(m) || m.isInternal) return;
       setMessages((list) => mergeMessage(list, m));

@@ -66,25 +66,25 @@ def is_https(request: Request) -> bool:
 
 
 def set_session_cookie(request: Request, response: Response, session_id: UUID) -> None:
-    """Cross-site widgets need ``SameSite=None``, which browsers take only with ``Secure``; over
-    plain HTTP (local development, where page and API are same-site anyway) ``Lax`` is used."""
-    secure = is_https(request)
-    response.set_cookie(
-        SID_HEADER,
-        str(session_id),
-        max_age=SESSION_COOKIE_MAX_AGE_S,
-        path="/",
-        httponly=True,
-        secure=secure,
-        samesite="none" if secure else "lax",
-    )
+    """Cross-site widgets need ``SameSite=None``, which browsers take only with ``Secure``, and
+    ``Partitioned`` keeps it working where third-party cookies are blocked (it is kept per
+    embedding site). Over plain HTTP (local development, where page and API are same-site anyway)
+    ``Lax`` is used."""
+    _cookie(request, response, str(session_id), SESSION_COOKIE_MAX_AGE_S)
 
 
 def clear_session_cookie(request: Request, response: Response) -> None:
-    secure = is_https(request)
-    response.delete_cookie(
-        SID_HEADER, path="/", httponly=True, secure=secure, samesite="none" if secure else "lax"
-    )
+    _cookie(request, response, "", 0)
+
+
+def _cookie(request: Request, response: Response, value: str, max_age: int) -> None:
+    # Written by hand: Starlette sets ``Partitioned`` only on Python 3.14 and later.
+    parts = [f"{SID_HEADER}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly"]
+    if is_https(request):
+        parts += ["Secure", "SameSite=None", "Partitioned"]
+    else:
+        parts.append("SameSite=Lax")
+    response.headers.append("set-cookie", "; ".join(parts))
 
 
 @router.get("/pixel/metadata")
