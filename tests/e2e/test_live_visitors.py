@@ -15,8 +15,11 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("live"))
-    proc.start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GUIDERS_BOT_ENABLED", "false")
+        mp.setenv("GUIDERS_ANALYTICS_ENABLED", "false")
+        proc = ServerProcess(tmp_path_factory.mktemp("live"))
+        proc.start()
     yield proc
     proc.stop()
 
