@@ -15,6 +15,7 @@ import click
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
 from guiders.config import Settings
+from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
 
 
@@ -271,6 +272,7 @@ def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None
 main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
+main.add_command(observability)
 
 
 if __name__ == "__main__":

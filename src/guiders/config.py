@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     metrics_interval_s: float = Field(
         default=10.0, gt=0, description="How often the dashboard's metric points are sampled"
     )
+    metrics_retention_days: float = Field(
+        default=7.0, gt=0, description="How long the metric points are kept in the database"
+    )
+    alert_p95_ms: float = Field(default=5000.0, gt=0, description="p95 response time (warning)")
+    alert_error_rate: float = Field(default=0.05, ge=0, le=1, description="5xx share (critical)")
+    alert_ai_failure_rate: float = Field(
+        default=0.10, ge=0, le=1, description="failed LLM calls share (warning)"
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     log_info_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import socketio
 from fastapi import APIRouter, Depends, FastAPI
@@ -32,11 +35,15 @@ from guiders.api.routes import (
     visitors,
 )
 from guiders.config import Settings
+from guiders.observability.alert_events import AlertPublisher
+from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
 from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.ports import correlation_id_var
+from guiders.store.snapshots import SqlSnapshotStore
+from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.web import site
 
 
@@ -71,7 +78,7 @@ class CorrelationIdMiddleware:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
-    collector = MetricsCollector(settings.metrics_interval_s)
+    collector = metrics_collector(settings, runtime)
     if settings.metrics_enabled:
         runtime.bus.subscribe(record_event)
 
@@ -126,6 +133,28 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
     return app
+
+
+def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
+    """Points stored for the retention period; alerts published to the event log."""
+    store = SqlSnapshotStore(runtime.db)
+    node = f"{socket.gethostname()}:{os.getpid()}"
+    rules = production_rules(
+        settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+    )
+    publisher = AlertPublisher(
+        lambda: SqlUnitOfWork(runtime.db, after_commit=runtime.relay.publish_committed),
+        store.company_ids,
+        node,
+    )
+    return MetricsCollector(
+        settings.metrics_interval_s,
+        store=store,
+        retention=timedelta(days=settings.metrics_retention_days),
+        alerts=AlertEvaluator(rules),
+        publish=publisher,
+        node=node,
+    )
 
 
 def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None) -> ASGIApp:

@@ -1,6 +1,8 @@
 """The dashboard's time series: every interval the collector reads the Prometheus counters and
 keeps the difference from the previous reading (throughput, error rate, p95 latency, messages
-per minute). Kept in memory for the last hour of points; server-wide figures of this process.
+per minute, share of failed LLM calls). The last hour stays in memory; every point is also
+stored (``SqlSnapshotStore``) for the retention period and checked against the alert rules.
+Server-wide figures of this process.
 """
 
 from __future__ import annotations
@@ -10,11 +12,18 @@ import contextlib
 import math
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
+import structlog
+
+from guiders.ai.metrics import LLM_CALLS
+from guiders.observability.alerts import AlertEvaluator, Transition
 from guiders.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS, MESSAGES, RATINGS
+
+log = structlog.get_logger(__name__)
 
 MAX_POINTS = 360
 
@@ -27,6 +36,19 @@ class Reading:
     errors: float
     buckets: tuple[tuple[float, float], ...]
     messages: float
+    llm_calls: float = 0.0
+    llm_failures: float = 0.0
+
+
+def _llm_calls() -> tuple[float, float]:
+    calls = failures = 0.0
+    for metric in LLM_CALLS.collect():
+        for s in metric.samples:
+            if s.name.endswith("_total"):
+                calls += s.value
+                if s.labels.get("outcome") != "ok":
+                    failures += s.value
+    return calls, failures
 
 
 def read_counters() -> Reading:
@@ -47,7 +69,10 @@ def read_counters() -> Reading:
         for s in metric.samples:
             if s.name.endswith("_total"):
                 messages += s.value
+    llm_calls, llm_failures = _llm_calls()
     return Reading(
+        llm_calls=llm_calls,
+        llm_failures=llm_failures,
         at=time.monotonic(),
         wall=datetime.now(UTC),
         requests=requests,
@@ -79,12 +104,14 @@ def point(before: Reading, after: Reading) -> dict[str, Any]:
     prior = dict(before.buckets)
     delta = [(le, count - prior.get(le, 0.0)) for le, count in after.buckets]
     p95 = quantile(0.95, delta)
+    llm = after.llm_calls - before.llm_calls
     return {
         "at": after.wall.isoformat(),
         "throughput": requests / dt,
         "errorRate": (after.errors - before.errors) / requests if requests else None,
         "p95Ms": p95 * 1000 if p95 is not None else None,
         "messagesPerMinute": (after.messages - before.messages) * 60 / dt,
+        "aiFailureRate": (after.llm_failures - before.llm_failures) / llm if llm else None,
     }
 
 
@@ -102,24 +129,61 @@ def csat() -> dict[str, Any] | None:
     return {"count": total, "average": average, "distribution": counts}
 
 
-class MetricsCollector:
-    """Samples the counters every ``interval_s`` seconds while the app runs."""
+class SnapshotStore(Protocol):
+    async def add(self, node: str, at: datetime, point: dict[str, Any]) -> None: ...
+    async def prune(self, before: datetime) -> int: ...
 
-    def __init__(self, interval_s: float) -> None:
+
+class MetricsCollector:
+    """Samples the counters every ``interval_s`` seconds while the app runs; each point is
+    stored, points older than ``retention`` pruned, and the alert rules evaluated."""
+
+    def __init__(
+        self,
+        interval_s: float,
+        *,
+        store: SnapshotStore | None = None,
+        retention: timedelta = timedelta(days=7),
+        alerts: AlertEvaluator | None = None,
+        publish: Callable[[list[Transition]], Awaitable[None]] | None = None,
+        node: str = "local",
+    ) -> None:
         self.interval_s = interval_s
         self.points: deque[dict[str, Any]] = deque(maxlen=MAX_POINTS)
+        self.store = store
+        self.retention = retention
+        self.alerts = alerts
+        self.publish = publish
+        self.node = node
         self._last: Reading | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def sample(self) -> None:
+    def sample(self) -> dict[str, Any] | None:
         reading = read_counters()
-        if self._last is not None:
-            self.points.append(point(self._last, reading))
+        new = point(self._last, reading) if self._last is not None else None
+        if new is not None:
+            self.points.append(new)
         self._last = reading
+        return new
+
+    async def record(self, new: dict[str, Any], at: datetime) -> None:
+        """Stores the point, prunes past the retention, raises and resolves alerts."""
+        if self.store is not None:
+            await self.store.add(self.node, at, new)
+            await self.store.prune(at - self.retention)
+        if self.alerts is not None:
+            transitions = self.alerts.evaluate(new, at)
+            if transitions and self.publish is not None:
+                await self.publish(transitions)
 
     async def _run(self) -> None:
         while True:
-            self.sample()
+            new = self.sample()
+            if new is not None:
+                try:
+                    await self.record(new, datetime.fromisoformat(new["at"]))
+                except Exception as exc:  # a database hiccup must not stop the sampling
+                    log.warning("metric point not recorded", error=repr(exc))
             await asyncio.sleep(self.interval_s)
 
     def start(self) -> None:

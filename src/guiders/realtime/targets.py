@@ -112,6 +112,9 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
         return [Outgoing("visitor:segment-changed", body, (tenant,))]
     if event.type == "strategy.applied":
         return _strategy(p, stamp, at, tenant)
+    if event.type in ("alert.raised", "alert.resolved"):
+        name = "alert:raised" if event.type == "alert.raised" else "alert:resolved"
+        return [Outgoing(name, p | {"timestamp": at} | stamp, (tenant,))]
     if event.type == "commercial.status_changed":
         body = {
             "userId": p["commercialId"],

@@ -336,3 +336,15 @@ dead_letters = Table(
     UniqueConstraint("consumer", "event_id", name="uq_dead_letters_consumer_event"),
     Index("ix_dead_letters_company_status", "company_id", "status"),
 )
+
+metric_snapshots = Table(
+    "metric_snapshots",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("node", String(120), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("point", JSONType, nullable=False),
+    Index("ix_metric_snapshots_at", "at"),
+)
+"""The dashboard's metric points (one every ``metrics_interval_s`` per server process), kept
+for ``metrics_retention_days``; operational data, not a projection of the event log."""

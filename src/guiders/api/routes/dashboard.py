@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.domain.chat import ChatStatus
+from guiders.domain.errors import ValidationFailed
 from guiders.observability.snapshot import MetricsCollector, csat
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
+from guiders.store.snapshots import SqlSnapshotStore
 
 router = APIRouter(prefix="/v2/dashboard", tags=["dashboard"])
 
@@ -41,4 +44,35 @@ async def snapshot(
         "ai": None,
         "conversions": None,
         "csat": csat(),
+        "alerts": [a.to_payload() for a in collector.alerts.active]
+        if collector and collector.alerts
+        else [],
     }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@router.get("/history")
+async def history(
+    request: Request,
+    principal: CurrentPrincipal,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    max_points: Annotated[int, Query(alias="maxPoints", ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    """Stored metric points in ``[from, to]`` (default: the last hour), thinned evenly to
+    ``maxPoints``; kept for ``GUIDERS_METRICS_RETENTION_DAYS``. Every server process's points,
+    each with its ``node``."""
+    require_supervisor_or_key(principal)
+    end = _aware(until) if until else datetime.now(UTC)
+    start = _aware(since) if since else end - timedelta(hours=1)
+    if start > end:
+        raise ValidationFailed("from must not be after to", field="from")
+    collector: MetricsCollector | None = getattr(request.app.state, "metrics_collector", None)
+    store = collector.store if collector else None
+    points = (
+        await store.history(start, end, max_points) if isinstance(store, SqlSnapshotStore) else []
+    )
+    return {"from": start.isoformat(), "to": end.isoformat(), "series": points}

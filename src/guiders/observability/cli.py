@@ -1,0 +1,44 @@
+"""``guiders observability``: the alert rules as Prometheus sees them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from guiders.config import Settings
+from guiders.observability.alerts import production_rules, prometheus_rules
+
+
+def settings_rules(settings: Settings) -> str:
+    return prometheus_rules(
+        production_rules(
+            settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+        )
+    )
+
+
+@click.group()
+def observability() -> None:
+    """Metrics and alerts (docs/observability.md)."""
+
+
+@observability.command("rules")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the file here instead of standard output (docs/alerts.rules.yml is this).",
+)
+def rules(output: Path | None) -> None:
+    """Print the server's alert rules as a Prometheus alerting rules file.
+
+    The thresholds are the configured ones (GUIDERS_ALERT_*), the same the server evaluates on
+    each metric point.
+    """
+    text = settings_rules(Settings())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text)

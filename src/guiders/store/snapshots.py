@@ -1,0 +1,75 @@
+"""Where the dashboard's metric points are kept between restarts, for the retention period.
+
+Operational data of the deployment (no company), so it sits beside the unit of work rather than
+in it; on SQLite it takes the database's write lock like every writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from guiders.store.database import Database
+from guiders.store.tables import companies, metric_snapshots
+
+
+class SqlSnapshotStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        lock = self._db.write_lock
+        if lock is not None:
+            await lock.acquire()
+        try:
+            async with self._db.engine.begin() as conn:
+                yield conn
+        finally:
+            if lock is not None:
+                lock.release()
+
+    async def add(self, node: str, at: datetime, point: dict[str, Any]) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                metric_snapshots.insert().values(id=uuid.uuid4(), node=node, at=at, point=point)
+            )
+
+    async def prune(self, before: datetime) -> int:
+        """Deletes the points older than ``before``; returns how many."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(metric_snapshots).where(metric_snapshots.c.at < before)
+            )
+            return int(result.rowcount or 0)
+
+    async def history(
+        self, since: datetime, until: datetime, max_points: int
+    ) -> list[dict[str, Any]]:
+        """The points in ``[since, until]``, oldest first, thinned evenly to ``max_points``."""
+        in_range = (metric_snapshots.c.at >= since) & (metric_snapshots.c.at <= until)
+        async with self._db.engine.connect() as conn:
+            count = select(func.count()).select_from(metric_snapshots).where(in_range)
+            total = int((await conn.execute(count)).scalar_one())
+            step = max(1, -(-total // max_points))
+            rows = await conn.execute(
+                select(metric_snapshots.c.node, metric_snapshots.c.point)
+                .where(in_range)
+                .order_by(metric_snapshots.c.at)
+            )
+            out: list[dict[str, Any]] = []
+            for index, row in enumerate(rows):
+                if index % step == 0:
+                    out.append(dict(row.point) | {"node": row.node})
+            return out[:max_points]
+
+    async def company_ids(self) -> list[UUID]:
+        async with self._db.engine.connect() as conn:
+            return [r[0] for r in await conn.execute(select(companies.c.id))]
