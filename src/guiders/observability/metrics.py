@@ -6,11 +6,20 @@ Names (served at ``/metrics``):
 - ``guiders_messages_total{role}``: messages committed, by sender role (visitor, commercial, ai).
 - ``guiders_chat_transitions_total{status}``: chats entering a status (``CREATED`` on creation).
 - ``guiders_chat_ratings_total{rating}``: visitors' 1-5 ratings, at close or afterwards.
+- ``guiders_ai_confidence``: the bot's intent confidence on each reply (histogram, 0-1).
+- ``guiders_bot_outcomes_total{outcome}``: the bot's replies to visitors: ``answer``,
+  ``fallback`` (answered it could not), ``escalation`` (once per chat handed to a human).
+- ``guiders_visitors_registered_total``, ``guiders_conversions_total{channel}`` and
+  ``guiders_conversion_value_total{channel}``: conversions and their recorded value by what the
+  visitor had: ``bot_only`` (a chat no agent joined), ``agent`` or ``no_chat``.
+- ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +41,27 @@ MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
 
 RATINGS = Counter("guiders_chat_ratings_total", "Visitors' chat ratings", ["rating"])
+
+AI_CONFIDENCE = Histogram(
+    "guiders_ai_confidence",
+    "The bot's intent confidence on its replies",
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+)
+BOT_OUTCOMES = Counter(
+    "guiders_bot_outcomes_total", "The bot's replies: answer, fallback, escalation", ["outcome"]
+)
+VISITORS = Counter("guiders_visitors_registered_total", "Visitors registered")
+CONVERSIONS = Counter(
+    "guiders_conversions_total",
+    "Conversions by chat channel (bot_only, agent, no_chat)",
+    ["channel"],
+)
+CONVERSION_VALUE = Counter(
+    "guiders_conversion_value_total", "Recorded conversion value by chat channel", ["channel"]
+)
+SEGMENT_CHANGES = Counter(
+    "guiders_visitor_segment_changes_total", "Visitors entering a segment", ["segment"]
+)
 
 _UNTIMED = ("/metrics", "/assets/", "/socket.io")
 
@@ -64,19 +94,79 @@ class HttpMetricsMiddleware:
             HTTP_REQUESTS.labels(scope.get("method", ""), route, str(status)).inc()
 
 
+class _Recent:
+    """A bounded map of the most recently seen keys (oldest forgotten first)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, key: str) -> str | None:
+        return self._items.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+_channels = _Recent()  # visitor id -> "bot_only" | "agent": what their chats had
+_escalated = _Recent()  # chat ids already counted as escalated
+
+
 async def record_event(event: StoredEvent) -> None:
     """Bus handler: counts committed events, so a rolled-back change is never counted."""
+    p = event.payload
     if event.type == "message.sent":
-        sender = event.payload.get("sender")
+        sender = p.get("sender")
         role = sender.get("role") if isinstance(sender, dict) else None
         MESSAGES.labels(str(role or "unknown")).inc()
+        if role == "ai":
+            _bot_message(p)
     elif event.type == "chat.created":
         CHAT_TRANSITIONS.labels("CREATED").inc()
+        visitor = str(p.get("visitorId"))
+        if _channels.get(visitor) is None:
+            _channels.put(visitor, "bot_only")
     elif event.type == "chat.status_changed":
-        CHAT_TRANSITIONS.labels(str(event.payload.get("to"))).inc()
-        _rating(event.payload.get("satisfaction"))
+        CHAT_TRANSITIONS.labels(str(p.get("to"))).inc()
+        _rating(p.get("satisfaction"))
+        if p.get("to") in ("ASSIGNED", "TRANSFERRED"):
+            _channels.put(str(p.get("visitorId")), "agent")
     elif event.type == "chat.rated":
-        _rating(event.payload.get("satisfaction"))
+        _rating(p.get("satisfaction"))
+    elif event.type == "visitor.registered":
+        VISITORS.inc()
+    elif event.type == "visitor.segment_changed":
+        SEGMENT_CHANGES.labels(str(p.get("segment"))).inc()
+    elif event.type == "visitor.converted":
+        channel = _channels.get(str(p.get("visitorId"))) or "no_chat"
+        CONVERSIONS.labels(channel).inc()
+        value = p.get("value")
+        if isinstance(value, int | float) and value > 0:
+            CONVERSION_VALUE.labels(channel).inc(float(value))
+
+
+def _bot_message(p: dict[str, Any]) -> None:
+    """The bot's reply metadata (docs/bot.md) says whether it answered, fell back or escalated."""
+    meta = p.get("metadata") or {}
+    if p.get("isInternal") or not isinstance(meta, dict):
+        return
+    if meta.get("isEscalation") or meta.get("isEscalationPending"):
+        chat = str(p.get("chatId"))
+        if _escalated.get(chat) is None:
+            _escalated.put(chat, "1")
+            BOT_OUTCOMES.labels("escalation").inc()
+            _confidence(meta.get("confidence"))
+    elif meta.get("replyTo") is not None:
+        BOT_OUTCOMES.labels("fallback" if meta.get("isFallback") else "answer").inc()
+        _confidence(meta.get("confidence"))
+
+
+def _confidence(value: object) -> None:
+    if isinstance(value, int | float) and 0.0 <= value <= 1.0:
+        AI_CONFIDENCE.observe(float(value))
 
 
 def _rating(value: object) -> None:

@@ -19,9 +19,20 @@ from typing import Any, Protocol
 
 import structlog
 
-from guiders.ai.metrics import LLM_CALLS
+from guiders.ai.metrics import CIRCUIT_STATE, LLM_CALLS
 from guiders.observability.alerts import AlertEvaluator, Transition
-from guiders.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS, MESSAGES, RATINGS
+from guiders.observability.metrics import (
+    AI_CONFIDENCE,
+    BOT_OUTCOMES,
+    CONVERSION_VALUE,
+    CONVERSIONS,
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    MESSAGES,
+    RATINGS,
+    SEGMENT_CHANGES,
+    VISITORS,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -127,6 +138,71 @@ def csat() -> dict[str, Any] | None:
         return None
     average = sum(int(k) * v for k, v in counts.items()) / total
     return {"count": total, "average": average, "distribution": counts}
+
+
+def _by_label(metric: Any, label: str, suffix: str = "_total") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for family in metric.collect():
+        for s in family.samples:
+            if s.name.endswith(suffix):
+                key = s.labels.get(label, "")
+                out[key] = out.get(key, 0.0) + s.value
+    return out
+
+
+_BREAKER = {0.0: "closed", 1.0: "half-open", 2.0: "open"}
+
+
+def ai() -> dict[str, Any] | None:
+    """The bot's replies since this process started: outcome shares, confidence histogram,
+    and the LLM breaker's state (``None`` before the first reply and without a breaker)."""
+    outcomes = {k: 0 for k in ("answer", "fallback", "escalation")}
+    outcomes |= {k: int(v) for k, v in _by_label(BOT_OUTCOMES, "outcome").items()}
+    total = sum(outcomes.values())
+    cumulative = _by_label(AI_CONFIDENCE, "le", "_bucket")
+    edges = sorted((float(k), v) for k, v in cumulative.items())
+    histogram: list[dict[str, Any]] = []
+    below = 0.0
+    for upper, count in edges:
+        if upper == math.inf:
+            continue
+        histogram.append({"le": upper, "count": int(count - below)})
+        below = count
+    breakers = {
+        k: _BREAKER.get(v, str(v)) for k, v in _by_label(CIRCUIT_STATE, "circuit", "").items()
+    }
+    if not total and not breakers:
+        return None
+    return {
+        "replies": total,
+        "outcomes": outcomes,
+        "automationRate": outcomes["answer"] / total if total else None,
+        "escalationRate": outcomes["escalation"] / total if total else None,
+        "confidence": histogram,
+        "breakers": breakers,
+    }
+
+
+def conversions() -> dict[str, Any] | None:
+    """Visitors, conversions and their value by channel since this process started."""
+    visitors = sum(_by_label(VISITORS, "").values())
+    channels = ("bot_only", "agent", "no_chat")
+    count = {k: 0 for k in channels} | {
+        k: int(v) for k, v in _by_label(CONVERSIONS, "channel").items()
+    }
+    revenue = {k: 0.0 for k in channels} | _by_label(CONVERSION_VALUE, "channel")
+    segments = {k: int(v) for k, v in _by_label(SEGMENT_CHANGES, "segment").items()}
+    converted = sum(count.values())
+    if not visitors and not converted and not segments:
+        return None
+    return {
+        "visitors": int(visitors),
+        "conversions": converted,
+        "rate": converted / visitors if visitors else None,
+        "byChannel": count,
+        "revenue": revenue,
+        "segments": segments,
+    }
 
 
 class SnapshotStore(Protocol):

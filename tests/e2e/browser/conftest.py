@@ -34,6 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         # (the bot's welcome in the widget is tested with the bot).
         mp.setenv("GUIDERS_BOT_ENABLED", "false")
         mp.setenv("GUIDERS_ANALYTICS_ENABLED", "false")
+        # Every request is "slow": the response-time alert fires and the dashboard shows it.
+        mp.setenv("GUIDERS_ALERT_P95_MS", "0.001")
         proc = ServerProcess(tmp_path_factory.mktemp("web"))
         proc.start()
     yield proc

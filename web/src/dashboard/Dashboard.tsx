@@ -29,15 +29,47 @@ interface Point {
   messagesPerMinute: number;
 }
 
+interface Alert {
+  rule: string;
+  severity: "warning" | "critical";
+  value: number;
+  threshold: number;
+  summary: string;
+  since: string;
+}
+
+interface Ai {
+  replies: number;
+  outcomes: Record<string, number>;
+  automationRate: number | null;
+  escalationRate: number | null;
+  confidence: { le: number; count: number }[];
+  breakers: Record<string, string>;
+}
+
+interface Conversions {
+  visitors: number;
+  conversions: number;
+  rate: number | null;
+  byChannel: Record<string, number>;
+  revenue: Record<string, number>;
+  segments: Record<string, number>;
+}
+
 interface Snapshot {
   intervalSeconds: number | null;
   series: Point[];
   chatsByStatus: Record<string, number>;
   queueLength: number;
-  ai: unknown;
-  conversions: unknown;
+  ai: Ai | null;
+  conversions: Conversions | null;
   csat: { count: number; average: number; distribution: Record<string, number> } | null;
+  alerts: Alert[];
 }
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)} %`);
+const CHANNELS = ["bot_only", "agent", "no_chat"];
+const CHANNEL_LABELS = ["bot only", "agent", "no chat"];
 
 export function Dashboard() {
   const [user, setUser] = useState(session.user);
@@ -73,7 +105,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
     });
     socket.on("connect", () => setLive(true));
     socket.on("disconnect", () => setLive(false));
-    for (const name of ["chat:created", "chat:assigned", "chat:closed", "message:new"]) socket.on(name, load);
+    for (const name of ["chat:created", "chat:assigned", "chat:closed", "message:new", "alert:raised", "alert:resolved"]) socket.on(name, load);
     return () => {
       stopped = true;
       window.clearInterval(timer);
@@ -95,6 +127,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {error && <div class="err" style="padding:8px 12px">{error}</div>}
+      <Alerts alerts={snap?.alerts ?? []} />
       <div class="grid">
         <LinePanel id="p95" title="p95 response time (ms)" labels={labels} values={series.map((p) => p.p95Ms)} color="#2563eb" />
         <LinePanel id="throughput" title="Throughput (requests/s)" labels={labels} values={series.map((p) => p.throughput)} color="#059669" />
@@ -107,8 +140,37 @@ function Board({ onLogout }: { onLogout: () => void }) {
         />
         <LinePanel id="messages" title="Messages per minute" labels={labels} values={series.map((p) => p.messagesPerMinute)} color="#7c3aed" />
         <BarPanel id="chats" title={`Chats by status · queue ${snap?.queueLength ?? 0}`} labels={statuses} values={statuses.map((s) => snap!.chatsByStatus[s])} />
-        <Empty title="AI confidence, escalation and automation rate" value={snap?.ai} />
-        <Empty title="Conversion rate, revenue impact and segment mix" value={snap?.conversions} />
+        {snap?.ai ? (
+          <BarPanel
+            id="ai-confidence"
+            title={`AI confidence · automation ${pct(snap.ai.automationRate)} · escalation ${pct(snap.ai.escalationRate)}`}
+            labels={snap.ai.confidence.map((b) => `≤${b.le}`)}
+            values={snap.ai.confidence.map((b) => b.count)}
+          />
+        ) : (
+          <Empty title="AI confidence, escalation and automation rate" value={null} />
+        )}
+        <Breakers breakers={snap?.ai?.breakers ?? {}} />
+        {snap?.conversions ? (
+          <BarPanel
+            id="revenue"
+            title={`Revenue impact · conversion rate ${pct(snap.conversions.rate)} (${snap.conversions.conversions} of ${snap.conversions.visitors} visitors)`}
+            labels={CHANNEL_LABELS}
+            values={CHANNELS.map((c) => snap.conversions!.revenue[c] ?? 0)}
+          />
+        ) : (
+          <Empty title="Conversion rate and revenue impact" value={null} />
+        )}
+        {snap?.conversions && Object.keys(snap.conversions.segments).length > 0 ? (
+          <BarPanel
+            id="segments"
+            title="Segment mix (visitors entering each segment)"
+            labels={Object.keys(snap.conversions.segments)}
+            values={Object.values(snap.conversions.segments)}
+          />
+        ) : (
+          <Empty title="Segment mix" value={null} />
+        )}
         {snap?.csat ? (
           <BarPanel
             id="csat"
@@ -171,6 +233,46 @@ function BarPanel({ id, title, labels, values }: { id: string; title: string; la
       <div style="position:relative;height:200px">
         <canvas ref={canvas} />
       </div>
+    </div>
+  );
+}
+
+function Alerts({ alerts }: { alerts: Alert[] }) {
+  return (
+    <div class="box panel" data-panel="alerts" data-alerts={alerts.length} style="margin:12px 14px 0">
+      <h3>Active alerts</h3>
+      {alerts.length === 0 ? (
+        <div class="empty">none: every rule is within its threshold</div>
+      ) : (
+        <ul style="margin:0;padding-left:18px">
+          {alerts.map((a) => (
+            <li key={a.rule} data-rule={a.rule} class={a.severity === "critical" ? "err" : ""}>
+              <b>{a.severity.toUpperCase()}</b> {a.rule}: {a.summary} (value {a.value.toPrecision(3)}, threshold {a.threshold}) since{" "}
+              {new Date(a.since).toLocaleTimeString()}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function Breakers({ breakers }: { breakers: Record<string, string> }) {
+  const names = Object.keys(breakers);
+  return (
+    <div class="box panel" data-panel="breakers">
+      <h3>LLM circuit breaker</h3>
+      {names.length === 0 ? (
+        <div class="nodata">no LLM configured</div>
+      ) : (
+        <ul style="margin:0;padding-left:18px">
+          {names.map((n) => (
+            <li key={n} class={breakers[n] === "open" ? "err" : ""}>
+              {n}: <b>{breakers[n]}</b>
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

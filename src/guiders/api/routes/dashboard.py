@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
-from guiders.observability.snapshot import MetricsCollector, csat
+from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
 from guiders.store.snapshots import SqlSnapshotStore
@@ -24,8 +24,8 @@ async def snapshot(
 ) -> dict[str, Any]:
     """Supervisors, admins and integration keys. ``series`` is server-wide, ``chats`` per company.
 
-    Panels whose features do not report metrics yet (AI confidence, conversions), or CSAT before
-    the first rating, are ``null``: the dashboard shows "no data yet", not a made-up figure.
+    ``ai``, ``conversions`` and ``csat`` count since this process started; before their first
+    figure they are ``null``: the dashboard shows "no data yet", not a made-up figure.
     """
     require_supervisor_or_key(principal)
     by_status: dict[str, int] = {}
@@ -41,8 +41,8 @@ async def snapshot(
         "series": series,
         "chatsByStatus": by_status,
         "queueLength": by_status[ChatStatus.PENDING.value],
-        "ai": None,
-        "conversions": None,
+        "ai": ai(),
+        "conversions": conversions(),
         "csat": csat(),
         "alerts": [a.to_payload() for a in collector.alerts.active]
         if collector and collector.alerts
