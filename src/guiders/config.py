@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     alert_ai_failure_rate: float = Field(
         default=0.10, ge=0, le=1, description="failed LLM calls share (warning)"
     )
+    cache_profile_ttl_s: float = Field(
+        default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
+    )
+    cache_ai_answer_ttl_s: float = Field(
+        default=1800.0, ge=0, description="The bot's knowledge-base answers; 0 turns it off"
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     log_info_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)

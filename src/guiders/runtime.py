@@ -16,7 +16,7 @@ from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.mail import MailDispatcher
-from guiders.services.ports import EventBus, PresenceStore, UnitOfWork
+from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
@@ -33,6 +33,7 @@ class Runtime:
     services: Services
     presence: PresenceService
     mail: MailDispatcher | None = field(default=None)
+    cache: Cache | None = field(default=None)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     """In-process workers (analytics...) started with the server and cancelled at stop."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -53,8 +54,14 @@ class Runtime:
             visitor_ttl_s=settings.visitor_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
         )
+        cache = build_cache(settings)
         services = Services.build(
-            uow, tokens, strategy=strategy_config(settings), mail_template=mail_template(settings)
+            uow,
+            tokens,
+            strategy=strategy_config(settings),
+            mail_template=mail_template(settings),
+            cache=cache,
+            profile_ttl_s=settings.cache_profile_ttl_s,
         )
         presence = PresenceService(
             uow,
@@ -71,6 +78,7 @@ class Runtime:
             services=services,
             presence=presence,
             mail=mail_dispatcher(settings, uow),
+            cache=cache,
         )
 
     async def start(self) -> None:
@@ -92,6 +100,8 @@ class Runtime:
         await self.presence.stop()
         await self.relay.stop()
         await self.bus.close()
+        if self.cache is not None:
+            await self.cache.close()
         await self.db.dispose()
 
 
@@ -102,6 +112,17 @@ def build_bus(settings: Settings) -> EventBus:
 
         return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
     return InProcessBus()
+
+
+def build_cache(settings: Settings) -> Cache:
+    """Redis when ``GUIDERS_REDIS_URL`` is set (shared by the nodes), else in process."""
+    if settings.redis_url:
+        from guiders.cache.redis import RedisCache
+
+        return RedisCache(settings.redis_url, prefix=settings.redis_prefix)
+    from guiders.cache.memory import MemoryCache
+
+    return MemoryCache()
 
 
 def build_presence_store(settings: Settings) -> PresenceStore:

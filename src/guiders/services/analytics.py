@@ -21,7 +21,7 @@ from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.strategy import Plan, StrategyConfig, plan
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal, check_visitor_access, require_staff_or_key
-from guiders.services.ports import ChatQuery, UnitOfWork, UnitOfWorkFactory
+from guiders.services.ports import Cache, ChatQuery, UnitOfWork, UnitOfWorkFactory
 from guiders.services.strategies import MailTemplate, carry_out
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -53,14 +53,30 @@ class Recorded:
 
 class AnalyticsService:
     def __init__(
-        self, uow: UnitOfWorkFactory, config: StrategyConfig, template: MailTemplate
+        self,
+        uow: UnitOfWorkFactory,
+        config: StrategyConfig,
+        template: MailTemplate,
+        cache: Cache | None = None,
+        prediction_ttl_s: float = 0.0,
     ) -> None:
         self._uow = uow
         self._config = config
         self._template = template
+        self._cache = cache
+        self._prediction_ttl_s = prediction_ttl_s
 
     async def prediction(self, principal: Principal, visitor_id: UUID) -> Analysis:
+        """Read by every console view of a visitor: cached for ``prediction_ttl_s`` (the
+        profiles TTL), deleted by ``record``; the access check runs on a hit too."""
         require_staff_or_key(principal)
+        cached = await self._cache.get(prediction_key(visitor_id)) if self._cache else None
+        if isinstance(cached, dict):
+            company = UUID(cached["companyId"])
+            check_visitor_access(principal, visitor_id, company)
+            return Analysis.from_event(
+                visitor_id, company, cached["analysis"], datetime.fromisoformat(cached["at"])
+            )
         async with self._uow() as uow:
             await _visitor(uow, principal, visitor_id)
             analysis = await uow.analyses.get(visitor_id)
@@ -68,7 +84,18 @@ class AnalyticsService:
             raise NotFound(
                 "The visitor has not been scored yet", field="visitorId", reason="not_scored"
             )
+        if self._cache is not None:
+            entry = {
+                "companyId": str(analysis.company_id),
+                "at": analysis.scored_at.isoformat(),
+                "analysis": analysis.to_payload(),
+            }
+            await self._cache.set(prediction_key(visitor_id), entry, self._prediction_ttl_s)
         return analysis
+
+    async def forget_prediction(self, visitor_id: UUID) -> None:
+        if self._cache is not None:
+            await self._cache.delete(prediction_key(visitor_id))
 
     async def record(
         self, principal: Principal, visitor_id: UUID, draft: AnalysisDraft
@@ -127,6 +154,7 @@ class AnalyticsService:
             uow.track(visitor)
             await uow.visitors.save(visitor)
             await uow.commit()
+        await self.forget_prediction(visitor_id)
         return Recorded(analysis=analysis, previous=previous, plan=decided)
 
     async def convert(
@@ -199,6 +227,10 @@ class AnalyticsService:
             await uow.visitors.save(visitor)
             await uow.commit()
         return visitor
+
+
+def prediction_key(visitor_id: UUID) -> str:
+    return f"prediction:{visitor_id}"
 
 
 async def _visitor(uow: UnitOfWork, principal: Principal, visitor_id: UUID) -> Visitor:

@@ -11,7 +11,7 @@ from guiders.services.commercials import CommercialService
 from guiders.services.credentials import TokenService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
-from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.ports import Cache, UnitOfWorkFactory
 from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
@@ -45,6 +45,8 @@ class Services:
         *,
         strategy: StrategyConfig = DEFAULT_STRATEGY,
         mail_template: MailTemplate = DEFAULT_TEMPLATE,
+        cache: Cache | None = None,
+        profile_ttl_s: float = 0.0,
     ) -> Services:
         visitors = VisitorService(uow)
         return cls(
@@ -56,7 +58,7 @@ class Services:
             chats=ChatService(uow),
             messages=MessageService(uow),
             commercials=CommercialService(uow),
-            analytics=AnalyticsService(uow, strategy, mail_template),
+            analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
             sagas=SagaService(uow),
             consumers=ConsumerService(uow),
         )

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from guiders.domain.analysis import Analysis, Conversion
@@ -473,3 +473,22 @@ class PresenceStore(abc.ABC):
 
     async def close(self) -> None:
         return None
+
+
+class Cache(abc.ABC):
+    """Short-lived copies of reads (JSON values) with a time to live: in memory for one process,
+    in Redis when several nodes share it. A miss is never an error; writers delete what they
+    change."""
+
+    @abc.abstractmethod
+    async def get(self, key: str) -> Any | None: ...
+
+    @abc.abstractmethod
+    async def set(self, key: str, value: Any, ttl_s: float) -> None: ...
+
+    @abc.abstractmethod
+    async def delete(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Releases connections, if any."""

@@ -1,0 +1,78 @@
+"""One contract for the caches (in memory and the real Redis), and the prediction reads they
+save: served from the cache, access still checked, dropped when a new score is recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from guiders.cache.memory import MemoryCache
+from guiders.cache.redis import RedisCache
+from guiders.runtime import Runtime
+from guiders.services.ports import Cache
+from guiders.store.tables import visitor_analyses
+from tests.conftest import REDIS_URL, redis_up, require_service
+from tests.integration.test_api import key_headers, staff, visitor
+from tests.integration.test_strategies import score
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
+    if request.param == "memory":
+        yield MemoryCache()
+        return
+    require_service("Redis", await redis_up())
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    redis = RedisCache(REDIS_URL, prefix=prefix)
+    yield redis
+    keys = [k async for k in redis._redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await redis._redis.delete(*keys)
+    await redis.close()
+
+
+async def test_values_come_back_until_they_expire_or_are_deleted(cache: Cache) -> None:
+    value = {"segment": "vip", "p": 0.91, "factors": [1, 2]}
+    assert await cache.get("a") is None
+    await cache.set("a", value, ttl_s=30)
+    await cache.set("b", value, ttl_s=0.05)
+    got = await cache.get("a")
+    assert got == value
+    got["segment"] = "changed"  # the caller's copy, not the cache's
+    assert (await cache.get("a"))["segment"] == "vip"
+    await cache.delete("a")
+    assert await cache.get("a") is None
+    await asyncio.sleep(0.15)
+    assert await cache.get("b") is None
+    await cache.set("c", value, ttl_s=0)  # a TTL of 0 means "do not cache"
+    assert await cache.get("c") is None
+
+
+async def test_a_prediction_is_served_from_the_cache_until_a_new_score(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    v = await visitor(api, demo)
+    url = f"/api/v2/visitors/{v['visitorId']}/prediction"
+    assert (await api.put(url, json=score(0.2, "nurturing"), headers=key_headers(demo))).is_success
+    first = (await api.get(url, headers=key_headers(demo))).json()
+    # change the row behind the cache's back: the next read is the cached copy
+    async with runtime.db.engine.begin() as conn:
+        await conn.execute(
+            update(visitor_analyses)
+            .where(visitor_analyses.c.visitor_id == UUID(v["visitorId"]))
+            .values(conversion_probability=0.99)
+        )
+    cached = (await api.get(url, headers=await staff(api, demo, 0))).json()
+    assert cached == first and cached["conversionProbability"] == 0.2
+    assert (await api.get(url, headers=v["headers"])).status_code == 403  # checked on a hit too
+
+    assert (await api.put(url, json=score(0.6, "standard"), headers=key_headers(demo))).is_success
+    fresh = (await api.get(url, headers=key_headers(demo))).json()
+    assert fresh["conversionProbability"] == 0.6 and fresh["segment"] == "standard"
