@@ -6,18 +6,41 @@ Nothing else in the code base reads the environment; everything receives a ``Set
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me-before-production"
 
+PRODUCTION_PROFILE: dict[str, Any] = {
+    "db_pool_min": 5,
+    "db_pool_max": 20,
+    "db_pool_idle_s": 300,
+    "db_retries": 3,
+    "db_retry_backoff_s": 0.2,
+    "cache_profile_ttl_s": 3600.0,
+    "log_level": "INFO",
+    "log_format": "json",
+    "log_info_sample_rate": 0.1,
+    "metrics_interval_s": 10.0,
+    "metrics_retention_days": 7.0,
+    "alert_p95_ms": 5000.0,
+    "alert_error_rate": 0.05,
+    "alert_ai_failure_rate": 0.10,
+}
+"""``GUIDERS_PROFILE=production``: these values unless a variable sets its own
+(docs/configuration.md). The AI client's production values are the bot's defaults
+(``GUIDERS_BOT_LLM_*``, docs/bot.md)."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GUIDERS_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
+    profile: Literal["default", "production"] = Field(
+        default="default", description="production: the production profile's values as defaults"
+    )
     data_dir: Path = Path("var")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; default SQLite under data_dir"
@@ -46,6 +69,12 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 10
     db_pool_idle_s: int = 300
+    db_retries: int = Field(
+        default=3, ge=0, description="Retries of getting a database connection, with backoff"
+    )
+    db_retry_backoff_s: float = Field(
+        default=0.1, gt=0, description="First retry delay; doubles each time"
+    )
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
@@ -65,9 +94,6 @@ class Settings(BaseSettings):
     )
     cache_profile_ttl_s: float = Field(
         default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
-    )
-    cache_ai_answer_ttl_s: float = Field(
-        default=1800.0, ge=0, description="The bot's knowledge-base answers; 0 turns it off"
     )
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -113,6 +139,13 @@ class Settings(BaseSettings):
     bot_enabled: bool = Field(
         default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile(cls, data: Any) -> Any:
+        if isinstance(data, dict) and str(data.get("profile", "")).lower() == "production":
+            return {**PRODUCTION_PROFILE, **data}
+        return data
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

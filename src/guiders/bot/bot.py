@@ -24,6 +24,7 @@ from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
 from guiders.bot import texts
 from guiders.bot.conversation import Conversation, PendingEscalation
 from guiders.bot.decision import Decision, Reason, decide
+from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.settings import BotSettings
 from guiders.bot.workers import ChatWorkers
@@ -58,6 +59,7 @@ class FirstLineBot:
         # One thread for the model: the tokenizer is not safe to share between threads, and
         # one query at a time leaves the other core to the server.
         self._kb_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb")
+        self.kb_cache = KbAnswerCache(settings.kb_cache_ttl_s)
         self._assign_lock = asyncio.Lock()
         self._poll_task: asyncio.Task[None] | None = None
         self._assign_task: asyncio.Task[int] | None = None
@@ -212,8 +214,13 @@ class FirstLineBot:
         await self._reply(conv, message, answer, found, elapsed, language)
 
     async def _classify(self, text: str, language: str) -> Classification:
+        cached = self.kb_cache.get(text, language)
+        if cached is not None:
+            return cached
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._kb_thread, self.kb.classify, text, language)
+        found = await loop.run_in_executor(self._kb_thread, self.kb.classify, text, language)
+        self.kb_cache.put(text, language, found)
+        return found
 
     async def _reply(
         self,

@@ -60,6 +60,7 @@ class BotSettings(BaseSettings):
     )
     pending_poll_s: float = Field(10.0, gt=0)
     history_messages: int = Field(10, ge=0)
+    kb_cache_ttl_s: float = Field(1800.0, ge=0)
     kb_model_dir: Path | None = None
     kb_file: Path = DEMO_KB
     llm_base_url: str | None = None

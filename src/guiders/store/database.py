@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy import event, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from guiders.config import Settings
@@ -36,8 +37,12 @@ class Database:
         pool_recycle_s: int = 300,
         schema: str | None = None,
         foreign_keys: bool = True,
+        connect_retries: int = 0,
+        retry_backoff_s: float = 0.1,
     ) -> None:
         self.url = url
+        self.connect_retries = connect_retries
+        self.retry_backoff_s = retry_backoff_s
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -71,6 +76,8 @@ class Database:
             pool_max=settings.db_pool_max,
             pool_recycle_s=settings.db_pool_idle_s,
             schema=settings.database_schema,
+            connect_retries=settings.db_retries,
+            retry_backoff_s=settings.db_retry_backoff_s,
         )
 
     async def create_schema(self) -> None:
@@ -90,9 +97,24 @@ class Database:
         await self.engine.dispose()
 
     async def begin(self) -> AsyncConnection:
-        conn = await self.engine.connect()
+        """A connection in a transaction. Getting the connection is retried with exponential
+        backoff (a database restart, a failover): nothing was done yet, so it is safe to
+        repeat; a statement that fails later is never retried here."""
+        delay = self.retry_backoff_s
+        for attempt in range(self.connect_retries + 1):
+            try:
+                conn = await self._connect()
+                break
+            except (OperationalError, InterfaceError, OSError):
+                if attempt == self.connect_retries:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
         _ = await conn.begin()
         return conn
+
+    async def _connect(self) -> AsyncConnection:
+        return await self.engine.connect()
 
 
 class InlineSqliteConnection(aiosqlite.Connection):
