@@ -53,22 +53,30 @@ class SqlSnapshotStore:
     async def history(
         self, since: datetime, until: datetime, max_points: int
     ) -> list[dict[str, Any]]:
-        """The points in ``[since, until]``, oldest first, thinned evenly to ``max_points``."""
+        """The points in ``[since, until]``, oldest first, thinned evenly to ``max_points`` in
+        the database (every k-th row by time), so a week of points never leaves it whole."""
         in_range = (metric_snapshots.c.at >= since) & (metric_snapshots.c.at <= until)
         async with self._db.engine.connect() as conn:
             count = select(func.count()).select_from(metric_snapshots).where(in_range)
             total = int((await conn.execute(count)).scalar_one())
             step = max(1, -(-total // max_points))
-            rows = await conn.execute(
-                select(metric_snapshots.c.node, metric_snapshots.c.point)
+            numbered = (
+                select(
+                    metric_snapshots.c.node,
+                    metric_snapshots.c.at,
+                    metric_snapshots.c.point,
+                    func.row_number().over(order_by=metric_snapshots.c.at).label("n"),
+                )
                 .where(in_range)
-                .order_by(metric_snapshots.c.at)
+                .subquery()
             )
-            out: list[dict[str, Any]] = []
-            for index, row in enumerate(rows):
-                if index % step == 0:
-                    out.append(dict(row.point) | {"node": row.node})
-            return out[:max_points]
+            rows = await conn.execute(
+                select(numbered.c.node, numbered.c.point)
+                .where((numbered.c.n - 1) % step == 0)
+                .order_by(numbered.c.at)
+                .limit(max_points)
+            )
+            return [dict(row.point) | {"node": row.node} for row in rows]
 
     async def company_ids(self) -> list[UUID]:
         async with self._db.engine.connect() as conn:
