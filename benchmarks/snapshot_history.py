@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,11 +47,11 @@ async def fill(db: Database, days: float, now: datetime) -> int:
     return n
 
 
-async def timed(repeat: int, fn: object) -> tuple[float, float]:
+async def timed(repeat: int, fn: Callable[[], Awaitable[object]]) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        await fn()  # type: ignore[operator]
+        await fn()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times), max(times)
 
@@ -69,15 +70,16 @@ async def run(label: str, db: Database, args: argparse.Namespace) -> None:
         await store.add("bench", clock[0], sample(clock[0]))
         await store.prune(clock[0] - timedelta(days=args.days))
 
-    def read(span: timedelta, points: int) -> object:
+    def read(span: timedelta, points: int) -> Callable[[], Awaitable[object]]:
         return lambda: store.history(now - span, now, points)
 
-    for name, fn in (
+    steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         ("record one point (insert + prune)", record),
         ("history: last hour (360 points)", read(timedelta(hours=1), 500)),
         ("history: last day thinned to 500", read(timedelta(days=1), 500)),
         ("history: whole week thinned to 500", read(timedelta(days=args.days), 500)),
-    ):
+    ]
+    for name, fn in steps:
         median, worst = await timed(args.repeat, fn)
         print(f"{label}: {name}: median {median:.1f} ms, max {worst:.1f} ms")
 

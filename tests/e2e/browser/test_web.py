@@ -348,6 +348,11 @@ def test_dashboard_renders_its_charts_with_data(
     alert = page.locator("[data-panel=alerts] li[data-rule=HighResponseTime]")
     expect(alert).to_contain_text("WARNING")
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
+    page.click("button[data-range='7 days']")  # the stored points (GET /history)
+    expect(page.locator("button[data-range='7 days']")).to_be_disabled()
+    expect(page.locator(".grid")).to_have_attribute("data-source", "history")
+    expect(page.locator("[data-panel=throughput]")).not_to_have_attribute("data-points", "0")
+    page.screenshot(path=str(screenshots / "dashboard-week.png"), full_page=True)
     assert errors == [], errors
 
 

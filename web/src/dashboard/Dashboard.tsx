@@ -77,10 +77,32 @@ export function Dashboard() {
   return <Board onLogout={() => (session.logout(), setUser(null))} />;
 }
 
+// "live" is the server's last hour in memory; the others read the stored points (GET /history).
+const RANGES: Record<string, number> = { live: 0, "24 h": 86400, "7 days": 7 * 86400 };
+
 function Board({ onLogout }: { onLogout: () => void }) {
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
+  const [range, setRange] = useState("live");
+  const [past, setPast] = useState<Point[] | null>(null);
+
+  useEffect(() => {
+    const seconds = RANGES[range];
+    if (!seconds) {
+      setPast(null);
+      return;
+    }
+    let stopped = false;
+    const from = new Date(Date.now() - seconds * 1000).toISOString();
+    session
+      .call<{ series: Point[] }>("GET", `/v2/dashboard/history?from=${encodeURIComponent(from)}&maxPoints=300`)
+      .then((h) => !stopped && setPast(h.series))
+      .catch((err) => !stopped && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      stopped = true;
+    };
+  }, [range]);
 
   useEffect(() => {
     let stopped = false;
@@ -113,8 +135,9 @@ function Board({ onLogout }: { onLogout: () => void }) {
     };
   }, []);
 
-  const series = snap?.series ?? [];
-  const labels = series.map((p) => new Date(p.at).toLocaleTimeString([], { minute: "2-digit", second: "2-digit" }));
+  const series = past ?? snap?.series ?? [];
+  const format: Intl.DateTimeFormatOptions = past ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { minute: "2-digit", second: "2-digit" };
+  const labels = series.map((p) => new Date(p.at).toLocaleString([], format));
   const statuses = Object.keys(snap?.chatsByStatus ?? {});
   return (
     <div>
@@ -128,7 +151,15 @@ function Board({ onLogout }: { onLogout: () => void }) {
       </div>
       {error && <div class="err" style="padding:8px 12px">{error}</div>}
       <Alerts alerts={snap?.alerts ?? []} />
-      <div class="grid">
+      <div class="ranges" style="padding:10px 14px 0">
+        Rates over:{" "}
+        {Object.keys(RANGES).map((r) => (
+          <button key={r} data-range={r} disabled={r === range} onClick={() => setRange(r)} style="margin-right:6px">
+            {r}
+          </button>
+        ))}
+      </div>
+      <div class="grid" data-source={past ? "history" : "live"}>
         <LinePanel id="p95" title="p95 response time (ms)" labels={labels} values={series.map((p) => p.p95Ms)} color="#2563eb" />
         <LinePanel id="throughput" title="Throughput (requests/s)" labels={labels} values={series.map((p) => p.throughput)} color="#059669" />
         <LinePanel
