@@ -121,3 +121,24 @@ async def test_alerts_are_raised_and_resolved_as_events(
     assert events[1].payload["value"] == 0.01
     snap = (await client.get("/api/v2/dashboard/snapshot", headers=key_headers(demo))).json()
     assert snap["alerts"] == []
+
+
+async def test_an_alert_raised_before_a_restart_is_resolved_after_it(
+    app: FastAPI, runtime: Runtime, settings: Settings, demo: dict[str, Any]
+) -> None:
+    now = datetime.now(UTC)
+    await app.state.metrics_collector.record(point(now, p95Ms=9000.0), now)
+    restarted: MetricsCollector = create_app(settings, runtime).state.metrics_collector
+    await restarted.restore_alerts()
+    assert restarted.alerts is not None
+    assert [a.rule for a in restarted.alerts.active] == ["HighResponseTime"]
+    later = now + timedelta(seconds=10)
+    await restarted.record(point(later, p95Ms=30.0), later)
+    events = await alert_events(runtime, demo["companyId"])
+    assert [(e.type, e.payload["rule"]) for e in events] == [
+        ("alert.raised", "HighResponseTime"),
+        ("alert.resolved", "HighResponseTime"),
+    ]
+    again: MetricsCollector = create_app(settings, runtime).state.metrics_collector
+    await again.restore_alerts()
+    assert again.alerts is not None and again.alerts.active == []

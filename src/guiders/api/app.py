@@ -35,7 +35,7 @@ from guiders.api.routes import (
     visitors,
 )
 from guiders.config import Settings
-from guiders.observability.alert_events import AlertPublisher
+from guiders.observability.alert_events import AlertPublisher, still_raised
 from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
 from guiders.observability.snapshot import MetricsCollector
@@ -138,7 +138,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
     """Points stored for the retention period; alerts published to the event log."""
     store = SqlSnapshotStore(runtime.db)
-    node = f"{socket.gethostname()}:{os.getpid()}"
+    host = socket.gethostname()
+    node = f"{host}:{os.getpid()}"
     rules = production_rules(
         settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
     )
@@ -153,6 +154,7 @@ def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
         retention=timedelta(days=settings.metrics_retention_days),
         alerts=AlertEvaluator(rules),
         publish=publisher,
+        restore=lambda: still_raised(rules, store.last_events, host),
         node=node,
     )
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 from guiders.domain.events import DomainEvent
-from guiders.observability.alerts import Transition
+from guiders.observability.alerts import Alert, AlertRule, Transition, alert_from_payload
 from guiders.services.ports import UnitOfWork
 
 ALERTS_NAMESPACE = uuid.UUID("6f1d8a52-43a5-4b0c-9b53-0f6c1f3a7e11")
@@ -70,3 +71,18 @@ class AlertPublisher:
             for event in events:
                 u.record(event)
             await u.commit()
+
+
+async def still_raised(
+    rules: list[AlertRule],
+    last_events: Callable[[list[UUID]], Awaitable[list[tuple[str, dict[str, Any]]]]],
+    host: str,
+) -> list[Alert]:
+    """Alerts whose last event is ``alert.raised`` by a process of this host (this server
+    before a restart); other hosts' alerts are theirs to resolve."""
+    out: list[Alert] = []
+    for type_, payload in await last_events([rule_id(r.name) for r in rules]):
+        node = str(payload.get("node", ""))
+        if type_ == "alert.raised" and node.rsplit(":", 1)[0] == host:
+            out.append(alert_from_payload(payload))
+    return out

@@ -54,6 +54,17 @@ class Alert:
         }
 
 
+def alert_from_payload(payload: dict[str, Any]) -> Alert:
+    return Alert(
+        rule=str(payload["rule"]),
+        severity="critical" if payload.get("severity") == "critical" else "warning",
+        value=float(payload["value"]),
+        threshold=float(payload["threshold"]),
+        summary=str(payload.get("summary", "")),
+        since=datetime.fromisoformat(str(payload["since"])),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     kind: Literal["raised", "resolved"]
@@ -116,6 +127,12 @@ class AlertEvaluator:
     @property
     def active(self) -> list[Alert]:
         return [self._active[r.name] for r in self.rules if r.name in self._active]
+
+    def adopt(self, alert: Alert) -> None:
+        """An alert raised before a restart: the next point below the threshold resolves it,
+        instead of leaving it raised in the event log forever."""
+        if any(r.name == alert.rule for r in self.rules):
+            self._active.setdefault(alert.rule, alert)
 
     def evaluate(self, point: dict[str, Any], at: datetime) -> list[Transition]:
         out: list[Transition] = []

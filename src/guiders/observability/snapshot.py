@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import structlog
 
 from guiders.ai.metrics import CIRCUIT_STATE, LLM_CALLS
-from guiders.observability.alerts import AlertEvaluator, Transition
+from guiders.observability.alerts import Alert, AlertEvaluator, Transition
 from guiders.observability.metrics import (
     AI_CONFIDENCE,
     BOT_OUTCOMES,
@@ -222,6 +222,7 @@ class MetricsCollector:
         retention: timedelta = timedelta(days=7),
         alerts: AlertEvaluator | None = None,
         publish: Callable[[list[Transition]], Awaitable[None]] | None = None,
+        restore: Callable[[], Awaitable[list[Alert]]] | None = None,
         node: str = "local",
     ) -> None:
         self.interval_s = interval_s
@@ -230,6 +231,7 @@ class MetricsCollector:
         self.retention = retention
         self.alerts = alerts
         self.publish = publish
+        self.restore = restore
         self.node = node
         self._last: Reading | None = None
         self._task: asyncio.Task[None] | None = None
@@ -252,7 +254,17 @@ class MetricsCollector:
             if transitions and self.publish is not None:
                 await self.publish(transitions)
 
+    async def restore_alerts(self) -> None:
+        if self.restore is None or self.alerts is None:
+            return
+        try:
+            for alert in await self.restore():
+                self.alerts.adopt(alert)
+        except Exception as exc:
+            log.warning("alerts raised before the restart not restored", error=repr(exc))
+
     async def _run(self) -> None:
+        await self.restore_alerts()
         while True:
             new = self.sample()
             if new is not None:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.store.database import Database
-from guiders.store.tables import companies, metric_snapshots
+from guiders.store.tables import companies, events, metric_snapshots
 
 
 class SqlSnapshotStore:
@@ -81,3 +81,21 @@ class SqlSnapshotStore:
     async def company_ids(self) -> list[UUID]:
         async with self._db.engine.connect() as conn:
             return [r[0] for r in await conn.execute(select(companies.c.id))]
+
+    async def last_events(self, aggregate_ids: list[UUID]) -> list[tuple[str, dict[str, Any]]]:
+        """The latest event (type, payload) of each aggregate, in any company's log: alerts are
+        written to every company alike, so one copy tells a rule's last state."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        async with self._db.engine.connect() as conn:
+            for aggregate in aggregate_ids:
+                row = (
+                    await conn.execute(
+                        select(events.c.type, events.c.payload)
+                        .where(events.c.aggregate_id == aggregate)
+                        .order_by(events.c.occurred_at.desc(), events.c.seq.desc())
+                        .limit(1)
+                    )
+                ).first()
+                if row is not None:
+                    out.append((row.type, dict(row.payload)))
+        return out
