@@ -11,6 +11,7 @@ from typing import Any
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
+from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.services.container import Services
@@ -63,6 +64,7 @@ class Runtime:
             cache=cache,
             profile_ttl_s=settings.cache_profile_ttl_s,
         )
+        bus.subscribe(forget_scored(services))
         presence = PresenceService(
             uow,
             build_presence_store(settings),
@@ -112,6 +114,17 @@ def build_bus(settings: Settings) -> EventBus:
 
         return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
     return InProcessBus()
+
+
+def forget_scored(services: Services) -> Callable[[StoredEvent], Coroutine[Any, Any, None]]:
+    """Drops a cached prediction again when the score's event arrives: a read that raced the
+    write (read the old row, cached it after the writer's delete) lasts milliseconds, not a TTL."""
+
+    async def handler(event: StoredEvent) -> None:
+        if event.type == "visitor.analyzed":
+            await services.analytics.forget_prediction(event.aggregate_id)
+
+    return handler
 
 
 def build_cache(settings: Settings) -> Cache:

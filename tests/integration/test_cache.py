@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,10 @@ from sqlalchemy import update
 
 from guiders.cache.memory import MemoryCache
 from guiders.cache.redis import RedisCache
-from guiders.runtime import Runtime
+from guiders.config import Settings
+from guiders.domain.events import StoredEvent
+from guiders.runtime import Runtime, build_cache, forget_scored
+from guiders.services.analytics import prediction_key
 from guiders.services.ports import Cache
 from guiders.store.tables import visitor_analyses
 from tests.conftest import REDIS_URL, redis_up, require_service
@@ -76,3 +80,32 @@ async def test_a_prediction_is_served_from_the_cache_until_a_new_score(
     assert (await api.put(url, json=score(0.6, "standard"), headers=key_headers(demo))).is_success
     fresh = (await api.get(url, headers=key_headers(demo))).json()
     assert fresh["conversionProbability"] == 0.6 and fresh["segment"] == "standard"
+
+
+async def test_the_cache_is_redis_when_redis_is_configured(settings: Settings) -> None:
+    assert isinstance(build_cache(settings), MemoryCache)
+    shared = build_cache(settings.model_copy(update={"redis_url": REDIS_URL}))
+    assert isinstance(shared, RedisCache)
+    await shared.close()
+
+
+async def test_a_score_event_drops_a_copy_cached_while_it_was_written(runtime: Runtime) -> None:
+    visitor_id = uuid.uuid4()
+    assert runtime.cache is not None
+    await runtime.cache.set(prediction_key(visitor_id), {"stale": True}, ttl_s=60)
+    event = StoredEvent(
+        event_id=uuid.uuid4(),
+        seq=1,
+        company_id=uuid.uuid4(),
+        aggregate_type="visitor",
+        aggregate_id=visitor_id,
+        version=2,
+        type="visitor.analyzed",
+        payload={},
+        actor_id=None,
+        actor_type="integration",
+        correlation_id=None,
+        occurred_at=datetime.now(UTC),
+    )
+    await forget_scored(runtime.services)(event)
+    assert await runtime.cache.get(prediction_key(visitor_id)) is None
