@@ -17,6 +17,7 @@ from guiders.config import Settings
 from guiders.observability.snapshot import MetricsCollector
 from guiders.runtime import Runtime
 from guiders.services.ports import EventFilter
+from guiders.store.replay import replay_and_compare
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
 from tests.integration.test_api import key_headers, staff, visitor
@@ -121,6 +122,8 @@ async def test_alerts_are_raised_and_resolved_as_events(
     assert events[1].payload["value"] == 0.01
     snap = (await client.get("/api/v2/dashboard/snapshot", headers=key_headers(demo))).json()
     assert snap["alerts"] == []
+    report = await replay_and_compare(runtime.db)  # alert events project into no table
+    assert report.ok, report.lines()
 
 
 async def test_an_alert_raised_before_a_restart_is_resolved_after_it(
