@@ -251,6 +251,15 @@ class MetricsCollector:
             await self.store.prune(at - self.retention)
         if self.alerts is not None:
             transitions = self.alerts.evaluate(new, at)
+            for t in transitions:
+                log.warning(
+                    f"alert {t.kind}",
+                    rule=t.alert.rule,
+                    severity=t.alert.severity,
+                    value=t.value,
+                    threshold=t.alert.threshold,
+                    node=self.node,
+                )
             if transitions and self.publish is not None:
                 await self.publish(transitions)
 
