@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
+import pytest
 import yaml
+from click.testing import CliRunner
 
+from guiders.cli import main
 from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.observability.alert_events import alert_events, rule_id
@@ -102,3 +105,17 @@ def test_the_rules_file_in_docs_is_generated_from_the_code() -> None:
         "HighAiFailureRate": "warning",
     }
     assert rules[0]["expr"].endswith("> 5")
+
+
+def test_the_command_prints_the_rules_with_the_configured_thresholds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    for name in ("P95_MS", "ERROR_RATE", "AI_FAILURE_RATE"):
+        monkeypatch.delenv(f"GUIDERS_ALERT_{name}", raising=False)
+    printed = CliRunner().invoke(main, ["observability", "rules"])
+    assert printed.exit_code == 0 and printed.output == DOCS.read_text()
+    monkeypatch.setenv("GUIDERS_ALERT_ERROR_RATE", "0.2")
+    written = CliRunner().invoke(main, ["observability", "rules", "-o", "rules.yml"])
+    assert written.exit_code == 0
+    assert "> 0.2" in (tmp_path / "rules.yml").read_text()
