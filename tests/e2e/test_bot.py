@@ -376,5 +376,15 @@ async def test_guiders_up_runs_the_bot_in_process(tmp_path: Path, kb_dir: Path) 
             asked = await visitor.say("what are your opening hours?")
             messages = await messages_until(client, visitor.chat_id, replies_to(asked))
             assert reply(messages, asked).content == ANSWERS["opening_hours"]["en"]
+            # the dashboard's AI panel counts the reply from its committed message
+            key = {"authorization": f"Bearer {proc.credentials()['integrationKey']}"}
+            async with httpx.AsyncClient(base_url=proc.base, timeout=10) as http:
+                for _ in range(50):
+                    ai = (await http.get("/api/v2/dashboard/snapshot", headers=key)).json()["ai"]
+                    if ai and ai["outcomes"]["answer"] >= 1:
+                        break
+                    await asyncio.sleep(0.1)
+            assert ai["outcomes"]["answer"] == 1 and ai["automationRate"] == 1.0
+            assert sum(b["count"] for b in ai["confidence"]) == 1
     finally:
         proc.stop()
