@@ -190,7 +190,7 @@ class RealtimeServer:
         chat_id = _uuid(data, "chatId")
         if state is None or chat_id is None:
             return refused("chatId is required")
-        if f"chat:{chat_id}" not in self.sio.rooms(sid):
+        if not self._in_room(sid, f"chat:{chat_id}"):
             return refused("Join the chat first")
         await self.runtime.presence.typing(
             state.principal, chat_id, started=started, skip_socket=sid, checked=True
@@ -206,31 +206,48 @@ class RealtimeServer:
     # -- delivery ------------------------------------------------------------------------
 
     async def deliver(self, event: StoredEvent) -> None:
-        """Bus handler: send a committed event to every local socket allowed to see it."""
+        """Bus handler: send a committed event to every local socket allowed to see it.
+
+        Each outgoing event is encoded once and sent to all its ready sockets in one emit; a
+        room's members are looked up once per event, not once per socket.
+        """
         out = await self._outgoing(event)
         if not out:
             return
-        rooms = sorted({room for o in out for room in o.rooms})
-        participants = {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, rooms)}
-        for sid in participants:
+        members = [self._members(item.rooms) for item in out]
+        ready: list[list[str]] = [[] for _ in out]
+        for sid in set().union(*members):
             state = self.sockets.get(sid)
             if state is None or state.principal.company_id != event.company_id:
                 continue
             if state.replaying:
                 state.held.append(event)
                 continue
-            await self._send(sid, state, event, out)
+            if event.seq <= state.last_seq:
+                continue
+            for index, room_members in enumerate(members):
+                if sid in room_members:
+                    ready[index].append(sid)
+            state.last_seq = event.seq
+        for item, sids in zip(out, ready, strict=True):
+            if sids:
+                # this node's own sockets: never through the Redis manager, which would make
+                # every other node look for them too
+                await self.sio.emit(item.name, item.payload, to=sids, ignore_queue=True)
+
+    def _members(self, rooms: Sequence[str]) -> set[str]:
+        return {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, list(rooms))}
+
+    def _in_room(self, sid: str, room: str) -> bool:
+        return sid in self.sio.manager.rooms.get(NAMESPACE, {}).get(room, {})
 
     async def _send(
         self, sid: str, state: SocketState, event: StoredEvent, out: Sequence[Outgoing]
     ) -> None:
         if event.seq <= state.last_seq:
             return
-        mine = set(self.sio.rooms(sid))
         for item in out:
-            if mine.intersection(item.rooms):
-                # this node's own socket: never through the Redis manager, which would make
-                # every other node look for it too
+            if any(self._in_room(sid, room) for room in item.rooms):
                 await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
         state.last_seq = event.seq
 
