@@ -87,6 +87,7 @@ async def test_visitor_and_agent_see_each_others_messages(
         assert created[0]["chatId"] == chat and created[0]["seq"] > 0
         ack = await a_sock.sio.call("chat:join", {"chatId": chat})
         assert ack["success"] is True
+        assert (await a_sock.sio.call("user:activity", {}))["success"] is True
         await http.post(f"/api/v2/chats/{chat}/messages", json={"content": "hola"}, headers=vh)
         got = await a_sock.wait_for("message:new")
         assert got[0]["content"] == "hola" and got[0]["sender"]["role"] == "visitor"

@@ -86,6 +86,8 @@ async def test_an_agent_is_online_with_a_socket_and_offline_after_the_grace_peri
     await presence.socket_opened(ben, "s3")  # a page reload within the grace period
     await asyncio.sleep(GRACE_S * 2)
     assert await statuses(runtime, demo, 1) == ["online"]
+    await presence.activity("s3")
+    assert await presence.online(ben.subject_id)
     await presence.socket_closed(ben, "s3")
     await asyncio.sleep(GRACE_S / 3)
     assert await statuses(runtime, demo, 1) == ["online"]  # still within the grace period

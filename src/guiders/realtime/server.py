@@ -65,6 +65,7 @@ class RealtimeServer:
             "tenant:join": self.on_tenant_join,
             "resume": self.on_resume,
             "ping": self.on_ping,
+            "user:activity": self.on_user_activity,
             "typing:start": self.on_typing_start,
             "typing:stop": self.on_typing_stop,
         }
@@ -176,6 +177,12 @@ class RealtimeServer:
         return {"success": True, "room": tenant_room(tenant)}
 
     async def on_ping(self, sid: str, *_: Any) -> dict[str, Any]:
+        return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
+
+    async def on_user_activity(self, sid: str, *_: Any) -> dict[str, Any]:
+        if sid not in self.sockets:
+            return refused("Not connected")
+        await self.runtime.presence.activity(sid)
         return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
 
     async def on_typing_start(self, sid: str, data: Any) -> dict[str, Any]:

@@ -125,6 +125,12 @@ class PresenceService:
             if self._going_offline.get(principal.subject_id) is asyncio.current_task():
                 del self._going_offline[principal.subject_id]
 
+    async def activity(self, socket_id: str) -> None:
+        """The client says its user is active: keep this socket counted as present."""
+        user = self._local.get(socket_id)
+        if user is not None:
+            await self.store.refresh([(user, socket_id)], SOCKET_TTL_S)
+
     async def online(self, user_id: UUID) -> bool:
         return await self.store.socket_count(str(user_id)) > 0
 
