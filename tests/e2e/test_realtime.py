@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 import socketio
 
+from guiders.config import DEV_SECRET
+from guiders.domain.company import StaffRole
+from guiders.services.access import Principal, PrincipalKind
+from guiders.services.credentials import TokenService
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -145,10 +150,28 @@ async def test_unauthenticated_and_expired_handshakes_are_refused(
 ) -> None:
     real = await register(http, server, "rt-secretless")
     secretless = {"visitorId": real["visitorId"], "tenantId": server.credentials()["companyId"]}
-    for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}, secretless):
+    creds = server.credentials()
+    signer = TokenService(
+        lambda: None,  # type: ignore[arg-type, return-value]
+        secret=DEV_SECRET,
+        access_ttl_s=900,
+        visitor_ttl_s=900,
+        refresh_ttl_s=900,
+    )
+    ben = Principal(
+        kind=PrincipalKind.STAFF,
+        company_id=UUID(creds["companyId"]),
+        subject_id=UUID(creds["staff"][1]["commercialId"]),
+        role=StaffRole.COMMERCIAL,
+    )
+    expired = {"token": signer.sign(ben, ttl_s=-60)}
+    for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}, secretless, expired):
         client = socketio.AsyncClient(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await client.connect(server.base, auth=auth, transports=["websocket"])
+    fresh = socketio.AsyncClient(reconnection=False)  # the same token, not expired: accepted
+    await fresh.connect(server.base, auth={"token": signer.sign(ben)}, transports=["websocket"])
+    await fresh.disconnect()
 
 
 async def test_resume_delivers_exactly_what_was_missed_in_order_then_live(
