@@ -211,3 +211,37 @@ async def test_resume_delivers_exactly_what_was_missed_in_order_then_live(
         assert missed[0]["seq"] > last_seq
     finally:
         await back.sio.disconnect()
+
+
+async def test_a_resume_after_live_events_sends_only_what_was_missed(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    visitor = await register(http, server, "rt-late-resume")
+    vh = {"authorization": f"Bearer {visitor['accessToken']}"}
+    key = {"authorization": f"Bearer {server.credentials()['integrationKey']}"}
+    chat = (await http.post("/api/v2/chats", json={}, headers=vh)).json()["chatId"]
+    url = f"/api/v2/chats/{chat}/messages"
+    first = Recorder()
+    await first.sio.connect(
+        server.base, auth={"token": visitor["accessToken"]}, transports=["websocket"]
+    )
+    await http.post(url, json={"content": "seen"}, headers=key)
+    last_seq = (await first.wait_for("message:new"))[0]["seq"]
+    await first.sio.disconnect()
+    for i in range(5):
+        await http.post(url, json={"content": f"missed {i}"}, headers=key)
+    back = Recorder()
+    await back.sio.connect(
+        server.base, auth={"token": visitor["accessToken"]}, transports=["websocket"]
+    )
+    try:
+        await http.post(url, json={"content": "live"}, headers=key)
+        await back.wait_for("message:new")
+        ack = await back.sio.call("resume", {"lastSeq": last_seq})
+        assert ack == {"success": True, "replayed": 5}
+        await back.wait_for("message:new", 6)
+        await asyncio.sleep(0.3)
+        contents = [m["content"] for m in back.named("message:new")]
+        assert contents == ["live"] + [f"missed {i}" for i in range(5)]
+    finally:
+        await back.sio.disconnect()

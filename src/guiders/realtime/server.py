@@ -31,6 +31,7 @@ from guiders.services.visitors import visitor_principal
 log = structlog.get_logger(__name__)
 NAMESPACE = "/"
 REPLAY_PAGE = 500
+MAX_LIVE_BEFORE_RESUME = 10_000
 
 
 @dataclass
@@ -39,6 +40,8 @@ class SocketState:
     last_seq: int = 0
     replaying: bool = False
     held: list[StoredEvent] = field(default_factory=list)
+    live_before_resume: set[int] | None = field(default_factory=set)
+    """Seqs sent live before the first replay, so a later ``resume`` does not send them again."""
 
 
 class RealtimeServer:
@@ -84,15 +87,15 @@ class RealtimeServer:
             raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
         await self.order.track(principal.company_id)
         self.sockets[sid] = SocketState(principal)
-        try:
-            await self.runtime.presence.socket_opened(principal, sid)
-        except Exception:
-            log.exception("presence not recorded for a new socket")
         for room in default_rooms(principal):
             await self.sio.enter_room(sid, room)
         last_seq = auth.get("lastSeq")
         if isinstance(last_seq, int) and last_seq >= 0:
             await self.replay(sid, last_seq)
+        try:  # after the rooms, so an agent's own console sees them go online
+            await self.runtime.presence.socket_opened(principal, sid)
+        except Exception:
+            log.exception("presence not recorded for a new socket")
 
     async def _authenticate(self, auth: dict[str, Any], environ: dict[str, Any]) -> Principal:
         services = self.runtime.services
@@ -236,6 +239,10 @@ class RealtimeServer:
                 if sid in room_members:
                     ready[index].append(sid)
             state.last_seq = event.seq
+            if state.live_before_resume is not None:
+                state.live_before_resume.add(event.seq)
+                if len(state.live_before_resume) > MAX_LIVE_BEFORE_RESUME:
+                    state.live_before_resume = None
         for item, sids in zip(out, ready, strict=True):
             if sids:
                 # this node's own sockets: never through the Redis manager, which would make
@@ -250,13 +257,19 @@ class RealtimeServer:
 
     async def _send(
         self, sid: str, state: SocketState, event: StoredEvent, out: Sequence[Outgoing]
-    ) -> None:
+    ) -> bool:
+        """One socket (replay, held events); True when something was sent."""
         if event.seq <= state.last_seq:
-            return
+            return False
+        state.last_seq = event.seq
+        if state.live_before_resume and event.seq in state.live_before_resume:
+            return False
+        sent = False
         for item in out:
             if any(self._in_room(sid, room) for room in item.rooms):
                 await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
-        state.last_seq = event.seq
+                sent = True
+        return sent
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
         last_seq = data.get("lastSeq") if isinstance(data, dict) else None
@@ -284,14 +297,13 @@ class RealtimeServer:
                         )
                     )
                 for event in page:
-                    before = state.last_seq
-                    await self._send(sid, state, event, await self._outgoing(event))
-                    count += state.last_seq > before
+                    count += await self._send(sid, state, event, await self._outgoing(event))
                 if len(page) < REPLAY_PAGE:
                     break
         finally:
             held, state.held = state.held, []
             state.replaying = False
+            state.live_before_resume = None
             for event in sorted(held, key=lambda e: e.seq):
                 await self._send(sid, state, event, await self._outgoing(event))
         return count
