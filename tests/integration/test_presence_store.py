@@ -73,3 +73,20 @@ async def test_an_unreachable_redis_is_a_service_unavailable_error() -> None:
             await dead.typing("c")
     finally:
         await dead.close()
+
+
+async def test_remembers_when_staff_were_last_seen(store: PresenceStore) -> None:
+    await store.staff_seen("c:a", 100.0)
+    await store.staff_seen("c:b", 200.0)
+    await store.staff_seen("c:a", 300.5)
+    assert await store.staff_last_seen() == {"c:a": 300.5, "c:b": 200.0}
+    await store.staff_gone("c:b")
+    assert await store.staff_last_seen() == {"c:a": 300.5}
+
+
+async def test_a_claim_goes_to_one_caller_per_period(store: PresenceStore) -> None:
+    assert await store.claim("chore", 0.3) is True
+    assert await store.claim("chore", 0.3) is False
+    assert await store.claim("other", 0.3) is True
+    await asyncio.sleep(0.4)
+    assert await store.claim("chore", 0.3) is True

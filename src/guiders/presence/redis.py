@@ -34,6 +34,7 @@ class RedisPresence(PresenceStore):
     def __init__(self, url: str, *, prefix: str) -> None:
         self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
         self._prefix = prefix
+        self._staff_key = f"{prefix}:presence:staff"
 
     def _sockets_key(self, user_id: str) -> str:
         return f"{self._prefix}:presence:sockets:{user_id}"
@@ -78,6 +79,24 @@ class RedisPresence(PresenceStore):
                     _ = pipe.zadd(key, {socket_id: until}, xx=True)
                     _ = pipe.expire(key, int(ttl_s) + 1)
                 await pipe.execute()
+
+    async def staff_seen(self, key: str, at: float) -> None:
+        async with _reachable():
+            _ = await self._redis.hset(self._staff_key, key, str(at))
+
+    async def staff_gone(self, key: str) -> None:
+        async with _reachable():
+            _ = await self._redis.hdel(self._staff_key, key)
+
+    async def staff_last_seen(self) -> dict[str, float]:
+        async with _reachable():
+            raw: Any = await self._redis.hgetall(self._staff_key)
+            return {k.decode(): float(v) for k, v in raw.items()}
+
+    async def claim(self, name: str, ttl_s: float) -> bool:
+        async with _reachable():
+            key = f"{self._prefix}:presence:claim:{name}"
+            return bool(await self._redis.set(key, "1", nx=True, px=max(1, int(ttl_s * 1000))))
 
     async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None:
         async with _reachable():
