@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+WEB_STAMP := src/guiders/web/static/.build-stamp
+WEB_SOURCES := web/package.json web/package-lock.json web/tsconfig.json web/vite.config.ts \
+	web/vite.widget.config.ts $(shell find web/src -type f 2>/dev/null)
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint bench clean help
 
@@ -17,10 +21,20 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## serve the demo (API, Socket.IO, widget, console, dashboard, bot) on 127.0.0.1:8000
+# The widget, console and dashboard (web/ -> src/guiders/web/static/, not committed)
+$(WEB_STAMP): $(WEB_SOURCES)
+	cd web && npm ci --no-audit --no-fund && npm run build
+	touch $(WEB_STAMP)
+
+# The browser tests drive Debian's chromium (never a downloaded browser). Without root the
+# install fails and those tests skip with the reason (they fail under CI=true).
+$(CHROMIUM):
+	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+run: $(STAMP) $(WEB_STAMP)  ## serve the demo (API, Socket.IO, widget, console, dashboard, bot) on 127.0.0.1:8000
 	$(BIN)/guiders up
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP) $(WEB_STAMP) $(CHROMIUM)  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff and mypy
@@ -33,6 +47,8 @@ bench: $(STAMP)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/idle_connections.py
 	$(BIN)/python benchmarks/two_nodes.py
+	$(BIN)/python benchmarks/analytics_scoring.py
+	$(BIN)/python benchmarks/bot_latency.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var

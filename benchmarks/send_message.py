@@ -43,6 +43,7 @@ def start_guiders(port: int, data_dir: Path, env_extra: dict[str, str]) -> subpr
         **os.environ,
         "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
         "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
+        "GUIDERS_ANALYTICS_ENABLED": "false",  # no scoring worker or model training meanwhile
         **env_extra,
     }
     proc = subprocess.Popen(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import click
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
 from guiders.config import Settings
+from guiders.pipeline.cli import pipeline
 
 
 def _settings(data_dir: Path | None = None) -> Settings:
@@ -47,17 +49,27 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
 
     from guiders.api.app import create_asgi
     from guiders.demo import seed_demo
+    from guiders.observability.logging import configure_logging
     from guiders.runtime import Runtime
     from guiders.store.migrate import upgrade
 
+    configure_logging(settings.log_level, settings.log_format, settings.log_info_sample_rate)
     upgrade(settings.resolved_database_url, schema=settings.database_schema)
     runtime = Runtime.build(settings)
     if seed:
         credentials = asyncio.run(_seed(runtime, seed_demo, settings.data_dir))
         runtime = Runtime.build(settings)
+        if settings.analytics_enabled:
+            from guiders.analytics.embedded import run_embedded
+
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            url, key = f"http://{local}:{port}", credentials["integrationKey"]
+            runtime.background.append(lambda: run_embedded(settings, url, key))
         base = f"http://{host}:{port}"
         click.echo(
             f"\nGuiders is running at {base}\n"
+            f"  demo shop    {base}/  (the chat widget)\n"
+            f"  console      {base}/console/   dashboard  {base}/dashboard/\n"
             f"  API docs     {base}/docs\n"
             f"  health       {base}/api/health\n"
             f"  metrics      {base}/metrics\n"
@@ -66,8 +78,21 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             f"  staff        "
             + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
             + "\n"
+            + (
+                f"  analytics    scoring worker on; model {settings.resolved_model_dir} "
+                "(trained in the background on first start)\n"
+                if settings.analytics_enabled
+                else ""
+            )
         )
-    uvicorn.run(create_asgi(settings, runtime), host=host, port=port, log_level="warning")
+    app = create_asgi(settings, runtime)
+    if seed and settings.bot_enabled:
+        from guiders.bot.embedded import serve_with_bot
+
+        click.echo("  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)")
+        serve_with_bot(app, host, port, credentials["integrationKey"], settings.data_dir)
+        return
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:
@@ -200,8 +225,52 @@ def events_replay() -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.command()
+@click.option(
+    "--server", required=True, help="Base URL of the Guiders server, e.g. http://host:8000"
+)
+@click.option(
+    "--key",
+    required=True,
+    envvar="GUIDERS_BOT_KEY",
+    help="Integration API key (or GUIDERS_BOT_KEY).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Bot settings YAML (GUIDERS_BOT_* variables override it).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=Path("var"),
+    show_default=True,
+    help="Where the knowledge-base model is kept (models/demo_kb) unless kbModelDir is set.",
+)
+def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None:
+    """Run the first-line AI bot against a Guiders server (see docs/bot.md)."""
+    from guiders.bot.runner import check_access, run_bot
+    from guiders.bot.settings import BotSettings
+    from guiders.domain.errors import GuidersError
+
+    try:
+        settings = BotSettings.load(config_file)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from exc
+    click.echo(f"bot {settings.bot_name!r} serving {server} (Ctrl-C stops)")
+    try:
+        asyncio.run(check_access(server, key))
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_bot(server, key, settings, data_dir, wait_for_server_s=30))
+    except GuidersError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+
+
 main.add_command(kb)
 main.add_command(analytics)
+main.add_command(pipeline)
 
 
 if __name__ == "__main__":

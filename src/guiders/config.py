@@ -49,6 +49,56 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     public_rate_limit_per_minute: int = 120
     relay_interval_s: float = 0.5
+    metrics_enabled: bool = Field(
+        default=True, description="Record Prometheus metrics (off only to measure their cost)"
+    )
+    metrics_interval_s: float = Field(
+        default=10.0, gt=0, description="How often the dashboard's metric points are sampled"
+    )
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    log_info_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+
+    # analytics (docs/analytics.md): the worker inside `guiders up`, segments and strategies
+    analytics_enabled: bool = True
+    analytics_model_dir: Path | None = Field(
+        default=None, description="Conversion model directory; default data_dir/models/conversion"
+    )
+    analytics_vip_above: float = Field(default=0.8, ge=0.0, le=1.0)
+    analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
+    analytics_debounce_s: float = Field(default=2.0, ge=0.0)
+    analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    nurturing_content_title: str = "How to choose: our buying guide"
+    nurturing_content_body: str = (
+        "Not sure yet? Our guide compares the options side by side and answers the usual questions."
+    )
+    nurturing_content_url: str | None = None
+    followup_email_subject: str = "Still deciding? Here is our buying guide"
+    followup_email_body: str = (
+        "Hello {name},\n\nThanks for visiting. If you are still comparing options, our buying "
+        "guide answers the most common questions.\n\nReply to this e-mail if we can help.\n"
+    )
+    followup_email_cooldown_days: float = Field(default=7.0, ge=0.0)
+
+    # outgoing e-mail (nurturing follow-ups); without smtp_host e-mails stay queued
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_from: str = "Guiders <no-reply@localhost>"
+    smtp_timeout_s: float = 10.0
+    mail_max_attempts: int = Field(default=8, ge=1)
+    mail_retry_base_s: float = Field(default=30.0, gt=0.0)
+    mail_poll_s: float = Field(default=2.0, gt=0.0)
+    pipeline_api_url: str = "http://127.0.0.1:8000"
+    pipeline_api_key: str | None = Field(
+        default=None, description="integration key the pipeline worker acts with"
+    )
+    pipeline_rules: Path | None = Field(default=None, description="the business rules YAML")
+    bot_enabled: bool = Field(
+        default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -61,6 +111,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'guiders.db').resolve()}"
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        return self.analytics_model_dir or self.data_dir / "models" / "conversion"
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
+from guiders.domain.strategy import NurturingContent, StrategyConfig
+from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
+from guiders.services.mail import MailDispatcher
 from guiders.services.ports import EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
+from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
 from guiders.store.unit_of_work import SqlUnitOfWork
@@ -23,6 +32,10 @@ class Runtime:
     relay: OutboxRelay
     services: Services
     presence: PresenceService
+    mail: MailDispatcher | None = field(default=None)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    """In-process workers (analytics...) started with the server and cancelled at stop."""
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -40,7 +53,9 @@ class Runtime:
             visitor_ttl_s=settings.visitor_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
         )
-        services = Services.build(uow, tokens)
+        services = Services.build(
+            uow, tokens, strategy=strategy_config(settings), mail_template=mail_template(settings)
+        )
         presence = PresenceService(
             uow,
             build_presence_store(settings),
@@ -55,14 +70,25 @@ class Runtime:
             relay=relay,
             services=services,
             presence=presence,
+            mail=mail_dispatcher(settings, uow),
         )
 
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
         await self.presence.start()
+        if self.mail is not None:
+            await self.mail.start()
+        self._tasks = [asyncio.create_task(job()) for job in self.background]
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self.mail is not None:
+            await self.mail.stop()
         await self.presence.stop()
         await self.relay.stop()
         await self.bus.close()
@@ -87,3 +113,42 @@ def build_presence_store(settings: Settings) -> PresenceStore:
     from guiders.presence.memory import MemoryPresence
 
     return MemoryPresence()
+
+
+def strategy_config(settings: Settings) -> StrategyConfig:
+    return StrategyConfig(
+        content=NurturingContent(
+            title=settings.nurturing_content_title,
+            body=settings.nurturing_content_body,
+            url=settings.nurturing_content_url,
+        ),
+        email_cooldown=timedelta(days=settings.followup_email_cooldown_days),
+    )
+
+
+def mail_template(settings: Settings) -> MailTemplate:
+    return MailTemplate(subject=settings.followup_email_subject, body=settings.followup_email_body)
+
+
+def mail_dispatcher(settings: Settings, uow: Callable[[], UnitOfWork]) -> MailDispatcher | None:
+    """None without ``smtp_host``: e-mails then wait in the outbox until one is configured."""
+    if not settings.smtp_host:
+        return None
+    sender = SmtpSender(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+            sender=settings.smtp_from,
+            timeout_s=settings.smtp_timeout_s,
+        )
+    )
+    return MailDispatcher(
+        uow,
+        sender,
+        poll_s=settings.mail_poll_s,
+        max_attempts=settings.mail_max_attempts,
+        retry_base_s=settings.mail_retry_base_s,
+    )

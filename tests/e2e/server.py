@@ -22,12 +22,24 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(
-        self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        *,
+        analytics: bool = False,
+        bot: bool = False,
+        **more_env: str,
     ) -> None:
-        """``env`` adds ``GUIDERS_*`` settings (database, Redis...) for this process only."""
+        """``env`` and ``more_env`` add ``GUIDERS_*`` settings (database, Redis...) for this
+        process only; ``analytics`` runs the in-process scoring worker (and its first-start
+        training); ``bot`` runs the AI bot (off by default so other tests see only their own
+        messages)."""
         self.data_dir = data_dir
+        self.analytics = analytics
+        self.bot = bot
+        self.env = {**(env or {}), **more_env}
         self.port = port or free_port()
-        self.env = env or {}
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -36,6 +48,8 @@ class ServerProcess:
             **os.environ,
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+            "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
+            "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
             **self.env,
         }
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it

@@ -28,7 +28,7 @@ def _progress(message: str) -> None:
 
 @click.group(name="analytics")
 def analytics() -> None:
-    """Conversion model: train, evaluate."""
+    """Conversion model: train, evaluate, retrain, promote; the scoring worker."""
 
 
 @analytics.command()
@@ -204,6 +204,146 @@ def resample(csv_path: str, splits: int, as_json: bool) -> None:
         f"held-out ECE: mean {eces.mean():.4f} (min {eces.min():.4f}, max {eces.max():.4f}); "
         f"noise floor of a perfectly calibrated model {floors.mean():.4f}"
     )
+
+
+@analytics.command()
+@click.option("--server", required=True, help="Base URL of the Guiders server.")
+@click.option(
+    "--key",
+    "api_key",
+    required=True,
+    envvar="GUIDERS_API_KEY",
+    show_envvar=True,
+    help="Integration key (better from the environment than on the command line).",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model directory (reloaded when its model.json changes).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to keep the log cursor and page statistics between runs.",
+)
+@click.option("--debounce", default=2.0, show_default=True, type=float, help="Seconds of quiet.")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between reads.")
+@click.option("--vip-above", default=None, type=float, help="Override the model's threshold.")
+@click.option("--nurturing-below", default=None, type=float, help="Override the threshold.")
+def worker(
+    server: str,
+    api_key: str,
+    model_dir: Path,
+    state_path: Path | None,
+    debounce: float,
+    poll: float,
+    vip_above: float | None,
+    nurturing_below: float | None,
+) -> None:
+    """Follow the event log and re-score visitors when new tracking arrives."""
+    import asyncio
+
+    from guiders.analytics.worker import AnalyticsWorker, ModelSlot, WorkerConfig
+    from guiders.client import GuidersClient
+
+    segmenter = None
+    if vip_above is not None or nurturing_below is not None:
+        segmenter = Segmenter(
+            vip_above=0.8 if vip_above is None else vip_above,
+            nurturing_below=0.4 if nurturing_below is None else nurturing_below,
+        )
+
+    async def go() -> None:
+        async with GuidersClient(server, api_key) as client:
+            await AnalyticsWorker(
+                client,
+                ModelSlot(model_dir, segmenter),
+                config=WorkerConfig(debounce_s=debounce, poll_s=poll),
+                state_path=state_path,
+            ).run()
+
+    _progress(f"scoring visitors of {server} with the model in {model_dir}")
+    asyncio.run(go())
+
+
+@analytics.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--server", required=True, help="Base URL of the Guiders server.")
+@click.option(
+    "--key",
+    "api_key",
+    required=True,
+    envvar="GUIDERS_API_KEY",
+    show_envvar=True,
+    help="Integration key (better from the environment than on the command line).",
+)
+@click.option("--members", default=None, help="Pin members instead of selecting them.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def retrain(
+    csv_path: str, model_dir: str, server: str, api_key: str, members: str | None, as_json: bool
+) -> None:
+    """Add recorded outcomes to CSV's rows, train a new version, promote it if no worse.
+
+    Labelled sessions come from the server's event log (scores with their features, and
+    conversions). The candidate is promoted only if its validation ROC AUC is >= and its ECE
+    <= the current version's on the same held-out rows; every version stays under
+    MODEL/versions/ for `guiders analytics promote`.
+    """
+    import asyncio
+    from datetime import UTC, datetime
+
+    from guiders.analytics.outcomes import fetch_events, labelled_rows
+    from guiders.analytics.retraining import retrain as run_retrain
+    from guiders.client import GuidersClient
+
+    async def fetch() -> list[dict[str, object]]:
+        async with GuidersClient(server, api_key) as client:
+            return labelled_rows(await fetch_events(client), datetime.now(UTC))
+
+    rows = asyncio.run(fetch())
+    positives = sum(1 for r in rows if r["Revenue"])
+    _progress(f"{len(rows)} labelled sessions from {server} ({positives} converted)")
+    config = TrainingConfig(members=tuple(members.split(",")) if members else None)
+    outcome = run_retrain(csv_path, rows, model_dir, config=config, progress=_progress)
+    summary = {
+        "promoted": outcome.promoted,
+        "reason": outcome.reason,
+        "candidate": outcome.candidate_version,
+        "current": outcome.current_version,
+        "extraRows": len(rows),
+        "candidateValidation": outcome.candidate_validation,
+        "currentValidation": outcome.current_validation,
+    }
+    if as_json:
+        click.echo(json.dumps(summary, default=float))
+        return
+    verdict = "promoted" if outcome.promoted else "kept (not promoted)"
+    click.echo(f"candidate {outcome.candidate_version} {verdict}: {outcome.reason}")
+    for name, figures in (
+        ("candidate", outcome.candidate_validation),
+        ("current", outcome.current_validation),
+    ):
+        if figures:
+            click.echo(f"  {name:<9} ROC AUC {figures['roc_auc']:.4f}  ECE {figures['ece']:.4f}")
+
+
+@analytics.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
+@click.argument("version")
+def promote(model_dir: str, version: str) -> None:
+    """Make MODEL/versions/VERSION the active model (also how to roll back)."""
+    from guiders.analytics.retraining import promote as run_promote
+
+    try:
+        run_promote(model_dir, version)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"active model: {version}")
 
 
 if __name__ == "__main__":

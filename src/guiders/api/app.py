@@ -7,27 +7,37 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import socketio
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders import __version__
 from guiders.api import errors
+from guiders.api.cors import SiteCorsMiddleware, SiteHosts
+from guiders.api.deps import reject_nul
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
+    analytics,
     auth,
+    chat_automation,
     chats,
     commercials,
+    dashboard,
     events,
     health,
     messages,
     presence,
+    sagas,
+    sdk,
     visitors,
 )
 from guiders.config import Settings
+from guiders.observability.metrics import HttpMetricsMiddleware, record_event
+from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.ports import correlation_id_var
+from guiders.web import site
 
 
 class CorrelationIdMiddleware:
@@ -61,13 +71,18 @@ class CorrelationIdMiddleware:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
+    collector = MetricsCollector(settings.metrics_interval_s)
+    if settings.metrics_enabled:
+        runtime.bus.subscribe(record_event)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        collector.start()
         try:
             yield
         finally:
+            await collector.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -78,11 +93,27 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
+    app.state.metrics_collector = collector
     errors.install(app)
-    api = APIRouter(prefix="/api")
-    for module in (health, auth, chats, messages, commercials, visitors, events, presence):
+    api = APIRouter(prefix="/api", dependencies=[Depends(reject_nul)])
+    for module in (
+        health,
+        auth,
+        chats,
+        messages,
+        commercials,
+        visitors,
+        events,
+        presence,
+        sdk,
+        analytics,
+        chat_automation,
+        sagas,
+        dashboard,
+    ):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(site.router)
     app.mount("/metrics", make_asgi_app())
     app.add_middleware(
         RateLimitMiddleware,
@@ -90,6 +121,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         public_per_minute=settings.public_rate_limit_per_minute,
     )
     app.add_middleware(CorrelationIdMiddleware)
+    app.state.site_hosts = SiteHosts(runtime.services.tenancy.site_hosts)
+    app.add_middleware(SiteCorsMiddleware, hosts=app.state.site_hosts, prefixes=("/api/",))
+    if settings.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware)
     return app
 
 
@@ -101,4 +136,4 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     realtime = RealtimeServer(runtime)
     app.state.realtime = realtime
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
-    return asgi
+    return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))

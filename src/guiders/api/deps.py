@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
-from guiders.domain.errors import Unauthenticated
+from guiders.domain.errors import Unauthenticated, ValidationFailed
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
 from guiders.services.container import Services
@@ -15,18 +15,33 @@ from guiders.services.container import Services
 SID_HEADER = "x-guiders-sid"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def reject_nul(request: Request) -> None:
+    """No database text column takes a NUL character; refuse it in the path and the query."""
+    if "\x00" in request.url.path:
+        raise ValidationFailed("the path must not contain NUL characters", field="path")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise ValidationFailed("query parameters must not contain NUL characters", field=name)
+
+
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_services(request: Request) -> Services:
-    return get_runtime(request).services
+# Dependencies are ``async`` on purpose: FastAPI runs plain functions in a thread pool, a hop
+# per request for what is an attribute lookup.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+async def get_services(request: Request) -> Services:
+    return runtime_of(request).services
 
 
 async def get_principal(request: Request) -> Principal:
     """Bearer token or API key, ``x-api-key``, or the SDK's session id (header or cookie)."""
-    services = get_services(request)
+    services = runtime_of(request).services
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")

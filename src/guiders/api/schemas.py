@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from guiders.domain.errors import ValidationFailed
 from guiders.domain.message import MAX_CONTENT_LENGTH, MessageType
@@ -14,8 +15,35 @@ from guiders.domain.visitor import Visitor, VisitorSession
 from guiders.services.chats import ChatView
 
 
+def unstorable(data: Any) -> str | None:
+    """What in a parsed JSON body no database column can hold, if anything: NaN or Infinity
+    (Python's parser accepts them, PostgreSQL's JSON does not) or a NUL character (PostgreSQL
+    text and JSON refuse it)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return "NaN and Infinity are not JSON numbers"
+        if isinstance(item, str) and "\x00" in item:
+            return "text must not contain NUL characters"
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        problem = unstorable(data)
+        if problem:
+            raise ValueError(problem)
+        return data
 
 
 class StaffLogin(Body):
@@ -78,6 +106,10 @@ class ChatCloseBody(Body):
     satisfaction: int | None = Field(default=None, ge=1, le=5)
     resolution: str | None = Field(default=None, max_length=500)
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class RatingBody(Body):
+    satisfaction: int = Field(ge=1, le=5)
 
 
 class RequestAgentBody(Body):
@@ -169,6 +201,7 @@ def visitor_response(v: Visitor, device: dict[str, Any]) -> dict[str, Any]:
         "currentUrl": v.current_url,
         "referrer": v.referrer,
         "consentVersion": v.consent_version,
+        "emailConsent": v.email_consent_at is not None,
         "createdAt": iso(v.created_at),
         "lastSeenAt": iso(v.last_seen_at),
     }

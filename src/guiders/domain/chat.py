@@ -226,6 +226,25 @@ class Chat(Aggregate):
             closedAt=at.isoformat(),
         )
 
+    def rate(self, satisfaction: int, at: datetime) -> None:
+        """The visitor's 1-5 rating after someone else closed the chat; given once."""
+        if not 1 <= satisfaction <= 5:
+            raise ValidationFailed("satisfaction must be between 1 and 5", field="satisfaction")
+        if self.status not in (ChatStatus.CLOSED, ChatStatus.ABANDONED):
+            raise InvalidTransition(
+                f"A chat in status {self.status} is rated when it closes",
+                current=self.status.value,
+            )
+        if self.satisfaction is not None:
+            raise Conflict("The chat is already rated", field="satisfaction")
+        payload = {
+            "chatId": str(self.id),
+            "visitorId": str(self.visitor_id),
+            "satisfaction": satisfaction,
+            "ratedAt": at.isoformat(),
+        }
+        self._record(self._event("chat.rated", at, payload))
+
     def abandon(self, at: datetime) -> None:
         self._change_status(ChatStatus.ABANDONED, at, closedAt=at.isoformat())
 
@@ -287,6 +306,23 @@ class Chat(Aggregate):
                 )
             )
 
+    def tag(self, tags: list[str], at: datetime) -> None:
+        """Adds tags it does not have yet; adding nothing records nothing (idempotent)."""
+        new = [t for t in dict.fromkeys(tags) if t not in self.metadata.tags]
+        if new:
+            self._record(self._event("chat.tagged", at, {"chatId": str(self.id), "tags": new}))
+
+    def set_custom_fields(self, fields: dict[str, Any], at: datetime) -> None:
+        changed = {k: v for k, v in fields.items() if self.metadata.custom_fields.get(k) != v}
+        if changed:
+            self._record(
+                self._event(
+                    "chat.custom_fields_changed",
+                    at,
+                    {"chatId": str(self.id), "customFields": changed},
+                )
+            )
+
     def _change_status(self, target: ChatStatus, at: datetime, **details: Any) -> None:
         check_transition(self.status, target)
         payload = {
@@ -329,6 +365,12 @@ class Chat(Aggregate):
             self.agent_requested_at = event.occurred_at
         elif event.type == "chat.priority_changed":
             self.priority = Priority(p["priority"])
+        elif event.type == "chat.rated":
+            self.satisfaction = p["satisfaction"]
+        elif event.type == "chat.tagged":
+            self.metadata.tags = [*self.metadata.tags, *p["tags"]]
+        elif event.type == "chat.custom_fields_changed":
+            self.metadata.custom_fields = {**self.metadata.custom_fields, **p["customFields"]}
         elif event.type == "message.sent":
             if not p.get("isInternal"):
                 self.total_messages += 1

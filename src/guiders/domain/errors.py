@@ -5,6 +5,7 @@
     GuidersError
      ├── ValidationFailed       (422)  input is well-formed JSON but breaks a rule; names the field
      ├── BadRequest             (400)  input cannot be understood, or an action is not allowed
+     │    └── ConsentRequired          the visitor has not accepted the privacy policy
      ├── Unauthenticated        (401)  no credential, or an expired, revoked or unknown one
      ├── Forbidden              (403)  a valid credential that may not do this
      ├── NotFound               (404)  no such thing (or not visible to this credential)
@@ -37,6 +38,10 @@ class ValidationFailed(GuidersError):
 
 class BadRequest(GuidersError):
     code = "bad_request"
+
+
+class ConsentRequired(BadRequest):
+    code = "consent_required"
 
 
 class Unauthenticated(GuidersError):

@@ -63,6 +63,8 @@ class Message:
             "id": str(self.id),
             "chatId": str(self.chat_id),
             "senderId": str(self.sender.id),
+            "senderName": self.sender.name,
+            "senderType": self.sender.role.value,
             "sender": {
                 "id": str(self.sender.id),
                 "name": self.sender.name,
@@ -76,6 +78,7 @@ class Message:
             "metadata": self.metadata,
             "sentAt": sent,
             "timestamp": sent,
+            "createdAt": sent,
             "clientMessageId": self.client_message_id,
             "readAt": self.read_at.isoformat() if self.read_at else None,
         }

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from guiders.domain.analysis import Analysis, Conversion, Segment
 from guiders.domain.events import Aggregate, DomainEvent
 
 
@@ -59,6 +60,7 @@ class Visitor(Aggregate):
     referrer: str | None = None
     consent_version: str | None = None
     consented_at: datetime | None = None
+    email_consent_at: datetime | None = None
 
     @classmethod
     def register(
@@ -122,6 +124,35 @@ class Visitor(Aggregate):
         if events:
             self._event("visitor.activity_tracked", at, {"events": [e.to_dict() for e in events]})
 
+    def set_email_consent(self, given: bool, at: datetime) -> None:
+        """Consent to e-mail follow-ups, separate from the privacy policy's."""
+        if given != (self.email_consent_at is not None):
+            self._event("visitor.email_consent_changed", at, {"emailConsent": given})
+
+    def analyze(self, analysis: Analysis, previous: Segment | None, at: datetime) -> bool:
+        """Records a score; True when it moved the visitor to another segment."""
+        self._event("visitor.analyzed", at, analysis.to_payload())
+        if analysis.segment == previous:
+            return False
+        self._event(
+            "visitor.segment_changed",
+            at,
+            {
+                "visitorId": str(self.id),
+                "segment": analysis.segment.value,
+                "previousSegment": previous.value if previous else None,
+                "conversionProbability": analysis.conversion_probability,
+            },
+        )
+        return True
+
+    def record_strategy(self, payload: dict[str, Any], at: datetime) -> None:
+        self._event("strategy.applied", at, {"visitorId": str(self.id), **payload})
+
+    def convert(self, conversion: Conversion) -> None:
+        self._event("visitor.converted", conversion.occurred_at, conversion.to_payload())
+        self.advance_lifecycle(Lifecycle.CONVERTED, conversion.occurred_at)
+
     def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
         self._record(
             DomainEvent(
@@ -146,10 +177,16 @@ class Visitor(Aggregate):
             self.consented_at = event.occurred_at
         elif event.type == "visitor.lifecycle_changed":
             self.lifecycle = Lifecycle(p["lifecycle"])
+        elif event.type == "visitor.email_consent_changed":
+            self.email_consent_at = event.occurred_at if p["emailConsent"] else None
         elif event.type in (
             "visitor.session_started",
             "visitor.session_ended",
             "visitor.activity_tracked",
+            "visitor.analyzed",
+            "visitor.segment_changed",
+            "visitor.converted",
+            "strategy.applied",
         ):
             pass
         else:

@@ -21,6 +21,7 @@ import structlog
 from guiders.config import Settings
 from guiders.domain.errors import GuidersError, Unauthenticated
 from guiders.domain.events import StoredEvent
+from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.targets import Outgoing, outgoing, staff_chat_room, tenant_room
 from guiders.runtime import Runtime
@@ -56,6 +57,7 @@ class RealtimeServer:
         )
         self.sockets: dict[str, SocketState] = {}
         self._commercials: dict[str, dict[str, Any]] = {}
+        self.live = LiveVisitors()
         self.order = SeqOrder(self.deliver, self._read_log, self._log_end)
         runtime.bus.subscribe(self.order.push)
         runtime.presence.emit = self._emit_to_room
@@ -71,6 +73,8 @@ class RealtimeServer:
             "user:activity": self.on_user_activity,
             "typing:start": self.on_typing_start,
             "typing:stop": self.on_typing_stop,
+            "visitor:page": self.on_visitor_page,
+            "visitors:live": self.on_visitors_live,
         }
         for name, handler in handlers.items():
             self.sio.on(name, handler)
@@ -89,6 +93,9 @@ class RealtimeServer:
         self.sockets[sid] = SocketState(principal)
         for room in default_rooms(principal):
             await self.sio.enter_room(sid, room)
+        if principal.is_visitor:
+            visit = self.live.arrive(sid, principal.subject_id, principal.company_id, auth)
+            await self._announce("visitor:online", visit.company_id, visit.to_payload())
         last_seq = auth.get("lastSeq")
         if isinstance(last_seq, int) and last_seq >= 0:
             await self.replay(sid, last_seq)
@@ -132,6 +139,32 @@ class RealtimeServer:
                 await self.runtime.presence.socket_closed(state.principal, sid)
             except Exception:
                 log.exception("presence not recorded for a closed socket")
+        gone = self.live.leave(sid)
+        if gone is not None:
+            await self._announce("visitor:offline", gone.company_id, gone.to_payload())
+
+    # -- live visitors (ephemeral, like typing) -----------------------------------------
+
+    async def on_visitor_page(self, sid: str, data: Any) -> dict[str, Any]:
+        """The widget reports a page change: ``{currentUrl, title}``."""
+        state = self.sockets.get(sid)
+        if state is None or not state.principal.is_visitor:
+            return refused("Only a visitor reports their page")
+        visit = self.live.move(sid, data)
+        if visit is not None:
+            await self._announce("visitor:page", visit.company_id, visit.to_payload())
+        return {"success": True}
+
+    async def on_visitors_live(self, sid: str, *_: Any) -> dict[str, Any]:
+        """Staff and keys: the company's visitors on the site now (this process's sockets)."""
+        state = self.sockets.get(sid)
+        if state is None or state.principal.is_visitor:
+            return refused("Only staff and integration keys see live visitors")
+        visits = self.live.of_company(state.principal.company_id)
+        return {"success": True, "visitors": [v.to_payload() for v in visits]}
+
+    async def _announce(self, name: str, company_id: UUID, payload: dict[str, Any]) -> None:
+        await self.sio.emit(name, payload, room=tenant_room(company_id))
 
     # -- rooms ---------------------------------------------------------------------------
 

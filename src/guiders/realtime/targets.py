@@ -89,6 +89,10 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
             return [Outgoing("chat:closed", body, scope)]
         body = {"chatId": chat, "status": p["to"], "previousStatus": p["from"]} | stamp
         return [Outgoing("chat:status-changed", body, scope)]
+    if event.type == "chat.rated":
+        chat = p["chatId"]
+        rooms = (f"chat:{chat}", staff_chat_room(chat), tenant)
+        return [Outgoing("chat:rated", p | stamp, rooms)]
     if event.type == "chat.agent_requested":
         body = {
             "chatId": p["chatId"],
@@ -97,6 +101,17 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
             "timestamp": at,
         } | stamp
         return [Outgoing("chat:agent-requested", body, (tenant,))]
+    if event.type == "visitor.segment_changed":
+        body = {
+            "visitorId": p["visitorId"],
+            "segment": p["segment"],
+            "previousSegment": p.get("previousSegment"),
+            "conversionProbability": p["conversionProbability"],
+            "timestamp": at,
+        } | stamp
+        return [Outgoing("visitor:segment-changed", body, (tenant,))]
+    if event.type == "strategy.applied":
+        return _strategy(p, stamp, at, tenant)
     if event.type == "commercial.status_changed":
         body = {
             "userId": p["commercialId"],
@@ -110,3 +125,17 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
             Outgoing("commercial:status", body, (tenant,)),
         ]
     return []
+
+
+def _strategy(p: dict[str, Any], stamp: dict[str, Any], at: str, tenant: str) -> list[Outgoing]:
+    """Staff see every strategy; the chosen commercial is told; content goes to the widget."""
+    body = p | {"timestamp": at} | stamp
+    rooms = [tenant] + [
+        f"commercial:{a['commercialId']}" for a in p.get("actions", []) if a.get("commercialId")
+    ]
+    out = [Outgoing("strategy:applied", body, tuple(dict.fromkeys(rooms)))]
+    for action in p.get("actions", []):
+        if action.get("action") == "content":
+            content = action["content"] | {"visitorId": p["visitorId"], "timestamp": at} | stamp
+            out.append(Outgoing("visitor:content", content, (f"visitor:{p['visitorId']}",)))
+    return out

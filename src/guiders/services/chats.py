@@ -17,6 +17,7 @@ from guiders.services.access import (
     Principal,
     check_chat_access,
     require_staff_or_key,
+    require_supervisor_or_key,
 )
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
@@ -174,6 +175,13 @@ class ChatService:
             ),
         )
 
+    async def rate(self, principal: Principal, chat_id: UUID, satisfaction: int) -> Chat:
+        if not principal.is_visitor:
+            raise Forbidden("Only the chat's visitor rates it")
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.rate(satisfaction, now)
+        )
+
     async def request_agent(self, principal: Principal, chat_id: UUID, reason: str) -> Chat:
         if not principal.is_visitor:
             raise Forbidden("Only the chat's visitor requests an agent")
@@ -187,6 +195,25 @@ class ChatService:
         require_staff_or_key(principal)
         return await self._change(
             principal, chat_id, lambda chat, now: chat.change_priority(priority, now)
+        )
+
+    async def release(self, principal: Principal, chat_id: UUID, reason: str) -> Chat:
+        """Back to the pending queue (an escalation that found no agent, a hand-off undone)."""
+        require_supervisor_or_key(principal)
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.release_to_queue(reason=reason, at=now)
+        )
+
+    async def tag(self, principal: Principal, chat_id: UUID, tags: list[str]) -> Chat:
+        require_staff_or_key(principal)
+        return await self._change(principal, chat_id, lambda chat, now: chat.tag(tags, now))
+
+    async def set_custom_fields(
+        self, principal: Principal, chat_id: UUID, fields: dict[str, Any]
+    ) -> Chat:
+        require_staff_or_key(principal)
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.set_custom_fields(fields, now)
         )
 
     async def _change(

@@ -31,6 +31,12 @@ class CommercialService:
                 for c in await uow.commercials.of_company(company_id)
             ]
 
+    async def availability(self, company_id: UUID) -> tuple[bool, int]:
+        """(anyone can take a chat now, how many agents are online) for the widget's badge."""
+        candidates = await self.candidates(company_id)
+        online = sum(1 for c in candidates if c.commercial.status == CommercialStatus.ONLINE)
+        return any(c.available for c in candidates), online
+
     async def listing(
         self, principal: Principal, *, available_only: bool, order_by: str | None
     ) -> list[Candidate]:

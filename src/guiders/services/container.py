@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from guiders.domain.strategy import NurturingContent, StrategyConfig
+from guiders.services.analytics import AnalyticsService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.credentials import TokenService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.sagas import ConsumerService, SagaService
+from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
 from guiders.services.visitors import VisitorService
+
+DEFAULT_STRATEGY = StrategyConfig(
+    content=NurturingContent(title="Our buying guide", body="Compare the options side by side.")
+)
+DEFAULT_TEMPLATE = MailTemplate(subject="Still deciding?", body="Hello {name},\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +33,19 @@ class Services:
     chats: ChatService
     messages: MessageService
     commercials: CommercialService
+    analytics: AnalyticsService
+    sagas: SagaService
+    consumers: ConsumerService
 
     @classmethod
-    def build(cls, uow: UnitOfWorkFactory, tokens: TokenService) -> Services:
+    def build(
+        cls,
+        uow: UnitOfWorkFactory,
+        tokens: TokenService,
+        *,
+        strategy: StrategyConfig = DEFAULT_STRATEGY,
+        mail_template: MailTemplate = DEFAULT_TEMPLATE,
+    ) -> Services:
         visitors = VisitorService(uow)
         return cls(
             uow=uow,
@@ -37,4 +56,7 @@ class Services:
             chats=ChatService(uow),
             messages=MessageService(uow),
             commercials=CommercialService(uow),
+            analytics=AnalyticsService(uow, strategy, mail_template),
+            sagas=SagaService(uow),
+            consumers=ConsumerService(uow),
         )

@@ -14,11 +14,13 @@ from types import TracebackType
 from typing import Generic, Self, TypeVar
 from uuid import UUID
 
+from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat, ChatStatus, Priority
 from guiders.domain.commercial import Commercial
 from guiders.domain.company import ApiKey, Company, Site, StaffUser
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.domain.message import Message
+from guiders.domain.saga import Saga, SagaStatus
 from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
 
 
@@ -95,6 +97,8 @@ class Tenancy(abc.ABC):
     async def sites_of(self, company_id: UUID) -> list[Site]: ...
     @abc.abstractmethod
     async def get_site(self, site_id: UUID) -> Site | None: ...
+    @abc.abstractmethod
+    async def all_sites(self) -> list[Site]: ...
     @abc.abstractmethod
     async def add_staff(self, user: StaffUser) -> None: ...
     @abc.abstractmethod
@@ -206,6 +210,117 @@ class CommercialRepository(abc.ABC):
     async def of_company(self, company_id: UUID) -> list[Commercial]: ...
 
 
+class AnalysisRepository(abc.ABC):
+    @abc.abstractmethod
+    async def get(self, visitor_id: UUID) -> Analysis | None: ...
+    @abc.abstractmethod
+    async def save(self, analysis: Analysis) -> None:
+        """Insert or replace the visitor's current analysis."""
+
+    @abc.abstractmethod
+    async def add_conversion(self, conversion: Conversion) -> None: ...
+    @abc.abstractmethod
+    async def conversions(self, visitor_id: UUID) -> list[Conversion]: ...
+
+
+@dataclass(slots=True)
+class QueuedEmail:
+    id: UUID
+    company_id: UUID
+    visitor_id: UUID
+    kind: str
+    to_address: str
+    subject: str
+    body: str
+    created_at: datetime
+    next_attempt_at: datetime
+    status: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+class MailQueue(abc.ABC):
+    """The e-mail outbox: rows written in the deciding transaction, sent later, retried."""
+
+    @abc.abstractmethod
+    async def add(self, email: QueuedEmail) -> None: ...
+    @abc.abstractmethod
+    async def last_queued_at(self, visitor_id: UUID, kind: str) -> datetime | None: ...
+    @abc.abstractmethod
+    async def claim_due(self, now: datetime, lease_s: float, limit: int) -> list[QueuedEmail]:
+        """Due pending rows, leased so that no other process sends them meanwhile."""
+
+    @abc.abstractmethod
+    async def mark_sent(self, email_id: UUID, at: datetime) -> None: ...
+    @abc.abstractmethod
+    async def mark_failed(
+        self, email_id: UUID, error: str, next_attempt_at: datetime, final: bool
+    ) -> None: ...
+    @abc.abstractmethod
+    async def of_visitor(self, visitor_id: UUID) -> list[QueuedEmail]: ...
+
+
+class MailSender(abc.ABC):
+    """Hands one e-mail to the mail server; raises on failure (the caller retries)."""
+
+    @abc.abstractmethod
+    async def send(self, email: QueuedEmail) -> None: ...
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    id: UUID
+    company_id: UUID
+    consumer: str
+    event_id: UUID
+    seq: int
+    event: dict[str, object]
+    error: str
+    attempts: int
+    status: str  # parked | retrying | resolved
+    created_at: datetime
+    updated_at: datetime
+
+
+class SagaRepository(abc.ABC):
+    @abc.abstractmethod
+    async def get(self, saga_id: UUID) -> Saga | None: ...
+    @abc.abstractmethod
+    async def add(self, saga: Saga) -> None: ...
+    @abc.abstractmethod
+    async def save(self, saga: Saga, previous_revision: int) -> bool:
+        """False when another writer changed it first (nothing is written then)."""
+
+    @abc.abstractmethod
+    async def find(
+        self, company_id: UUID, statuses: list[SagaStatus], type: str | None, limit: int
+    ) -> list[Saga]: ...
+
+
+class ConsumerState(abc.ABC):
+    """Where a stream consumer got to, and the events it gave up on (dead letters)."""
+
+    @abc.abstractmethod
+    async def position(self, company_id: UUID, consumer: str) -> int | None: ...
+    @abc.abstractmethod
+    async def set_position(
+        self, company_id: UUID, consumer: str, seq: int, at: datetime
+    ) -> None: ...
+    @abc.abstractmethod
+    async def park(self, letter: DeadLetter) -> DeadLetter:
+        """Stores it, or updates the error and attempts of the same consumer and event."""
+
+    @abc.abstractmethod
+    async def dead_letters(
+        self, company_id: UUID, consumer: str | None, status: str | None, limit: int
+    ) -> list[DeadLetter]: ...
+    @abc.abstractmethod
+    async def get_dead_letter(self, letter_id: UUID) -> DeadLetter | None: ...
+    @abc.abstractmethod
+    async def set_dead_letter_status(self, letter_id: UUID, status: str, at: datetime) -> None: ...
+
+
 class EventLog(abc.ABC):
     @abc.abstractmethod
     async def append(
@@ -237,6 +352,10 @@ class UnitOfWork(abc.ABC):
     visitors: VisitorRepository
     commercials: CommercialRepository
     events: EventLog
+    analyses: AnalysisRepository
+    mail: MailQueue
+    sagas: SagaRepository
+    consumers: ConsumerState
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from guiders.services.access import Principal, PrincipalKind, check_visitor_acce
 from guiders.services.ports import Actor, UnitOfWork, UnitOfWorkFactory
 
 MAX_TRACKING_BATCH = 500
+SESSION_TRACKING_GRACE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,17 @@ class VisitorService:
             raise Unauthenticated("Unknown site API key", field="apiKey")
         if domain is not None and not site.serves(domain):
             raise Forbidden("The domain does not match the site API key", field="domain")
+        return site
+
+    async def site_by_ref(self, ref: str) -> Site:
+        """The SDK names its site by id (from the pixel metadata) or, degraded, by its key."""
+        async with self._uow() as uow:
+            try:
+                site = await uow.tenancy.get_site(UUID(ref))
+            except ValueError:
+                site = await uow.tenancy.site_by_key(ref)
+        if site is None:
+            raise NotFound("Unknown site", field="siteId")
         return site
 
     async def identify(
@@ -147,10 +159,7 @@ class VisitorService:
 
     async def track(self, principal: Principal, raw_events: list[dict[str, Any]]) -> TrackingResult:
         """Accepts what is valid and reports the rest: one bad event never sinks a batch."""
-        if not 1 <= len(raw_events) <= MAX_TRACKING_BATCH:
-            raise ValidationFailed(
-                f"events must hold 1 to {MAX_TRACKING_BATCH} items", field="events"
-            )
+        _check_batch(raw_events)
         now = datetime.now(UTC)
         accepted: dict[UUID, list[TrackingEvent]] = {}
         errors: list[dict[str, Any]] = []
@@ -160,7 +169,7 @@ class VisitorService:
             for index, raw in enumerate(raw_events):
                 try:
                     event = _tracking_event(raw, principal.company_id, now)
-                except (ValueError, TypeError, KeyError) as exc:
+                except (ValueError, TypeError, KeyError, OverflowError, OSError) as exc:
                     errors.append({"index": index, "error": str(exc)})
                     continue
                 if event.visitor_id not in visitors:
@@ -174,22 +183,53 @@ class VisitorService:
                     errors.append({"index": index, "error": "unknown visitorId"})
                     continue
                 accepted.setdefault(visitor.id, []).append(event)
-            for visitor_id, batch in accepted.items():
-                visitor = visitors[visitor_id]
-                assert visitor is not None
-                visitor.track(batch, now)
-                visitor.last_seen_at = now
-                uow.track(visitor)
-                await uow.visitors.add_tracking(batch)
-                await uow.visitors.save(visitor)
-            await uow.commit()
-        processed = sum(len(b) for b in accepted.values())
-        return TrackingResult(
-            received=len(raw_events),
-            processed=processed,
-            discarded=len(raw_events) - processed,
-            errors=errors[:20],
-        )
+            await _persist(uow, visitors, accepted, now)
+        return _result(len(raw_events), accepted, errors)
+
+    async def track_sessions(self, site: Site, raw_events: list[Any]) -> TrackingResult:
+        """The SDK's batches: each event carries its visitor's session id, which is the credential.
+
+        An event counts only if its session is one of this site's company, belongs to the event's
+        visitor and is open (or ended moments ago: the unload beacon may race the session end).
+        """
+        _check_batch(raw_events)
+        now = datetime.now(UTC)
+        accepted: dict[UUID, list[TrackingEvent]] = {}
+        errors: list[dict[str, Any]] = []
+        async with self._uow() as uow:
+            uow.actor = _visitor_actor(None)
+            visitors: dict[UUID, Visitor | None] = {}
+            sessions: dict[UUID, VisitorSession | None] = {}
+            for index, raw in enumerate(raw_events):
+                try:
+                    event = _tracking_event(_from_sdk(raw), site.company_id, now)
+                except (ValueError, TypeError, KeyError, OverflowError, OSError) as exc:
+                    errors.append({"index": index, "error": str(exc)})
+                    continue
+                session_id = event.session_id
+                assert session_id is not None
+                if session_id not in sessions:
+                    sessions[session_id] = await uow.visitors.get_session(session_id)
+                session = sessions[session_id]
+                if (
+                    session is None
+                    or session.company_id != site.company_id
+                    or session.visitor_id != event.visitor_id
+                    or (
+                        session.ended_at is not None
+                        and now - session.ended_at > SESSION_TRACKING_GRACE
+                    )
+                ):
+                    errors.append({"index": index, "error": "unknown or ended sessionId"})
+                    continue
+                if event.visitor_id not in visitors:
+                    visitors[event.visitor_id] = await uow.visitors.get(event.visitor_id)
+                if visitors[event.visitor_id] is None:
+                    errors.append({"index": index, "error": "unknown visitorId"})
+                    continue
+                accepted.setdefault(event.visitor_id, []).append(event)
+            await _persist(uow, visitors, accepted, now)
+        return _result(len(raw_events), accepted, errors)
 
     async def profile(self, principal: Principal, visitor_id: UUID) -> Visitor:
         async with self._uow() as uow:
@@ -211,6 +251,58 @@ class VisitorService:
         await self.profile(principal, visitor_id)
         async with self._uow() as uow:
             return await uow.visitors.tracking(visitor_id, limit)
+
+
+def _check_batch(raw_events: list[Any]) -> None:
+    if not 1 <= len(raw_events) <= MAX_TRACKING_BATCH:
+        raise ValidationFailed(f"events must hold 1 to {MAX_TRACKING_BATCH} items", field="events")
+
+
+async def _persist(
+    uow: UnitOfWork,
+    visitors: dict[UUID, Visitor | None],
+    accepted: dict[UUID, list[TrackingEvent]],
+    now: datetime,
+) -> None:
+    for visitor_id, batch in accepted.items():
+        visitor = visitors[visitor_id]
+        assert visitor is not None
+        visitor.track(batch, now)
+        visitor.last_seen_at = now
+        uow.track(visitor)
+        await uow.visitors.add_tracking(batch)
+        await uow.visitors.save(visitor)
+    await uow.commit()
+
+
+def _result(
+    received: int, accepted: dict[UUID, list[TrackingEvent]], errors: list[dict[str, Any]]
+) -> TrackingResult:
+    processed = sum(len(b) for b in accepted.values())
+    return TrackingResult(
+        received=received,
+        processed=processed,
+        discarded=received - processed,
+        errors=errors[:20],
+    )
+
+
+def _from_sdk(raw: Any) -> dict[str, Any]:
+    """The SDK's event ``{visitorId, sessionId, eventType, metadata, occurredAt}`` in our terms."""
+    if not isinstance(raw, dict):
+        raise TypeError("each event must be an object")
+    if not raw.get("sessionId"):
+        raise ValueError("sessionId is required")
+    metadata = raw.get("metadata")
+    url = metadata.get("url") if isinstance(metadata, dict) else None
+    return {
+        "visitorId": raw.get("visitorId"),
+        "sessionId": raw["sessionId"],
+        "type": raw.get("eventType") or raw.get("type"),
+        "occurredAt": raw.get("occurredAt"),
+        "metadata": metadata,
+        "url": url if isinstance(url, str) else raw.get("url"),
+    }
 
 
 def visitor_principal(visitor: Visitor) -> Principal:
@@ -243,8 +335,10 @@ def _tracking_event(raw: dict[str, Any], company_id: UUID, now: datetime) -> Tra
         at = now
     category = raw.get("pageCategory")
     duration = raw.get("durationMs")
-    if duration is not None and (not isinstance(duration, int) or duration < 0):
-        raise ValueError("durationMs must be a non-negative integer")
+    if duration is not None and (
+        not isinstance(duration, int) or isinstance(duration, bool) or not 0 <= duration < 2**63
+    ):
+        raise ValueError("durationMs must be a non-negative 64-bit integer")
     session = raw.get("sessionId")
     metadata = raw.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):

@@ -18,11 +18,13 @@ from uuid import UUID
 
 from sqlalchemy import Table, select
 
+from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat
 from guiders.domain.commercial import Commercial
 from guiders.domain.events import DomainEvent, StoredEvent
 from guiders.domain.message import Message, MessageType, Sender, SenderRole
 from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
+from guiders.store.analyses import SqlAnalysisRepository
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
@@ -33,6 +35,8 @@ from guiders.store.tables import (
     events,
     messages,
     tracking_events,
+    visitor_analyses,
+    visitor_conversions,
     visitor_sessions,
     visitors,
 )
@@ -42,7 +46,16 @@ EPHEMERAL: dict[str, set[str]] = {
     "visitors": {"last_seen_at"},
     "visitor_sessions": {"last_heartbeat_at", "current_url"},
 }
-COMPARED: list[Table] = [chats, messages, visitors, visitor_sessions, tracking_events, commercials]
+COMPARED: list[Table] = [
+    chats,
+    messages,
+    visitors,
+    visitor_sessions,
+    tracking_events,
+    commercials,
+    visitor_analyses,
+    visitor_conversions,
+]
 
 
 async def history(db: Database, aggregate_id: UUID) -> list[StoredEvent]:
@@ -63,6 +76,8 @@ class Projection:
     sessions: dict[UUID, VisitorSession] = field(default_factory=dict)
     tracking: list[TrackingEvent] = field(default_factory=list)
     commercials: dict[UUID, Commercial] = field(default_factory=dict)
+    analyses: dict[UUID, Analysis] = field(default_factory=dict)
+    conversions: list[Conversion] = field(default_factory=list)
 
     def apply(self, stored: StoredEvent) -> None:
         event = DomainEvent(
@@ -109,6 +124,14 @@ class Projection:
                 self.sessions[UUID(p["sessionId"])].ended_at = event.occurred_at
             elif event.type == "visitor.activity_tracked":
                 self.tracking.extend(_tracking(visitor, raw) for raw in p["events"])
+            elif event.type == "visitor.analyzed":
+                self.analyses[visitor.id] = Analysis.from_event(
+                    visitor.id, visitor.company_id, p, event.occurred_at
+                )
+            elif event.type == "visitor.converted":
+                self.conversions.append(
+                    Conversion.from_event(visitor.id, visitor.company_id, p, event.occurred_at)
+                )
         elif kind == "commercial":
             if event.type == "commercial.created":
                 self.commercials[event.aggregate_id] = Commercial.from_created(event)
@@ -224,6 +247,11 @@ async def _write(scratch: Database, p: Projection) -> None:
         message_repo = SqlMessageRepository(conn)
         for message in p.messages.values():
             await message_repo.add(message)
+        analysis_repo = SqlAnalysisRepository(conn)
+        for analysis in p.analyses.values():
+            await analysis_repo.save(analysis)
+        for conversion in p.conversions:
+            await analysis_repo.add_conversion(conversion)
 
 
 async def _rows(db: Database, table: Table) -> dict[str, dict[str, Any]]:

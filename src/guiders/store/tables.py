@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -122,6 +123,7 @@ visitors = Table(
     Column("referrer", String(2000)),
     Column("consent_version", String(50)),
     Column("consented_at", UTCDateTime),
+    Column("email_consent_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -236,4 +238,101 @@ outbox = Table(
     Column("event_id", Uuid, primary_key=True),
     Column("company_id", Uuid, nullable=False),
     Column("seq", BigInteger, nullable=False),
+)
+
+visitor_analyses = Table(
+    "visitor_analyses",
+    metadata,
+    Column("visitor_id", Uuid, ForeignKey("visitors.id"), primary_key=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("session_id", Uuid),
+    Column("conversion_probability", Float(53), nullable=False),
+    Column("segment", String(20), nullable=False),
+    Column("model_version", String(80), nullable=False),
+    Column("top_factors", JSONType, nullable=False),
+    Column("features", JSONType, nullable=False),
+    Column("profile", JSONType, nullable=False),
+    Column("context", JSONType, nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
+    Index("ix_visitor_analyses_company_segment", "company_id", "segment"),
+)
+
+visitor_conversions = Table(
+    "visitor_conversions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("visitor_id", Uuid, ForeignKey("visitors.id"), nullable=False, index=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("session_id", Uuid),
+    Column("value", Float(53)),
+    Column("currency", String(3)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+)
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, nullable=False),
+    Column("visitor_id", Uuid, nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("to_address", String(255), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
+    Column("last_error", String(500)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+)
+"""E-mails waiting for the SMTP server: written in the transaction that decides to send them,
+deleted never; ``status`` pending -> sent, or failed after the last attempt."""
+
+sagas = Table(
+    "sagas",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("steps", JSONType, nullable=False),
+    Column("context", JSONType, nullable=False),
+    Column("error", Text),
+    Column("owner", String(120)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("revision", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_sagas_company_status", "company_id", "status"),
+)
+
+consumer_positions = Table(
+    "consumer_positions",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("consumer", String(80), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
+    Column("consumer", String(80), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event", JSONType, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("consumer", "event_id", name="uq_dead_letters_consumer_event"),
+    Index("ix_dead_letters_company_status", "company_id", "status"),
 )

@@ -53,6 +53,9 @@ class SqlTenancy(Tenancy):
         r = await self._one(select(sites).where(sites.c.id == site_id))
         return _site(r) if r else None
 
+    async def all_sites(self) -> list[Site]:
+        return [_site(r._mapping) for r in await self._conn.execute(select(sites))]
+
     async def sites_of(self, company_id: UUID) -> list[Site]:
         rows = await self._conn.execute(select(sites).where(sites.c.company_id == company_id))
         return [_site(r._mapping) for r in rows]

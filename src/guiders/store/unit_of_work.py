@@ -7,10 +7,12 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
+from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
+from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.tenancy import SqlTenancy
 from guiders.store.visitors import SqlVisitorRepository
 
@@ -38,6 +40,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.visitors = SqlVisitorRepository(conn)
         self.commercials = SqlCommercialRepository(conn)
         self.events = SqlEventLog(conn)
+        self.analyses = SqlAnalysisRepository(conn)
+        self.mail = SqlMailQueue(conn)
+        self.sagas = SqlSagaRepository(conn)
+        self.consumers = SqlConsumerState(conn)
         return self
 
     async def _close(self) -> None:

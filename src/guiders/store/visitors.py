@@ -35,6 +35,7 @@ _FIELDS = (
     "referrer",
     "consent_version",
     "consented_at",
+    "email_consent_at",
     "created_at",
     "last_seen_at",
     "version",

@@ -157,3 +157,22 @@ def test_apply_refuses_an_event_it_does_not_know() -> None:
                 occurred_at=NOW,
             )
         )
+
+
+def test_a_visitor_rates_a_closed_chat_once() -> None:
+    chat = new_chat()
+    with pytest.raises(InvalidTransition):
+        chat.rate(4, NOW)
+    chat.close(reason="agent_closed", satisfaction=None, resolution="answered", at=NOW)
+    with pytest.raises(ValidationFailed):
+        chat.rate(6, NOW)
+    chat.rate(4, NOW)
+    assert chat.satisfaction == 4
+    assert chat.pending_events[-1].type == "chat.rated"
+    assert chat.pending_events[-1].payload["satisfaction"] == 4
+    with pytest.raises(Conflict):
+        chat.rate(5, NOW)
+    rebuilt = Chat.from_created(chat.pending_events[0])
+    for event in chat.pending_events[1:]:
+        rebuilt.apply(event)
+    assert rebuilt.satisfaction == 4

@@ -14,6 +14,7 @@ from guiders.api.schemas import (
     ChatCloseBody,
     ChatCreate,
     MessageBody,
+    RatingBody,
     RequestAgentBody,
     chat_response,
     decode_cursor,
@@ -168,6 +169,7 @@ async def pending_queue(
 
 
 @router.get("/visitors/{visitor_id}/chats")
+@router.get("/chats/visitor/{visitor_id}")
 async def visitor_chats(
     visitor_id: UUID,
     principal: CurrentPrincipal,
@@ -215,6 +217,15 @@ async def close_chat(
         satisfaction=body.satisfaction,
         resolution=body.resolution,
     )
+    return chat_response(await services.chats.get(principal, chat_id))
+
+
+@router.put("/chats/{chat_id}/rating")
+async def rate_chat(
+    chat_id: UUID, body: RatingBody, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    """The visitor rates a chat an agent (or the bot) closed; a rating given at close counts."""
+    await services.chats.rate(principal, chat_id, body.satisfaction)
     return chat_response(await services.chats.get(principal, chat_id))
 
 

@@ -59,8 +59,14 @@ async def available_commercials(
     candidates = await services.commercials.listing(
         principal, available_only=True, order_by="workload"
     )
+    shown = [commercial_response(c) for c in candidates]
+    if principal.is_visitor:
+        # A visitor sees who can help, not the team's workload, capacity or skills.
+        shown = [
+            {k: c[k] for k in ("id", "name", "avatarUrl", "status", "available")} for c in shown
+        ]
     return {
-        "commercials": [commercial_response(c) for c in candidates],
+        "commercials": shown,
         "count": len(candidates),
         "timestamp": datetime.now(UTC).isoformat(),
     }

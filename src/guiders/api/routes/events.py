@@ -14,6 +14,7 @@ from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import EventFilter
 
 router = APIRouter(prefix="/v2", tags=["events"])
+MAX_BIGINT = 2**63 - 1  # the column type on both databases; beyond it is a 422, not a crash
 
 
 def event_response(e: StoredEvent) -> dict[str, Any]:
@@ -38,9 +39,9 @@ async def read_events(
     principal: CurrentPrincipal,
     services: ServicesDep,
     aggregate_id: Annotated[UUID | None, Query(alias="aggregateId")] = None,
-    from_version: Annotated[int | None, Query(alias="fromVersion", ge=0)] = None,
+    from_version: Annotated[int | None, Query(alias="fromVersion", ge=0, le=MAX_BIGINT)] = None,
     type: str | None = None,
-    after_seq: Annotated[int | None, Query(alias="afterSeq", ge=0)] = None,
+    after_seq: Annotated[int | None, Query(alias="afterSeq", ge=0, le=MAX_BIGINT)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     require_supervisor_or_key(principal)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from guiders.api.deps import get_runtime
+from guiders.api.deps import runtime_of
 
 router = APIRouter(tags=["operations"])
 
@@ -17,9 +17,15 @@ async def health() -> dict[str, Any]:
     return {"status": "ok"}
 
 
+@router.head("/health", include_in_schema=False)
+async def health_probe() -> Response:
+    """The widget SDK probes with ``HEAD /api/health`` before it starts."""
+    return Response(status_code=200)
+
+
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     database = await runtime.db.ping()
     bus = await runtime.bus.ping()
     ok = database and bus

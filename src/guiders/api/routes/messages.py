@@ -101,9 +101,13 @@ async def list_messages_sdk(
 @router.get("/messages/chat/{chat_id}/unread")
 async def unread_messages(
     chat_id: UUID, principal: CurrentPrincipal, services: ServicesDep
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
+    """A bare array, as the SDK reads it: each item the message payload plus its read state."""
     unread = await services.messages.unread(principal, chat_id)
-    return {"messages": [m.to_payload() for m in unread], "count": len(unread)}
+    return [
+        {**m.to_payload(), "isRead": False, "readBy": None, "updatedAt": m.sent_at.isoformat()}
+        for m in unread
+    ]
 
 
 class MarkRead(Body):

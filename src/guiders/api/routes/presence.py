@@ -7,14 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
-from guiders.api.deps import CurrentPrincipal, get_runtime
+from guiders.api.deps import CurrentPrincipal, runtime_of
 from guiders.services.presence import PresenceService
 
 router = APIRouter(prefix="/presence", tags=["presence"])
 
 
-def get_presence(request: Request) -> PresenceService:
-    return get_runtime(request).presence
+async def get_presence(request: Request) -> PresenceService:
+    return runtime_of(request).presence
 
 
 PresenceDep = Annotated[PresenceService, Depends(get_presence)]

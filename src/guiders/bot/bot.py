@@ -1,0 +1,389 @@
+"""The first-line bot: welcome, decide, answer or escalate, using only ``GuidersClient``.
+
+Its memory is a cache of the server's state (see ``conversation.py``): on start it loads
+every PENDING chat and its messages, so a restarted bot neither welcomes twice nor drops a
+reply it owed. Every message it sends has a ``clientMessageId`` derived from what it answers,
+so a retry or a second bot racing it cannot post the same message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import structlog
+
+from guiders.ai.answering import Answer, Answerer, Turn
+from guiders.ai.kb_model import Classification
+from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
+from guiders.bot import texts
+from guiders.bot.conversation import Conversation, PendingEscalation
+from guiders.bot.decision import Decision, Reason, decide
+from guiders.bot.language import detect_language
+from guiders.bot.settings import BotSettings
+from guiders.bot.workers import ChatWorkers
+from guiders.client import Commercial, GuidersClient, Message
+from guiders.domain.errors import Conflict, GuidersError, NotFound
+
+log = structlog.get_logger(__name__)
+
+
+class Classifier(Protocol):
+    def classify(self, text: str, language: str | None = None) -> Classification: ...
+
+
+class FirstLineBot:
+    def __init__(
+        self,
+        client: GuidersClient,
+        kb: Classifier,
+        settings: BotSettings,
+        answerer: Answerer,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.kb = kb
+        self.settings = settings
+        self.answerer = answerer
+        self.model_name = answerer.llm.model if answerer.llm else "guiders-kb"
+        self._sleep = sleep
+        self.chats: dict[str, Conversation] = {}
+        self.workers = ChatWorkers()
+        # One thread for the model: the tokenizer is not safe to share between threads, and
+        # one query at a time leaves the other core to the server.
+        self._kb_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb")
+        self._assign_lock = asyncio.Lock()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._assign_task: asyncio.Task[int] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self, *, wait_for_server_s: float = 0.0) -> None:
+        self.client.on("chat:created", self._on_chat_created)
+        self.client.on("message:new", self._on_message)
+        self.client.on("chat:assigned", self._on_chat_left)
+        self.client.on("chat:closed", self._on_chat_left)
+        self.client.on("presence:changed", self._on_presence)
+        self.client.on("client:ready", self._on_reconnected)
+        await self.client.connect(wait_for_server_s=wait_for_server_s)
+        async for chat in self.client.iter_chats(status="PENDING"):
+            self._submit_open(chat.id, None)
+        self._poll_task = asyncio.create_task(self._poll_pending(), name="bot-pending-poll")
+        log.info("bot started", server=self.client.base_url, chats=len(self.chats))
+
+    async def stop(self) -> None:
+        for task in (self._poll_task, self._assign_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.workers.cancel()
+        self._kb_thread.shutdown(wait=False, cancel_futures=True)
+
+    async def idle(self) -> None:
+        """Wait until every event received so far has been handled (for tests)."""
+        await self.workers.idle()
+        if self._assign_task is not None:
+            await asyncio.gather(self._assign_task, return_exceptions=True)
+
+    # -- events (short: hand the work to the chat's queue) --------------------------------
+
+    async def _on_chat_created(self, event: dict[str, Any]) -> None:
+        self._submit_open(str(event["chatId"]), event)
+
+    def _submit_open(self, chat_id: str, event: dict[str, Any] | None) -> None:
+        async def job() -> None:
+            await self._open(chat_id, event)
+
+        self.workers.submit(chat_id, job)
+
+    async def _on_message(self, event: dict[str, Any]) -> None:
+        sender = event.get("sender") or {}
+        if sender.get("role") != "visitor" or event.get("isInternal"):
+            return
+        chat_id = str(event["chatId"])
+        if chat_id not in self.chats:
+            return
+        message = Message.model_validate(event)
+        self.workers.submit(chat_id, lambda: self._on_visitor_message(chat_id, message))
+
+    async def _on_chat_left(self, event: dict[str, Any]) -> None:
+        """Assigned or closed: the chat is no longer the bot's."""
+        chat_id = str(event["chatId"])
+        conv = self.chats.pop(chat_id, None)
+        if conv is not None:
+            conv.status = str(event.get("status") or "ASSIGNED")
+            with contextlib.suppress(GuidersError):
+                await self.client.leave_chat(chat_id)
+        if "closedAt" in event:
+            self._schedule_assign()  # an agent's workload just went down
+
+    async def _on_reconnected(self, event: dict[str, Any]) -> None:
+        """After a reconnect, re-read every chat: a reply whose request failed while the
+        server was away is owed, and the server knows it (see conversation.py)."""
+        if event.get("connects", 1) <= 1:
+            return
+        for chat_id in list(self.chats):
+            self._submit_reopen(chat_id)
+
+    def _submit_reopen(self, chat_id: str) -> None:
+        async def job() -> None:
+            self.chats.pop(chat_id, None)
+            await self._open(chat_id, None)
+
+        self.workers.submit(chat_id, job)
+
+    async def _on_presence(self, event: dict[str, Any]) -> None:
+        if event.get("status") == "online":
+            self._schedule_assign()
+
+    # -- per chat ------------------------------------------------------------------------
+
+    async def _open(self, chat_id: str, event: dict[str, Any] | None) -> None:
+        """Join the chat and rebuild what the bot knows of it from the server."""
+        if chat_id in self.chats:
+            return
+        await self.client.join_chat(chat_id)
+        chat = await self.client.get_chat(chat_id)
+        if chat.status != "PENDING":
+            await self.client.leave_chat(chat_id)
+            return
+        conv = Conversation.from_server(chat, await self.client.all_messages(chat_id))
+        self.chats[chat_id] = conv
+        if not conv.welcomed:
+            await self._welcome(conv)
+        if conv.pending is not None:
+            self._schedule_assign()
+        if conv.unanswered is not None:
+            await self._on_visitor_message(chat_id, conv.unanswered)
+
+    async def _welcome(self, conv: Conversation) -> None:
+        name = conv.visitor_name or self.settings.visitor_fallback_name
+        text = self.settings.welcome_message.format(name=name, bot=self.settings.bot_name)
+        await self.client.send_message(
+            conv.chat_id,
+            text,
+            type="ai-response",
+            metadata={
+                "isWelcome": True,
+                "aiModel": self.model_name,
+                "timestamp": datetime.now(UTC).isoformat(),
+            },
+            client_message_id=f"bot-welcome-{conv.chat_id}",
+        )
+        conv.welcomed = True
+        BOT_REPLIES.labels("welcome").inc()
+
+    async def _on_visitor_message(self, chat_id: str, message: Message) -> None:
+        conv = self.chats.get(chat_id)
+        if conv is None or message.id in conv.handled:
+            return
+        conv.handled.add(message.id)
+        previous = conv.visitor_messages
+        conv.visitor_messages += 1
+        keep = self.settings.history_messages
+        history = conv.history[-keep:] if keep else []
+        conv.history.append(Turn("visitor", message.content))
+        if not conv.bot_may_answer:
+            return
+        started = time.perf_counter()
+        language = detect_language(message.content)
+        found = await self._classify(message.content, language)
+        decision = decide(
+            message.content,
+            previous,
+            found,
+            keywords=self.settings.escalation_keywords,
+            max_messages=self.settings.max_messages_before_escalation,
+            threshold=self.settings.auto_respond_threshold,
+        )
+        if decision.escalate:
+            await self._escalate(conv, decision, message, language)
+            return
+        answer = await self.answerer.answer(message.content, found, history, language)
+        elapsed = time.perf_counter() - started
+        BOT_DECISION_SECONDS.observe(elapsed)
+        await self._reply(conv, message, answer, found, elapsed, language)
+
+    async def _classify(self, text: str, language: str) -> Classification:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._kb_thread, self.kb.classify, text, language)
+
+    async def _reply(
+        self,
+        conv: Conversation,
+        message: Message,
+        answer: Answer,
+        found: Classification,
+        elapsed: float,
+        language: str,
+    ) -> None:
+        await self._typing(conv.chat_id, True)
+        delay = self.settings.response_delay_ms / 1000 + self.settings.typing_delay_s(answer.text)
+        if delay > 0:
+            await self._sleep(delay)
+        if not conv.bot_may_answer:  # an agent took the chat while the bot was typing
+            await self._typing(conv.chat_id, False)
+            return
+        metadata: dict[str, Any] = {
+            "aiModel": answer.model,
+            "confidence": round(found.confidence, 4),
+            "intent": found.intent,
+            "processingTime": round(elapsed * 1000, 2),
+            "contextUsed": answer.context_used,
+            "replyTo": message.id,
+            "language": language,
+        }
+        if answer.fallback_reason:
+            metadata |= {"isFallback": True, "fallbackReason": answer.fallback_reason}
+        await self.client.send_message(
+            conv.chat_id,
+            answer.text,
+            type="ai-response",
+            metadata=metadata,
+            client_message_id=f"bot-reply-{message.id}",
+        )
+        conv.history.append(Turn("assistant", answer.text))
+        await self._typing(conv.chat_id, False)
+        BOT_REPLIES.labels("fallback" if answer.fallback_reason else "answer").inc()
+
+    async def _typing(self, chat_id: str, on: bool) -> None:
+        with contextlib.suppress(GuidersError, TimeoutError):
+            await self.client.typing(chat_id, on, wait=False)  # a hint: not worth a round trip
+
+    # -- escalation ----------------------------------------------------------------------
+
+    async def _escalate(
+        self, conv: Conversation, decision: Decision, message: Message, language: str
+    ) -> None:
+        agents = await self.client.available_commercials()
+        if agents and await self._hand_over(conv, decision, agents, language):
+            return
+        if conv.status != "PENDING":
+            return
+        reason = decision.reason.value if decision.reason else ""
+        conv.pending = PendingEscalation(
+            reason, decision.intent, decision.confidence, decision.keywords, language
+        )
+        await self.client.send_message(
+            conv.chat_id,
+            texts.pick(texts.PENDING, language),
+            type="ai-response",
+            metadata={
+                "isEscalationPending": True,
+                "escalationReason": reason,
+                "intent": decision.intent,
+                "confidence": round(decision.confidence, 4),
+                "keywords": decision.keywords,
+                "language": language,
+                "replyTo": message.id,
+                "aiModel": self.model_name,
+            },
+            client_message_id=f"bot-pending-{message.id}",
+        )
+        BOT_REPLIES.labels("escalation_pending").inc()
+        log.info("escalation pending: no agent available", chat_id=conv.chat_id, reason=reason)
+
+    async def _hand_over(
+        self, conv: Conversation, decision: Decision, agents: list[Commercial], language: str
+    ) -> bool:
+        """Assign to the first agent that accepts (the list is least loaded first)."""
+        for agent in agents:
+            note = texts.summary(
+                conv,
+                decision,
+                self.settings.bot_name,
+                conv.history[-6:],
+                agent.name,
+            )
+            try:
+                await self.client.assign(conv.chat_id, agent.id)
+            except Conflict:
+                chat = await self.client.get_chat(conv.chat_id)
+                if chat.status != "PENDING":
+                    conv.status = chat.status  # someone else took it: not ours any more
+                    self.chats.pop(conv.chat_id, None)
+                    return True
+                continue
+            except NotFound:
+                continue
+            conv.status = "ASSIGNED"
+            conv.pending = None
+            self.chats.pop(conv.chat_id, None)
+            reason = decision.reason.value if decision.reason else ""
+            await self.client.send_message(
+                conv.chat_id,
+                note,
+                type="internal",
+                metadata={
+                    "isEscalationSummary": True,
+                    "escalationReason": reason,
+                    "intent": decision.intent,
+                    "confidence": round(decision.confidence, 4),
+                    "keywords": decision.keywords,
+                },
+                client_message_id=f"bot-summary-{conv.chat_id}",
+            )
+            await self.client.send_message(
+                conv.chat_id,
+                texts.pick(texts.HANDOVER, language).format(agent=agent.name),
+                type="ai-response",
+                metadata={
+                    "isEscalation": True,
+                    "assignedTo": {"id": agent.id, "name": agent.name},
+                    "escalationReason": reason,
+                    "aiModel": self.model_name,
+                },
+                client_message_id=f"bot-handover-{conv.chat_id}",
+            )
+            BOT_REPLIES.labels("escalation").inc()
+            log.info("chat handed over", chat_id=conv.chat_id, agent=agent.name, reason=reason)
+            return True
+        return False
+
+    def _schedule_assign(self) -> None:
+        if self._assign_task is None or self._assign_task.done():
+            self._assign_task = asyncio.create_task(self._assign_logged())
+
+    async def _assign_logged(self) -> int:
+        try:
+            return await self.assign_pending()
+        except Exception as exc:  # the poll tries again; one failure must not stop it
+            log.warning("pending escalations not assigned yet", error=repr(exc))
+            return 0
+
+    async def assign_pending(self) -> int:
+        """Give waiting escalations, oldest first, to agents who are now available."""
+        assigned = 0
+        async with self._assign_lock:
+            waiting = [c for c in self.chats.values() if c.pending is not None]
+            for conv in waiting:
+                agents = await self.client.available_commercials()
+                if not agents:
+                    break
+                pending = conv.pending
+                if pending is None or conv.status != "PENDING":
+                    continue
+                decision = Decision(
+                    escalate=True,
+                    reason=Reason(pending.reason) if pending.reason in set(Reason) else None,
+                    intent=pending.intent,
+                    confidence=pending.confidence,
+                    keywords=pending.keywords,
+                )
+                if await self._hand_over(conv, decision, agents, pending.language):
+                    assigned += 1
+        return assigned
+
+    async def _poll_pending(self) -> None:
+        """Events announce most agents who come free; the poll catches the rest."""
+        while True:
+            await asyncio.sleep(self.settings.pending_poll_s)
+            if any(c.pending is not None for c in self.chats.values()):
+                await self._assign_logged()

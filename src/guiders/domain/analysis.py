@@ -1,0 +1,106 @@
+"""A visitor's conversion score, the segment it puts them in, and recorded conversions.
+
+The score is computed outside the server (the analytics worker, an integration-key client) and
+recorded here as a ``visitor.analyzed`` event of the visitor; the latest one is the visitor's
+current analysis. A conversion is a ``visitor.converted`` event: the outcome the model learns
+from, and the value behind GA-style page values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+
+class Segment(StrEnum):
+    VIP = "vip"
+    STANDARD = "standard"
+    NURTURING = "nurturing"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The latest score of a visitor; ``features`` are the model input, kept for retraining."""
+
+    visitor_id: UUID
+    company_id: UUID
+    conversion_probability: float
+    segment: Segment
+    model_version: str
+    scored_at: datetime
+    session_id: UUID | None = None
+    top_factors: list[dict[str, Any]] = field(default_factory=list)
+    features: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "visitorId": str(self.visitor_id),
+            "sessionId": str(self.session_id) if self.session_id else None,
+            "conversionProbability": self.conversion_probability,
+            "segment": self.segment.value,
+            "modelVersion": self.model_version,
+            "topFactors": self.top_factors,
+            "features": self.features,
+            "profile": self.profile,
+            "context": self.context,
+        }
+
+    @classmethod
+    def from_event(
+        cls, visitor_id: UUID, company_id: UUID, payload: dict[str, Any], at: datetime
+    ) -> Analysis:
+        session = payload.get("sessionId")
+        return cls(
+            visitor_id=visitor_id,
+            company_id=company_id,
+            conversion_probability=float(payload["conversionProbability"]),
+            segment=Segment(payload["segment"]),
+            model_version=str(payload["modelVersion"]),
+            scored_at=at,
+            session_id=UUID(session) if session else None,
+            top_factors=list(payload.get("topFactors") or []),
+            features=dict(payload.get("features") or {}),
+            profile=dict(payload.get("profile") or {}),
+            context=dict(payload.get("context") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    id: UUID
+    visitor_id: UUID
+    company_id: UUID
+    session_id: UUID | None
+    value: float | None
+    currency: str | None
+    occurred_at: datetime
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "conversionId": str(self.id),
+            "visitorId": str(self.visitor_id),
+            "sessionId": str(self.session_id) if self.session_id else None,
+            "value": self.value,
+            "currency": self.currency,
+        }
+
+    @classmethod
+    def from_event(
+        cls, visitor_id: UUID, company_id: UUID, payload: dict[str, Any], at: datetime
+    ) -> Conversion:
+        session = payload.get("sessionId")
+        value = payload.get("value")
+        return cls(
+            id=UUID(payload["conversionId"]),
+            visitor_id=visitor_id,
+            company_id=company_id,
+            session_id=UUID(session) if session else None,
+            value=float(value) if value is not None else None,
+            currency=payload.get("currency"),
+            occurred_at=at,
+        )

@@ -1,0 +1,62 @@
+"""Sending through the operator's SMTP server (``GUIDERS_SMTP_*`` settings).
+
+The standard library's ``smtplib`` runs in a worker thread: one e-mail at a time is plenty for
+follow-ups, and it speaks plain SMTP, STARTTLS and implicit TLS with or without login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from guiders.services.ports import MailSender, QueuedEmail
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    security: str = "none"  # none | starttls | tls
+    sender: str = "Guiders <no-reply@localhost>"
+    timeout_s: float = 10.0
+
+
+class SmtpSender(MailSender):
+    def __init__(self, config: SmtpConfig) -> None:
+        self._config = config
+
+    def message(self, email: QueuedEmail) -> EmailMessage:
+        """The row id is in the Message-ID: a retry after a crash can be recognised."""
+        message = EmailMessage()
+        message["From"] = self._config.sender
+        message["To"] = email.to_address
+        message["Subject"] = email.subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = make_msgid(idstring=email.id.hex, domain="guiders")
+        message["X-Guiders-Email-Id"] = str(email.id)
+        message.set_content(email.body)
+        return message
+
+    async def send(self, email: QueuedEmail) -> None:
+        await asyncio.to_thread(self._send, self.message(email))
+
+    def _send(self, message: EmailMessage) -> None:
+        c = self._config
+        context = ssl.create_default_context()
+        client: smtplib.SMTP
+        if c.security == "tls":
+            client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout_s, context=context)
+        else:
+            client = smtplib.SMTP(c.host, c.port, timeout=c.timeout_s)
+        with client:
+            if c.security == "starttls":
+                client.starttls(context=context)
+            if c.username:
+                client.login(c.username, c.password or "")
+            client.send_message(message)

@@ -1,0 +1,316 @@
+"""``guiders pipeline``: check rules, run the worker, dry-run past events, the dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from guiders.client import GuidersClient
+from guiders.config import Settings
+from guiders.pipeline.analysis import Analyzer
+from guiders.pipeline.escalation import escalate
+from guiders.pipeline.loading import RulesError, load_rules
+from guiders.pipeline.processor import Processor
+from guiders.pipeline.reload import RulesWatcher
+from guiders.pipeline.saga_store import SagaState
+from guiders.pipeline.sources import (
+    EventSource,
+    LogSource,
+    RedisStreamSource,
+    fetch_events,
+    store_position,
+)
+from guiders.pipeline.worker import Worker, build_runner
+
+EXAMPLE_RULES = Path(__file__).with_name("example_rules.yaml")
+
+
+@click.group()
+def pipeline() -> None:
+    """The real-time pipeline: business rules, actions, sagas (see docs/pipeline.md)."""
+
+
+@pipeline.command("check")
+@click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))
+def check(rules: Path) -> None:
+    """Validate a RULES file; exit code 1 and every problem (file, line, field) if it is bad."""
+    try:
+        ruleset = load_rules(rules)
+    except RulesError as exc:
+        click.echo(exc.describe(), err=True)
+        sys.exit(1)
+    enabled = sum(1 for r in ruleset.rules if r.enabled)
+    click.echo(f"{rules}: OK, {len(ruleset.rules)} rules ({enabled} enabled)")
+    for rule in ruleset.rules:
+        actions = ", ".join(a.type for a in rule.then)
+        state = "" if rule.enabled else "  (disabled)"
+        click.echo(f"  {rule.name}: {actions}{state}")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _connection(url: str | None, api_key: str | None) -> tuple[str, str]:
+    settings = _settings()
+    key = api_key or settings.pipeline_api_key
+    if not key:
+        raise click.UsageError(
+            "an integration key is needed: --api-key or GUIDERS_PIPELINE_API_KEY"
+        )
+    return (url or settings.pipeline_api_url), key
+
+
+def _rules_path(rules: Path | None) -> Path:
+    return rules or _settings().pipeline_rules or EXAMPLE_RULES
+
+
+def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--url", default=None, help="Server base URL (GUIDERS_PIPELINE_API_URL).")(fn)
+    fn = click.option(
+        "--api-key", default=None, help="Integration key (GUIDERS_PIPELINE_API_KEY)."
+    )(fn)
+    fn = click.option("--consumer", default="pipeline", show_default=True, help="Consumer name.")(
+        fn
+    )
+    return fn
+
+
+async def _processor(
+    client: GuidersClient, rules: Path, consumer: str, kb_model: Path | None, **kw: Any
+) -> Processor:
+    analyzer = Analyzer.from_path(kb_model)
+    runner = build_runner(
+        client, analyzer, owner=kw.pop("owner", None), lease_s=kw.pop("lease_s", 30.0)
+    )
+    return Processor(
+        client, RulesWatcher(rules), runner, analyzer=analyzer, consumer=consumer, **kw
+    )
+
+
+@pipeline.command("run")
+@_connection_options
+@click.option("--rules", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--kb-model", type=click.Path(path_type=Path), default=None, help="KB intent model.")
+@click.option(
+    "--redis-url", default=None, help="Share the work with other workers (consumer group)."
+)
+@click.option("--worker", "worker_name", default=None, help="This worker's name in the group.")
+@click.option(
+    "--from-seq", type=int, default=None, help="Start after this seq (sets the position)."
+)
+@click.option("--include-automation", is_flag=True, help="Also decide on what keys/bots did.")
+@click.option("--lease-s", type=float, default=30.0, show_default=True, help="Saga lease.")
+@click.option(
+    "--orphan-scan-s", type=float, default=5.0, show_default=True, help="Look for dead sagas."
+)
+def run(
+    url: str | None,
+    api_key: str | None,
+    consumer: str,
+    rules: Path | None,
+    kb_model: Path | None,
+    redis_url: str | None,
+    worker_name: str | None,
+    from_seq: int | None,
+    include_automation: bool,
+    lease_s: float,
+    orphan_scan_s: float,
+) -> None:
+    """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
+    base, key = _connection(url, api_key)
+    path = _rules_path(rules)
+    try:
+        load_rules(path)
+    except RulesError as exc:
+        click.echo(exc.describe(), err=True)
+        sys.exit(1)
+    redis_url = redis_url or _settings().redis_url
+    name = worker_name or f"worker-{os.getpid()}"
+
+    async def go() -> None:
+        async with GuidersClient(base, key) as client:
+            processor = await _processor(
+                client,
+                path,
+                consumer,
+                kb_model,
+                include_automation=include_automation,
+                owner=name,
+                lease_s=lease_s,
+            )
+            if from_seq is not None:
+                await store_position(client, consumer, from_seq)
+            source: EventSource
+            if redis_url:
+                from redis.asyncio import Redis
+
+                source = RedisStreamSource(client, Redis.from_url(redis_url), consumer, name)
+            else:
+                source = LogSource(client, consumer)
+            click.echo(f"pipeline worker {name} on {base} with {path}", err=True)
+            await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(go())
+
+
+@pipeline.command("dry-run")
+@_connection_options
+@click.option("--rules", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--kb-model", type=click.Path(path_type=Path), default=None)
+@click.option("--from-seq", type=int, required=True, help="Show events after this seq.")
+@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also list events no rule fires on.")
+def dry_run(
+    url: str | None,
+    api_key: str | None,
+    consumer: str,
+    rules: Path | None,
+    kb_model: Path | None,
+    from_seq: int,
+    limit: int,
+    show_all: bool,
+) -> None:
+    """What the RULES would have done on past events (reads only; performs nothing)."""
+    base, key = _connection(url, api_key)
+    path = _rules_path(rules)
+    try:
+        load_rules(path)
+    except RulesError as exc:
+        click.echo(exc.describe(), err=True)
+        sys.exit(1)
+
+    async def go() -> None:
+        async with GuidersClient(base, key) as client:
+            processor = await _processor(client, path, consumer, kb_model)
+            after, shown = from_seq, 0
+            while shown < limit:
+                events = await fetch_events(client, after, min(100, limit - shown))
+                if not events:
+                    break
+                for event in events:
+                    _, actions = await processor.plan(event)
+                    shown += 1
+                    if actions or show_all:
+                        click.echo(
+                            f"#{event['seq']:<6} {event['type']:<26} {len(actions)} action(s)"
+                        )
+                    for action in actions:
+                        click.echo(f"        {action.describe()}")
+                after = int(events[-1]["seq"])
+
+    asyncio.run(go())
+
+
+@pipeline.group()
+def dlq() -> None:
+    """Dead letters: events that kept failing and were parked."""
+
+
+@dlq.command("list")
+@_connection_options
+@click.option("--status", default="parked", show_default=True, help="parked|retrying|resolved|all")
+def dlq_list(url: str | None, api_key: str | None, consumer: str, status: str) -> None:
+    """List dead letters with their error."""
+    base, key = _connection(url, api_key)
+
+    async def go() -> list[dict[str, Any]]:
+        async with GuidersClient(base, key) as client:
+            body = await client.request(
+                "GET",
+                f"/v2/consumers/{consumer}/dead-letters",
+                params={"status": None if status == "all" else status},
+            )
+            letters: list[dict[str, Any]] = body["deadLetters"]
+            return letters
+
+    for d in asyncio.run(go()):
+        event = d["event"]
+        click.echo(
+            f"{d['id']}  #{d['seq']:<6} {event.get('type', '?'):<24} {d['status']:<9} "
+            f"attempts={d['attempts']}  {d['error']}"
+        )
+
+
+@dlq.command("retry")
+@_connection_options
+@click.option("--rules", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.argument("letter_ids", nargs=-1)
+def dlq_retry(
+    url: str | None,
+    api_key: str | None,
+    consumer: str,
+    rules: Path | None,
+    letter_ids: tuple[str, ...],
+) -> None:
+    """Process parked events again (all, or the LETTER_IDS given); exit 1 if any fail again."""
+    base, key = _connection(url, api_key)
+    path = _rules_path(rules)
+
+    async def go() -> int:
+        failed = 0
+        async with GuidersClient(base, key) as client:
+            processor = await _processor(client, path, consumer, None, attempts=1)
+            body = await client.request(
+                "GET", f"/v2/consumers/{consumer}/dead-letters", params={"status": "parked"}
+            )
+            for d in body["deadLetters"]:
+                if letter_ids and d["id"] not in letter_ids:
+                    continue
+                letter_url = f"/v2/consumers/{consumer}/dead-letters/{d['id']}"
+                await client.request("PUT", letter_url, json={"status": "retrying"})
+                outcome = await processor.process(d["event"])
+                if outcome.status == "parked":
+                    failed += 1
+                    click.echo(f"{d['id']}  #{d['seq']} failed again: {outcome.error}")
+                else:
+                    await client.request("PUT", letter_url, json={"status": "resolved"})
+                    click.echo(
+                        f"{d['id']}  #{d['seq']} {outcome.status} {', '.join(outcome.actions)}"
+                    )
+        return failed
+
+    sys.exit(1 if asyncio.run(go()) else 0)
+
+
+@pipeline.command("escalate")
+@_connection_options
+@click.argument("chat_id")
+@click.option("--summary", default="", help="What the agent should know (an internal note).")
+@click.option("--reason", default="escalation", show_default=True)
+@click.option("--timeout-s", type=float, default=120.0, show_default=True, help="Agent answer.")
+@click.option("--lease-s", type=float, default=30.0, show_default=True)
+@click.option("--worker", "worker_name", default=None)
+def escalate_command(
+    url: str | None,
+    api_key: str | None,
+    consumer: str,
+    chat_id: str,
+    summary: str,
+    reason: str,
+    timeout_s: float,
+    lease_s: float,
+    worker_name: str | None,
+) -> None:
+    """Hand CHAT_ID to a human through the escalation saga; prints how it ended."""
+    base, key = _connection(url, api_key)
+
+    async def go() -> SagaState:
+        async with GuidersClient(base, key) as client:
+            runner = build_runner(client, Analyzer(), owner=worker_name, lease_s=lease_s)
+            return await escalate(
+                runner, chat_id, summary=summary, reason=reason, answer_timeout_s=timeout_s
+            )
+
+    state = asyncio.run(go())
+    agent = state.context.get("agentName", "-")
+    click.echo(f"saga {state.id} {state.status} agent={agent} {state.error or ''}".rstrip())
+    sys.exit(0 if state.status == "COMPLETED" else 1)

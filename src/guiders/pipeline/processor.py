@@ -1,0 +1,189 @@
+"""One event through the stages: filter -> enrich -> analyse -> decide -> dispatch.
+
+The actions an event's rules decide on run as a ``rules`` saga whose id is derived from the
+event's id: each action is a step, recorded in the event log (``saga.step_recorded``, named
+``rule#index:kind``) once done, so every action is an event naming the rule that fired it, and a
+redelivered event (at-least-once) skips the actions already done. The plan is stored in the
+saga, so a redelivery performs what was decided the first time even if the rules changed since;
+webhook secrets are not stored, they are looked up in the live rules when the step runs.
+
+A failing event is retried with exponential backoff, then parked as a dead letter with its
+error (``guiders pipeline dlq list|retry``); the stream moves on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+
+from guiders.client import GuidersClient
+from guiders.pipeline.analysis import Analyzer
+from guiders.pipeline.context import EventContext
+from guiders.pipeline.dispatcher import ActionSkipped, Dispatcher
+from guiders.pipeline.engine import PlannedAction
+from guiders.pipeline.enrichment import Enricher, base_context, is_relevant
+from guiders.pipeline.reload import RulesWatcher
+from guiders.pipeline.saga_store import SagaState
+from guiders.pipeline.sagas import SagaDefinition, SagaRunner, Step, StepContext
+
+log = structlog.get_logger(__name__)
+
+RULES_SAGA = "rules"
+NAMESPACE = uuid.UUID("0b9a4a52-27c3-4f0e-8a51-3d0b1c6e9f21")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    seq: int
+    event_id: str
+    status: str  # skipped | done | parked
+    actions: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def rules_saga_id(consumer: str, event_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{consumer}:{event_id}"))
+
+
+def _stored(action: PlannedAction) -> dict[str, Any]:
+    params = {k: v for k, v in action.params.items() if k != "secret"}
+    return {"rule": action.rule, "index": action.index, "kind": action.kind, "params": params}
+
+
+class Processor:
+    def __init__(
+        self,
+        client: GuidersClient,
+        rules: RulesWatcher,
+        runner: SagaRunner,
+        *,
+        analyzer: Analyzer | None = None,
+        dispatcher: Dispatcher | None = None,
+        consumer: str = "pipeline",
+        include_automation: bool = False,
+        attempts: int = 4,
+        backoff_s: float = 0.5,
+        on_action: Callable[[EventContext, PlannedAction], Awaitable[None]] | None = None,
+    ) -> None:
+        self.client = client
+        self.rules = rules
+        self.runner = runner
+        self.analyzer = analyzer or Analyzer()
+        self.dispatcher = dispatcher or Dispatcher(client)
+        self.enricher = Enricher(client)
+        self.consumer = consumer
+        self.include_automation = include_automation
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.on_action = on_action
+        runner.definitions[RULES_SAGA] = self._definition
+
+    async def plan(self, event: dict[str, Any]) -> tuple[EventContext, list[PlannedAction]]:
+        """Filter, enrich, analyse and decide; no effect. Also what ``dry-run`` shows."""
+        self.rules.poll()
+        engine = self.rules.engine
+        if not is_relevant(event, engine.rules, include_automation=self.include_automation):
+            return base_context(event), []
+        ctx = base_context(event)
+        if ctx.text:
+            ctx = base_context(event, await self.analyzer.analyse(ctx.text))
+        ctx = await self.enricher.enrich(ctx)
+        return ctx, engine.decide(ctx)
+
+    async def handle(self, event: dict[str, Any]) -> Outcome:
+        """One attempt; raises when an action failed (the saga keeps what was done)."""
+        self.rules.poll()
+        rules = self.rules.engine.rules
+        if not is_relevant(event, rules, include_automation=self.include_automation):
+            return Outcome(int(event["seq"]), event["eventId"], "skipped")
+        saga_id = rules_saga_id(self.consumer, event["eventId"])
+        existing = await self.runner.store.load(saga_id)
+        if existing is None:
+            ctx, actions = await self.plan(event)
+            if not actions:
+                return Outcome(ctx.seq, ctx.event_id, "skipped")
+            context = {
+                "eventId": ctx.event_id,
+                "eventType": ctx.event_type,
+                "seq": ctx.seq,
+                "chatId": ctx.chat_id,
+                "visitorId": ctx.visitor_id,
+                "actions": [_stored(a) for a in actions],
+            }
+            state = await self.runner.start(RULES_SAGA, saga_id, context, known_new=True)
+        else:
+            state = await self.runner.run(existing)
+        if not state.finished:
+            raise RuntimeError(f"rules saga {saga_id} is held by {state.owner}")
+        names = tuple(s["name"] for s in state.steps)
+        return Outcome(int(event["seq"]), event["eventId"], "done", names)
+
+    async def process(self, event: dict[str, Any]) -> Outcome:
+        """``handle`` with retries and backoff; a dead letter when they are used up."""
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.attempts),
+                wait=wait_exponential(multiplier=self.backoff_s, max=30),
+                reraise=True,
+            ):
+                with attempt:
+                    return await self.handle(event)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("pipeline.event_parked", seq=event.get("seq"), error=error)
+            await self.client.request(
+                "POST",
+                f"/v2/consumers/{self.consumer}/dead-letters",
+                json={"event": event, "error": error[:8000], "attempts": self.attempts},
+            )
+            return Outcome(int(event["seq"]), event["eventId"], "parked", error=error)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _definition(self, state: SagaState) -> SagaDefinition:
+        d = state.context
+        ctx = EventContext(
+            event_type=d["eventType"],
+            event_id=d["eventId"],
+            seq=int(d["seq"]),
+            payload={},
+            chat_id=d.get("chatId"),
+            visitor_id=d.get("visitorId"),
+        )
+
+        def step(stored: dict[str, Any]) -> Step:
+            action = PlannedAction(
+                stored["rule"], stored["index"], stored["kind"], dict(stored["params"])
+            )
+
+            async def run(step_ctx: StepContext) -> None:
+                try:
+                    if action.kind == "webhook":
+                        action.params["secret"] = self._secret(action)
+                    step_ctx.data["_result"] = await self.dispatcher.perform(
+                        action, ctx, action.key(ctx.event_id)
+                    )
+                except ActionSkipped as skipped:
+                    step_ctx.data["_result"] = {"skipped": str(skipped)}
+                if self.on_action is not None:
+                    await self.on_action(ctx, action)
+
+            return Step(f"{action.rule}#{action.index}:{action.kind}", run)
+
+        return SagaDefinition(
+            type=RULES_SAGA,
+            steps=tuple(step(a) for a in d["actions"]),
+            compensate_on_error=False,
+        )
+
+    def _secret(self, action: PlannedAction) -> str:
+        for rule in self.rules.engine.rules.rules:
+            if rule.name == action.rule and action.index < len(rule.then):
+                configured = rule.then[action.index]
+                if configured.type == "webhook":
+                    return configured.secret
+        raise ActionSkipped(f"rule {action.rule} no longer has this webhook")

@@ -1,0 +1,99 @@
+"""Delivering the e-mail outbox: claim due rows, send, mark sent or schedule a retry.
+
+A row is written in the transaction that decided the e-mail, so a crash before sending loses
+nothing: the next pass (here or in another process) finds it still pending. A crash after the
+server accepted it but before ``mark_sent`` sends it again (at least once); the Message-ID
+carries the row id so the duplicate is recognisable. Claims are leases, so several server
+processes can run a dispatcher each without sending a row twice while it is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from guiders.services.ports import MailSender, UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+
+class MailDispatcher:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        sender: MailSender,
+        *,
+        poll_s: float = 2.0,
+        max_attempts: int = 8,
+        retry_base_s: float = 30.0,
+        lease_s: float = 120.0,
+        batch: int = 20,
+    ) -> None:
+        self._uow = uow
+        self._sender = sender
+        self._poll_s = poll_s
+        self._max_attempts = max_attempts
+        self._retry_base_s = retry_base_s
+        self._lease_s = lease_s
+        self._batch = batch
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+        self.failed = 0
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential from ``retry_base_s``, capped at six hours."""
+        return timedelta(seconds=min(self._retry_base_s * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+    async def pass_once(self) -> int:
+        """Sends what is due now; returns how many were sent."""
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            due = await uow.mail.claim_due(now, self._lease_s, self._batch)
+            await uow.commit()
+        sent = 0
+        for email in due:
+            try:
+                await self._sender.send(email)
+            except Exception as exc:
+                attempts = email.attempts + 1
+                final = attempts >= self._max_attempts
+                log.warning(
+                    "e-mail not sent", email_id=str(email.id), attempts=attempts, error=str(exc)
+                )
+                async with self._uow() as uow:
+                    await uow.mail.mark_failed(
+                        email.id,
+                        f"{type(exc).__name__}: {exc}",
+                        datetime.now(UTC) + self.backoff(attempts),
+                        final,
+                    )
+                    await uow.commit()
+                self.failed += 1
+                continue
+            async with self._uow() as uow:
+                await uow.mail.mark_sent(email.id, datetime.now(UTC))
+                await uow.commit()
+            sent += 1
+        self.sent += sent
+        return sent
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="mail-dispatcher")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.pass_once()
+            except Exception:
+                log.exception("mail pass failed; will retry")
+            await asyncio.sleep(self._poll_s)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

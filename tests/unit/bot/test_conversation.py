@@ -1,0 +1,79 @@
+"""Rebuilding the bot's view of a chat from the server's messages (what a restart does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guiders.bot.conversation import Conversation
+from guiders.client import Chat, Message
+
+CHAT = Chat.model_validate(
+    {
+        "id": "c1",
+        "status": "PENDING",
+        "visitorId": "v1",
+        "visitorInfo": {"name": "Lucía"},
+        "createdAt": "2026-01-01T00:00:00Z",
+    }
+)
+
+
+def msg(i: int, role: str, content: str, **metadata: Any) -> Message:
+    return Message.model_validate(
+        {
+            "id": f"m{i}",
+            "chatId": "c1",
+            "sender": {"id": "x", "role": role},
+            "content": content,
+            "type": "ai-response" if role == "ai" else "text",
+            "isAI": role == "ai",
+            "metadata": metadata,
+            "sentAt": f"2026-01-01T00:00:{i:02d}Z",
+        }
+    )
+
+
+def test_a_welcomed_chat_with_a_reply_owed_reports_it() -> None:
+    conv = Conversation.from_server(
+        CHAT,
+        [
+            msg(1, "ai", "¡Hola Lucía!", isWelcome=True),
+            msg(2, "visitor", "where is my order?"),
+            msg(3, "ai", "In My orders", replyTo="m2"),
+            msg(4, "visitor", "and returns?"),
+        ],
+    )
+    assert conv.welcomed and conv.bot_may_answer
+    assert conv.unanswered is not None and conv.unanswered.id == "m4"
+    assert conv.visitor_messages == 1 and conv.handled == {"m2"}
+
+
+def test_nothing_is_owed_once_the_last_message_is_answered() -> None:
+    conv = Conversation.from_server(
+        CHAT,
+        [msg(1, "visitor", "hi"), msg(2, "ai", "hello", replyTo="m1")],
+    )
+    assert not conv.welcomed and conv.unanswered is None and conv.visitor_messages == 1
+
+
+def test_a_pending_escalation_is_found_and_silences_the_bot() -> None:
+    conv = Conversation.from_server(
+        CHAT,
+        [
+            msg(1, "visitor", "¿precio?"),
+            msg(
+                2,
+                "ai",
+                "no agent yet",
+                isEscalationPending=True,
+                escalationReason="escalation_keyword_detected",
+                intent="prices",
+                confidence=0.9,
+                keywords=["precio"],
+                replyTo="m1",
+            ),
+            msg(3, "visitor", "hello?"),
+        ],
+    )
+    assert conv.pending is not None and conv.pending.keywords == ["precio"]
+    assert not conv.bot_may_answer and conv.unanswered is None

@@ -1,0 +1,368 @@
+// The agent console: queue, my chats, a chat with its history, visitor profile, status, all live.
+// Text from visitors, agents and the bot is rendered as text nodes, never as HTML.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { io, type Socket } from "socket.io-client";
+import { uuid } from "../shared/http";
+import { LoginForm, StaffSession } from "../shared/staff";
+import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
+import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
+import { Profile } from "./Profile";
+
+const session = new StaffSession();
+const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
+
+export function Console() {
+  const [user, setUser] = useState(session.user);
+  if (!user) return <LoginForm session={session} title="Agent console" onDone={() => setUser(session.user)} />;
+  return (
+    <Desk
+      onLogout={() => {
+        session.logout();
+        setUser(null);
+      }}
+    />
+  );
+}
+
+function age(iso: string): string {
+  const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return `${Math.floor(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  return `${Math.floor(s / 3600)}h`;
+}
+
+function Desk({ onLogout }: { onLogout: () => void }) {
+  const me = session.user!;
+  const [queue, setQueue] = useState<Chat[]>([]);
+  const [mine, setMine] = useState<Chat[]>([]);
+  const [selected, setSelected] = useState<Chat | null>(null);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [status, setStatus] = useState("online");
+  const [live, setLive] = useState(false);
+  const [typing, setTyping] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [, tick] = useState(0);
+  const selRef = useRef<string | null>(null);
+  const socketRef = useRef<Socket | null>(null);
+  const [socket, setSocket] = useState<Socket | null>(null);
+  const visitors = useLiveVisitors(socket);
+  const lastSeq = useRef(0);
+  const logRef = useRef<HTMLDivElement>(null);
+  selRef.current = selected?.id ?? null;
+
+  const fail = (err: unknown) => setError(err instanceof Error ? err.message : String(err));
+
+  const refresh = async () => {
+    try {
+      const [q, m] = await Promise.all([
+        session.call<{ chats: Chat[] }>("GET", "/v2/chats/queue/pending"),
+        session.call<{ chats: Chat[] }>("GET", `/v2/chats?assignedCommercialId=${me.id}&status=${OPEN}&sort=lastMessageDate&limit=50`),
+      ]);
+      setQueue(q.chats);
+      setMine(m.chats);
+      const id = selRef.current;
+      if (id) {
+        const fresh = [...q.chats, ...m.chats].find((c) => c.id === id);
+        if (fresh) setSelected(fresh);
+        else setSelected(await session.call<Chat>("GET", `/v2/chats/${id}`));
+      }
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  useEffect(() => {
+    const socket = io(location.origin, {
+      transports: ["websocket"],
+      auth: (cb) => {
+        session.token().then((token) => cb({ token, lastSeq: lastSeq.current || undefined }), () => cb({}));
+      },
+    });
+    socketRef.current = socket;
+    setSocket(socket);
+    let pending: number | undefined;
+    const soon = () => {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(refresh, 150);
+    };
+    socket.onAny((_: string, data: { seq?: number } | undefined) => {
+      if (typeof data?.seq === "number" && data.seq > lastSeq.current) lastSeq.current = data.seq;
+    });
+    socket.on("connect", () => {
+      setLive(true);
+      if (selRef.current) socket.emit("chat:join", { chatId: selRef.current });
+      soon();
+    });
+    socket.on("disconnect", () => setLive(false));
+    socket.on("connect_error", (err: Error) => {
+      setLive(false);
+      if (String(err.message).includes("unauthorized")) onLogout();
+      else window.setTimeout(() => socket.connect(), 2000);
+    });
+    socket.on("message:new", (m: Message) => {
+      if (m.chatId === selRef.current) setMessages((list) => mergeMessage(list, m));
+      if (m.chatId === selRef.current && m.sender.role !== "commercial") setTyping(false);
+      soon();
+    });
+    for (const name of ["chat:created", "chat:assigned", "chat:closed", "chat:rated", "chat:agent-requested", "chat:status-changed"])
+      socket.on(name, soon);
+    socket.on("typing:start", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(true));
+    socket.on("typing:stop", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(false));
+    socket.on("commercial:status", (d: { userId: string; status: string }) => d.userId === me.id && setStatus(d.status));
+    const timer = window.setInterval(() => tick((n) => n + 1), 15_000);
+    return () => {
+      window.clearInterval(timer);
+      socket.removeAllListeners();
+      socket.disconnect();
+    };
+  }, []);
+
+  useEffect(() => {
+    logRef.current?.scrollTo(0, logRef.current.scrollHeight);
+  }, [messages, typing]);
+
+  const open = async (chat: Chat) => {
+    const socket = socketRef.current;
+    if (selRef.current && selRef.current !== chat.id) socket?.emit("chat:leave", { chatId: selRef.current });
+    setSelected(chat);
+    selRef.current = chat.id;
+    setMessages([]);
+    setTyping(false);
+    socket?.emit("chat:join", { chatId: chat.id });
+    try {
+      const page = await session.call<{ messages: Message[] }>("GET", `/v2/chats/${chat.id}/messages?limit=100`);
+      setMessages((list) => page.messages.reduce(mergeMessage, list));
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const take = async (chat: Chat) => {
+    try {
+      const updated = await session.call<Chat>("PUT", `/v2/chats/${chat.id}/assign/${me.id}`);
+      await open(updated);
+      await refresh();
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const changeStatus = async (value: string) => {
+    try {
+      const reply = await session.call<{ status: string }>("PUT", `/v2/commercials/${me.id}/status`, { status: value });
+      setStatus(reply.status);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  return (
+    <div>
+      <div class="top">
+        <b>Guiders · Agent console</b>
+        <div class="me">
+          <span class={live ? "live" : "live off"}>{live ? "live" : "reconnecting…"}</span>
+          <span class="who">{me.name}</span>
+          <select aria-label="My status" value={status} onChange={(e) => changeStatus((e.target as HTMLSelectElement).value)}>
+            {["online", "busy", "away", "offline"].map((s) => (
+              <option value={s} key={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <button onClick={onLogout}>Sign out</button>
+        </div>
+      </div>
+      <div class="cols">
+        <div class="box">
+          {error && (
+            <div class="err" onClick={() => setError(null)}>
+              {error}
+            </div>
+          )}
+          <h2>On the site now ({visitors.length})</h2>
+          <LiveVisitorList
+            session={session}
+            visitors={visitors}
+            onError={fail}
+            onInvited={(chat) => {
+              void open(chat);
+              void refresh();
+            }}
+          />
+          <h2>Pending queue ({queue.length})</h2>
+          {queue.length === 0 && <div class="empty">Nobody is waiting.</div>}
+          <div class="queue">
+            {queue.map((c) => (
+              <div class={`item ${selected?.id === c.id ? "sel" : ""}`} key={c.id} onClick={() => open(c)} data-chat={c.id}>
+                <div class="row">
+                  <b>{c.visitorInfo?.name || "Visitor"}</b>
+                  <span class={`prio ${c.priority}`}>{c.priority}</span>
+                </div>
+                <div class="preview">{c.lastMessagePreview || "no messages yet"}</div>
+                <div class="row">
+                  <small>waiting {age(c.createdAt)}</small>
+                  <button
+                    class="primary take"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      void take(c);
+                    }}
+                  >
+                    Take
+                  </button>
+                </div>
+              </div>
+            ))}
+          </div>
+          <h2>My chats ({mine.length})</h2>
+          {mine.length === 0 && <div class="empty">No open chats.</div>}
+          <div class="mine">
+            {mine.map((c) => (
+              <div class={`item ${selected?.id === c.id ? "sel" : ""}`} key={c.id} onClick={() => open(c)} data-chat={c.id}>
+                <div class="row">
+                  <b>{c.visitorInfo?.name || "Visitor"}</b>
+                  <small>{c.status}</small>
+                </div>
+                <div class="preview">{c.lastMessagePreview || ""}</div>
+              </div>
+            ))}
+          </div>
+        </div>
+        {selected ? (
+          <ChatPane
+            chat={selected}
+            messages={messages}
+            typing={typing}
+            logRef={logRef}
+            socket={socketRef.current}
+            onSent={(m) => setMessages((list) => mergeMessage(list, m))}
+            onError={fail}
+            onClosed={refresh}
+          />
+        ) : (
+          <div class="box empty">Pick a chat from the queue or your chats.</div>
+        )}
+        <div class="box">{selected ? <Profile
+              session={session}
+              visitorId={selected.visitorId}
+              livePage={visitors.find((v) => v.visitorId === selected.visitorId)?.url ?? null}
+            /> : <div class="empty">Visitor profile</div>}</div>
+      </div>
+    </div>
+  );
+}
+
+interface PaneProps {
+  chat: Chat;
+  messages: Message[];
+  typing: boolean;
+  logRef: { current: HTMLDivElement | null };
+  socket: Socket | null;
+  onSent: (m: Message) => void;
+  onError: (err: unknown) => void;
+  onClosed: () => void;
+}
+
+function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onClosed }: PaneProps) {
+  const [text, setText] = useState("");
+  const [internal, setInternal] = useState(false);
+  const [resolution, setResolution] = useState("");
+  const typingAt = useRef(0);
+  const closed = chat.status === "CLOSED" || chat.status === "ABANDONED";
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const content = text.trim();
+    if (!content) return;
+    setText("");
+    socket?.emit("typing:stop", { chatId: chat.id });
+    typingAt.current = 0;
+    try {
+      const body = { content, clientMessageId: uuid(), ...(internal ? { type: "internal" } : {}) };
+      onSent(await session.call<Message>("POST", `/v2/chats/${chat.id}/messages`, body));
+    } catch (err) {
+      onError(err);
+    }
+  };
+
+  const onInput = (value: string) => {
+    setText(value);
+    if (!internal && Date.now() - typingAt.current > 2500) {
+      typingAt.current = Date.now();
+      socket?.emit("typing:start", { chatId: chat.id });
+    }
+  };
+
+  const close = async () => {
+    try {
+      await session.call("PUT", `/v2/chats/${chat.id}/close`, {
+        reason: "agent_closed",
+        resolution: resolution.trim() || "resolved",
+      });
+      onClosed();
+    } catch (err) {
+      onError(err);
+    }
+  };
+
+  return (
+    <div class="box chat">
+      <div class="row" style="display:flex;justify-content:space-between">
+        <b>{chat.visitorInfo?.name || "Visitor"}</b>
+        <small class="chat-status">
+          {chat.status} · {chat.priority}
+          {chat.assignedCommercial?.name ? ` · ${chat.assignedCommercial.name}` : ""}
+        </small>
+      </div>
+      <div class="msgs" ref={logRef}>
+        {messages.length === 0 && <div class="empty">No messages yet.</div>}
+        {messages.map((m) => {
+          const kind = m.isInternal ? "internal" : m.isAI ? "ai" : m.sender.role;
+          const label = m.isInternal ? `Internal note · ${m.sender.name || m.sender.role}` : m.sender.name || m.sender.role;
+          return (
+            <div class={`m ${kind}`} key={m.id} data-id={m.id}>
+              <span class="who">
+                {label} · {clock(m.sentAt)}
+              </span>
+              <span class="text">{m.content}</span>
+            </div>
+          );
+        })}
+      </div>
+      <div class="typing">{typing ? "The visitor is typing…" : ""}</div>
+      {closed ? (
+        <div class="empty">
+          Closed{chat.resolution ? ` · ${chat.resolution}` : ""}
+          {chat.satisfactionRating ? ` · rated ${chat.satisfactionRating}/5` : ""}
+        </div>
+      ) : (
+        <div>
+          <form class="compose" onSubmit={send}>
+            <input
+              type="text"
+              aria-label="Reply"
+              placeholder={internal ? "Internal note (the visitor never sees it)" : "Reply to the visitor"}
+              value={text}
+              maxLength={10000}
+              onInput={(e) => onInput((e.target as HTMLInputElement).value)}
+            />
+            <label>
+              <input type="checkbox" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> note
+            </label>
+            <button class="primary" type="submit">
+              Send
+            </button>
+          </form>
+          <div class="closebar">
+            <input aria-label="Resolution" placeholder="Resolution (e.g. answered, sold)" value={resolution} onInput={(e) => setResolution((e.target as HTMLInputElement).value)} />
+            <button class="close-chat" onClick={close}>
+              Close chat
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

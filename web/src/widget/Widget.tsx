@@ -1,0 +1,416 @@
+// The visitor's chat: open, send and receive live, typing, agent's name, human hand-off, rating.
+// Every text from people is rendered as a text node (JSX children), never as HTML.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Socket } from "socket.io-client";
+import { ApiError, request, uuid } from "../shared/http";
+import { type Message, mergeMessage } from "../shared/types";
+import type { VisitorSession } from "./session";
+
+interface Props {
+  session: VisitorSession;
+  socket: Socket;
+  title: string;
+}
+
+type Phase = "open" | "closed" | "rated";
+
+export function Widget({ session, socket, title }: Props) {
+  const [open, setOpen] = useState(false);
+  const [chatId, setChatId] = useState<string | null>(session.chatId);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [agent, setAgent] = useState<string | null>(null);
+  const [typing, setTyping] = useState<string | null>(null);
+  const [phase, setPhase] = useState<Phase>("open");
+  const [online, setOnline] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [text, setText] = useState("");
+  const [humanAsked, setHumanAsked] = useState(false);
+  const chatRef = useRef<string | null>(chatId);
+  const logRef = useRef<HTMLDivElement>(null);
+  const typingSent = useRef(0);
+  const typingTimer = useRef<number | undefined>(undefined);
+  const phaseRef = useRef<Phase>("open");
+  const creating = useRef(false);
+  chatRef.current = chatId;
+  phaseRef.current = phase;
+
+  const call = async <T,>(method: string, path: string, body?: unknown): Promise<T> =>
+    request<T>(session.base, method, path, await session.token(), body);
+
+  const loadChat = async (id: string) => {
+    try {
+      const chat = await call<{
+        status: string;
+        satisfactionRating: number | null;
+        assignedCommercial: { name: string | null } | null;
+      }>("GET", `/v2/chats/${id}`);
+      if (chat.status === "ABANDONED" || (chat.status === "CLOSED" && chat.satisfactionRating)) {
+        // Over and rated: the next message starts a new chat.
+        session.chatId = null;
+        setChatId(null);
+        setMessages([]);
+        return;
+      }
+      // Closed while the visitor was away: show it and ask for the rating.
+      if (chat.status === "CLOSED") setPhase("closed");
+      // Only ever set from here: a reply fetched before the assignment must not erase the
+      // name that chat:assigned has just shown.
+      if (chat.assignedCommercial?.name) setAgent(chat.assignedCommercial.name);
+      const page = await call<{ messages: Message[] }>("GET", `/v2/chats/${id}/messages?limit=100`);
+      setMessages((list) => page.messages.reduce(mergeMessage, list));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        session.chatId = null;
+        setChatId(null);
+      }
+    }
+  };
+
+  useEffect(() => {
+    const onAny = (_: string, data: { seq?: number } | undefined) => session.seen(data?.seq);
+    // A refused handshake is not retried by socket.io itself: back off, 2 s doubling to a minute.
+    let retryMs = 2000;
+    const mine = (data: { chatId?: string }) => !!data && data.chatId === chatRef.current;
+    socket.onAny(onAny);
+    socket.on("connect", () => {
+      retryMs = 2000;
+      setOnline(true);
+      setError(null);
+      if (chatRef.current) {
+        socket.emit("chat:join", { chatId: chatRef.current });
+        void loadChat(chatRef.current);
+      }
+    });
+    socket.on("disconnect", () => setOnline(false));
+    socket.on("connect_error", () => {
+      setOnline(false);
+      window.setTimeout(() => socket.connect(), retryMs);
+      retryMs = Math.min(retryMs * 2, 60_000);
+    });
+    // An agent invited this visitor: adopt the chat they opened, unless one is already open.
+    socket.on("chat:created", (data: { chatId: string; visitorId: string }) => {
+      if (creating.current || data.visitorId !== session.visitorId) return;
+      if (chatRef.current && phaseRef.current === "open") return;
+      setAgent(null);
+      setHumanAsked(false);
+      session.chatId = data.chatId;
+      chatRef.current = data.chatId;
+      setChatId(data.chatId);
+      setMessages([]);
+      setPhase("open");
+      setOpen(true);
+      socket.emit("chat:join", { chatId: data.chatId });
+      void loadChat(data.chatId);
+    });
+    const onPage = () => socket.emit("visitor:page", { currentUrl: location.href, title: document.title });
+    window.addEventListener("popstate", onPage);
+    window.addEventListener("hashchange", onPage);
+    // Nurturing content from the strategy (an event of the log: replayed, de-duplicated by id).
+    socket.on(
+      "visitor:content",
+      (c: { eventId?: string; title?: string; body?: string; url?: string; timestamp: string }) => {
+        const id = `content-${c.eventId ?? c.timestamp}`;
+        const card: Message = {
+          id,
+          messageId: id,
+          chatId: chatRef.current ?? "",
+          sender: { id: "", name: null, role: "system" },
+          content: c.body ?? "",
+          type: "system",
+          isInternal: false,
+          isAI: false,
+          metadata: { nurturing: true, title: c.title, url: c.url },
+          sentAt: c.timestamp,
+        };
+        setMessages((list) => mergeMessage(list, card));
+      },
+    );
+    socket.on("message:new", (m: Message) => {
+      if (!mine(m) || m.isInternal) return;
+      setMessages((list) => mergeMessage(list, m));
+      setTyping(null);
+    });
+    socket.on("chat:assigned", (data: { chatId: string; commercial?: { name: string | null } }) => {
+      if (mine(data)) setAgent(data.commercial?.name ?? "An agent");
+    });
+    socket.on("chat:closed", (data: { chatId: string; satisfaction?: number | null }) => {
+      if (!mine(data)) return;
+      setPhase(data.satisfaction ? "rated" : "closed");
+      setTyping(null);
+    });
+    socket.on("typing:start", (data: { chatId: string; userType: string }) => {
+      if (!mine(data) || data.userType === "visitor") return;
+      setTyping(data.userType === "ai" ? "The assistant" : "The agent");
+      window.clearTimeout(typingTimer.current);
+      typingTimer.current = window.setTimeout(() => setTyping(null), 6000);
+    });
+    socket.on("typing:stop", (data: { chatId: string }) => {
+      if (mine(data)) setTyping(null);
+    });
+    socket.connect();
+    return () => {
+      window.removeEventListener("popstate", onPage);
+      window.removeEventListener("hashchange", onPage);
+      socket.offAny(onAny);
+      socket.removeAllListeners();
+      socket.disconnect();
+    };
+  }, []);
+
+  useEffect(() => {
+    logRef.current?.scrollTo(0, logRef.current.scrollHeight);
+  }, [messages, typing, open]);
+
+  const creatingChat = useRef<Promise<string | null> | null>(null);
+  /** One chat at a time: concurrent callers (open + send) share the same request. */
+  const openChat = (): Promise<string | null> => {
+    if (chatRef.current) return Promise.resolve(chatRef.current);
+    creatingChat.current ??= createChat().finally(() => {
+      creatingChat.current = null;
+      creating.current = false;
+    });
+    return creatingChat.current;
+  };
+
+  const createChat = async (): Promise<string | null> => {
+    creating.current = true;
+    try {
+      const reply = await call<{ chatId: string }>("POST", "/v2/chats", {
+        metadata: { source: "widget", initialUrl: location.href.slice(0, 2000) },
+      });
+      session.chatId = reply.chatId;
+      chatRef.current = reply.chatId;
+      setChatId(reply.chatId);
+      setPhase("open");
+      socket.emit("chat:join", { chatId: reply.chatId });
+      return reply.chatId;
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      return null;
+    }
+  };
+
+  const toggle = () => {
+    const next = !open;
+    setOpen(next);
+    if (next && !chatRef.current) void openChat();
+  };
+
+  const send = async (content: string, clientMessageId: string) => {
+    const id = await openChat();
+    if (!id) return;
+    const draft: Message = {
+      id: clientMessageId,
+      messageId: clientMessageId,
+      chatId: id,
+      sender: { id: session.visitorId ?? "", name: null, role: "visitor" },
+      content,
+      type: "text",
+      isInternal: false,
+      isAI: false,
+      metadata: {},
+      sentAt: new Date().toISOString(),
+      clientMessageId,
+      pending: true,
+    };
+    setMessages((list) => mergeMessage(list, draft));
+    try {
+      // Idempotent by clientMessageId: a retry after a lost reply stores nothing twice.
+      const stored = await call<Message>("POST", `/v2/chats/${id}/messages`, { content, clientMessageId });
+      setMessages((list) => mergeMessage(list, stored));
+      setError(null);
+    } catch (err) {
+      // Only a message still pending failed: one the socket has meanwhile delivered was stored.
+      setMessages((list) =>
+        list.map((m) => (m.clientMessageId === clientMessageId && m.pending ? { ...m, failed: true } : m)),
+      );
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  /** The same clientMessageId: if the first try was stored after all, nothing is duplicated. */
+  const retry = (m: Message) => {
+    setMessages((list) => list.filter((x) => x.clientMessageId !== m.clientMessageId));
+    void send(m.content, m.clientMessageId!);
+  };
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const content = text.trim();
+    if (!content) return;
+    setText("");
+    stopTyping();
+    void send(content, uuid());
+  };
+
+  const onInput = (value: string) => {
+    setText(value);
+    const id = chatRef.current;
+    if (!id || !socket.connected) return;
+    if (Date.now() - typingSent.current > 2500) {
+      typingSent.current = Date.now();
+      socket.emit("typing:start", { chatId: id });
+    }
+  };
+
+  const stopTyping = () => {
+    if (chatRef.current && typingSent.current) socket.emit("typing:stop", { chatId: chatRef.current });
+    typingSent.current = 0;
+  };
+
+  const askHuman = async () => {
+    const id = await openChat();
+    if (!id) return;
+    try {
+      await call("POST", `/v2/chats/${id}/request-agent`, { reason: "visitor_request" });
+      setHumanAsked(true);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const endChat = async () => {
+    const id = chatRef.current;
+    if (!id) return;
+    try {
+      await call("PUT", `/v2/chats/${id}/close`, { reason: "visitor_closed" });
+      setPhase("closed");
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  /** Whoever closed the chat, the visitor rates it afterwards, once. */
+  const rate = async (stars: number) => {
+    const id = chatRef.current;
+    if (!id) return;
+    try {
+      await call("PUT", `/v2/chats/${id}/rating`, { satisfaction: stars });
+      setPhase("rated");
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "conflict") setPhase("rated");
+      else setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const restart = () => {
+    session.chatId = null;
+    chatRef.current = null;
+    setChatId(null);
+    setMessages([]);
+    setAgent(null);
+    setHumanAsked(false);
+    setPhase("open");
+    void openChat();
+  };
+
+  const subtitle = agent
+    ? `You are chatting with ${agent}`
+    : humanAsked
+      ? "Finding a person for you…"
+      : "We usually answer in a few minutes";
+
+  return (
+    <div>
+      {open && (
+        <div class="panel" role="dialog" aria-label={title}>
+          <div class="head">
+            <b>{title}</b>
+            <small class="subtitle">{subtitle}</small>
+          </div>
+          {!online && <div class="offline">Reconnecting…</div>}
+          {error && <div class="error">{error}</div>}
+          <div class="log" ref={logRef}>
+            {messages.map((m) => (
+              <Bubble
+                key={m.clientMessageId || m.id}
+                m={m}
+                onRetry={m.failed && m.clientMessageId ? () => retry(m) : undefined}
+              />
+            ))}
+          </div>
+          <div class="typing">{typing ? `${typing} is typing…` : ""}</div>
+          {phase === "open" ? (
+            <div>
+              <form class="bar" onSubmit={submit}>
+                <input
+                  value={text}
+                  placeholder="Write a message…"
+                  aria-label="Message"
+                  maxLength={10000}
+                  onInput={(e) => onInput((e.target as HTMLInputElement).value)}
+                  onBlur={stopTyping}
+                />
+                <button class="send" type="submit">
+                  Send
+                </button>
+              </form>
+              <div class="actions">
+                <button type="button" class="human" onClick={askHuman} disabled={humanAsked || !!agent}>
+                  Talk to a human
+                </button>
+                <button type="button" class="end" onClick={endChat}>
+                  End chat
+                </button>
+              </div>
+            </div>
+          ) : (
+            <div class="rate">
+              {phase === "closed" ? (
+                <div>
+                  <div>The chat is closed. How did we do?</div>
+                  {[1, 2, 3, 4, 5].map((n) => (
+                    <button type="button" class="star" key={n} aria-label={`${n} of 5`} onClick={() => rate(n)}>
+                      ★
+                    </button>
+                  ))}
+                </div>
+              ) : (
+                <div class="thanks">Thank you for your feedback!</div>
+              )}
+              <button type="button" class="again" onClick={restart}>
+                Start a new chat
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+      <button class="launcher" type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
+        {open ? "×" : "💬"}
+      </button>
+    </div>
+  );
+}
+
+function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
+  const meta = m.metadata || {};
+  if (meta.nurturing || meta.strategy === "nurturing" || meta.kind === "content") {
+    const url = typeof meta.url === "string" && /^(https?:\/\/|\/)/.test(meta.url) ? meta.url : null;
+    return (
+      <div class="card nurturing">
+        {typeof meta.title === "string" && <b>{meta.title}</b>}
+        <div>{m.content}</div>
+        {url && (
+          <a href={url} target="_blank" rel="noopener noreferrer">
+            Read more
+          </a>
+        )}
+      </div>
+    );
+  }
+  if (m.sender.role === "system" || m.type === "system") return <div class="msg system">{m.content}</div>;
+  const mine = m.sender.role === "visitor";
+  const cls = ["msg", mine ? "mine" : "theirs", m.isAI ? "ai" : "", m.pending ? "pending" : "", m.failed ? "failed" : ""];
+  return (
+    <div class={cls.join(" ")} data-id={m.id}>
+      {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
+      <span class="text">{m.content}</span>
+      {onRetry && (
+        <button type="button" class="retry" onClick={onRetry}>
+          Not sent · retry
+        </button>
+      )}
+    </div>
+  );
+}

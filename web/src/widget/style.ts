@@ -1,0 +1,38 @@
+export const STYLE = `
+:host { all: initial; }
+* { box-sizing: border-box; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.launcher { position: fixed; right: 20px; bottom: 20px; width: 58px; height: 58px; border-radius: 50%;
+  border: 0; background: #2563eb; color: #fff; font-size: 26px; cursor: pointer;
+  box-shadow: 0 6px 20px rgba(0,0,0,.25); z-index: 2147483000; }
+.panel { position: fixed; right: 20px; bottom: 90px; width: 360px; max-width: calc(100vw - 40px);
+  height: 520px; max-height: calc(100vh - 110px); background: #fff; border-radius: 14px;
+  box-shadow: 0 12px 40px rgba(0,0,0,.25); display: flex; flex-direction: column; overflow: hidden;
+  z-index: 2147483000; font-size: 14px; color: #111827; }
+.head { background: #2563eb; color: #fff; padding: 12px 14px; }
+.head b { display: block; font-size: 15px; }
+.head small { opacity: .85; }
+.log { flex: 1; overflow-y: auto; padding: 12px; background: #f8fafc; display: flex; flex-direction: column; gap: 8px; }
+.msg { max-width: 80%; padding: 8px 10px; border-radius: 12px; white-space: pre-wrap; word-wrap: break-word; line-height: 1.35; }
+.msg .who { display: block; font-size: 11px; opacity: .7; margin-bottom: 2px; }
+.mine { align-self: flex-end; background: #2563eb; color: #fff; border-bottom-right-radius: 4px; }
+.theirs { align-self: flex-start; background: #e5e7eb; border-bottom-left-radius: 4px; }
+.ai { background: #ede9fe; }
+.system { align-self: center; background: transparent; color: #6b7280; font-size: 12px; text-align: center; }
+.pending { opacity: .6; }
+.failed { outline: 2px solid #dc2626; }
+.retry { display: block; margin-top: 4px; background: none; border: 0; color: inherit; text-decoration: underline; font-size: 11px; cursor: pointer; padding: 0; }
+.card { align-self: flex-start; max-width: 85%; background: #fff; border: 1px solid #d1d5db; border-radius: 12px; padding: 10px; }
+.card b { display: block; margin-bottom: 4px; }
+.card a { color: #2563eb; }
+.typing { font-size: 12px; color: #6b7280; padding: 2px 12px; min-height: 18px; background: #f8fafc; }
+.bar { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e5e7eb; }
+.bar input { flex: 1; padding: 9px 10px; border: 1px solid #d1d5db; border-radius: 8px; font-size: 14px; }
+button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; padding: 0 14px; cursor: pointer; }
+.actions { display: flex; justify-content: space-between; padding: 0 8px 8px; }
+.actions button { background: none; border: 0; color: #2563eb; cursor: pointer; font-size: 12px; padding: 4px; }
+.rate { padding: 14px; text-align: center; border-top: 1px solid #e5e7eb; }
+.rate button.star { font-size: 24px; background: none; border: 0; cursor: pointer; color: #f59e0b; }
+.rate button.again { margin-top: 8px; background: #2563eb; color: #fff; border: 0; border-radius: 8px; padding: 7px 12px; cursor: pointer; }
+.offline { background: #fef3c7; color: #92400e; font-size: 12px; padding: 4px 12px; }
+.error { background: #fee2e2; color: #991b1b; font-size: 12px; padding: 4px 12px; }
+`;
