@@ -73,7 +73,7 @@ class FirstLineBot:
         self.client.on("client:ready", self._on_reconnected)
         await self.client.connect(wait_for_server_s=wait_for_server_s)
         async for chat in self.client.iter_chats(status="PENDING"):
-            self._submit_open(chat.id, None)
+            self._submit_open(chat.id)
         self._poll_task = asyncio.create_task(self._poll_pending(), name="bot-pending-poll")
         log.info("bot started", server=self.client.base_url, chats=len(self.chats))
 
@@ -95,11 +95,11 @@ class FirstLineBot:
     # -- events (short: hand the work to the chat's queue) --------------------------------
 
     async def _on_chat_created(self, event: dict[str, Any]) -> None:
-        self._submit_open(str(event["chatId"]), event)
+        self._submit_open(str(event["chatId"]))
 
-    def _submit_open(self, chat_id: str, event: dict[str, Any] | None) -> None:
+    def _submit_open(self, chat_id: str) -> None:
         async def job() -> None:
-            await self._open(chat_id, event)
+            await self._open(chat_id)
 
         self.workers.submit(chat_id, job)
 
@@ -107,9 +107,9 @@ class FirstLineBot:
         sender = event.get("sender") or {}
         if sender.get("role") != "visitor" or event.get("isInternal"):
             return
+        # Queued even when the chat is not known yet: its opening job may be running, and the
+        # queue runs this after it (an unknown chat's job does nothing).
         chat_id = str(event["chatId"])
-        if chat_id not in self.chats:
-            return
         message = Message.model_validate(event)
         self.workers.submit(chat_id, lambda: self._on_visitor_message(chat_id, message))
 
@@ -135,7 +135,7 @@ class FirstLineBot:
     def _submit_reopen(self, chat_id: str) -> None:
         async def job() -> None:
             self.chats.pop(chat_id, None)
-            await self._open(chat_id, None)
+            await self._open(chat_id)
 
         self.workers.submit(chat_id, job)
 
@@ -145,7 +145,7 @@ class FirstLineBot:
 
     # -- per chat ------------------------------------------------------------------------
 
-    async def _open(self, chat_id: str, event: dict[str, Any] | None) -> None:
+    async def _open(self, chat_id: str) -> None:
         """Join the chat and rebuild what the bot knows of it from the server."""
         if chat_id in self.chats:
             return

@@ -51,10 +51,3 @@ def error_from_response(status: int, body: Any, retry_after: float | None) -> er
     if cls is None:
         cls = errors.Unavailable if status >= 500 else errors.BadRequest
     return cls(text, field=field if isinstance(field, str) else None, status=status, code=code)
-
-
-def status_of(exc: BaseException) -> int | None:
-    if isinstance(exc, errors.GuidersError):
-        status = exc.details.get("status")
-        return status if isinstance(status, int) else None
-    return None

@@ -23,7 +23,7 @@ from tenacity import (
 
 from guiders import __version__
 from guiders.client.errors import error_from_response
-from guiders.domain.errors import GuidersError, RateLimited, Unavailable
+from guiders.domain.errors import RateLimited, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -135,4 +135,4 @@ class HttpTransport:
         )
 
 
-__all__ = ["GuidersError", "HttpTransport", "RetryPolicy", "parse_retry_after"]
+__all__ = ["HttpTransport", "RetryPolicy", "parse_retry_after"]

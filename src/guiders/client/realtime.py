@@ -90,9 +90,6 @@ class RealtimeConnection:
             raise Unavailable(f"Socket.IO connection failed: {exc}") from exc
         await asyncio.wait_for(self._ready.wait(), CALL_TIMEOUT_S * 2)
 
-    async def wait_ready(self, timeout_s: float) -> None:
-        await asyncio.wait_for(self._ready.wait(), timeout_s)
-
     async def close(self) -> None:
         await self._sio.disconnect()
         for task in (self._resync_task, self._dispatcher):
