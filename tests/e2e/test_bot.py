@@ -259,6 +259,31 @@ async def test_the_sixth_message_escalates(
     assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
 
 
+async def test_asking_for_a_person_hands_over_by_words_or_by_the_button(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    carla = agent_id(server, "Carla Ruiz")
+    await admin.set_commercial_status(carla, "online")
+    async with running_bot(server, kb):
+        said = await open_chat(server, "Lucía", "bot-person-words")
+        await messages_until(admin, said.chat_id, lambda ms: len(ms) >= 1)
+        await said.say("I want to talk to a person")
+        pressed = await open_chat(server, "Lucía", "bot-person-button")
+        await messages_until(admin, pressed.chat_id, lambda ms: len(ms) >= 1)
+        async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
+            r = await http.post(
+                f"/api/v2/chats/{pressed.chat_id}/request-agent", headers=pressed.headers
+            )
+            assert r.status_code == 200, r.text
+        for visitor in (said, pressed):
+            messages = await messages_until(
+                admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
+            )
+            told = next(m for m in messages if m.metadata.get("isEscalation"))
+            assert told.metadata["escalationReason"] == "agent_requested"
+            assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+
+
 async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_online(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:

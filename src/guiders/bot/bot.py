@@ -70,6 +70,7 @@ class FirstLineBot:
         self.client.on("chat:assigned", self._on_chat_left)
         self.client.on("chat:closed", self._on_chat_left)
         self.client.on("presence:changed", self._on_presence)
+        self.client.on("chat:agent-requested", self._on_agent_requested)
         self.client.on("client:ready", self._on_reconnected)
         await self.client.connect(wait_for_server_s=wait_for_server_s)
         async for chat in self.client.iter_chats(status="PENDING"):
@@ -139,6 +140,19 @@ class FirstLineBot:
 
         self.workers.submit(chat_id, job)
 
+    async def _on_agent_requested(self, event: dict[str, Any]) -> None:
+        """The visitor pressed "talk to a person": hand over as for any escalation."""
+        chat_id = str(event["chatId"])
+
+        async def job() -> None:
+            conv = self.chats.get(chat_id)
+            if conv is None or not conv.bot_may_answer:
+                return
+            decision = Decision(True, Reason.AGENT_REQUESTED, "", 0.0)
+            await self._escalate(conv, decision, None, self.settings.default_language)
+
+        self.workers.submit(chat_id, job)
+
     async def _on_presence(self, event: dict[str, Any]) -> None:
         if event.get("status") == "online":
             self._schedule_assign()
@@ -193,7 +207,7 @@ class FirstLineBot:
         if not conv.bot_may_answer:
             return
         started = time.perf_counter()
-        language = detect_language(message.content)
+        language = detect_language(message.content, self.settings.default_language)
         found = await self._classify(message.content, language)
         decision = decide(
             message.content,
@@ -202,6 +216,7 @@ class FirstLineBot:
             keywords=self.settings.escalation_keywords,
             max_messages=self.settings.max_messages_before_escalation,
             threshold=self.settings.auto_respond_threshold,
+            escalation_intents=self.settings.escalation_intents,
         )
         if decision.escalate:
             await self._escalate(conv, decision, message, language)
@@ -260,7 +275,7 @@ class FirstLineBot:
     # -- escalation ----------------------------------------------------------------------
 
     async def _escalate(
-        self, conv: Conversation, decision: Decision, message: Message, language: str
+        self, conv: Conversation, decision: Decision, message: Message | None, language: str
     ) -> None:
         agents = await self.client.available_commercials()
         if agents and await self._hand_over(conv, decision, agents, language):
@@ -282,10 +297,10 @@ class FirstLineBot:
                 "confidence": round(decision.confidence, 4),
                 "keywords": decision.keywords,
                 "language": language,
-                "replyTo": message.id,
+                "replyTo": message.id if message else None,
                 "aiModel": self.model_name,
             },
-            client_message_id=f"bot-pending-{message.id}",
+            client_message_id=f"bot-pending-{message.id if message else conv.chat_id}",
         )
         BOT_REPLIES.labels("escalation_pending").inc()
         log.info("escalation pending: no agent available", chat_id=conv.chat_id, reason=reason)
