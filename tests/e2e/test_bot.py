@@ -327,6 +327,25 @@ async def test_a_restarted_bot_neither_welcomes_twice_nor_drops_the_reply_it_owe
     assert [m.metadata.get("replyTo") for m in messages if m.is_ai][1:] == [first, owed]
 
 
+async def test_a_restarted_bot_resumes_a_waiting_escalation(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    carla = agent_id(server, "Carla Ruiz")
+    async with running_bot(server, kb, pending_poll_s=60):
+        visitor = await open_chat(server, "Lucía", "bot-restart-pending")
+        await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
+        asked = await visitor.say("quiero una cotización")
+        await messages_until(admin, visitor.chat_id, replies_to(asked))
+    await admin.set_commercial_status(carla, "online")  # while no bot runs
+    async with running_bot(server, kb, pending_poll_s=60):
+        messages = await messages_until(
+            admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
+        )
+    assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+    assert sum(1 for m in messages if m.metadata.get("isWelcome")) == 1
+    assert sum(1 for m in messages if m.metadata.get("isEscalationPending")) == 1
+
+
 async def test_a_message_sent_while_the_bots_socket_is_down_is_answered_once(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
