@@ -53,7 +53,7 @@ class RetryPolicy:
     def __init__(self, attempts: int = 5, initial_s: float = 0.2, max_wait_s: float = 30.0) -> None:
         self.attempts = attempts
         self.max_wait_s = max_wait_s
-        self._backoff = wait_exponential_jitter(initial=initial_s, max=max_wait_s)
+        self._backoff = wait_exponential_jitter(initial=initial_s, max=max_wait_s, jitter=initial_s)
 
     def wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
