@@ -118,8 +118,8 @@ async def test_events_arrive_in_order_once_and_survive_a_dropped_connection(
     async with GuidersClient(
         server.base,
         server.credentials()["integrationKey"],
-        reconnection_delay_s=1.5,
-        reconnection_delay_max_s=1.5,
+        reconnection_delay_s=2.5,  # with python-socketio's jitter: 2 to 3 s
+        reconnection_delay_max_s=2.5,
     ) as client:
         await _drop_and_resume(server, client)
 
