@@ -92,6 +92,11 @@ class RealtimeConnection:
 
     async def close(self) -> None:
         await self._sio.disconnect()
+        # engine.io keeps an aiohttp session that can outlive a dropped connection; left to
+        # its __del__ it is closed on whatever loop is current then (or never): close it here.
+        http = getattr(self._sio.eio, "http", None)
+        if http is not None and not http.closed:
+            await http.close()
         for task in (self._resync_task, self._dispatcher):
             if task is not None:
                 task.cancel()
