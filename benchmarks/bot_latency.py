@@ -6,7 +6,9 @@ Prints p50/p95/p99 of three timings per visitor message:
   * decision + reply: the bot's whole handling of one message:new (classify, decide, answer
     or escalate, typing start/stop, the reply POSTed and stored), measured around it;
   * processingTime: decision + answer only, as the bot reports it in the reply's metadata;
-  * visitor round trip: the visitor's POST until the reply arrives on a Socket.IO client.
+  * visitor round trip: the visitor's POST until the reply arrives on a Socket.IO client;
+  * decision only: language, classification and the decision, in-process without I/O (the
+    floor the bot's own work sets).
 
     .venv/bin/python benchmarks/bot_latency.py [--messages 1000] [--per-chat 5] [--kb DIR]
 
@@ -40,7 +42,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from tests.e2e.server import ServerProcess  # noqa: E402
 
 from guiders.ai.kb_data import load_data  # noqa: E402
+from guiders.bot.decision import decide  # noqa: E402
 from guiders.bot.knowledge import ensure_kb  # noqa: E402
+from guiders.bot.language import detect_language  # noqa: E402
 from guiders.bot.runner import build_bot  # noqa: E402
 from guiders.bot.settings import DEMO_KB, BotSettings  # noqa: E402
 from guiders.client import GuidersClient, Message  # noqa: E402
@@ -164,12 +168,28 @@ async def run(args: argparse.Namespace) -> None:
         await bot.client.aclose()
         await watch.aclose()
         server.stop()
+    texts = questions()
+    decision_only: list[float] = []
+    for _ in range(args.messages):
+        text = next(texts)
+        started = time.perf_counter()
+        found = kb.classify(text, detect_language(text))
+        decide(
+            text,
+            0,
+            found,
+            keywords=settings.escalation_keywords,
+            max_messages=settings.max_messages_before_escalation,
+            threshold=settings.auto_respond_threshold,
+        )
+        decision_only.append((time.perf_counter() - started) * 1000)
     measured = handling[args.warmup :]
     print(f"bot latency, delays 0, {len(measured)} visitor messages after {args.warmup} warm-up")
     load = os.getloadavg()[0]
     print(f"{chats} chats; replies: {kinds}; load {load:.1f} on {os.cpu_count()} CPUs")
     print(line("decision + reply (bot handling)", measured))
     print(line("processingTime (decision+answer)", processing))
+    print(line("decision only (in-process, no I/O)", decision_only))
     print(line("visitor POST -> reply on socket", round_trips))
     print(
         json.dumps({"p50_ms": round(pct(measured, 50), 2), "p95_ms": round(pct(measured, 95), 2)})

@@ -259,6 +259,31 @@ async def test_the_sixth_message_escalates(
     assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
 
 
+async def test_asking_for_a_person_hands_over_by_words_or_by_the_button(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    carla = agent_id(server, "Carla Ruiz")
+    await admin.set_commercial_status(carla, "online")
+    async with running_bot(server, kb):
+        said = await open_chat(server, "Lucía", "bot-person-words")
+        await messages_until(admin, said.chat_id, lambda ms: len(ms) >= 1)
+        await said.say("I want to talk to a person")
+        pressed = await open_chat(server, "Lucía", "bot-person-button")
+        await messages_until(admin, pressed.chat_id, lambda ms: len(ms) >= 1)
+        async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
+            r = await http.post(
+                f"/api/v2/chats/{pressed.chat_id}/request-agent", headers=pressed.headers
+            )
+            assert r.status_code == 200, r.text
+        for visitor in (said, pressed):
+            messages = await messages_until(
+                admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
+            )
+            told = next(m for m in messages if m.metadata.get("isEscalation"))
+            assert told.metadata["escalationReason"] == "agent_requested"
+            assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+
+
 async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_online(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
@@ -302,6 +327,25 @@ async def test_a_restarted_bot_neither_welcomes_twice_nor_drops_the_reply_it_owe
     assert [m.metadata.get("replyTo") for m in messages if m.is_ai][1:] == [first, owed]
 
 
+async def test_a_restarted_bot_resumes_a_waiting_escalation(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    carla = agent_id(server, "Carla Ruiz")
+    async with running_bot(server, kb, pending_poll_s=60):
+        visitor = await open_chat(server, "Lucía", "bot-restart-pending")
+        await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
+        asked = await visitor.say("quiero una cotización")
+        await messages_until(admin, visitor.chat_id, replies_to(asked))
+    await admin.set_commercial_status(carla, "online")  # while no bot runs
+    async with running_bot(server, kb, pending_poll_s=60):
+        messages = await messages_until(
+            admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
+        )
+    assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+    assert sum(1 for m in messages if m.metadata.get("isWelcome")) == 1
+    assert sum(1 for m in messages if m.metadata.get("isEscalationPending")) == 1
+
+
 async def test_a_message_sent_while_the_bots_socket_is_down_is_answered_once(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
@@ -331,7 +375,7 @@ async def test_llm_failure_gives_the_fallback_answer_and_the_bot_recovers(
             llm_model="fake-model",
             llm_timeout_s=1.0,
             llm_backoff_initial_s=0.01,
-            breaker_recovery_s=1.0,
+            breaker_recovery_s=3.0,
             max_messages_before_escalation=50,
         ):
             visitor = await open_chat(server, "Lucía", "bot-llm")
@@ -355,7 +399,7 @@ async def test_llm_failure_gives_the_fallback_answer_and_the_bot_recovers(
             refused = await ask("where is my order?")
             assert refused["fallbackReason"] == "circuit_open" and len(fake.requests) == calls
             fake.mode = "answer"
-            await asyncio.sleep(1.1)
+            await asyncio.sleep(3.1)
             recovered = await ask("where is my order?")
             assert recovered["text"] == "Hi from the fake LLM" and "isFallback" not in recovered
     finally:

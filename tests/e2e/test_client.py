@@ -118,8 +118,8 @@ async def test_events_arrive_in_order_once_and_survive_a_dropped_connection(
     async with GuidersClient(
         server.base,
         server.credentials()["integrationKey"],
-        reconnection_delay_s=1.5,
-        reconnection_delay_max_s=1.5,
+        reconnection_delay_s=2.5,  # with python-socketio's jitter: 2 to 3 s
+        reconnection_delay_max_s=2.5,
     ) as client:
         await _drop_and_resume(server, client)
 
@@ -183,3 +183,19 @@ async def test_both_names_of_one_log_event_are_delivered(
     assert {n for n, _ in names} == {"chat:assigned", "chat:commercial-assigned"}
     assert names[0][1] == names[1][1]
     await client.close_chat(chat_id)
+
+
+async def test_connect_from_a_seq_delivers_what_happened_since(
+    server: ServerProcess, client: GuidersClient
+) -> None:
+    before = (await client.events(limit=1)).last_seq
+    chat_id, _ = await new_visitor_chat(server, "client-from-seq")
+    created: list[str] = []
+
+    async def on_created(payload: dict[str, Any]) -> None:
+        created.append(payload["chatId"])
+
+    client.on("chat:created", on_created)
+    await client.connect(from_seq=before)
+    await until(lambda: chat_id in created)
+    assert created == [chat_id]

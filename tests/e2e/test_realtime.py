@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 import socketio
 
+from guiders.config import DEV_SECRET
+from guiders.domain.company import StaffRole
+from guiders.services.access import Principal, PrincipalKind
+from guiders.services.credentials import TokenService
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +92,7 @@ async def test_visitor_and_agent_see_each_others_messages(
         assert created[0]["chatId"] == chat and created[0]["seq"] > 0
         ack = await a_sock.sio.call("chat:join", {"chatId": chat})
         assert ack["success"] is True
+        assert (await a_sock.sio.call("user:activity", {}))["success"] is True
         await http.post(f"/api/v2/chats/{chat}/messages", json={"content": "hola"}, headers=vh)
         got = await a_sock.wait_for("message:new")
         assert got[0]["content"] == "hola" and got[0]["sender"]["role"] == "visitor"
@@ -144,10 +150,28 @@ async def test_unauthenticated_and_expired_handshakes_are_refused(
 ) -> None:
     real = await register(http, server, "rt-secretless")
     secretless = {"visitorId": real["visitorId"], "tenantId": server.credentials()["companyId"]}
-    for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}, secretless):
+    creds = server.credentials()
+    signer = TokenService(
+        lambda: None,  # type: ignore[arg-type, return-value]
+        secret=DEV_SECRET,
+        access_ttl_s=900,
+        visitor_ttl_s=900,
+        refresh_ttl_s=900,
+    )
+    ben = Principal(
+        kind=PrincipalKind.STAFF,
+        company_id=UUID(creds["companyId"]),
+        subject_id=UUID(creds["staff"][1]["commercialId"]),
+        role=StaffRole.COMMERCIAL,
+    )
+    expired = {"token": signer.sign(ben, ttl_s=-60)}
+    for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}, secretless, expired):
         client = socketio.AsyncClient(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await client.connect(server.base, auth=auth, transports=["websocket"])
+    fresh = socketio.AsyncClient(reconnection=False)  # the same token, not expired: accepted
+    await fresh.connect(server.base, auth={"token": signer.sign(ben)}, transports=["websocket"])
+    await fresh.disconnect()
 
 
 async def test_resume_delivers_exactly_what_was_missed_in_order_then_live(
@@ -185,5 +209,39 @@ async def test_resume_delivers_exactly_what_was_missed_in_order_then_live(
         seqs = [m["seq"] for m in received]
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
         assert missed[0]["seq"] > last_seq
+    finally:
+        await back.sio.disconnect()
+
+
+async def test_a_resume_after_live_events_sends_only_what_was_missed(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    visitor = await register(http, server, "rt-late-resume")
+    vh = {"authorization": f"Bearer {visitor['accessToken']}"}
+    key = {"authorization": f"Bearer {server.credentials()['integrationKey']}"}
+    chat = (await http.post("/api/v2/chats", json={}, headers=vh)).json()["chatId"]
+    url = f"/api/v2/chats/{chat}/messages"
+    first = Recorder()
+    await first.sio.connect(
+        server.base, auth={"token": visitor["accessToken"]}, transports=["websocket"]
+    )
+    await http.post(url, json={"content": "seen"}, headers=key)
+    last_seq = (await first.wait_for("message:new"))[0]["seq"]
+    await first.sio.disconnect()
+    for i in range(5):
+        await http.post(url, json={"content": f"missed {i}"}, headers=key)
+    back = Recorder()
+    await back.sio.connect(
+        server.base, auth={"token": visitor["accessToken"]}, transports=["websocket"]
+    )
+    try:
+        await http.post(url, json={"content": "live"}, headers=key)
+        await back.wait_for("message:new")
+        ack = await back.sio.call("resume", {"lastSeq": last_seq})
+        assert ack == {"success": True, "replayed": 5}
+        await back.wait_for("message:new", 6)
+        await asyncio.sleep(0.3)
+        contents = [m["content"] for m in back.named("message:new")]
+        assert contents == ["live"] + [f"missed {i}" for i in range(5)]
     finally:
         await back.sio.disconnect()

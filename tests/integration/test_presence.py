@@ -11,10 +11,12 @@ import pytest
 
 from guiders.config import Settings
 from guiders.domain.errors import Unauthenticated
+from guiders.presence.memory import MemoryPresence
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.access import Principal, PrincipalKind
 from guiders.services.ports import EventFilter
+from guiders.services.presence import PresenceService
 from tests.integration.test_api import staff, visitor
 
 GRACE_S = 0.3
@@ -86,6 +88,8 @@ async def test_an_agent_is_online_with_a_socket_and_offline_after_the_grace_peri
     await presence.socket_opened(ben, "s3")  # a page reload within the grace period
     await asyncio.sleep(GRACE_S * 2)
     assert await statuses(runtime, demo, 1) == ["online"]
+    await presence.activity("s3")
+    assert await presence.online(ben.subject_id)
     await presence.socket_closed(ben, "s3")
     await asyncio.sleep(GRACE_S / 3)
     assert await statuses(runtime, demo, 1) == ["online"]  # still within the grace period
@@ -130,3 +134,47 @@ async def test_the_sdk_handshake_without_a_secret_only_when_turned_on(
             await server._authenticate({"visitorId": "nope", "tenantId": demo["companyId"]}, {})
     finally:
         runtime.settings.sdk_secretless_sockets = False
+
+
+async def test_an_agent_left_online_by_a_dead_node_is_set_offline_by_another(
+    runtime: Runtime, demo: dict[str, Any]
+) -> None:
+    store = MemoryPresence()  # what Redis is to several nodes
+
+    def node() -> PresenceService:
+        return PresenceService(
+            runtime.services.uow,
+            store,
+            runtime.services.chats,
+            runtime.services.commercials,
+            grace_s=GRACE_S,
+            socket_ttl_s=0.3,
+        )
+
+    dying, survivor, ben = node(), node(), staff_principal(demo, 1)
+    await dying.socket_opened(ben, "s1")  # then the node dies: no close, no grace timer
+    assert await statuses(runtime, demo, 1) == ["online"]
+    assert await survivor.reconcile() == 0  # too early: the socket may still be alive
+    await asyncio.sleep(GRACE_S + 0.3 + 0.2)
+    assert await survivor.reconcile() == 1
+    assert await statuses(runtime, demo, 1) == ["online", "offline"]
+    assert await store.staff_last_seen() == {}
+
+
+async def test_reconcile_leaves_an_agent_connected_through_another_node_alone(
+    runtime: Runtime, demo: dict[str, Any]
+) -> None:
+    store = MemoryPresence()
+    service = PresenceService(
+        runtime.services.uow,
+        store,
+        runtime.services.chats,
+        runtime.services.commercials,
+        grace_s=GRACE_S,
+        socket_ttl_s=5,
+    )
+    ben = staff_principal(demo, 1)
+    await service.socket_opened(ben, "s1")
+    await store.staff_seen(f"{ben.company_id}:{ben.subject_id}", 0.0)  # stale, but connected
+    assert await service.reconcile() == 0
+    assert await statuses(runtime, demo, 1) == ["online"]

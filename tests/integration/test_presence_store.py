@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from guiders.domain.errors import Unavailable
 from guiders.presence.memory import MemoryPresence
 from guiders.presence.redis import RedisPresence
 from guiders.services.ports import PresenceStore, Typing
@@ -61,3 +62,31 @@ async def test_typing_is_listed_until_cleared_or_expired(store: PresenceStore) -
     await store.clear_typing("c", "a")
     assert await store.typing("c") == []
     assert await store.typing("elsewhere") == []
+
+
+async def test_an_unreachable_redis_is_a_service_unavailable_error() -> None:
+    dead = RedisPresence("redis://127.0.0.1:9/0", prefix="nowhere")
+    try:
+        with pytest.raises(Unavailable):
+            await dead.socket_opened("u", "s", 30)
+        with pytest.raises(Unavailable):
+            await dead.typing("c")
+    finally:
+        await dead.close()
+
+
+async def test_remembers_when_staff_were_last_seen(store: PresenceStore) -> None:
+    await store.staff_seen("c:a", 100.0)
+    await store.staff_seen("c:b", 200.0)
+    await store.staff_seen("c:a", 300.5)
+    assert await store.staff_last_seen() == {"c:a": 300.5, "c:b": 200.0}
+    await store.staff_gone("c:b")
+    assert await store.staff_last_seen() == {"c:a": 300.5}
+
+
+async def test_a_claim_goes_to_one_caller_per_period(store: PresenceStore) -> None:
+    assert await store.claim("chore", 0.3) is True
+    assert await store.claim("chore", 0.3) is False
+    assert await store.claim("other", 0.3) is True
+    await asyncio.sleep(0.4)
+    assert await store.claim("chore", 0.3) is True

@@ -72,10 +72,11 @@ class FirstLineBot:
         self.client.on("chat:assigned", self._on_chat_left)
         self.client.on("chat:closed", self._on_chat_left)
         self.client.on("presence:changed", self._on_presence)
+        self.client.on("chat:agent-requested", self._on_agent_requested)
         self.client.on("client:ready", self._on_reconnected)
         await self.client.connect(wait_for_server_s=wait_for_server_s)
         async for chat in self.client.iter_chats(status="PENDING"):
-            self._submit_open(chat.id, None)
+            self._submit_open(chat.id)
         self._poll_task = asyncio.create_task(self._poll_pending(), name="bot-pending-poll")
         log.info("bot started", server=self.client.base_url, chats=len(self.chats))
 
@@ -97,11 +98,11 @@ class FirstLineBot:
     # -- events (short: hand the work to the chat's queue) --------------------------------
 
     async def _on_chat_created(self, event: dict[str, Any]) -> None:
-        self._submit_open(str(event["chatId"]), event)
+        self._submit_open(str(event["chatId"]))
 
-    def _submit_open(self, chat_id: str, event: dict[str, Any] | None) -> None:
+    def _submit_open(self, chat_id: str) -> None:
         async def job() -> None:
-            await self._open(chat_id, event)
+            await self._open(chat_id)
 
         self.workers.submit(chat_id, job)
 
@@ -109,9 +110,9 @@ class FirstLineBot:
         sender = event.get("sender") or {}
         if sender.get("role") != "visitor" or event.get("isInternal"):
             return
+        # Queued even when the chat is not known yet: its opening job may be running, and the
+        # queue runs this after it (an unknown chat's job does nothing).
         chat_id = str(event["chatId"])
-        if chat_id not in self.chats:
-            return
         message = Message.model_validate(event)
         self.workers.submit(chat_id, lambda: self._on_visitor_message(chat_id, message))
 
@@ -137,7 +138,20 @@ class FirstLineBot:
     def _submit_reopen(self, chat_id: str) -> None:
         async def job() -> None:
             self.chats.pop(chat_id, None)
-            await self._open(chat_id, None)
+            await self._open(chat_id)
+
+        self.workers.submit(chat_id, job)
+
+    async def _on_agent_requested(self, event: dict[str, Any]) -> None:
+        """The visitor pressed "talk to a person": hand over as for any escalation."""
+        chat_id = str(event["chatId"])
+
+        async def job() -> None:
+            conv = self.chats.get(chat_id)
+            if conv is None or not conv.bot_may_answer:
+                return
+            decision = Decision(True, Reason.AGENT_REQUESTED, "", 0.0)
+            await self._escalate(conv, decision, None, self.settings.default_language)
 
         self.workers.submit(chat_id, job)
 
@@ -147,7 +161,7 @@ class FirstLineBot:
 
     # -- per chat ------------------------------------------------------------------------
 
-    async def _open(self, chat_id: str, event: dict[str, Any] | None) -> None:
+    async def _open(self, chat_id: str) -> None:
         """Join the chat and rebuild what the bot knows of it from the server."""
         if chat_id in self.chats:
             return
@@ -195,7 +209,7 @@ class FirstLineBot:
         if not conv.bot_may_answer:
             return
         started = time.perf_counter()
-        language = detect_language(message.content)
+        language = detect_language(message.content, self.settings.default_language)
         found = await self._classify(message.content, language)
         decision = decide(
             message.content,
@@ -204,6 +218,7 @@ class FirstLineBot:
             keywords=self.settings.escalation_keywords,
             max_messages=self.settings.max_messages_before_escalation,
             threshold=self.settings.auto_respond_threshold,
+            escalation_intents=self.settings.escalation_intents,
         )
         if decision.escalate:
             await self._escalate(conv, decision, message, language)
@@ -267,7 +282,7 @@ class FirstLineBot:
     # -- escalation ----------------------------------------------------------------------
 
     async def _escalate(
-        self, conv: Conversation, decision: Decision, message: Message, language: str
+        self, conv: Conversation, decision: Decision, message: Message | None, language: str
     ) -> None:
         agents = await self.client.available_commercials()
         if agents and await self._hand_over(conv, decision, agents, language):
@@ -289,10 +304,10 @@ class FirstLineBot:
                 "confidence": round(decision.confidence, 4),
                 "keywords": decision.keywords,
                 "language": language,
-                "replyTo": message.id,
+                "replyTo": message.id if message else None,
                 "aiModel": self.model_name,
             },
-            client_message_id=f"bot-pending-{message.id}",
+            client_message_id=f"bot-pending-{message.id if message else conv.chat_id}",
         )
         BOT_REPLIES.labels("escalation_pending").inc()
         log.info("escalation pending: no agent available", chat_id=conv.chat_id, reason=reason)

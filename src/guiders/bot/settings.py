@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, field_validator
@@ -49,10 +49,14 @@ class BotSettings(BaseSettings):
     escalation_keywords: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_KEYWORDS)
     )
+    escalation_intents: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["human_agent"]
+    )
     max_messages_before_escalation: int = Field(5, ge=1)
     response_delay_ms: int = Field(1000, ge=0)
     typing_ms_per_char: int = Field(50, ge=0)
     typing_max_ms: int = Field(5000, ge=0)
+    default_language: Literal["es", "en"] = "es"
     visitor_fallback_name: str = "visitante"
     welcome_message: str = "¡Hola {name}! Soy {bot}, el asistente virtual. ¿En qué puedo ayudarte?"
     fallback_message: str = (
@@ -75,7 +79,7 @@ class BotSettings(BaseSettings):
     breaker_recovery_s: float = 30.0
     breaker_successes: int = 3
 
-    @field_validator("escalation_keywords", mode="before")
+    @field_validator("escalation_keywords", "escalation_intents", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -20,6 +20,7 @@ REASONS = {
     "escalation_keyword_detected": "the visitor used an escalation keyword",
     "max_messages_reached": "the visitor reached the bot's message limit",
     "query_too_complex": "the knowledge base could not answer with enough confidence",
+    "agent_requested": "the visitor asked for a person",
 }
 
 

@@ -23,10 +23,6 @@ class ChatWorkers:
         if chat_id not in self._tasks:
             self._tasks[chat_id] = asyncio.create_task(self._drain(chat_id))
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._tasks)
-
     async def idle(self) -> None:
         """Wait until every submitted job ran (tests and shutdown)."""
         while self._tasks:

@@ -88,7 +88,7 @@ class RedisBus(EventBus):
         self._batch = batch
         self._handlers: list[Handler] = []
         self._task: asyncio.Task[None] | None = None
-        self._last_id = "0-0"
+        self._last_id: str | None = None
 
     def subscribe(self, handler: Handler) -> None:
         self._handlers.append(handler)
@@ -108,15 +108,28 @@ class RedisBus(EventBus):
             await pipe.execute()
 
     async def start(self) -> None:
-        """Reads from the current end of the stream: older events are the log's business."""
+        """Reads from the current end of the stream: older events are the log's business.
+
+        A Redis that is down does not stop the node from starting: the reader keeps trying,
+        and ``/api/ready`` says 503 meanwhile.
+        """
+        try:
+            await self._find_end()
+        except (RedisError, OSError) as exc:
+            log.warning("redis bus not reachable at start; will retry", error=str(exc))
+        self._task = asyncio.create_task(self._run(), name="redis-bus-reader")
+
+    async def _find_end(self) -> None:
         last: Any = await self._redis.xrevrange(self._stream, count=1)
         self._last_id = _text(last[0][0]) if last else "0-0"
-        self._task = asyncio.create_task(self._run(), name="redis-bus-reader")
 
     async def _run(self) -> None:
         backoff = 0.1
         while True:
             try:
+                if self._last_id is None:
+                    await self._find_end()
+                    continue
                 response: Any = await self._redis.xread(
                     {self._stream: self._last_id}, count=self._batch, block=self._block_ms
                 )

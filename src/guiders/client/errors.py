@@ -46,15 +46,8 @@ def error_from_response(status: int, body: Any, retry_after: float | None) -> er
     text = str(message or f"HTTP {status}")
     field = body.get("field") if isinstance(body, dict) else None
     if status == 429:
-        return errors.RateLimited(text, retry_after=retry_after or 1.0, limit=0)
+        return errors.RateLimited(text, retry_after=retry_after or 0.0, limit=0)
     cls = _BY_CODE.get(str(code)) or _BY_STATUS.get(status)
     if cls is None:
         cls = errors.Unavailable if status >= 500 else errors.BadRequest
     return cls(text, field=field if isinstance(field, str) else None, status=status, code=code)
-
-
-def status_of(exc: BaseException) -> int | None:
-    if isinstance(exc, errors.GuidersError):
-        status = exc.details.get("status")
-        return status if isinstance(status, int) else None
-    return None

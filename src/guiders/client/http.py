@@ -23,7 +23,7 @@ from tenacity import (
 
 from guiders import __version__
 from guiders.client.errors import error_from_response
-from guiders.domain.errors import GuidersError, RateLimited, Unavailable
+from guiders.domain.errors import RateLimited, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +53,7 @@ class RetryPolicy:
     def __init__(self, attempts: int = 5, initial_s: float = 0.2, max_wait_s: float = 30.0) -> None:
         self.attempts = attempts
         self.max_wait_s = max_wait_s
-        self._backoff = wait_exponential_jitter(initial=initial_s, max=max_wait_s)
+        self._backoff = wait_exponential_jitter(initial=initial_s, max=max_wait_s, jitter=initial_s)
 
     def wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -135,4 +135,4 @@ class HttpTransport:
         )
 
 
-__all__ = ["GuidersError", "HttpTransport", "RetryPolicy", "parse_retry_after"]
+__all__ = ["HttpTransport", "RetryPolicy", "parse_retry_after"]

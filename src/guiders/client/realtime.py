@@ -90,11 +90,13 @@ class RealtimeConnection:
             raise Unavailable(f"Socket.IO connection failed: {exc}") from exc
         await asyncio.wait_for(self._ready.wait(), CALL_TIMEOUT_S * 2)
 
-    async def wait_ready(self, timeout_s: float) -> None:
-        await asyncio.wait_for(self._ready.wait(), timeout_s)
-
     async def close(self) -> None:
         await self._sio.disconnect()
+        # engine.io keeps an aiohttp session that can outlive a dropped connection; left to
+        # its __del__ it is closed on whatever loop is current then (or never): close it here.
+        http = getattr(self._sio.eio, "http", None)
+        if http is not None and not http.closed:
+            await http.close()
         for task in (self._resync_task, self._dispatcher):
             if task is not None:
                 task.cancel()

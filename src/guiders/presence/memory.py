@@ -12,6 +12,8 @@ class MemoryPresence(PresenceStore):
     def __init__(self) -> None:
         self._sockets: dict[str, dict[str, float]] = {}
         self._typing: dict[str, dict[str, tuple[Typing, float]]] = {}
+        self._staff: dict[str, float] = {}
+        self._claims: dict[str, float] = {}
 
     async def socket_opened(self, user_id: str, socket_id: str, ttl_s: float) -> int:
         self._sockets.setdefault(user_id, {})[socket_id] = time.monotonic() + ttl_s
@@ -34,6 +36,22 @@ class MemoryPresence(PresenceStore):
         until = time.monotonic() + ttl_s
         for user_id, socket_id in sockets:
             self._sockets.setdefault(user_id, {})[socket_id] = until
+
+    async def staff_seen(self, key: str, at: float) -> None:
+        self._staff[key] = at
+
+    async def staff_gone(self, key: str) -> None:
+        self._staff.pop(key, None)
+
+    async def staff_last_seen(self) -> dict[str, float]:
+        return dict(self._staff)
+
+    async def claim(self, name: str, ttl_s: float) -> bool:
+        now = time.monotonic()
+        if self._claims.get(name, 0.0) > now:
+            return False
+        self._claims[name] = now + ttl_s
+        return True
 
     async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None:
         self._typing.setdefault(chat_id, {})[typing.user_id] = (typing, time.monotonic() + ttl_s)

@@ -32,6 +32,7 @@ from guiders.services.visitors import visitor_principal
 log = structlog.get_logger(__name__)
 NAMESPACE = "/"
 REPLAY_PAGE = 500
+MAX_LIVE_BEFORE_RESUME = 10_000
 
 
 @dataclass
@@ -40,6 +41,8 @@ class SocketState:
     last_seq: int = 0
     replaying: bool = False
     held: list[StoredEvent] = field(default_factory=list)
+    live_before_resume: set[int] | None = field(default_factory=set)
+    """Seqs sent live before the first replay, so a later ``resume`` does not send them again."""
 
 
 class RealtimeServer:
@@ -67,6 +70,7 @@ class RealtimeServer:
             "tenant:join": self.on_tenant_join,
             "resume": self.on_resume,
             "ping": self.on_ping,
+            "user:activity": self.on_user_activity,
             "typing:start": self.on_typing_start,
             "typing:stop": self.on_typing_stop,
             "visitor:page": self.on_visitor_page,
@@ -87,10 +91,6 @@ class RealtimeServer:
             raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
         await self.order.track(principal.company_id)
         self.sockets[sid] = SocketState(principal)
-        try:
-            await self.runtime.presence.socket_opened(principal, sid)
-        except Exception:
-            log.exception("presence not recorded for a new socket")
         for room in default_rooms(principal):
             await self.sio.enter_room(sid, room)
         if principal.is_visitor:
@@ -99,6 +99,10 @@ class RealtimeServer:
         last_seq = auth.get("lastSeq")
         if isinstance(last_seq, int) and last_seq >= 0:
             await self.replay(sid, last_seq)
+        try:  # after the rooms, so an agent's own console sees them go online
+            await self.runtime.presence.socket_opened(principal, sid)
+        except Exception:
+            log.exception("presence not recorded for a new socket")
 
     async def _authenticate(self, auth: dict[str, Any], environ: dict[str, Any]) -> Principal:
         services = self.runtime.services
@@ -211,6 +215,12 @@ class RealtimeServer:
     async def on_ping(self, sid: str, *_: Any) -> dict[str, Any]:
         return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
 
+    async def on_user_activity(self, sid: str, *_: Any) -> dict[str, Any]:
+        if sid not in self.sockets:
+            return refused("Not connected")
+        await self.runtime.presence.activity(sid)
+        return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
+
     async def on_typing_start(self, sid: str, data: Any) -> dict[str, Any]:
         return await self._typing(sid, data, True)
 
@@ -223,7 +233,7 @@ class RealtimeServer:
         chat_id = _uuid(data, "chatId")
         if state is None or chat_id is None:
             return refused("chatId is required")
-        if f"chat:{chat_id}" not in self.sio.rooms(sid):
+        if not self._in_room(sid, f"chat:{chat_id}"):
             return refused("Join the chat first")
         await self.runtime.presence.typing(
             state.principal, chat_id, started=started, skip_socket=sid, checked=True
@@ -239,33 +249,60 @@ class RealtimeServer:
     # -- delivery ------------------------------------------------------------------------
 
     async def deliver(self, event: StoredEvent) -> None:
-        """Bus handler: send a committed event to every local socket allowed to see it."""
+        """Bus handler: send a committed event to every local socket allowed to see it.
+
+        Each outgoing event is encoded once and sent to all its ready sockets in one emit; a
+        room's members are looked up once per event, not once per socket.
+        """
         out = await self._outgoing(event)
         if not out:
             return
-        rooms = sorted({room for o in out for room in o.rooms})
-        participants = {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, rooms)}
-        for sid in participants:
+        members = [self._members(item.rooms) for item in out]
+        ready: list[list[str]] = [[] for _ in out]
+        for sid in set().union(*members):
             state = self.sockets.get(sid)
             if state is None or state.principal.company_id != event.company_id:
                 continue
             if state.replaying:
                 state.held.append(event)
                 continue
-            await self._send(sid, state, event, out)
+            if event.seq <= state.last_seq:
+                continue
+            for index, room_members in enumerate(members):
+                if sid in room_members:
+                    ready[index].append(sid)
+            state.last_seq = event.seq
+            if state.live_before_resume is not None:
+                state.live_before_resume.add(event.seq)
+                if len(state.live_before_resume) > MAX_LIVE_BEFORE_RESUME:
+                    state.live_before_resume = None
+        for item, sids in zip(out, ready, strict=True):
+            if sids:
+                # this node's own sockets: never through the Redis manager, which would make
+                # every other node look for them too
+                await self.sio.emit(item.name, item.payload, to=sids, ignore_queue=True)
+
+    def _members(self, rooms: Sequence[str]) -> set[str]:
+        return {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, list(rooms))}
+
+    def _in_room(self, sid: str, room: str) -> bool:
+        return sid in self.sio.manager.rooms.get(NAMESPACE, {}).get(room, {})
 
     async def _send(
         self, sid: str, state: SocketState, event: StoredEvent, out: Sequence[Outgoing]
-    ) -> None:
+    ) -> bool:
+        """One socket (replay, held events); True when something was sent."""
         if event.seq <= state.last_seq:
-            return
-        mine = set(self.sio.rooms(sid))
-        for item in out:
-            if mine.intersection(item.rooms):
-                # this node's own socket: never through the Redis manager, which would make
-                # every other node look for it too
-                await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
+            return False
         state.last_seq = event.seq
+        if state.live_before_resume and event.seq in state.live_before_resume:
+            return False
+        sent = False
+        for item in out:
+            if any(self._in_room(sid, room) for room in item.rooms):
+                await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
+                sent = True
+        return sent
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
         last_seq = data.get("lastSeq") if isinstance(data, dict) else None
@@ -293,14 +330,13 @@ class RealtimeServer:
                         )
                     )
                 for event in page:
-                    before = state.last_seq
-                    await self._send(sid, state, event, await self._outgoing(event))
-                    count += state.last_seq > before
+                    count += await self._send(sid, state, event, await self._outgoing(event))
                 if len(page) < REPLAY_PAGE:
                     break
         finally:
             held, state.held = state.held, []
             state.replaying = False
+            state.live_before_resume = None
             for event in sorted(held, key=lambda e: e.seq):
                 await self._send(sid, state, event, await self._outgoing(event))
         return count

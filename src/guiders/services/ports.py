@@ -259,6 +259,8 @@ class MailQueue(abc.ABC):
     ) -> None: ...
     @abc.abstractmethod
     async def of_visitor(self, visitor_id: UUID) -> list[QueuedEmail]: ...
+    @abc.abstractmethod
+    async def get(self, email_id: UUID) -> QueuedEmail | None: ...
 
 
 class MailSender(abc.ABC):
@@ -461,6 +463,20 @@ class PresenceStore(abc.ABC):
     @abc.abstractmethod
     async def refresh(self, sockets: Sequence[tuple[str, str]], ttl_s: float) -> None:
         """Keeps this node's ``(user_id, socket_id)`` entries alive for another ``ttl_s``."""
+
+    @abc.abstractmethod
+    async def staff_seen(self, key: str, at: float) -> None:
+        """Records that a staff member (``companyId:userId``) had a socket at ``at`` (epoch s)."""
+
+    @abc.abstractmethod
+    async def staff_gone(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def staff_last_seen(self) -> dict[str, float]: ...
+
+    @abc.abstractmethod
+    async def claim(self, name: str, ttl_s: float) -> bool:
+        """True for only one caller (of any node) per ``ttl_s``: who does a periodic chore."""
 
     @abc.abstractmethod
     async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,10 @@ TYPING_TTL_S = 10.0
 SOCKET_TTL_S = 60.0
 
 
+def _staff_key(principal: Principal) -> str:
+    return f"{principal.company_id}:{principal.subject_id}"
+
+
 def user_type(principal: Principal) -> str:
     if principal.is_visitor:
         return "visitor"
@@ -46,14 +51,16 @@ class PresenceService:
         commercials: CommercialService,
         *,
         grace_s: float,
+        socket_ttl_s: float = SOCKET_TTL_S,
     ) -> None:
         self._uow = uow
         self.store = store
         self._chats = chats
         self._commercials = commercials
         self._grace_s = grace_s
+        self._ttl_s = socket_ttl_s
         self.emit: Emit | None = None
-        self._local: dict[str, str] = {}  # this node's socket id -> user id
+        self._local: dict[str, Principal] = {}  # this node's sockets
         self._going_offline: dict[UUID, asyncio.Task[None]] = {}
         self._refresher: asyncio.Task[None] | None = None
 
@@ -73,13 +80,36 @@ class PresenceService:
     async def _refresh(self) -> None:
         """Keeps this node's sockets counted; if the node dies they expire by themselves."""
         while True:
-            await asyncio.sleep(SOCKET_TTL_S / 3)
+            await asyncio.sleep(self._ttl_s / 3)
             try:
                 await self.store.refresh(
-                    [(user, sid) for sid, user in self._local.items()], SOCKET_TTL_S
+                    [(str(p.subject_id), sid) for sid, p in self._local.items()], self._ttl_s
                 )
+                now = time.time()
+                for key in {_staff_key(p) for p in self._local.values() if p.is_staff}:
+                    await self.store.staff_seen(key, now)
+                await self.reconcile()
             except Exception:
                 log.exception("presence refresh failed; will retry")
+
+    async def reconcile(self) -> int:
+        """Agents left online by a node that died: no socket anywhere for longer than the grace
+        period (and the socket expiry) -> offline. One node does it per period."""
+        if not await self.store.claim("reconcile", self._ttl_s / 3):
+            return 0
+        now, changed = time.time(), 0
+        for key, seen in (await self.store.staff_last_seen()).items():
+            if now - seen < self._grace_s + self._ttl_s:
+                continue
+            company, user = key.split(":", 1)
+            if await self.store.socket_count(user) > 0:
+                continue
+            change = await self._commercials.follow_sockets(
+                UUID(company), UUID(user), connected=False, actor=SYSTEM
+            )
+            changed += change is not None
+            await self.store.staff_gone(key)
+        return changed
 
     # -- sockets -------------------------------------------------------------------------
 
@@ -87,9 +117,10 @@ class PresenceService:
         if principal.is_integration:
             return
         user = str(principal.subject_id)
-        self._local[socket_id] = user
-        await self.store.socket_opened(user, socket_id, SOCKET_TTL_S)
+        self._local[socket_id] = principal
+        await self.store.socket_opened(user, socket_id, self._ttl_s)
         if principal.is_staff:
+            await self.store.staff_seen(_staff_key(principal), time.time())
             pending = self._going_offline.pop(principal.subject_id, None)
             if pending is not None:
                 pending.cancel()
@@ -98,10 +129,11 @@ class PresenceService:
             )
 
     async def socket_closed(self, principal: Principal, socket_id: str) -> None:
-        user = self._local.pop(socket_id, None)
-        if user is None:
+        if self._local.pop(socket_id, None) is None:
             return
-        remaining = await self.store.socket_closed(user, socket_id)
+        remaining = await self.store.socket_closed(str(principal.subject_id), socket_id)
+        if principal.is_staff:
+            await self.store.staff_seen(_staff_key(principal), time.time())
         if principal.is_staff and remaining == 0:
             previous = self._going_offline.pop(principal.subject_id, None)
             if previous is not None:
@@ -117,6 +149,7 @@ class PresenceService:
                 await self._commercials.follow_sockets(
                     principal.company_id, principal.subject_id, connected=False, actor=SYSTEM
                 )
+                await self.store.staff_gone(_staff_key(principal))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -124,6 +157,12 @@ class PresenceService:
         finally:
             if self._going_offline.get(principal.subject_id) is asyncio.current_task():
                 del self._going_offline[principal.subject_id]
+
+    async def activity(self, socket_id: str) -> None:
+        """The client says its user is active: keep this socket counted as present."""
+        principal = self._local.get(socket_id)
+        if principal is not None:
+            await self.store.refresh([(str(principal.subject_id), socket_id)], self._ttl_s)
 
     async def online(self, user_id: UUID) -> bool:
         return await self.store.socket_count(str(user_id)) > 0

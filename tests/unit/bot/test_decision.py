@@ -14,9 +14,18 @@ UNSURE = Classification("shipping", 0.55, False, "We ship in 2-4 days")
 OOS = Classification("prices", 0.9, True, None)
 
 
+PERSON = Classification("human_agent", 0.97, False, "I'll pass you on")
+
+
 def run(text: str, previous: int, found: Classification) -> Reason | None:
     return decide(
-        text, previous, found, keywords=DEFAULT_KEYWORDS, max_messages=5, threshold=0.8
+        text,
+        previous,
+        found,
+        keywords=DEFAULT_KEYWORDS,
+        max_messages=5,
+        threshold=0.8,
+        escalation_intents=["human_agent"],
     ).reason
 
 
@@ -32,6 +41,8 @@ def run(text: str, previous: int, found: Classification) -> Reason | None:
         ("how long does shipping take?", 4, SURE, None),
         ("how long does shipping take?", 0, UNSURE, Reason.TOO_COMPLEX),
         ("who painted the mona lisa?", 0, OOS, Reason.TOO_COMPLEX),
+        ("I want to talk to a person", 0, PERSON, Reason.AGENT_REQUESTED),
+        ("I want to talk to a person", 5, PERSON, Reason.MAX_MESSAGES),
     ],
 )
 def test_decides_in_the_guides_order(
