@@ -341,9 +341,10 @@ def test_dashboard_renders_its_charts_with_data(
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })"""
     )
-    assert len(painted) == 7 and all(n > 100 for n in painted), painted
-    # the bot and analytics are off here: no AI replies, no segments
-    expect(page.locator(".nodata", has_text="no data yet")).to_have_count(2)
+    # the bot is off here; segments exist only if an earlier test in this module scored a visitor
+    optional = page.locator("[data-panel=segments], [data-panel=ai-confidence]").count()
+    assert len(painted) == 7 + optional and all(n > 100 for n in painted), painted
+    expect(page.locator(".nodata", has_text="no data yet")).to_have_count(2 - optional)
     expect(page.locator("[data-panel=revenue] h3")).to_contain_text("conversion rate")
     alert = page.locator("[data-panel=alerts] li[data-rule=HighResponseTime]")
     expect(alert).to_contain_text("WARNING")
