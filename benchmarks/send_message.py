@@ -44,6 +44,7 @@ def start_guiders(port: int, data_dir: Path, env_extra: dict[str, str]) -> subpr
         "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
         "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
         "GUIDERS_ANALYTICS_ENABLED": "false",  # no scoring worker or model training meanwhile
+        "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
         **env_extra,
     }
     proc = subprocess.Popen(
