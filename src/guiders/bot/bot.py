@@ -84,6 +84,7 @@ class FirstLineBot:
         self.client.on("message:new", self._on_message)
         self.client.on("chat:assigned", self._on_chat_left)
         self.client.on("chat:closed", self._on_chat_left)
+        self.client.on("chat:status-changed", self._on_status_changed)
         self.client.on("presence:changed", self._on_presence)
         self.client.on("chat:agent-requested", self._on_agent_requested)
         self.client.on("client:ready", self._on_reconnected)
@@ -144,6 +145,14 @@ class FirstLineBot:
         if "closedAt" in event:
             self._schedule_assign()  # an agent's workload just went down
 
+    async def _on_status_changed(self, event: dict[str, Any]) -> None:
+        """A chat back in the queue (released by an agent, or by a hand-over another worker
+        resumed and compensated) is the bot's to watch again; muted, it stays quiet."""
+        chat_id = str(event["chatId"])
+        known = chat_id in self.chats or chat_id in self._handovers
+        if event.get("status") == "PENDING" and not known:
+            self._submit_open(chat_id)
+
     async def _on_reconnected(self, event: dict[str, Any]) -> None:
         """After a reconnect, re-read every chat: a reply whose request failed while the
         server was away is owed, and the server knows it (see conversation.py)."""
@@ -180,7 +189,7 @@ class FirstLineBot:
 
     async def _open(self, chat_id: str) -> None:
         """Join the chat and rebuild what the bot knows of it from the server."""
-        if chat_id in self.chats:
+        if chat_id in self.chats or chat_id in self._handovers:
             return
         await self.client.join_chat(chat_id)
         chat = await self.client.get_chat(chat_id)
