@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,7 @@ async def supervise(
     backoff_initial_s: float = 1.0,
     backoff_max_s: float = 60.0,
     healthy_after_s: float = 60.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     """Runs ``worker`` until cancelled, restarting it with exponential backoff."""
     delay = backoff_initial_s
@@ -69,5 +70,5 @@ async def supervise(
             log.exception("worker crashed", worker=worker.name, error=repr(exc), restart_in_s=delay)
         if time.monotonic() - started >= healthy_after_s:
             delay = backoff_initial_s
-        await asyncio.sleep(delay)
+        await sleep(delay)
         delay = min(delay * 2, backoff_max_s)
