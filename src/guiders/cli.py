@@ -144,7 +144,11 @@ async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:
     help="Database and files (default ./var).",
 )
 def up(host: str, port: int, data_dir: Path | None) -> None:
-    """Migrate, seed the demo company and serve everything on one process."""
+    """Migrate, seed the demo company and serve everything on one process.
+
+    The AI bot, the analytics scoring worker and the pipeline rules worker run in-process as
+    clients of this server (GUIDERS_BOT_ENABLED, GUIDERS_ANALYTICS_ENABLED,
+    GUIDERS_PIPELINE_ENABLED turn them off)."""
     _serve(_settings(data_dir), host, port, seed=True)
 
 
