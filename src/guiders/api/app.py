@@ -25,6 +25,7 @@ from guiders.api.routes import (
     dashboard,
     events,
     health,
+    mail,
     messages,
     presence,
     sagas,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         chat_automation,
         sagas,
         dashboard,
+        mail,
     ):
         api.include_router(module.router)
     app.include_router(api)

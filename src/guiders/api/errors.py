@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guiders.domain import errors
@@ -133,6 +134,19 @@ def install(app: FastAPI) -> None:
             error_body(code, str(exc.detail)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            return await _unexpected(request, exc)
+        # A connection the database dropped (restart, failover): the pool has discarded it
+        # and the next attempt gets a fresh one, so this is worth retrying, not a 500.
+        log.warning("database connection lost", path=request.url.path)
+        return JSONResponse(
+            error_body("service_unavailable", "The database connection was lost; retry"),
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

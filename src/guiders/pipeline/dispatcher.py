@@ -94,17 +94,20 @@ class Dispatcher:
             case "email":
                 if not p["to"] or "@" not in p["to"]:
                     raise ActionSkipped("no e-mail address for this visitor")
-                queued = await self._client.request(
-                    "POST",
-                    "/v2/mail/outbox",
-                    json={
-                        "to": p["to"],
-                        "subject": p["subject"],
-                        "body": p["body"],
-                        "visitorId": ctx.visitor_id,
-                        "idempotencyKey": key,
-                    },
-                )
+                try:
+                    queued = await self._client.request(
+                        "POST",
+                        "/v2/mail/outbox",
+                        json={
+                            "to": p["to"],
+                            "subject": p["subject"],
+                            "body": p["body"],
+                            "visitorId": ctx.visitor_id,
+                            "idempotencyKey": key,
+                        },
+                    )
+                except Conflict as exc:  # no address or no consent: retrying will not help
+                    raise ActionSkipped(str(exc)) from exc
                 return {"emailId": queued.get("id")}
         raise ActionSkipped(f"unknown action {action.kind}")
 

@@ -11,6 +11,7 @@ from guiders.services.commercials import CommercialService
 from guiders.services.credentials import TokenService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
+from guiders.services.outgoing_mail import OutgoingMailService
 from guiders.services.ports import UnitOfWorkFactory
 from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.strategies import MailTemplate
@@ -36,6 +37,7 @@ class Services:
     analytics: AnalyticsService
     sagas: SagaService
     consumers: ConsumerService
+    outgoing_mail: OutgoingMailService
 
     @classmethod
     def build(
@@ -59,4 +61,5 @@ class Services:
             analytics=AnalyticsService(uow, strategy, mail_template),
             sagas=SagaService(uow),
             consumers=ConsumerService(uow),
+            outgoing_mail=OutgoingMailService(uow),
         )

@@ -197,6 +197,12 @@ class SqlMailQueue(MailQueue):
         )
         return [_email(r._mapping) for r in await self._conn.execute(stmt)]
 
+    async def get(self, email_id: UUID) -> QueuedEmail | None:
+        row = (
+            await self._conn.execute(select(mail_outbox).where(mail_outbox.c.id == email_id))
+        ).first()
+        return _email(row._mapping) if row else None
+
 
 def _email(r: Any) -> QueuedEmail:
     return QueuedEmail(
