@@ -48,6 +48,7 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "GUIDERS_ANALYTICS_ENABLED": "false",
+        "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
         "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
         "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
     }

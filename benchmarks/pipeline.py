@@ -55,6 +55,7 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
         **os.environ,
         "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
         "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
+        "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
         "PYTHONPATH": str(ROOT / "src"),
     }
     proc = subprocess.Popen(

@@ -89,6 +89,7 @@ def guiders(data_dir: Path, env: dict[str, str] | None = None) -> Server:
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
             "GUIDERS_ANALYTICS_ENABLED": "false",  # no scoring worker or model training
+            "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
             **(env or {}),
         },
     )

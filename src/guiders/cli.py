@@ -60,12 +60,10 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     if seed:
         credentials = asyncio.run(_seed(runtime, seed_demo, settings.data_dir))
         runtime = Runtime.build(settings)
-        if settings.analytics_enabled:
-            from guiders.analytics.embedded import run_embedded
-
-            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-            url, key = f"http://{local}:{port}", credentials["integrationKey"]
-            runtime.background.append(lambda: run_embedded(settings, url, key))
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        runtime.background.extend(
+            _demo_workers(settings, f"http://{local}:{port}", credentials["integrationKey"])
+        )
         base = f"http://{host}:{port}"
         click.echo(
             f"\nGuiders is running at {base}\n"
@@ -80,20 +78,53 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
             + "\n"
             + (
+                "  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)\n"
+                if settings.bot_enabled
+                else ""
+            )
+            + (
                 f"  analytics    scoring worker on; model {settings.resolved_model_dir} "
                 "(trained in the background on first start)\n"
                 if settings.analytics_enabled
                 else ""
             )
+            + (
+                "  pipeline     worker on with "
+                f"{settings.pipeline_rules or 'the example rules'} "
+                "(GUIDERS_PIPELINE_ENABLED=false: off)\n"
+                if settings.pipeline_enabled
+                else ""
+            )
         )
     app = create_asgi(settings, runtime)
-    if seed and settings.bot_enabled:
-        from guiders.bot.embedded import serve_with_bot
-
-        click.echo("  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)")
-        serve_with_bot(app, host, port, credentials["integrationKey"], settings.data_dir)
-        return
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _demo_workers(settings: Settings, url: str, key: str) -> list[Any]:
+    """The bot, analytics and pipeline workers ``guiders up`` runs next to the server; each
+    talks to it through the client with the demo integration key."""
+    from guiders.supervision import BackgroundWorker
+
+    workers = []
+    if settings.bot_enabled:
+        from guiders.bot.embedded import run_embedded as run_bot
+
+        workers.append(
+            BackgroundWorker("bot", lambda: run_bot(url, key, settings.data_dir), server=url)
+        )
+    if settings.analytics_enabled:
+        from guiders.analytics.embedded import run_embedded as run_analytics
+
+        workers.append(
+            BackgroundWorker("analytics", lambda: run_analytics(settings, url, key), server=url)
+        )
+    if settings.pipeline_enabled:
+        from guiders.pipeline.embedded import run_embedded as run_pipeline
+
+        workers.append(
+            BackgroundWorker("pipeline", lambda: run_pipeline(settings, url, key), server=url)
+        )
+    return workers
 
 
 async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:
@@ -114,7 +145,11 @@ async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:
     help="Database and files (default ./var).",
 )
 def up(host: str, port: int, data_dir: Path | None) -> None:
-    """Migrate, seed the demo company and serve everything on one process."""
+    """Migrate, seed the demo company and serve everything on one process.
+
+    The AI bot, the analytics scoring worker and the pipeline rules worker run in-process as
+    clients of this server (GUIDERS_BOT_ENABLED, GUIDERS_ANALYTICS_ENABLED,
+    GUIDERS_PIPELINE_ENABLED turn them off)."""
     _serve(_settings(data_dir), host, port, seed=True)
 
 

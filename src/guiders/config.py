@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     bot_enabled: bool = Field(
         default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
     )
+    pipeline_enabled: bool = Field(
+        default=True,
+        description="`guiders up` runs a pipeline worker in-process (GUIDERS_PIPELINE_ENABLED)",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
 from guiders.store.unit_of_work import SqlUnitOfWork
+from guiders.supervision import BackgroundWorker, supervise
 
 
 @dataclass
@@ -35,8 +36,9 @@ class Runtime:
     presence: PresenceService
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
-    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
-    """In-process workers (analytics...) started with the server and cancelled at stop."""
+    background: list[BackgroundWorker] = field(default_factory=list)
+    """In-process workers (bot, analytics, pipeline) started with the server, restarted
+    when they crash, cancelled at stop (see ``supervision.py``)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -89,7 +91,9 @@ class Runtime:
         await self.presence.start()
         if self.mail is not None:
             await self.mail.start()
-        self._tasks = [asyncio.create_task(job()) for job in self.background]
+        self._tasks = [
+            asyncio.create_task(supervise(worker), name=worker.name) for worker in self.background
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:

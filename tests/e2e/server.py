@@ -29,15 +29,17 @@ class ServerProcess:
         *,
         analytics: bool = False,
         bot: bool = False,
+        pipeline: bool = False,
         **more_env: str,
     ) -> None:
         """``env`` and ``more_env`` add ``GUIDERS_*`` settings (database, Redis...) for this
         process only; ``analytics`` runs the in-process scoring worker (and its first-start
-        training); ``bot`` runs the AI bot (off by default so other tests see only their own
-        messages)."""
+        training); ``bot`` runs the AI bot and ``pipeline`` the rules worker (both off by default
+        so other tests see only their own messages and actions)."""
         self.data_dir = data_dir
         self.analytics = analytics
         self.bot = bot
+        self.pipeline = pipeline
         self.env = {**(env or {}), **more_env}
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -50,6 +52,7 @@ class ServerProcess:
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
             "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
+            "GUIDERS_PIPELINE_ENABLED": "true" if self.pipeline else "false",
             **self.env,
         }
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it

@@ -231,6 +231,71 @@ async def test_precio_escalates_to_the_least_loaded_agent_with_a_summary(
     assert not [m for m in messages if m.metadata.get("replyTo") == asked]  # no KB answer
 
 
+async def test_an_agent_who_does_not_answer_in_time_hands_the_chat_to_the_next_one(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    ben, carla = agent_id(server, "Ben Turner"), agent_id(server, "Carla Ruiz")
+    await admin.set_commercial_status(ben, "online")
+    await admin.set_commercial_status(carla, "online")
+
+    def joined(ms: list[Message]) -> list[Message]:
+        return [m for m in ms if m.metadata.get("assignedTo")]
+
+    async with running_bot(server, kb, escalation_timeout_s=1.5, escalation_poll_s=0.2):
+        visitor = await open_chat(server, "Lucía", "bot-timeout")
+        await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
+        await visitor.say("¿precio?")
+        messages = await messages_until(admin, visitor.chat_id, lambda ms: len(joined(ms)) >= 2)
+        first, second = (m.metadata["assignedTo"] for m in joined(messages))
+        assert {first["id"], second["id"]} == {ben, carla}
+        assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == second["id"]
+        withdrawn = [m for m in messages if m.metadata.get("isEscalationWithdrawn")]
+        assert len(withdrawn) == 1 and first["name"] in withdrawn[0].content
+        order = [m.id for m in messages]
+        assert order.index(joined(messages)[0].id) < order.index(withdrawn[0].id)
+        assert order.index(withdrawn[0].id) < order.index(joined(messages)[1].id)
+        # Nobody answers: after the second agent's time the visitor waits in the queue, and
+        # the bot does not hand the chat again to the agents who let it wait.
+        messages = await messages_until(
+            admin,
+            visitor.chat_id,
+            lambda ms: any(m.metadata.get("isEscalationPending") for m in ms),
+        )
+        queued = next(m for m in messages if m.metadata.get("isEscalationPending"))
+        assert sorted(queued.metadata["triedAgents"]) == sorted([ben, carla])
+        await asyncio.sleep(1.5)  # three pending polls
+        chat = await admin.get_chat(visitor.chat_id)
+        assert chat.status == "PENDING" and chat.metadata["customFields"]["botMuted"] is False
+        assert len(joined(await admin.all_messages(visitor.chat_id))) == 2
+
+
+async def test_an_agent_who_goes_offline_during_the_hand_over_is_replaced_at_once(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    ben, carla = agent_id(server, "Ben Turner"), agent_id(server, "Carla Ruiz")
+    await admin.set_commercial_status(ben, "online")
+    await admin.set_commercial_status(carla, "online")
+
+    def joined(ms: list[Message]) -> list[dict[str, str]]:
+        return [m.metadata["assignedTo"] for m in ms if m.metadata.get("assignedTo")]
+
+    async with running_bot(server, kb, escalation_timeout_s=60, escalation_poll_s=0.2):
+        visitor = await open_chat(server, "Lucía", "bot-offline")
+        await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
+        await visitor.say("quiero hablar con ventas, ¿precio?")
+        first = joined(
+            await messages_until(admin, visitor.chat_id, lambda ms: len(joined(ms)) >= 1)
+        )[0]
+        await admin.set_commercial_status(first["id"], "offline")
+        messages = await messages_until(
+            admin, visitor.chat_id, lambda ms: len(joined(ms)) >= 2, within=10
+        )  # long before the 60 s answer time
+    second = joined(messages)[1]
+    assert {first["id"], second["id"]} == {ben, carla}
+    assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == second["id"]
+    assert any(m.metadata.get("isEscalationWithdrawn") for m in messages)
+
+
 async def test_the_sixth_message_escalates(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:

@@ -94,7 +94,6 @@ async def run_embedded(settings: Settings, base_url: str, api_key: str) -> None:
             worker = AnalyticsWorker(
                 client, slot, config=config, state_path=settings.data_dir / "analytics-state.json"
             )
-            await asyncio.sleep(0.5)  # the server binds its port after the lifespan starts
             await worker.run()
     finally:
         training.cancel()

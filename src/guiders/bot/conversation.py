@@ -21,6 +21,10 @@ class PendingEscalation:
     confidence: float
     keywords: list[str]
     language: str
+    message_id: str | None = None
+    """The message that told the visitor they wait: each wait is a new hand-over attempt."""
+    tried: tuple[str, ...] = ()
+    """Agents who were given the chat and did not answer: not tried again for it."""
 
 
 @dataclass
@@ -35,14 +39,17 @@ class Conversation:
     history: list[Turn] = field(default_factory=list)
     pending: PendingEscalation | None = None
     unanswered: Message | None = None
+    muted: bool = False
+    """Custom field ``botMuted``: a hand-over muted the bot; it stays quiet in this chat."""
 
     @property
     def bot_may_answer(self) -> bool:
-        return self.status == "PENDING" and self.pending is None
+        return self.status == "PENDING" and self.pending is None and not self.muted
 
     @classmethod
     def from_server(cls, chat: Chat, messages: list[Message]) -> Conversation:
         conv = cls(chat.id, chat.visitor_id, chat.visitor_info.name, chat.status)
+        conv.muted = bool((chat.metadata.get("customFields") or {}).get("botMuted"))
         last_visitor: Message | None = None
         answered_last = False
         for m in messages:
@@ -69,6 +76,8 @@ class Conversation:
                     confidence=float(meta.get("confidence", 0.0)),
                     keywords=list(meta.get("keywords", [])),
                     language=str(meta.get("language", "es")),
+                    message_id=m.id,
+                    tried=tuple(meta.get("triedAgents") or ()),
                 )
         if last_visitor is not None and not answered_last and conv.pending is None:
             conv.unanswered = last_visitor

@@ -10,6 +10,16 @@ HANDOVER = {
     "es": "Te paso con {agent}, que te atenderá enseguida.",
     "en": "I'm passing you to {agent}, who will help you right away.",
 }
+# Templates (Jinja2, sandboxed) for the escalation saga, which picks the agent itself.
+JOINING = {
+    "es": "Te paso con {{ agent }}, que te atenderá enseguida.",
+    "en": "I'm passing you to {{ agent }}, who will help you right away.",
+}
+WITHDRAWN = {
+    "es": "{{ agent }} no ha podido atenderte ahora mismo; busco a otra persona.",
+    "en": "{{ agent }} could not take your chat right now; I'm finding someone else.",
+}
+SUMMARY = "{{ summary }}\nAssigned to: {{ agent }}"
 PENDING = {
     "es": "Ahora mismo no hay ningún agente disponible. Te atenderá el primero que se conecte; "
     "no hace falta que cierres este chat.",

@@ -86,3 +86,7 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric)
+    # The in-process workers poll their own server through httpx: one INFO line per request
+    # would drown the log. Their failures still show (warnings and errors).
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))

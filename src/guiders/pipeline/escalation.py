@@ -9,6 +9,11 @@ saga compensates in reverse: tells the visitor the agent could not come, unmutes
 releases the chat to the pending queue. Then ``on_compensated`` hands the chat on: a follow-up
 saga (its id derived from this one's) tries the next agent; when no agent is left, the
 visitor is told they are in the queue.
+
+A caller (the bot) can shape what is said through the saga's context: ``texts`` replaces the
+``joining`` / ``withdrawn`` / ``queued`` / ``summary`` templates (in the visitor's language),
+``messageMetadata`` and ``summaryMetadata`` are added to the metadata of what the visitor and
+the agent see, and ``tried`` names agents not to try. Every follow-up saga inherits them.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class EscalationSettings:
         "All our agents are busy at the moment. You are in the queue and the next free agent "
         "will answer you here."
     )
-    summary: str = "Escalated by the AI assistant ({{ reason }}).\n{{ summary }}"
+    summary: str = "Escalated by the AI assistant ({{ reason }}) to {{ agent }}.\n{{ summary }}"
 
 
 def next_saga_id(saga_id: str) -> str:
@@ -52,12 +57,28 @@ def escalation_saga(
 ) -> SagaDefinition:
     cfg = settings or EscalationSettings()
 
-    async def say(ctx: StepContext, key: str, template: str, **variables: Any) -> None:
+    def text(ctx: StepContext, key: str, default: str) -> str:
+        given = (ctx.data.get("texts") or {}).get(key)
+        return str(given) if given else default
+
+    async def say(
+        ctx: StepContext,
+        key: str,
+        template: str,
+        extra: dict[str, Any] | None = None,
+        **variables: Any,
+    ) -> None:
+        metadata = {
+            **(ctx.data.get("messageMetadata") or {}),
+            "sagaId": ctx.saga_id,
+            "isEscalation": True,
+            **(extra or {}),
+        }
         await client.send_message(
             ctx.data["chatId"],
-            templates.render(template, variables),
+            templates.render(text(ctx, key, template), variables),
             type="ai-response",
-            metadata={"sagaId": ctx.saga_id, "isEscalation": True},
+            metadata=metadata,
             client_message_id=f"saga-{ctx.saga_id}-{key}",
         )
 
@@ -99,13 +120,16 @@ def escalation_saga(
 
     async def post_summary(ctx: StepContext) -> None:
         d = ctx.data
+        variables = {
+            "reason": d.get("reason", "escalation"),
+            "summary": d.get("summary"),
+            "agent": d.get("agentName"),
+        }
         await client.send_message(
             d["chatId"],
-            templates.render(
-                cfg.summary, {"reason": d.get("reason", "escalation"), "summary": d.get("summary")}
-            ),
+            templates.render(text(ctx, "summary", cfg.summary), variables),
             type="internal",
-            metadata={"sagaId": ctx.saga_id},
+            metadata={**(d.get("summaryMetadata") or {}), "sagaId": ctx.saga_id},
             client_message_id=f"saga-{ctx.saga_id}-summary",
         )
 
@@ -123,10 +147,18 @@ def escalation_saga(
         await set_muted(ctx, False)
 
     async def tell_visitor(ctx: StepContext) -> None:
-        await say(ctx, "joining", cfg.joining, agent=ctx.data["agentName"])
+        d = ctx.data
+        coming = {"assignedTo": {"id": d["agentId"], "name": d["agentName"]}}
+        await say(ctx, "joining", cfg.joining, coming, agent=d["agentName"])
 
     async def withdraw(ctx: StepContext) -> None:
-        await say(ctx, "withdrawn", cfg.withdrawn, agent=ctx.data["agentName"])
+        await say(
+            ctx,
+            "withdrawn",
+            cfg.withdrawn,
+            {"isEscalationWithdrawn": True},
+            agent=ctx.data["agentName"],
+        )
 
     async def await_answer(ctx: StepContext) -> None:
         d = ctx.data
@@ -154,9 +186,18 @@ def escalation_saga(
         d = ctx.data
         if d.get("failedStep") == "reserve_agent":
             if "no agent" in d.get("failure", ""):
-                await say(ctx, "queued", cfg.queued)
+                queued = {
+                    "isEscalation": False,
+                    "isEscalationPending": True,
+                    "triedAgents": d.get("tried", []),
+                }
+                await say(ctx, "queued", cfg.queued, queued)
+                d["queued"] = True
             return
-        keep = ("chatId", "summary", "reason", "tried", "answerTimeoutS")
+        keep = (
+            "chatId", "summary", "reason", "tried", "answerTimeoutS",
+            "texts", "messageMetadata", "summaryMetadata",
+        )  # fmt: skip
         follow_up: dict[str, Any] = {k: d[k] for k in keep if k in d}
         next_id = next_saga_id(ctx.saga_id)
         d["next"] = next_id
@@ -184,10 +225,17 @@ async def escalate(
     reason: str,
     saga_id: str | None = None,
     answer_timeout_s: float | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> SagaState:
     """Hands a chat to a human; follows the chain of attempts until one completes or none is
-    left. The id defaults to one per chat and reason, so asking twice escalates once."""
-    context: dict[str, Any] = {"chatId": chat_id, "summary": summary, "reason": reason}
+    left. The id defaults to one per chat and reason, so asking twice escalates once.
+    ``extra``: more context (``texts``, ``messageMetadata``, ``summaryMetadata``, ``tried``)."""
+    context: dict[str, Any] = {
+        **(extra or {}),
+        "chatId": chat_id,
+        "summary": summary,
+        "reason": reason,
+    }
     if answer_timeout_s is not None:
         context["answerTimeoutS"] = answer_timeout_s
     sid = saga_id or str(uuid.uuid5(NAMESPACE, f"{chat_id}:{reason}"))

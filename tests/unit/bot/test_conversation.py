@@ -77,3 +77,26 @@ def test_a_pending_escalation_is_found_and_silences_the_bot() -> None:
     )
     assert conv.pending is not None and conv.pending.keywords == ["precio"]
     assert not conv.bot_may_answer and conv.unanswered is None
+
+
+def test_a_chat_the_hand_over_muted_is_not_the_bots_to_answer() -> None:
+    muted = CHAT.model_copy(update={"metadata": {"customFields": {"botMuted": True}}})
+    conv = Conversation.from_server(muted, [msg(1, "ai", "¡Hola!", isWelcome=True)])
+    assert conv.muted and not conv.bot_may_answer
+    assert Conversation.from_server(CHAT, []).bot_may_answer
+
+
+def test_the_queue_message_of_a_failed_hand_over_names_the_agents_already_tried() -> None:
+    conv = Conversation.from_server(
+        CHAT,
+        [
+            msg(1, "ai", "¡Hola!", isWelcome=True),
+            msg(2, "visitor", "¿precio?"),
+            msg(3, "ai", "Ana could not take it", isEscalationWithdrawn=True),
+            msg(4, "ai", "You are in the queue", isEscalationPending=True,
+                escalationReason="escalation_keyword_detected", triedAgents=["a1", "a2"]),
+        ],
+    )  # fmt: skip
+    assert conv.pending is not None and conv.unanswered is None
+    assert conv.pending.tried == ("a1", "a2") and conv.pending.message_id == "m4"
+    assert not conv.bot_may_answer

@@ -1,0 +1,78 @@
+"""The widget with the AI bot on: welcome, an answer from the knowledge base, and a hand-over
+(``¿precio?``) that shows the agent's name, in a real browser against ``guiders up``."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from guiders.ai.kb_data import load_data
+from guiders.bot.knowledge import ensure_kb
+from guiders.bot.settings import DEMO_KB
+from tests.conftest import require_service
+from tests.e2e.browser.conftest import STATIC
+from tests.e2e.server import ServerProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+ANSWERS = load_data(DEMO_KB).answers
+
+
+@pytest.fixture
+def bot_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
+    ensure_kb(tmp_path / "models" / "demo_kb", DEMO_KB)  # trained here: the server only loads it
+    proc = ServerProcess(
+        tmp_path,
+        bot=True,
+        GUIDERS_BOT_RESPONSE_DELAY_MS="0",
+        GUIDERS_BOT_TYPING_MS_PER_CHAR="0",
+    )
+    proc.start()
+    yield proc
+    proc.stop()
+    shutil.rmtree(tmp_path / "models", ignore_errors=True)
+
+
+def test_the_bot_welcomes_answers_and_hands_over_in_the_widget(
+    bot_server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    creds = bot_server.credentials()
+    carla = next(s for s in creds["staff"] if s["name"] == "Carla Ruiz")
+    key = {"authorization": f"Bearer {creds['integrationKey']}"}
+    r = httpx.put(
+        f"{bot_server.base}/api/v2/commercials/{carla['commercialId']}/status",
+        json={"status": "online"},
+        headers=key,
+    )
+    assert r.status_code == 200, r.text
+    errors: list[str] = []
+    page = browser.new_context().new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
+    page.goto(f"{bot_server.base}/")
+    page.click("#guiders-widget .launcher")
+    box = "#guiders-widget input[aria-label=Message]"
+    log = page.locator("#guiders-widget .log")
+
+    page.fill(box, "how long does shipping take?")
+    page.press(box, "Enter")
+    bot = log.locator(".theirs.ai .text")
+    expect(bot.first).to_contain_text("Guiders AI", timeout=30000)  # the welcome
+    expect(bot.nth(1)).to_have_text(ANSWERS["shipping"]["en"], timeout=15000)
+    page.screenshot(path=str(screenshots / "widget-bot-answer.png"))
+
+    page.fill(box, "¿precio?")
+    page.press(box, "Enter")
+    expect(log.locator(".theirs .text", has_text="Carla Ruiz")).to_have_count(1, timeout=15000)
+    expect(page.locator("#guiders-widget .subtitle")).to_have_text(
+        "You are chatting with Carla Ruiz"
+    )
+    expect(log.locator(".mine .text")).to_have_text(["how long does shipping take?", "¿precio?"])
+    page.screenshot(path=str(screenshots / "widget-bot-handover.png"))
+    assert errors == []

@@ -1,0 +1,53 @@
+"""In-process workers: a crash is logged and the worker starts again, cancel stops it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from guiders.supervision import BackgroundWorker, supervise
+
+
+async def test_a_crashing_worker_is_restarted_with_a_growing_pause() -> None:
+    starts = 0
+    pauses: list[float] = []
+
+    async def flaky() -> None:
+        nonlocal starts
+        starts += 1
+        if starts < 5:
+            raise RuntimeError("boom")
+        await asyncio.Event().wait()
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    task = asyncio.create_task(
+        supervise(
+            BackgroundWorker("flaky", flaky), backoff_initial_s=1, backoff_max_s=5, sleep=pause
+        )
+    )
+    while starts < 5:  # noqa: ASYNC110 - the supervisor runs on its own task
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert pauses == [1, 2, 4, 5]
+
+
+async def test_cancelling_the_supervisor_cancels_the_worker() -> None:
+    cancelled = asyncio.Event()
+
+    async def forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+
+    task = asyncio.create_task(supervise(BackgroundWorker("forever", forever)))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cancelled.is_set()
