@@ -24,7 +24,15 @@ OnEvent = Callable[[str, Any, float], None]
 
 
 class RawSocket:
-    def __init__(self, base: str, auth: dict[str, Any], on_event: OnEvent | None = None) -> None:
+    def __init__(
+        self,
+        base: str,
+        auth: dict[str, Any],
+        on_event: OnEvent | None = None,
+        deflate: bool = False,
+    ) -> None:
+        """``deflate``: offer permessage-deflate in the handshake, as browsers do."""
+        self.deflate = deflate
         self.url = base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
         self.auth = auth
         self.on_event = on_event
@@ -35,7 +43,11 @@ class RawSocket:
 
     async def connect(self, within: float = 30) -> None:
         self.ws = await connect(
-            self.url, compression=None, ping_interval=None, open_timeout=within, max_size=None
+            self.url,
+            compression="deflate" if self.deflate else None,
+            ping_interval=None,
+            open_timeout=within,
+            max_size=None,
         )
         opened = await asyncio.wait_for(self.ws.recv(), within)
         if not str(opened).startswith("0"):

@@ -7,7 +7,7 @@ integration key, as a bot or dashboard would be), lets them sit through at least
 connections were dropped. File-descriptor limits are raised to the hard limit first: each
 connection is one descriptor in the server and one in this process.
 
-    .venv/bin/python benchmarks/idle_connections.py [--connections 10000] [--hold 30]
+    .venv/bin/python benchmarks/idle_connections.py [--connections 10000] [--hold 30] [--deflate]
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ from processes import Server, bare, credentials, guiders, raise_fd_limit
 WARM = 50
 
 
-async def hold(server: Server, auth: dict[str, Any], count: int, seconds: float) -> dict[str, Any]:
-    warm = [RawSocket(server.base, auth) for _ in range(WARM)]
+async def hold(
+    server: Server, auth: dict[str, Any], count: int, seconds: float, deflate: bool
+) -> dict[str, Any]:
+    warm = [RawSocket(server.base, auth, deflate=deflate) for _ in range(WARM)]
     await connect_many(warm)
     await asyncio.sleep(1)
     before = server.rss_kib
-    sockets = [RawSocket(server.base, auth) for _ in range(count)]
+    sockets = [RawSocket(server.base, auth, deflate=deflate) for _ in range(count)]
     started = time.perf_counter()
     await connect_many(sockets, concurrency=50, within=120)
     connect_s = time.perf_counter() - started
@@ -62,13 +64,19 @@ async def main() -> None:
     parser.add_argument(
         "--hold", type=float, default=30, help="seconds idle (the server pings every 25 s)"
     )
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="clients offer permessage-deflate, as browsers do (default: they do not)",
+    )
     args = parser.parse_args()
     limit = raise_fd_limit()
     needed = args.connections + WARM + 200
     if limit < needed:
         raise SystemExit(f"file-descriptor limit {limit} < {needed}: raise the hard limit")
     print(
-        f"idle connections: {args.connections} held {args.hold:g} s; fd limit {limit}; "
+        f"idle connections: {args.connections} held {args.hold:g} s"
+        f"{', clients offer permessage-deflate' if args.deflate else ''}; fd limit {limit}; "
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
@@ -82,7 +90,9 @@ async def main() -> None:
                     if name == "bare"
                     else {"token": credentials(Path(tmp))["integrationKey"]}
                 )
-                r = results[name] = await hold(server, auth, args.connections, args.hold)
+                r = results[name] = await hold(
+                    server, auth, args.connections, args.hold, args.deflate
+                )
             finally:
                 server.stop()
             print(

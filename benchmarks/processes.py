@@ -90,6 +90,9 @@ def guiders(data_dir: Path, env: dict[str, str] | None = None) -> Server:
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
             "GUIDERS_ANALYTICS_ENABLED": "false",  # no scoring worker or model training
             "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
+            # no bot: on a fresh data dir it trains its knowledge-base model in a thread of the
+            # server process, which holds the GIL for seconds and would be measured as fan-out
+            "GUIDERS_BOT_ENABLED": "false",
             **(env or {}),
         },
     )

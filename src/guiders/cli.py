@@ -97,7 +97,17 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             )
         )
     app = create_asgi(settings, runtime)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        # per-message deflate keeps a zlib context per browser socket (idle memory doubles,
+        # benchmarks/idle_connections.py --deflate) for chat frames too small to gain from it;
+        # Engine.IO already pings every 25 s, so uvicorn's own websocket ping is a second one
+        ws_per_message_deflate=False,
+        ws_ping_interval=None,
+    )
 
 
 def _demo_workers(settings: Settings, url: str, key: str) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import uuid
@@ -87,6 +88,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         collector.start()
+        # the start-up heap (ORM metadata, routes, models) lives as long as the process: out of
+        # the collector's reach, a full collection no longer walks it and pauses delivery
+        gc.freeze()
         try:
             yield
         finally:
