@@ -5,6 +5,9 @@ small YAML KB, see docs/kb.md)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,21 +31,25 @@ def needs_training(model_dir: Path, kb_file: Path) -> bool:
 
 
 def ensure_kb(model_dir: Path, kb_file: Path) -> KnowledgeBase:
-    """The model at ``model_dir``, trained from ``kb_file`` first if needed."""
+    """The model at ``model_dir``, trained from ``kb_file`` first if needed.
+
+    Training runs in its own process: in a thread it would hold the server's GIL for seconds
+    (measured: message fan-out stalled during the first start). One torch thread, because
+    sentences are encoded one at a time, where a second thread buys little and, on a busy
+    machine, makes training several times slower (15 s with one, 57-128 s with two).
+    """
     if needs_training(model_dir, kb_file):
-        import torch
-
-        from guiders.ai.kb_data import load_data
-        from guiders.ai.kb_model import train
-
-        # One thread: sentences are encoded one at a time (int8), where a second thread
-        # buys little and, on a busy machine, makes training several times slower
-        # (measured: 15 s with one thread, 57-128 s with two, on 2 loaded cores).
-        torch.set_num_threads(1)
-
         started = time.monotonic()
         log.info("training the knowledge base", source=str(kb_file), out=str(model_dir))
-        train(load_data(kb_file), model_dir)
-        (model_dir / SOURCE_STAMP).write_text(_digest(kb_file) + "\n")
+        scratch = model_dir.with_name(model_dir.name + ".training")
+        shutil.rmtree(scratch, ignore_errors=True)
+        command = [sys.executable, "-m", "guiders.ai.cli", "train", "--data", str(kb_file)]
+        command += ["--out", str(scratch), "--threads", "1"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"training the knowledge base failed: {done.stderr[-2000:]}")
+        (scratch / SOURCE_STAMP).write_text(_digest(kb_file) + "\n")
+        shutil.rmtree(model_dir, ignore_errors=True)
+        scratch.rename(model_dir)
         log.info("knowledge base trained", seconds=round(time.monotonic() - started, 1))
     return KnowledgeBase.load(model_dir)
