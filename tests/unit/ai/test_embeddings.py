@@ -27,3 +27,14 @@ def test_int8_single_query_path_is_retraced_on_the_quantized_module() -> None:
     int8 = encoder.encode_one(TEXTS[1])
     assert not np.array_equal(fp32, int8)  # a stale fp32 trace would return fp32's vector
     assert float(fp32 @ int8) > 0.9
+
+
+def test_forgetting_the_trace_picks_up_changed_weights() -> None:
+    import torch
+
+    encoder = Encoder()
+    before = encoder.encode_one(TEXTS[1])
+    with torch.no_grad():
+        encoder.transformer.encoder.layer[0].output.dense.bias.add_(0.5)
+    encoder.forget_trace()
+    assert not np.allclose(encoder.encode_one(TEXTS[1]), before)
