@@ -77,7 +77,7 @@ def kb() -> None:
 )
 @click.option(
     "--quantize/--no-quantize",
-    default=False,
+    default=True,
     show_default=True,
     help="int8 inference: a fraction of fp32's latency for about half a point of accuracy.",
 )
