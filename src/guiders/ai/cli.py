@@ -79,7 +79,7 @@ def kb() -> None:
     "--quantize/--no-quantize",
     default=True,
     show_default=True,
-    help="int8 inference: about half the latency for a few tenths of a point of accuracy.",
+    help="int8 inference: a fraction of fp32's latency for about half a point of accuracy.",
 )
 @click.option(
     "--threads",

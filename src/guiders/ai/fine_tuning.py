@@ -56,6 +56,7 @@ def fine_tune(
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
 
+    encoder.forget_trace()  # a frozen copy of the weights about to change
     model = encoder.model
     model.train()
     head = torch.nn.Parameter(torch.tensor(centroids, dtype=torch.float32))

@@ -54,6 +54,8 @@ class TrainConfig:
     min_oos_recall: float = 0.85
     head_c: float = 10.0
     # int8 inference (see Encoder.quantize); the head is fitted on its embeddings.
+    # On by default: fp32 single-query p95 is ~15-16 ms on the shared 2-core machine
+    # even traced, over the 15 ms budget; int8 costs ~0.5 point of accuracy (docs/kb.md).
     quantize: bool = True
     seed: int = 0
 
@@ -360,11 +362,17 @@ class KnowledgeBase:
 
         ``threads`` sets torch's (process-wide) intra-op thread count: one thread is the
         fastest for single short queries and does not starve the server's other work.
+        It caps numpy's BLAS pool too: the head's matrix-vector products (one against
+        every training sentence) are too small to share, and two BLAS threads on a busy
+        machine wait on each other (head p50 about 1 ms with one thread, 12 ms with two
+        on a loaded 2-core machine).
         """
         import torch
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         if threads is not None:
             torch.set_num_threads(threads)
+            threadpool_limits(limits=threads, user_api="blas")
         meta = json.loads((path / "meta.json").read_text())
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{path}: model format {meta.get('format_version')} unsupported")
