@@ -76,10 +76,12 @@ def kb() -> None:
     help="Operating point: OOS recall to reach on the calibration rows.",
 )
 @click.option(
-    "--quantize/--no-quantize",
-    default=True,
+    "--quantize",
+    type=click.Choice(["ffn", "all", "none"]),
+    default="ffn",
     show_default=True,
-    help="int8 inference: a fraction of fp32's latency for about half a point of accuracy.",
+    help="int8 inference of the feed-forward linear layers (ffn), of all of them (all: "
+    "fastest, about half a point of accuracy lost) or none (fp32).",
 )
 @click.option(
     "--threads",
@@ -87,13 +89,22 @@ def kb() -> None:
     default=None,
     help="torch threads for training (default: torch's choice).",
 )
+@click.option(
+    "--encoder",
+    "encoder_path",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Reuse a fine-tuned encoder (a model's encoder/ directory): no fine-tuning, "
+    "only the head and threshold are fitted (needs val and oos_val rows).",
+)
 def train(
     data_path: Path,
     out: Path,
     epochs: int | None,
     min_oos_recall: float,
-    quantize: bool,
+    quantize: str,
     threads: int | None,
+    encoder_path: Path | None,
 ) -> None:
     """Train a model on FILE's train (+ oos_train) rows and save it to DIR."""
     from guiders.ai.kb_model import TrainConfig
@@ -110,9 +121,16 @@ def train(
         model = train_model(
             data,
             out,
-            TrainConfig(fine_tune_epochs=epochs, min_oos_recall=min_oos_recall, quantize=quantize),
+            TrainConfig(
+                fine_tune_epochs=epochs,
+                min_oos_recall=min_oos_recall,
+                quantize=quantize,
+                encoder=None if encoder_path is None else str(encoder_path),
+            ),
             progress=line,
         )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     finally:
         line.close()
     meta = model.meta

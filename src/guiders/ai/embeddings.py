@@ -78,10 +78,15 @@ class Encoder:
         self.transformer: Any = self.model[0].auto_model
 
         self.quantized = False
+        self.quantize_scope = "none"
         self._traced: Any = None
 
-    def quantize(self) -> None:
+    def quantize(self, scope: str = "all") -> None:
         """Switch inference to int8 dynamic quantization of the linear layers.
+
+        ``scope`` "all" quantizes every linear layer; "ffn" only the feed-forward
+        ones (``intermediate.dense`` and the block's ``output.dense``), keeping the
+        attention projections fp32, which moves the embeddings less.
 
         It halves single-query latency on a CPU (about 11 -> 5 ms for a short question),
         which keeps p95 within budget when the server's other work competes for the
@@ -96,10 +101,23 @@ class Encoder:
         with warnings.catch_warnings():
             # torch announces that eager-mode quantization moves to torchao; it still works.
             warnings.simplefilter("ignore")
+            module: Any = self.model[0].auto_model
+            spec: Any = {torch.nn.Linear}
+            if scope == "ffn":
+                spec = {
+                    name
+                    for name, layer in module.named_modules()
+                    if isinstance(layer, torch.nn.Linear)
+                    and "attention" not in name
+                    and name.endswith(("intermediate.dense", "output.dense"))
+                }
+            elif scope != "all":
+                raise ValueError(f"unknown quantization scope {scope!r}")
             self.transformer = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-                self.model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
+                module, spec, dtype=torch.qint8
             )
         self.quantized = True
+        self.quantize_scope = scope
         self.forget_trace()  # traced from the fp32 module; trace the int8 one instead
 
     @property

@@ -54,10 +54,14 @@ class TrainConfig:
     min_oos_recall: float = 0.85
     head_c: float = 10.0
     # int8 inference (see Encoder.quantize); the head is fitted on its embeddings.
-    # On by default: fp32 single-query p95 is ~15-16 ms on the shared 2-core machine
-    # even traced, over the 15 ms budget; int8 costs ~0.5 point of accuracy (docs/kb.md).
-    quantize: bool = True
+    # "ffn" by default: fp32 single-query p95 is ~15-18 ms on the shared 2-core machine
+    # even traced, over the 15 ms budget; int8 feed-forward layers cut most of that and
+    # keep in-scope accuracy above 0.96, which "all" misses (docs/kb.md). "none" is fp32.
+    quantize: str = "ffn"
     seed: int = 0
+    # A fine-tuned encoder saved by an earlier run (its model's ``encoder`` directory):
+    # skips fine-tuning and fits only the head, e.g. to try another quantization scope.
+    encoder: str | None = None
 
 
 def _softmax(logits: FloatArray) -> FloatArray:
@@ -353,6 +357,7 @@ class KnowledgeBase:
             answers=self.answers,
             encoder="encoder" if (path / "encoder").exists() else "base",
             quantized=self.encoder.quantized,
+            quantize_scope=self.encoder.quantize_scope,
         )
         (path / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
@@ -388,7 +393,8 @@ class KnowledgeBase:
         )
         encoder = Encoder(path / "encoder" if meta["encoder"] == "encoder" else None)
         if meta.get("quantized"):
-            encoder.quantize()
+            # Models saved before partial quantization existed quantized every layer.
+            encoder.quantize(meta.get("quantize_scope", "all"))
         kb = cls(encoder, head, meta["answers"], meta)
         kb.classify("warm up")  # first call pays lazy initialisation; not the visitor
         return kb
@@ -408,12 +414,16 @@ def train(
         raise ValueError("no training rows (split 'train')")
     texts = [t for t, _ in rows]
     labels = [y for _, y in rows]
-    encoder = Encoder()
-    epochs = cfg.fine_tune_epochs
+    reused = Path(cfg.encoder) if cfg.encoder is not None else None
+    tuned = reused is not None
+    if reused is not None and out is not None and (out / "encoder").resolve() == reused.resolve():
+        raise ValueError("the output would overwrite the encoder being reused; pick another")
+    encoder = Encoder(reused)
+    epochs = 0 if tuned else cfg.fine_tune_epochs
     if epochs is None:
         epochs = 3 if len(rows) >= FINE_TUNE_MIN_EXAMPLES else 0
-    if epochs == 0 and cfg.quantize:
-        encoder.quantize()
+    if epochs == 0 and cfg.quantize != "none":
+        encoder.quantize(cfg.quantize)
     x = encoder.encode(texts, progress=_stage(progress, "embed train"))
     if epochs > 0:
         classes = sorted(set(labels))
@@ -424,8 +434,8 @@ def train(
         fine_tune(
             encoder, texts, y, centroids, TuningConfig(epochs=epochs, seed=cfg.seed), progress
         )
-        if cfg.quantize:
-            encoder.quantize()
+        if cfg.quantize != "none":
+            encoder.quantize(cfg.quantize)
         x = encoder.encode(texts, progress=_stage(progress, "embed train (tuned)"))
     head = _fit_head_arrays(x, labels, cfg.head_c, cfg.seed)
     calibration_source = "val"
@@ -433,7 +443,7 @@ def train(
     if data.split("val") and data.split("oos_val"):
         cal = _held_out_rows(head, encoder, held_rows, progress)
     else:
-        if epochs > 0:
+        if epochs > 0 or tuned:
             raise ValueError(
                 "a fine-tuned encoder has seen every training row: provide 'val' and "
                 "'oos_val' splits to calibrate on"
@@ -460,7 +470,7 @@ def train(
         out.mkdir(parents=True, exist_ok=True)
         if (out / "encoder").exists():
             shutil.rmtree(out / "encoder")  # a previous model's; must not be picked up
-        if epochs > 0:
+        if epochs > 0 or tuned:
             encoder.save(out / "encoder")
         kb.save(out)
     return kb

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from kb_fixtures import clinc_model, clinc_subset, demo_model_dir
 
+from guiders.ai.embeddings import Encoder
 from guiders.ai.evaluation import evaluate
-from guiders.ai.kb_model import KnowledgeBase
+from guiders.ai.kb_model import KnowledgeBase, TrainConfig, train
 
 
 @pytest.fixture(name="model")
@@ -37,6 +40,7 @@ def test_clinc_subset_evaluates_on_its_val_rows(model: KnowledgeBase) -> None:
 def test_demo_kb_round_trips_and_answers_in_both_languages() -> None:
     kb = KnowledgeBase.load(demo_model_dir())
     assert kb.encoder.quantized  # int8 inference survives save/load
+    assert kb.encoder.quantize_scope == "ffn"
     english = kb.classify("how much does delivery to Germany cost?", language="en")
     assert english.intent == "shipping"
     assert english.answer is not None and "working days" in english.answer
@@ -44,3 +48,20 @@ def test_demo_kb_round_trips_and_answers_in_both_languages() -> None:
     assert spanish.intent == "returns"
     assert spanish.answer is not None and "devolución" in spanish.answer
     assert kb.classify("who won the tennis final at wimbledon?").out_of_scope
+
+
+def test_a_reused_encoder_fits_only_the_head_and_keeps_its_quantize_scope(
+    tmp_path: Path,
+) -> None:
+    encoder_dir = tmp_path / "tuned"
+    Encoder().save(encoder_dir)  # stands in for a fine-tuned encoder saved by a run
+    out = tmp_path / "model"
+    kb = train(clinc_subset(), out, TrainConfig(encoder=str(encoder_dir), quantize="all"))
+    assert kb.meta["fine_tune_epochs"] == 0
+    assert kb.meta["calibration_source"] == "val"
+    loaded = KnowledgeBase.load(out)
+    assert (out / "encoder").is_dir()
+    assert loaded.encoder.quantize_scope == "all"  # the old all-layers int8 stays reachable
+    assert loaded.classify("is it going to be sunny in boston later today").intent == "weather"
+    with pytest.raises(ValueError, match="overwrite"):
+        train(clinc_subset(), out, TrainConfig(encoder=str(out / "encoder")))
