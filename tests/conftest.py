@@ -123,8 +123,13 @@ async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
     yield prefix
     client = aioredis.Redis.from_url(redis_url)
     try:
-        keys = [k async for k in client.scan_iter(f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
+        await drop_redis_keys(client, prefix)
     finally:
         await client.aclose()
+
+
+async def drop_redis_keys(redis: Any, prefix: str) -> None:
+    """Removes what a test wrote under its own key prefix (the server is shared)."""
+    keys = [k async for k in redis.scan_iter(f"{prefix}:*")]
+    if keys:
+        await redis.delete(*keys)

@@ -16,6 +16,7 @@ from tests.conftest import (
     PG_URL,
     REDIS_URL,
     _postgres_up,
+    drop_redis_keys,
     redis_up,
     require_service,
 )
@@ -50,9 +51,7 @@ async def shared_services() -> AsyncIterator[dict[str, str]]:
     from redis import asyncio as aioredis
 
     client = aioredis.Redis.from_url(REDIS_URL)
-    keys = [k async for k in client.scan_iter(f"{prefix}:*")]
-    if keys:
-        await client.delete(*keys)
+    await drop_redis_keys(client, prefix)
     await client.aclose()
 
 

@@ -22,7 +22,7 @@ from guiders.runtime import Runtime, build_cache, forget_scored
 from guiders.services.analytics import prediction_key
 from guiders.services.ports import Cache
 from guiders.store.tables import visitor_analyses
-from tests.conftest import REDIS_URL, redis_up, require_service
+from tests.conftest import REDIS_URL, drop_redis_keys, redis_up, require_service
 from tests.integration.test_api import key_headers, staff, visitor
 from tests.integration.test_strategies import score
 
@@ -36,9 +36,7 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     prefix = f"t{uuid.uuid4().hex[:12]}"
     redis = RedisCache(REDIS_URL, prefix=prefix)
     yield redis
-    keys = [k async for k in redis._redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await redis._redis.delete(*keys)
+    await drop_redis_keys(redis._redis, prefix)
     await redis.close()
 
 

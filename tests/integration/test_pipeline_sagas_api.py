@@ -4,36 +4,20 @@ PostgreSQL, driven through GuidersClient exactly as a remote worker would."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from guiders.api.app import create_app
-from guiders.client import GuidersClient, RetryPolicy
-from guiders.config import Settings
+from guiders.client import GuidersClient
 from guiders.pipeline.analysis import Analyzer
 from guiders.pipeline.conversation import ConversationSettings, conversation_saga
 from guiders.pipeline.escalation import EscalationSettings, escalate, escalation_saga
 from guiders.pipeline.saga_store import ApiSagaStore
 from guiders.pipeline.sagas import SagaRunner
-from guiders.runtime import Runtime
 from tests.integration.test_api import key_headers, staff, visitor
+from tests.integration.test_pipeline_processor import client
 
-
-@pytest.fixture
-async def client(
-    runtime: Runtime, settings: Settings, demo: dict[str, Any]
-) -> AsyncIterator[GuidersClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, runtime))
-    async with GuidersClient(
-        "http://testserver",
-        demo["integrationKey"],
-        transport=transport,
-        retry=RetryPolicy(attempts=2, initial_s=0.01, max_wait_s=0.05),
-    ) as c:
-        yield c
+__all__ = ["client"]  # the in-process client fixture, shared
 
 
 async def _open_chat(api: httpx.AsyncClient, demo: dict[str, Any]) -> tuple[str, dict[str, Any]]:

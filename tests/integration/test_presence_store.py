@@ -13,7 +13,7 @@ from guiders.domain.errors import Unavailable
 from guiders.presence.memory import MemoryPresence
 from guiders.presence.redis import RedisPresence
 from guiders.services.ports import PresenceStore, Typing
-from tests.conftest import REDIS_URL, redis_up, require_service
+from tests.conftest import REDIS_URL, drop_redis_keys, redis_up, require_service
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -25,9 +25,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[PresenceStore]:
     prefix = f"t{uuid.uuid4().hex[:12]}"
     redis = RedisPresence(REDIS_URL, prefix=prefix)
     yield redis
-    keys = [k async for k in redis._redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await redis._redis.delete(*keys)
+    await drop_redis_keys(redis._redis, prefix)
     await redis.close()
 
 
