@@ -1,4 +1,4 @@
-"""The baseline for the real-time benchmarks: bare python-socketio on the same uvicorn settings.
+"""The baseline for the real-time benchmarks: bare python-socketio on uvicorn's defaults.
 
 The same shape as the Guiders fan-out, and nothing else: a socket joins ``chat:{id}`` on
 ``chat:join``; sockets that connect with ``auth.tenant`` sit in a ``tenant`` room; a REST

@@ -51,6 +51,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     from guiders.api.app import create_asgi
     from guiders.demo import seed_demo
     from guiders.observability.logging import configure_logging
+    from guiders.realtime.transport import WebSocketProtocol
     from guiders.runtime import Runtime
     from guiders.store.migrate import upgrade
 
@@ -107,6 +108,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         # Engine.IO already pings every 25 s, so uvicorn's own websocket ping is a second one
         ws_per_message_deflate=False,
         ws_ping_interval=None,
+        ws=WebSocketProtocol,
     )
 
 

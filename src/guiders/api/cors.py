@@ -80,6 +80,11 @@ def origin_host(origin: str) -> str | None:
     return parts.hostname
 
 
+_READ = frozenset({b"origin", b"host", b"x-forwarded-host", b"access-control-request-method"})
+"""The request headers CORS decides on: a websocket's frame keeps this dict for the socket's
+life, so it holds these and no others."""
+
+
 class SiteCorsMiddleware:
     def __init__(self, app: ASGIApp, *, hosts: SiteHosts, prefixes: tuple[str, ...]) -> None:
         self.app = app
@@ -92,7 +97,9 @@ class SiteCorsMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _READ
+        }
         origin = headers.get("origin")
         if origin is None or _same_origin(origin, headers):
             await self.app(scope, receive, send)
