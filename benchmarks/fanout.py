@@ -8,7 +8,7 @@ Layout for ``--sockets 1000``: 100 chats, each watched by its visitor and 8 staf
 fixed rate (open model: a slow answer does not slow the arrivals) to the chats in turn.
 
     .venv/bin/python benchmarks/fanout.py [--sockets 1000] [--rate 50] [--seconds 10]
-        [--postgres]
+        [--postgres] [--client-gc]
 """
 
 from __future__ import annotations
@@ -175,7 +175,13 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 
 
 async def measure(
-    target: Target, base: str, rec: Receipts, rate: float, seconds: float, chat_rate: float
+    target: Target,
+    base: str,
+    rec: Receipts,
+    rate: float,
+    seconds: float,
+    chat_rate: float,
+    client_gc: bool = False,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     await connect_many(target.sockets)
@@ -186,6 +192,8 @@ async def measure(
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     # The load generator holds every socket: its own full collections (tens of ms with 1,000
     # sockets' objects) would be timed as the server's latency, for either server.
+    if client_gc:
+        return await _timed(target, base, rec, rate, seconds, chat_rate, connect_s, limits)
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -307,11 +315,18 @@ async def main() -> None:
     parser.add_argument("--chat-rate", type=float, default=5, help="new chats per second")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--postgres", action="store_true", help="Guiders on PostgreSQL")
+    parser.add_argument(
+        "--client-gc",
+        action="store_true",
+        help="leave this load generator's garbage collector on while timing (its pauses are "
+        "then counted as server latency)",
+    )
     args = parser.parse_args()
     limit = raise_fd_limit()
     print(
         f"fan-out: {args.sockets} sockets, {args.rate:g} msg/s and {args.chat_rate:g} chats/s "
-        f"for {args.seconds:g} s; fd limit {limit}; load average {os.getloadavg()[0]:.1f}",
+        f"for {args.seconds:g} s; fd limit {limit}; load average {os.getloadavg()[0]:.1f}"
+        f"{'; load generator GC on' if args.client_gc else ''}",
         flush=True,
     )
     results = {}
@@ -335,7 +350,13 @@ async def main() -> None:
                     else await guiders_target(server, Path(tmp), args.sockets, rec)
                 )
                 results[name] = await measure(
-                    target, server.base, rec, args.rate, args.seconds, args.chat_rate
+                    target,
+                    server.base,
+                    rec,
+                    args.rate,
+                    args.seconds,
+                    args.chat_rate,
+                    args.client_gc,
                 )
                 report(name, results[name], target.tenant_size)
             finally:
