@@ -44,6 +44,21 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """``(busy, total)`` CPU seconds of the whole machine since boot, all cores."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    total = sum(values[:8])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / tick, total / tick
+
+
 class Server:
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         self.port = free_port()
@@ -66,6 +81,10 @@ class Server:
                 raise RuntimeError(f"server {args} exited")
             time.sleep(0.2)
         raise TimeoutError(self.base)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     @property
     def rss_kib(self) -> int:

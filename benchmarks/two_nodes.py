@@ -31,7 +31,16 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eio_client import RawSocket, connect_many
-from processes import REDIS_URL, Server, SharedServices, bare, credentials, guiders, raise_fd_limit
+from processes import (
+    REDIS_URL,
+    Server,
+    SharedServices,
+    bare,
+    credentials,
+    guiders,
+    machine_busy_seconds,
+    raise_fd_limit,
+)
 
 WATCHERS = 4
 
@@ -77,8 +86,11 @@ async def guiders_chats(base: str, creds: dict[str, Any], count: int) -> list[tu
 
 
 async def drive(
-    run: Run, bases: list[str], headers: dict[str, str], clients: int, seconds: float
+    run: Run, nodes: list[Server], headers: dict[str, str], clients: int, seconds: float
 ) -> dict[str, Any]:
+    """Send for ``seconds``; also counts the CPU the nodes used while sending, since on a small
+    machine two nodes compete with the load generator, PostgreSQL and Redis for the cores."""
+    bases = [n.base for n in nodes]
     await connect_many([s for s, _ in run.sockets])
     for s, chat in run.sockets:
         ack = await s.call("chat:join", {"chatId": chat})
@@ -104,8 +116,14 @@ async def drive(
                     accepted.append((chat, content))
 
         started = time.perf_counter()
+        node_cpu = sum(n.cpu_seconds for n in nodes)
+        machine = machine_busy_seconds()
+        own = time.process_time()
         await asyncio.gather(*(sender(i) for i in range(clients)))
         elapsed = time.perf_counter() - started
+        node_cpu = sum(n.cpu_seconds for n in nodes) - node_cpu
+        own = time.process_time() - own
+        busy, ticks = (b - a for a, b in zip(machine, machine_busy_seconds(), strict=True))
     watchers = Counter(chat for _, chat in run.sockets)
     expected = sum(watchers[chat] for chat, _ in accepted)
     before, waited = -1, 0.0
@@ -135,6 +153,10 @@ async def drive(
         "messages": len(accepted),
         "msg_per_s": len(accepted) / elapsed,
         "delivered_per_s": delivered / elapsed,
+        "delivered_per_node_cpu_s": delivered / node_cpu if node_cpu else float("nan"),
+        "node_cores": node_cpu / elapsed,
+        "generator_cores": own / elapsed,
+        "machine_busy": busy / ticks if ticks else float("nan"),
         "lost": lost,
         "duplicated": duplicated,
     }
@@ -144,7 +166,11 @@ def line(name: str, nodes: int, r: dict[str, Any]) -> None:
     print(
         f"{name:<8} {nodes} node{'s' if nodes > 1 else ' '}  {r['messages']:>6} messages "
         f"({r['msg_per_s']:7.0f}/s)  delivered {r['delivered_per_s']:8.0f} events/s  "
-        f"lost {r['lost']}  duplicated {r['duplicated']}",
+        f"lost {r['lost']}  duplicated {r['duplicated']}\n"
+        f"{'':<8} {'':<7}  nodes used {r['node_cores']:.2f} cores, load generator "
+        f"{r['generator_cores']:.2f}, machine "
+        f"{r['machine_busy']:.0%} busy; {r['delivered_per_node_cpu_s']:8.0f} events per node "
+        "CPU-second",
         flush=True,
     )
 
@@ -167,9 +193,7 @@ async def guiders_runs(args: argparse.Namespace, tmp: Path) -> dict[int, dict[st
                     node = nodes[(i + j) % count]
                     auth = {"token": token if j == 0 else creds["integrationKey"]}
                     run.socket(node.base, auth, chat)
-            results[count] = await drive(
-                run, [n.base for n in nodes], key, args.clients, args.seconds
-            )
+            results[count] = await drive(run, nodes, key, args.clients, args.seconds)
             line("guiders", count, results[count])
     finally:
         for node in nodes:
@@ -189,9 +213,7 @@ async def bare_runs(args: argparse.Namespace) -> dict[int, dict[str, Any]]:
             for i, chat in enumerate(run.chats):
                 for j in range(1 + WATCHERS):
                     run.socket(nodes[(i + j) % count].base, {}, chat)
-            results[count] = await drive(
-                run, [n.base for n in nodes], {}, args.clients, args.seconds
-            )
+            results[count] = await drive(run, nodes, {}, args.clients, args.seconds)
             line("bare", count, results[count])
     finally:
         for node in nodes:
@@ -217,6 +239,13 @@ async def main() -> None:
         g = await guiders_runs(args, Path(tmp))
     g_ratio = g[2]["delivered_per_s"] / g[1]["delivered_per_s"]
     b_ratio = b[2]["delivered_per_s"] / b[1]["delivered_per_s"]
+    g_cpu = g[2]["delivered_per_node_cpu_s"] / g[1]["delivered_per_node_cpu_s"]
+    b_cpu = b[2]["delivered_per_node_cpu_s"] / b[1]["delivered_per_node_cpu_s"]
+    print(
+        f"events per node CPU-second, two/one  guiders {g_cpu:.2f}x  bare {b_cpu:.2f}x  "
+        "(1.0x: a second node costs no extra CPU per event, so with a core of its own it "
+        "would double the rate)"
+    )
     print(
         f"ratio two/one  guiders {g_ratio:.2f}x  bare {b_ratio:.2f}x  "
         f"(target >= 1.7x with 0 lost and 0 duplicated: "
