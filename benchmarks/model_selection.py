@@ -9,7 +9,8 @@ rows. Different repeat seeds reshuffle the folds. Comparing two versions of the
 code with the same seeds is a paired comparison.
 
     PYTHONPATH=src .venv/bin/python benchmarks/model_selection.py \
-        --csv data/online-shoppers/train.csv [--repeats 0,1,2] [--folds 5] [--members a,b]
+        --csv data/online-shoppers/train.csv [--repeats 0,1,2] [--folds 5] [--members a,b] \
+        [--calibration isotonic|platt|none]
 
 Forests and OpenMP are held to one thread, so the figures do not depend on what
 else the machine runs; only the seconds do.
@@ -26,6 +27,7 @@ from joblib import parallel_config
 from sklearn.model_selection import StratifiedKFold
 
 from guiders.analytics.dataset import load_csv
+from guiders.analytics.ensemble import CALIBRATION_METHODS
 from guiders.analytics.metrics import measure
 from guiders.analytics.training import TrainingConfig, train_model
 
@@ -37,6 +39,12 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=5, help="outer folds per repeat")
     parser.add_argument(
         "--members", default=None, help="pin these members (comma-separated) instead of selecting"
+    )
+    parser.add_argument(
+        "--calibration",
+        default=None,
+        choices=CALIBRATION_METHODS,
+        help="pin the calibrator instead of choosing it by cross-fitted Brier score",
     )
     return parser.parse_args()
 
@@ -56,7 +64,9 @@ def main() -> None:
         for fit_rows, score_rows in outer.split(raw, labels):
             with parallel_config(backend="sequential"):
                 trained = train_model(
-                    raw.iloc[fit_rows], labels[fit_rows], TrainingConfig(members=members)
+                    raw.iloc[fit_rows],
+                    labels[fit_rows],
+                    TrainingConfig(members=members, calibration=args.calibration),
                 )
                 scores[score_rows] = trained.pipeline.predict_proba(raw.iloc[score_rows])[:, 1]
             chosen.append(f"{'+'.join(trained.members)}/{trained.calibration}")

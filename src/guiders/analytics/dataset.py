@@ -38,7 +38,7 @@ ENGINEERED: Final = (
     "Has_page_value",
     "PageValues_staying_log",
     "PageValues_per_product_log",
-    "Exits_over_pages",
+    "Summed_exit_rates",
     "Exit_minus_bounce",
     "Product_share",
     "Duration_per_administrative_log",
@@ -100,8 +100,7 @@ def engineer(raw: pd.DataFrame) -> np.ndarray:
     BounceRates, ExitRates and PageValues are *means* over the session's pages;
     ``ExitRates x pages`` (the summed exit rates) and the other products and
     ratios give the shallow boosted trees in one split what they would need
-    several for: together +0.0014 repeated-CV ROC AUC
-    (``benchmarks/model_selection.py``).
+    several for (docs/analytics.md has the repeated-CV comparison).
     """
 
     def num(column: str) -> np.ndarray:

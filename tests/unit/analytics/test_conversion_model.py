@@ -204,7 +204,7 @@ def test_engineered_interactions_of_one_session(data: Data) -> None:
     )
     column = dict(zip(ENGINEERED, engineer(row)[0], strict=True))
     assert column["Total_pages"] == 10
-    assert column["Exits_over_pages"] == pytest.approx(0.5)
+    assert column["Summed_exit_rates"] == pytest.approx(0.5)
     assert column["Exit_minus_bounce"] == pytest.approx(0.03)
     assert column["PageValues_staying_log"] == pytest.approx(np.log1p(24.0 * 0.95))
     assert column["PageValues_per_product_log"] == pytest.approx(np.log1p(3.0))
