@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from guiders.analytics.cli import analytics
+from guiders.analytics.code_rates import CodeRates
 from guiders.analytics.dataset import ENGINEERED, engineer, holdout_split, load_csv
 from guiders.analytics.ensemble import Calibrator
 from guiders.analytics.features import (
@@ -211,6 +212,16 @@ def test_engineered_interactions_of_one_session(data: Data) -> None:
     assert column["Product_share"] == pytest.approx(7 / 11)
     assert column["Duration_per_administrative_log"] == pytest.approx(np.log1p(10.0))
     assert (column["Month_number"], column["TrafficType"]) == (11, 3)
+
+
+def test_code_rates_are_smoothed_training_rates() -> None:
+    x = np.array([[1.0, 5.0], [1.0, 5.0], [2.0, 5.0], [2.0, 7.0]])
+    y = np.array([1, 1, 0, 0])
+    encoded = (
+        CodeRates(columns=(0,), prior=2.0).fit(x, y).transform(np.array([[1.0, 9.0], [3.0, 9.0]]))
+    )
+    # code 1: (2 positives + 2 x 0.5) / (2 rows + 2); unseen code 3: the base rate 0.5.
+    np.testing.assert_allclose(encoded, [[0.75, 9.0], [0.5, 9.0]])
 
 
 def test_ece_noise_floor_shrinks_with_rows() -> None:
