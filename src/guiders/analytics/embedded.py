@@ -2,8 +2,8 @@
 
 ``make run`` must not wait for training. When the model directory is empty, a separate process
 trains the demo model from the bundled UCI data with the members the full selection picks on
-it (boosting + extra trees: ~5 s instead of ~15 s on two cores) while the server already serves;
-the worker queues visitors until the model appears, then scores them.
+it (boosting + extra trees: ~6 s instead of ~16-22 s on two cores) while the server already
+serves; the worker queues visitors until the model appears, then scores them.
 """
 
 from __future__ import annotations

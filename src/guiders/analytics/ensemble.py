@@ -23,10 +23,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 
+from guiders.analytics.code_rates import CodeRates
+from guiders.analytics.dataset import ENGINEERED
+
 CalibrationMethod = Literal["isotonic", "platt", "none"]
 CALIBRATION_METHODS: Final[tuple[CalibrationMethod, ...]] = ("isotonic", "platt", "none")
 _EPS: Final = 1e-6
 _TIE_BREAK: Final = 1e-6
+_CODES: Final = (ENGINEERED.index("Month_number"), ENGINEERED.index("TrafficType"))
 
 
 class ProbabilisticClassifier(Protocol):
@@ -36,15 +40,19 @@ class ProbabilisticClassifier(Protocol):
 
 
 def _hist_gradient_boosting(seed: int) -> ProbabilisticClassifier:
-    # Shallow, slow and strongly regularised: the data set is small and noisy.
-    model: ProbabilisticClassifier = HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=250,
-        max_depth=3,
-        min_samples_leaf=100,
-        l2_regularization=5.0,
-        early_stopping=False,
-        random_state=seed,
+    # Shallow and strongly regularised: the data set is small and noisy.
+    # Month and TrafficType are codes, not quantities: ordered by conversion rate.
+    model: ProbabilisticClassifier = make_pipeline(
+        CodeRates(columns=_CODES),
+        HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=250,
+            max_depth=3,
+            min_samples_leaf=100,
+            l2_regularization=5.0,
+            early_stopping=False,
+            random_state=seed,
+        ),
     )
     return model
 

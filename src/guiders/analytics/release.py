@@ -43,11 +43,11 @@ def _quiet(_: str) -> None:
 def model_version(
     data: pd.DataFrame, labels: np.ndarray, config: TrainingConfig, refit: bool
 ) -> str:
-    """conv-YYYYMMDD-<hash>: the hash covers rows, settings and member hyperparameters."""
+    """conv-YYYYMMDD-<hash>: the hash covers rows, settings, features and member hyperparameters."""
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
     digest.update(np.asarray(labels, dtype=np.int64).tobytes())
-    digest.update(repr((config, refit)).encode())
+    digest.update(repr((config, refit, ENGINEERED)).encode())
     for name in config.members or config.pool:
         digest.update(repr(new_member(name, config.seed)).encode())
     return f"conv-{datetime.now(UTC):%Y%m%d}-{digest.hexdigest()[:8]}"

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from guiders.analytics.cli import analytics
-from guiders.analytics.dataset import engineer, holdout_split, load_csv
+from guiders.analytics.code_rates import CodeRates
+from guiders.analytics.dataset import ENGINEERED, engineer, holdout_split, load_csv
 from guiders.analytics.ensemble import Calibrator
 from guiders.analytics.features import (
     UCI_FEATURES,
@@ -184,6 +185,43 @@ def test_fast_forest_path_matches_predict_proba(model_dir: Path, data: Data) -> 
     x = engineer(data[0].head(300))
     expected = np.mean([m.predict_proba(x)[:, 1] for _, m in ensemble.members], axis=0)
     np.testing.assert_allclose(ensemble.scores(x), expected, atol=1e-12)
+
+
+def test_engineered_interactions_of_one_session(data: Data) -> None:
+    row = (
+        data[0]
+        .head(1)
+        .assign(
+            Administrative=2,
+            Informational=1,
+            ProductRelated=7,
+            Administrative_Duration=30.0,
+            BounceRates=0.02,
+            ExitRates=0.05,
+            PageValues=24.0,
+            Month="Nov",
+            TrafficType=3,
+        )
+    )
+    column = dict(zip(ENGINEERED, engineer(row)[0], strict=True))
+    assert column["Total_pages"] == 10
+    assert column["Summed_exit_rates"] == pytest.approx(0.5)
+    assert column["Exit_minus_bounce"] == pytest.approx(0.03)
+    assert column["PageValues_staying_log"] == pytest.approx(np.log1p(24.0 * 0.95))
+    assert column["PageValues_per_product_log"] == pytest.approx(np.log1p(3.0))
+    assert column["Product_share"] == pytest.approx(7 / 11)
+    assert column["Duration_per_administrative_log"] == pytest.approx(np.log1p(10.0))
+    assert (column["Month_number"], column["TrafficType"]) == (11, 3)
+
+
+def test_code_rates_are_smoothed_training_rates() -> None:
+    x = np.array([[1.0, 5.0], [1.0, 5.0], [2.0, 5.0], [2.0, 7.0]])
+    y = np.array([1, 1, 0, 0])
+    encoded = (
+        CodeRates(columns=(0,), prior=2.0).fit(x, y).transform(np.array([[1.0, 9.0], [3.0, 9.0]]))
+    )
+    # code 1: (2 positives + 2 x 0.5) / (2 rows + 2); unseen code 3: the base rate 0.5.
+    np.testing.assert_allclose(encoded, [[0.75, 9.0], [0.5, 9.0]])
 
 
 def test_ece_noise_floor_shrinks_with_rows() -> None:
