@@ -15,7 +15,7 @@ import numpy as np
 
 from guiders.analytics.dataset import holdout_split, load_csv
 from guiders.analytics.metrics import ece_noise_floor, measure
-from guiders.analytics.model import ConversionModel
+from guiders.analytics.model import ConversionModel, IncompatibleModel
 from guiders.analytics.release import build_release
 from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.segments import Segmenter
@@ -113,7 +113,10 @@ def evaluate(
     model_dir: str, csv_path: str, as_json: bool, holdout_only: bool, latency_samples: int
 ) -> None:
     """Measure a trained model on a labelled UCI-format CSV."""
-    model = ConversionModel.load(model_dir)
+    try:
+        model = ConversionModel.load(model_dir)
+    except IncompatibleModel as exc:
+        raise click.ClickException(str(exc)) from exc
     raw, labels = load_csv(csv_path)
     if holdout_only:
         if model.metadata.get("refitOnAllRows"):

@@ -9,12 +9,15 @@ serves; the worker queues visitors until the model appears, then scores them.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import structlog
 
+from guiders.analytics.model import is_compatible
 from guiders.analytics.segments import Segmenter
 from guiders.analytics.worker import AnalyticsWorker, ModelSlot, WorkerConfig
 from guiders.client import GuidersClient
@@ -59,8 +62,16 @@ def _scratch(model_dir: Path) -> Path:
     return model_dir.with_name(model_dir.name + ".training")
 
 
+def _installed(model_dir: Path) -> bool:
+    """A model this version can load (one from an older feature list is trained again)."""
+    try:
+        return is_compatible(json.loads((model_dir / "model.json").read_text()))
+    except (OSError, ValueError):
+        return False
+
+
 def _prepare(model_dir: Path, csv: Path) -> str:
-    if (model_dir / "model.json").is_file():
+    if _installed(model_dir):
         return "ready"
     if not csv.is_file():
         log.warning("no model and no training data; visitors will not be scored", csv=str(csv))
@@ -71,9 +82,14 @@ def _prepare(model_dir: Path, csv: Path) -> str:
 
 
 def _install(scratch: Path, model_dir: Path) -> None:
-    if not (model_dir / "model.json").is_file():
-        shutil.rmtree(model_dir, ignore_errors=True)
-        scratch.rename(model_dir)
+    if _installed(model_dir):
+        return
+    if (model_dir / "model.json").is_file():
+        kept = model_dir.with_name(f"{model_dir.name}.incompatible-{int(time.time())}")
+        model_dir.rename(kept)
+        log.warning("a model of another feature list was moved aside", directory=str(kept))
+    shutil.rmtree(model_dir, ignore_errors=True)
+    scratch.rename(model_dir)
 
 
 async def run_embedded(settings: Settings, base_url: str, api_key: str) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
-from guiders.analytics.dataset import rows_to_frame
+from guiders.analytics.dataset import ENGINEERED, rows_to_frame
 from guiders.analytics.ensemble import CalibratedEnsemble
 from guiders.analytics.features import UCI_FEATURES, FeatureValue
 from guiders.analytics.segments import Segment, Segmenter
@@ -86,6 +86,16 @@ def _plain(value: Any) -> FeatureValue:
     return str(value)
 
 
+class IncompatibleModel(ValueError):
+    """A saved model whose inputs are not the features this version computes."""
+
+
+def is_compatible(metadata: Mapping[str, Any]) -> bool:
+    """Pickled pipelines call this version's ``engineer``; a model fitted on another feature
+    list would be fed columns it never saw."""
+    return metadata.get("engineeredFeatures") == list(ENGINEERED)
+
+
 @dataclass
 class ConversionModel:
     pipeline: Pipeline
@@ -117,6 +127,11 @@ class ConversionModel:
         """Load a model directory; thresholds come from model.json unless overridden."""
         path = Path(directory)
         metadata = json.loads((path / METADATA_FILE).read_text())
+        if not is_compatible(metadata):
+            raise IncompatibleModel(
+                f"model {metadata.get('modelVersion')} in {path} was trained on other features "
+                "than this version computes: train it again (guiders analytics train)"
+            )
         pipeline = joblib.load(path / PIPELINE_FILE)
         ensemble = pipeline.named_steps["ensemble"]
         if isinstance(ensemble, CalibratedEnsemble):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from guiders.analytics import embedded
 from guiders.analytics.cli import analytics
 from guiders.analytics.code_rates import CodeRates
 from guiders.analytics.dataset import ENGINEERED, engineer, holdout_split, load_csv
@@ -21,7 +23,7 @@ from guiders.analytics.features import (
     compute_features,
 )
 from guiders.analytics.metrics import ece_noise_floor, expected_calibration_error, measure
-from guiders.analytics.model import ConversionModel
+from guiders.analytics.model import ConversionModel, IncompatibleModel
 from guiders.analytics.page_stats import PageStats
 from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.retraining import promote, retrain
@@ -266,3 +268,44 @@ def test_live_features_score_end_to_end(model_dir: Path) -> None:
     assert 0.0 <= prediction.conversion_probability <= 1.0
     assert prediction.segment.value in {"vip", "standard", "nurturing"}
     assert all(f["feature"] in features.model_input for f in prediction.top_factors)
+
+
+def _copy_with_older_features(model_dir: Path, target: Path) -> Path:
+    shutil.copytree(model_dir, target)
+    meta_path = target / "model.json"
+    meta = json.loads(meta_path.read_text())
+    meta["engineeredFeatures"] = list(ENGINEERED)[:19]
+    meta_path.write_text(json.dumps(meta))
+    return target
+
+
+def test_a_model_of_another_feature_list_is_refused_with_a_reason(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    old = _copy_with_older_features(model_dir, tmp_path / "old")
+    with pytest.raises(IncompatibleModel, match="train it again"):
+        ConversionModel.load(old)
+    result = CliRunner().invoke(
+        analytics, ["evaluate", "--model", str(old), "--csv", str(TRAIN_CSV)]
+    )
+    assert result.exit_code != 0
+    assert "train it again" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_demo_model_of_another_feature_list_is_replaced_and_kept_aside(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    old = _copy_with_older_features(model_dir, tmp_path / "conversion")
+    scratch = tmp_path / "fresh"
+    shutil.copytree(model_dir, scratch)
+    assert embedded._prepare(old, TRAIN_CSV) == "train"
+    embedded._install(scratch, old)
+    assert ConversionModel.load(old).version == ConversionModel.load(model_dir).version
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("conversion.incompatible-")]
+    assert len(kept) == 1
+    assert (
+        json.loads((kept[0] / "model.json").read_text())["engineeredFeatures"]
+        == list(ENGINEERED)[:19]
+    )
+    assert embedded._prepare(old, TRAIN_CSV) == "ready"
