@@ -26,7 +26,7 @@ import pandas as pd
 
 from guiders.analytics.dataset import HOLDOUT_FRACTION, HOLDOUT_SEED, LABEL, load_csv
 from guiders.analytics.features import UCI_FEATURES, FeatureValue
-from guiders.analytics.model import METADATA_FILE, PIPELINE_FILE
+from guiders.analytics.model import METADATA_FILE, PIPELINE_FILE, is_compatible
 from guiders.analytics.release import build_release
 from guiders.analytics.training import Progress, TrainingConfig
 
@@ -139,6 +139,10 @@ def retrain(
         promote(root, version)
         return RetrainOutcome(True, version, None, new_figures, None, "no current model")
     old_figures: dict[str, Any] = current["metrics"]["validation"]
+    if not is_compatible(current):
+        promote(root, version)
+        reason = "current model uses another feature list; this version cannot serve it"
+        return RetrainOutcome(True, version, current_version, new_figures, old_figures, reason)
     if not _same_holdout(current, new_figures):
         reason = "current model was validated on different held-out rows; not comparable"
         return RetrainOutcome(False, version, current_version, new_figures, old_figures, reason)

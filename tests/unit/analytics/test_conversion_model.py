@@ -309,3 +309,21 @@ def test_the_demo_model_of_another_feature_list_is_replaced_and_kept_aside(
         == list(ENGINEERED)[:19]
     )
     assert embedded._prepare(old, TRAIN_CSV) == "ready"
+
+
+def test_retrain_replaces_a_model_this_version_cannot_serve(tmp_path: Path, data: Data) -> None:
+    raw, labels = data
+    base_csv = tmp_path / "base.csv"
+    raw.iloc[:2500].assign(Revenue=labels[:2500] == 1).to_csv(base_csv, index=False)
+    root = tmp_path / "models"
+    first = retrain(base_csv, [], root, config=FAST, refit=False)
+    meta = json.loads((root / "model.json").read_text())
+    meta["engineeredFeatures"] = list(ENGINEERED)[:19]
+    meta["metrics"]["validation"] |= {"roc_auc": 1.0, "ece": 0.0}  # unbeatable figures
+    (root / "model.json").write_text(json.dumps(meta))
+
+    noise = raw.iloc[2500:4000].assign(Revenue=labels[2500:4000] == 0)
+    second = retrain(base_csv, noise, root, config=FAST, refit=False)
+    assert second.promoted and "another feature list" in second.reason
+    assert second.current_version == first.candidate_version
+    assert ConversionModel.load(root).version == second.candidate_version
