@@ -32,8 +32,10 @@ export function Widget({ session, socket, title }: Props) {
   const typingTimer = useRef<number | undefined>(undefined);
   const phaseRef = useRef<Phase>("open");
   const creating = useRef(false);
+  const openRef = useRef(false);
   chatRef.current = chatId;
   phaseRef.current = phase;
+  openRef.current = open;
 
   const call = async <T,>(method: string, path: string, body?: unknown): Promise<T> =>
     request<T>(session.base, method, path, await session.token(), body);
@@ -46,10 +48,12 @@ export function Widget({ session, socket, title }: Props) {
         assignedCommercial: { name: string | null } | null;
       }>("GET", `/v2/chats/${id}`);
       if (chat.status === "ABANDONED" || (chat.status === "CLOSED" && chat.satisfactionRating)) {
-        // Over and rated: the next message starts a new chat.
+        // Over and rated: a new chat, now if the widget was opened meanwhile, else on opening.
         session.chatId = null;
+        chatRef.current = null;
         setChatId(null);
         setMessages([]);
+        if (openRef.current) void openChat();
         return;
       }
       // Closed while the visitor was away: show it and ask for the rating.
@@ -193,6 +197,7 @@ export function Widget({ session, socket, title }: Props) {
 
   const toggle = () => {
     const next = !open;
+    openRef.current = next;
     setOpen(next);
     if (next && !chatRef.current) void openChat();
   };
