@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,21 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[98], max(values)
 
 
+@contextlib.contextmanager
+def collector_paused(paused: bool) -> Iterator[None]:
+    if not paused:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 async def measure(
     target: Target,
     base: str,
@@ -192,97 +208,76 @@ async def measure(
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     # The load generator holds every socket: its own full collections (tens of ms with 1,000
     # sockets' objects) would be timed as the server's latency, for either server.
-    if client_gc:
-        return await _timed(target, base, rec, rate, seconds, chat_rate, connect_s, limits)
-    gc.collect()
-    gc.freeze()
-    gc.disable()
-    try:
-        return await _timed(target, base, rec, rate, seconds, chat_rate, connect_s, limits)
-    finally:
-        gc.enable()
-        gc.unfreeze()
+    with collector_paused(not client_gc):
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+            for i in range(20):  # warm up
+                await target.send(http, target.chat_ids[i % len(target.chat_ids)], f"warm{i}")
+            await asyncio.sleep(0.5)
+            rec.messages.clear()
+            rec.chats.clear()
 
+            sent: dict[str, float] = {}
+            answered: list[float] = []
+            errors = 0
 
-async def _timed(
-    target: Target,
-    base: str,
-    rec: Receipts,
-    rate: float,
-    seconds: float,
-    chat_rate: float,
-    connect_s: float,
-    limits: httpx.Limits,
-) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        for i in range(20):  # warm up
-            await target.send(http, target.chat_ids[i % len(target.chat_ids)], f"warm{i}")
-        await asyncio.sleep(0.5)
-        rec.messages.clear()
-        rec.chats.clear()
+            async def one(n: int) -> None:
+                nonlocal errors
+                content = f"m{n}"
+                sent[content] = time.perf_counter()
+                try:
+                    await target.send(http, target.chat_ids[n % len(target.chat_ids)], content)
+                    answered.append((time.perf_counter() - sent[content]) * 1000)
+                except httpx.HTTPError:
+                    errors += 1
 
-        sent: dict[str, float] = {}
-        answered: list[float] = []
-        errors = 0
+            tasks = []
+            t0 = time.perf_counter()
+            for n in range(int(rate * seconds)):
+                delay = t0 + n / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(one(n)))
+            await asyncio.gather(*tasks)
+            await asyncio.sleep(1.0)
+            message_latency = [(at - sent[c]) * 1000 for c, at in rec.messages if c in sent]
+            expected = len(sent) * (1 + STAFF_PER_CHAT)
 
-        async def one(n: int) -> None:
-            nonlocal errors
-            content = f"m{n}"
-            sent[content] = time.perf_counter()
-            try:
-                await target.send(http, target.chat_ids[n % len(target.chat_ids)], content)
-                answered.append((time.perf_counter() - sent[content]) * 1000)
-            except httpx.HTTPError:
-                errors += 1
+            opened: dict[str, float] = {}
+            chat_tasks = []
 
-        tasks = []
-        t0 = time.perf_counter()
-        for n in range(int(rate * seconds)):
-            delay = t0 + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
-        await asyncio.gather(*tasks)
-        await asyncio.sleep(1.0)
-        message_latency = [(at - sent[c]) * 1000 for c, at in rec.messages if c in sent]
-        expected = len(sent) * (1 + STAFF_PER_CHAT)
+            chat_answered: list[float] = []
 
-        opened: dict[str, float] = {}
-        chat_tasks = []
+            async def open_one() -> None:
+                start = time.perf_counter()
+                chat = await target.open_chat(http)
+                opened[chat] = start
+                chat_answered.append((time.perf_counter() - start) * 1000)
 
-        chat_answered: list[float] = []
-
-        async def open_one() -> None:
-            start = time.perf_counter()
-            chat = await target.open_chat(http)
-            opened[chat] = start
-            chat_answered.append((time.perf_counter() - start) * 1000)
-
-        t0 = time.perf_counter()
-        for n in range(int(chat_rate * seconds)):
-            delay = t0 + n / chat_rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            chat_tasks.append(asyncio.create_task(open_one()))
-        await asyncio.gather(*chat_tasks)
-        await asyncio.sleep(1.0)
-        chat_latency = [(at - opened[c]) * 1000 for c, at in rec.chats if c in opened]
-    for sock in target.sockets:
-        await sock.close()
-    return {
-        "connect_s": connect_s,
-        "messages": len(sent),
-        "errors": errors,
-        "message_receipts": len(message_latency),
-        "message_missing": expected - len(message_latency),
-        "message_ms": percentiles(message_latency),
-        "answer_ms": percentiles(answered),
-        "chats": len(opened),
-        "chat_receipts": len(chat_latency),
-        "chat_missing": len(opened) * target.tenant_size - len(chat_latency),
-        "chat_ms": percentiles(chat_latency),
-        "chat_answer_ms": percentiles(chat_answered),
-    }
+            t0 = time.perf_counter()
+            for n in range(int(chat_rate * seconds)):
+                delay = t0 + n / chat_rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                chat_tasks.append(asyncio.create_task(open_one()))
+            await asyncio.gather(*chat_tasks)
+            await asyncio.sleep(1.0)
+            chat_latency = [(at - opened[c]) * 1000 for c, at in rec.chats if c in opened]
+        for sock in target.sockets:
+            await sock.close()
+        return {
+            "connect_s": connect_s,
+            "messages": len(sent),
+            "errors": errors,
+            "message_receipts": len(message_latency),
+            "message_missing": expected - len(message_latency),
+            "message_ms": percentiles(message_latency),
+            "answer_ms": percentiles(answered),
+            "chats": len(opened),
+            "chat_receipts": len(chat_latency),
+            "chat_missing": len(opened) * target.tenant_size - len(chat_latency),
+            "chat_ms": percentiles(chat_latency),
+            "chat_answer_ms": percentiles(chat_answered),
+        }
 
 
 def report(name: str, r: dict[str, Any], tenant_size: int) -> None:
