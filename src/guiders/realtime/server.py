@@ -24,7 +24,7 @@ from guiders.domain.events import StoredEvent
 from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.targets import Outgoing, outgoing, staff_chat_room, tenant_room
-from guiders.realtime.transport import SocketServer
+from guiders.realtime.transport import SocketServer, release_handshake
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
 from guiders.services.ports import EventFilter
@@ -404,23 +404,6 @@ def _uuid(data: Any, key: str) -> UUID | None:
     with contextlib.suppress(ValueError):
         return UUID(value)
     return None
-
-
-HANDSHAKE_KEPT = ("REMOTE_ADDR", "QUERY_STRING")
-
-
-def release_handshake(environ: dict[str, Any]) -> None:
-    """Empty the handshake's environ once the socket is authenticated.
-
-    Engine.IO keeps the WSGI-style environ of the request that opened the socket for the
-    socket's whole life: every header, the ASGI scope, and a class object its ASGI driver
-    defines per request; about 5 KiB of an idle socket (benchmarks/idle_connections.py).
-    Authentication is its only reader here, and python-socketio offers no option to drop it,
-    so it is emptied in place.
-    """
-    kept = {key: environ[key] for key in HANDSHAKE_KEPT if key in environ}
-    environ.clear()
-    environ.update(kept)
 
 
 def _cookie(environ: dict[str, Any], name: str) -> str | None:

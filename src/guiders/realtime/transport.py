@@ -5,8 +5,8 @@ two ``asyncio.Queue`` objects (three deques each, ~3 KiB a queue) and a task tha
 ``asyncio.wait_for`` wraps around every ``queue.get()`` coroutine on Python 3.11. Neither
 library offers a leaner option, so this module supplies one through the hooks they do have:
 Engine.IO's ``create_queue`` and uvicorn's ``ws`` protocol class, both fed a
-:class:`SocketQueue`. ``benchmarks/idle_connections.py`` measures the result against the bare
-stack.
+:class:`SocketQueue`; and the handshake's environ is emptied once it has been read.
+``benchmarks/idle_connections.py`` measures the result against the bare stack.
 """
 
 from __future__ import annotations
@@ -85,6 +85,23 @@ class SocketQueue(Generic[T]):
         if self._finished is None:
             self._finished = asyncio.get_running_loop().create_future()
         await asyncio.shield(self._finished)
+
+
+HANDSHAKE_KEPT = ("REMOTE_ADDR", "QUERY_STRING")
+
+
+def release_handshake(environ: dict[str, Any]) -> None:
+    """Empty the handshake's environ once the socket is authenticated.
+
+    Engine.IO keeps the WSGI-style environ of the request that opened the socket for the
+    socket's whole life: every header, the ASGI scope, and a class object its ASGI driver
+    defines per request; about 5 KiB of an idle socket (benchmarks/idle_connections.py).
+    Authentication is its only reader here, and python-socketio offers no option to drop it,
+    so it is emptied in place.
+    """
+    kept = {key: environ[key] for key in HANDSHAKE_KEPT if key in environ}
+    environ.clear()
+    environ.update(kept)
 
 
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from guiders.realtime.transport import SocketQueue
+from guiders.realtime.transport import SocketQueue, release_handshake
 
 
 async def test_items_come_out_in_order_whether_put_before_or_after_the_get() -> None:
@@ -53,3 +53,14 @@ async def test_join_waits_until_every_item_is_marked_done() -> None:
     await asyncio.wait_for(joined, 1)
     with pytest.raises(ValueError):
         queue.task_done()
+
+
+def test_the_handshake_environ_keeps_only_the_client_address_and_query() -> None:
+    environ = {
+        "REMOTE_ADDR": "203.0.113.7",
+        "QUERY_STRING": "EIO=4&transport=websocket",
+        "HTTP_COOKIE": "x-guiders-sid=secret",
+        "asgi.scope": {"headers": []},
+    }
+    release_handshake(environ)
+    assert environ == {"REMOTE_ADDR": "203.0.113.7", "QUERY_STRING": "EIO=4&transport=websocket"}
