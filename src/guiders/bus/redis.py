@@ -14,7 +14,6 @@ subscribers de-duplicate by ``eventId`` or ``seq`` and order by ``seq`` themselv
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -71,6 +70,9 @@ def decode(raw: str | bytes) -> StoredEvent:
     )
 
 
+CLOSE_WAIT_S = 5.0
+
+
 class RedisBus(EventBus):
     def __init__(
         self,
@@ -89,6 +91,7 @@ class RedisBus(EventBus):
         self._handlers: list[Handler] = []
         self._task: asyncio.Task[None] | None = None
         self._last_id: str | None = None
+        self._closing = False
 
     def subscribe(self, handler: Handler) -> None:
         self._handlers.append(handler)
@@ -135,6 +138,8 @@ class RedisBus(EventBus):
                 )
                 backoff = 0.1
             except (RedisError, OSError) as exc:
+                if self._closing:  # a cancelled read can surface as a connection error
+                    return
                 log.warning("redis bus read failed; retrying", error=str(exc))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -157,12 +162,22 @@ class RedisBus(EventBus):
                 log.exception("event handler failed", event_type=event.type, seq=event.seq)
 
     async def close(self) -> None:
+        """Stops the reader, waiting a bounded time: a CI run once hung here for good."""
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # asyncio.wait, unlike wait_for, does not wait again for a task that ignores the
+            # cancellation
+            _, pending = await asyncio.wait({self._task}, timeout=CLOSE_WAIT_S)
+            if pending:
+                log.warning("redis bus reader did not stop in time; abandoned")
             self._task = None
-        await self._redis.aclose()
+        closing = asyncio.ensure_future(self._redis.aclose())
+        _, pending = await asyncio.wait({closing}, timeout=CLOSE_WAIT_S)
+        if not pending and closing.exception() is not None:
+            log.warning(
+                "redis bus connection did not close cleanly", error=str(closing.exception())
+            )
 
     async def ping(self) -> bool:
         try:
