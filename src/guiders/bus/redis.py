@@ -128,7 +128,9 @@ class RedisBus(EventBus):
 
     async def _run(self) -> None:
         backoff = 0.1
-        while True:
+        # the flag, not only the cancellation, ends the loop: a cancelled read can surface
+        # as a connection error, which is retried
+        while not self._closing:
             try:
                 if self._last_id is None:
                     await self._find_end()
@@ -138,8 +140,6 @@ class RedisBus(EventBus):
                 )
                 backoff = 0.1
             except (RedisError, OSError) as exc:
-                if self._closing:  # a cancelled read can surface as a connection error
-                    return
                 log.warning("redis bus read failed; retrying", error=str(exc))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
