@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,3 +73,19 @@ def test_locks_grow_and_are_forgotten_after_a_quiet_window() -> None:
     quiet = t1 + 2 * ACCOUNT_POLICY.base_lock + ACCOUNT_POLICY.window
     state = state.failed(quiet, ACCOUNT_POLICY)
     assert state.lockouts == 0 and state.failures == 1
+
+
+def test_a_burst_of_refused_sign_ins_raises_the_alert() -> None:
+    """The ``login.failed`` counter feeds ``loginFailuresPerMinute``; its rule is in
+    docs/alerts.rules.yml (checked equal to the code by tests/unit/observability)."""
+    from guiders.observability.alerts import AlertEvaluator, production_rules
+    from guiders.observability.metrics import LOGIN_FAILURES
+    from guiders.observability.snapshot import point, read_counters
+
+    before = read_counters()
+    LOGIN_FAILURES.labels("unauthorized").inc(40)
+    after = read_counters()
+    figures = point(before, replace(after, at=before.at + 60))
+    assert figures["loginFailuresPerMinute"] == pytest.approx(40)
+    raised = AlertEvaluator(production_rules()).evaluate(figures, after.wall)
+    assert [t.alert.rule for t in raised] == ["LoginFailureBurst"]
