@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     alert_ai_failure_rate: float = Field(
         default=0.10, ge=0, le=1, description="failed LLM calls share (warning)"
     )
+    alert_login_failures_per_minute: float = Field(
+        default=30.0, gt=0, description="refused staff sign-ins a minute (warning)"
+    )
     cache_profile_ttl_s: float = Field(
         default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
     )

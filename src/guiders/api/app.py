@@ -175,7 +175,10 @@ def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
     host = socket.gethostname()
     node = f"{host}:{os.getpid()}"
     rules = production_rules(
-        settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+        settings.alert_p95_ms,
+        settings.alert_error_rate,
+        settings.alert_ai_failure_rate,
+        settings.alert_login_failures_per_minute,
     )
     publisher = AlertPublisher(
         lambda: SqlUnitOfWork(runtime.db, after_commit=runtime.relay.publish_committed),
