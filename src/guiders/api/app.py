@@ -31,6 +31,7 @@ from guiders.api.routes import (
     health,
     mail,
     messages,
+    model_health,
     presence,
     sagas,
     sdk,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        model_health,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -13,6 +13,9 @@ Names (served at ``/metrics``):
   ``guiders_conversion_value_total{channel}``: conversions and their recorded value by what the
   visitor had: ``bot_only`` (a chat no agent joined), ``agent`` or ``no_chat``.
 - ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
+- ``guiders_model_ece{company}`` and ``guiders_model_feature_psi{company,feature}``: the
+  conversion model's live calibration error and input drift, from the latest model-health
+  report of each company (docs/analytics.md, "Monitoring").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.events import StoredEvent
@@ -36,6 +39,10 @@ HTTP_LATENCY = Histogram(
     "HTTP request latency",
     ["route"],
     buckets=LATENCY_BUCKETS,
+)
+MODEL_ECE = Gauge("guiders_model_ece", "Live ECE of the conversion model", ["company"])
+MODEL_PSI = Gauge(
+    "guiders_model_feature_psi", "PSI of a model input against training", ["company", "feature"]
 )
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
