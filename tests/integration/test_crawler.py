@@ -14,7 +14,9 @@ from tests.site import Site, page, serve
 def demo_site() -> Site:
     return Site(
         pages={
-            "/": page("Home", "Welcome.", ["/a", "/old", "/missing", "/private/x", "http://other.test/"]),
+            "/": page(
+                "Home", "Welcome.", ["/a", "/old", "/missing", "/private/x", "http://other.test/"]
+            ),
             "/a": page("A", "Page A.", ["/a/deep"]),
             "/a/deep": page("Deep", "Deep page."),
             "/new": page("New", "Where old went."),
@@ -157,7 +159,7 @@ def test_only_public_unicast_addresses_are_allowed(address: str, allowed: bool) 
 async def test_a_name_that_resolves_to_a_private_address_is_refused_after_resolution() -> None:
     fetcher = Fetcher()
     try:
-        with pytest.raises(AddressRefused, match="resolves to 127.0.0.1"):
+        with pytest.raises(AddressRefused, match=r"resolves to 127\.0\.0\.1"):
             await fetcher.fetch("http://localhost:9/")
     finally:
         await fetcher.aclose()
