@@ -144,6 +144,32 @@ class Settings(BaseSettings):
         description="`guiders up` runs a pipeline worker in-process (GUIDERS_PIPELINE_ENABLED)",
     )
 
+    # knowledge sources (docs/knowledge.md): ingestion on every server node
+    knowledge_enabled: bool = Field(
+        default=True, description="Run the ingestion worker and answer from documents"
+    )
+    knowledge_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let the crawler fetch loopback, private and link-local addresses",
+    )
+    knowledge_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest page or file read (bytes)"
+    )
+    knowledge_upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="Largest upload request (bytes)"
+    )
+    knowledge_fetch_timeout_s: float = Field(default=15.0, gt=0)
+    knowledge_max_redirects: int = Field(default=5, ge=0, le=20)
+    knowledge_max_pages: int = Field(
+        default=500, ge=1, description="Upper bound on any source's maxPages"
+    )
+    knowledge_poll_s: float = Field(
+        default=10.0, gt=0, description="How often the worker looks for due re-crawls"
+    )
+    knowledge_parse_processes: int = Field(
+        default=1, ge=0, description="Worker processes that parse documents (0: in a thread)"
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _apply_profile(cls, data: Any) -> Any:

@@ -29,6 +29,7 @@ from guiders.api.routes import (
     dashboard,
     events,
     health,
+    knowledge,
     mail,
     messages,
     presence,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        knowledge,
     ):
         api.include_router(module.router)
     app.include_router(api)

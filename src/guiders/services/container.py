@@ -9,6 +9,7 @@ from guiders.services.analytics import AnalyticsService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.credentials import TokenService
+from guiders.services.knowledge import KnowledgeService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.outgoing_mail import OutgoingMailService
@@ -38,6 +39,7 @@ class Services:
     sagas: SagaService
     consumers: ConsumerService
     outgoing_mail: OutgoingMailService
+    knowledge: KnowledgeService
 
     @classmethod
     def build(
@@ -64,4 +66,5 @@ class Services:
             sagas=SagaService(uow),
             consumers=ConsumerService(uow),
             outgoing_mail=OutgoingMailService(uow),
+            knowledge=KnowledgeService(uow),
         )

@@ -22,6 +22,7 @@ from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.domain.message import Message
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
+from guiders.services.knowledge_ports import KnowledgeRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +359,7 @@ class UnitOfWork(abc.ABC):
     mail: MailQueue
     sagas: SagaRepository
     consumers: ConsumerState
+    knowledge: KnowledgeRepository
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit

@@ -348,3 +348,6 @@ metric_snapshots = Table(
 )
 """The dashboard's metric points (one every ``metrics_interval_s`` per server process), kept
 for ``metrics_retention_days``; operational data, not a projection of the event log."""
+
+# The knowledge feature's tables live in their own module, on this same metadata.
+from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
