@@ -6,6 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
 import { LoginForm, StaffSession } from "../shared/staff";
 import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
+import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { Profile } from "./Profile";
 
@@ -42,6 +43,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [live, setLive] = useState(false);
   const [typing, setTyping] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [knowledge, setKnowledge] = useState(false);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -171,10 +173,16 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               </option>
             ))}
           </select>
+          {(me.role === "admin" || me.role === "supervisor") && (
+            <button type="button" onClick={() => setKnowledge(!knowledge)}>
+              {knowledge ? "Chats" : "Knowledge"}
+            </button>
+          )}
           <button onClick={onLogout}>Sign out</button>
         </div>
       </div>
-      <div class="cols">
+      {knowledge && <Knowledge session={session} />}
+      <div class="cols" style={knowledge ? "display: none" : undefined}>
         <div class="box">
           {error && (
             <div class="err" onClick={() => setError(null)}>
