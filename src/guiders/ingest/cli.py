@@ -105,13 +105,21 @@ def add_url(
 @_connection
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--name", default=None, help="The source's name; default the file name.")
-def upload(server: str, key: str, as_json: bool, files: tuple[Path, ...], name: str | None) -> None:
+@click.option("--url", default=None, help="Where the documents are published (citation link).")
+def upload(
+    server: str,
+    key: str,
+    as_json: bool,
+    files: tuple[Path, ...],
+    name: str | None,
+    url: str | None,
+) -> None:
     """Upload files (HTML, Markdown, plain text, PDF, DOCX) as one source."""
     parts = [
         (p.name, p.read_bytes(), mimetypes.guess_type(p.name)[0] or "application/octet-stream")
         for p in files
     ]
-    data = {"name": name} if name else {}
+    data = {k: v for k, v in (("name", name), ("url", url)) if v}
     result = _call(server, key, lambda c: c.upload("/v2/knowledge/sources/upload", parts, data))
     _print(result, as_json, _show_source)
 

@@ -58,10 +58,8 @@ class KnowledgeService:
         self, principal: Principal, url: str, name: str | None, limits: CrawlLimits
     ) -> KnowledgeSource:
         require_supervisor_or_key(principal)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationFailed("url must be an http or https address", field="url")
-        return await self._add(principal, SourceKind.URL, name or parts.hostname, url, limits, [])
+        host = _check_url(url)
+        return await self._add(principal, SourceKind.URL, name or host, url, limits, [])
 
     async def add_faq(
         self, principal: Principal, name: str, pairs: Sequence[tuple[str, str]]
@@ -72,13 +70,21 @@ class KnowledgeService:
         return await self._add(principal, SourceKind.FAQ, name, None, CrawlLimits(), [file])
 
     async def add_upload(
-        self, principal: Principal, name: str | None, files: Sequence[UploadedFile]
+        self,
+        principal: Principal,
+        name: str | None,
+        files: Sequence[UploadedFile],
+        *,
+        url: str | None = None,
     ) -> KnowledgeSource:
+        """``url``: where these documents are published, if anywhere (the citation's link)."""
         require_supervisor_or_key(principal)
         if not files:
             raise ValidationFailed("send at least one file", field="files")
+        if url is not None:
+            _check_url(url)
         title = name or (files[0].name if len(files) == 1 else f"{len(files)} files")
-        return await self._add(principal, SourceKind.UPLOAD, title, None, CrawlLimits(), files)
+        return await self._add(principal, SourceKind.UPLOAD, title, url, CrawlLimits(), files)
 
     async def _add(
         self,
@@ -110,6 +116,7 @@ class KnowledgeService:
                 updated_at=now,
                 content_type=f.content_type,
                 content=f.content,
+                url=url if kind is SourceKind.UPLOAD else None,
             )
             for f in files
         ]
@@ -249,6 +256,13 @@ def _with_vector(q: UnansweredQuestion, vector: bytes) -> UnansweredQuestion:
         chat_id=q.chat_id,
         vector=vector,
     )
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed("url must be an http or https address", field="url")
+    return parts.hostname
 
 
 def _visible(principal: Principal, source: KnowledgeSource | None) -> KnowledgeSource:

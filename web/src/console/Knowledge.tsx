@@ -149,6 +149,7 @@ export function Knowledge({ session }: { session: StaffSession }) {
         <h2>Upload files</h2>
         <form onSubmit={upload} class="kform">
           <input name="files" type="file" multiple required accept=".html,.htm,.md,.txt,.pdf,.docx" aria-label="Files" />
+          <input name="url" type="url" placeholder="Public link to these documents (optional)" aria-label="Public link" />
           <button class="primary" type="submit" disabled={busy}>
             Upload
           </button>

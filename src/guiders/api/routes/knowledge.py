@@ -117,8 +117,9 @@ async def add_source(
 async def upload_source(
     request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
-    """``multipart/form-data``: one or more ``files`` (HTML, Markdown, text, PDF, DOCX) and an
-    optional ``name``. Over the size limits: 413."""
+    """``multipart/form-data``: one or more ``files`` (HTML, Markdown, text, PDF, DOCX), an
+    optional ``name`` and an optional ``url`` where the documents are published (the link
+    citations show). Over the size limits: 413."""
     settings = runtime_of(request).settings
     limit = settings.knowledge_upload_max_bytes
     declared = request.headers.get("content-length", "")
@@ -149,7 +150,9 @@ async def upload_source(
         files.append(UploadedFile(item.filename or "upload", item.content_type, content))
     name = form.get("name")
     title = name[:300] if isinstance(name, str) and name.strip() else None
-    source = await services.knowledge.add_upload(principal, title, files)
+    link = form.get("url")
+    url = link.strip()[:2000] if isinstance(link, str) and link.strip() else None
+    source = await services.knowledge.add_upload(principal, title, files, url=url)
     return source_response(source)
 
 
