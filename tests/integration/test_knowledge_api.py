@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -303,3 +304,29 @@ async def test_oversized_uploads_and_bad_requests_are_json_errors(
     assert r.status_code == 422
     r = await api.post("/api/v2/knowledge/answer", json={"question": ""}, headers=key)
     assert r.status_code == 422
+
+
+async def test_a_second_node_answers_the_same_from_the_stored_vectors(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime, settings: Settings
+) -> None:
+    """Another server process on the same database: it never ingested anything, rebuilds its
+    index from the stored chunks and vectors, and follows a removal."""
+    key = key_headers(demo)
+    faq = [{"question": "Do you ship to Canada?", "answer": "Yes, we ship to Canada in 7 days."}]
+    r = await api.post("/api/v2/knowledge/sources", json={"faq": faq}, headers=key)
+    sid = r.json()["id"]
+    assert (await settled(api, key, sid))["status"] == "indexed"
+    other = Runtime.build(settings.model_copy(update={"knowledge_enabled": True}))
+    assert other.knowledge is not None and runtime.knowledge is not None
+    try:
+        company_id = uuid.UUID(demo["companyId"])
+        here = await runtime.knowledge.reply(company_id, "Do you ship to Canada?", [], None)
+        there = await other.knowledge.reply(company_id, "Do you ship to Canada?", [], None)
+        assert here == there and here["action"] == "answer"
+        r = await api.delete(f"/api/v2/knowledge/sources/{sid}", headers=key)
+        assert r.status_code == 204
+        there = await other.knowledge.reply(company_id, "Do you ship to Canada?", [], None)
+        assert there["action"] == "handoff"
+    finally:
+        await other.knowledge.close()
+        await other.db.dispose()
