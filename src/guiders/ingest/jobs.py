@@ -14,11 +14,10 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import structlog
@@ -226,6 +225,7 @@ class IngestionJob:
             outcome.touched.append(doc)
             return
         digest = hashlib.sha256(result.content).hexdigest()
+        doc.url = result.url  # after redirects: the link a citation shows
         doc.etag, doc.last_modified = result.etag, result.last_modified
         doc.content_type = result.content_type
         try:
@@ -304,6 +304,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, FetchError | ParseError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"[:500]
-
-
-ProgressHook = Callable[[dict[str, Any]], Awaitable[None]]
