@@ -1,5 +1,5 @@
-"""Migration 0005 creates exactly the knowledge tables ``metadata`` describes, on SQLite and
-PostgreSQL, and goes down again."""
+"""Migration 0005 (after 0006, which reached main first) creates exactly the knowledge tables
+``metadata`` describes, on SQLite and PostgreSQL, and goes down again."""
 
 from __future__ import annotations
 
@@ -32,6 +32,6 @@ async def test_migrations_create_the_knowledge_tables_as_declared(settings: Sett
     await asyncio.to_thread(upgrade, url, schema=schema)
     diffs = [d for d in await _differences(settings) if "knowledge" in repr(d)]
     assert diffs == []
-    await asyncio.to_thread(command.downgrade, alembic_config(url, schema), "0004")
+    await asyncio.to_thread(command.downgrade, alembic_config(url, schema), "0006")
     diffs = await _differences(settings)
     assert any(d[0] == "add_table" and d[1].name == "knowledge_chunks" for d in diffs)

@@ -14,6 +14,7 @@ from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
+from guiders.store.security import SqlSecurityStore
 from guiders.store.tenancy import SqlTenancy
 from guiders.store.visitors import SqlVisitorRepository
 
@@ -46,6 +47,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.sagas = SqlSagaRepository(conn)
         self.consumers = SqlConsumerState(conn)
         self.knowledge = SqlKnowledgeRepository(conn)
+        self.security = SqlSecurityStore(conn)
         return self
 
     async def _close(self) -> None:

@@ -1,7 +1,7 @@
 """knowledge sources, documents, chunks, revisions and unanswered questions
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-06 20:10:00
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import guiders.store.types
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
