@@ -15,6 +15,7 @@ import click
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
 from guiders.config import Settings
+from guiders.knowledge.cli import docs
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
 
@@ -320,6 +321,7 @@ main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(docs)
 
 
 if __name__ == "__main__":
