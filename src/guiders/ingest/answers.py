@@ -39,8 +39,8 @@ class _Entry:
 def build_answerer(stored: list[StoredChunk]) -> Any | None:
     if not stored:
         return None
-    from guiders.knowledge.answering import GroundedAnswerer  # type: ignore[import-not-found,unused-ignore]
-    from guiders.knowledge.index import KnowledgeIndex  # type: ignore[import-not-found,unused-ignore]
+    from guiders.knowledge.answering import GroundedAnswerer
+    from guiders.knowledge.index import KnowledgeIndex
 
     chunks = [to_engine_chunk(c) for c in stored]
     vectors = np.vstack([np.frombuffer(c.vector, dtype=np.float32) for c in stored])
@@ -103,15 +103,18 @@ class NodeIndexes(KnowledgeAnswers):
         entry = await self._current(company_id)
         if entry.answerer is None:
             return no_documents(language)
+        from guiders.knowledge.query import HistoryTurn
+
+        turns = [HistoryTurn(str(t.get("speaker", "")), str(t.get("text", ""))) for t in history]
         loop = asyncio.get_running_loop()
         reply = await loop.run_in_executor(
-            self._executor, entry.answerer.reply, question, history, language
+            self._executor, entry.answerer.reply, question, turns, language
         )
         return reply_json(reply)
 
     async def encode(self, texts: list[str]) -> list[bytes]:
-        from guiders.knowledge.chunks import Chunk  # type: ignore[import-not-found,unused-ignore]
-        from guiders.knowledge.index import encode_chunks  # type: ignore[import-not-found,unused-ignore]
+        from guiders.knowledge.chunks import Chunk
+        from guiders.knowledge.index import encode_chunks
 
         def run() -> list[bytes]:
             chunks = [Chunk(str(i), "q", "", None, (), t, 0) for i, t in enumerate(texts)]

@@ -20,7 +20,7 @@ from guiders.services.knowledge_ports import StoredChunk
 
 
 def engine_chunks(doc: KnowledgeDocument, parsed: ParsedDocument) -> list[Any]:
-    from guiders.knowledge.chunks import Section, chunk_document  # type: ignore[import-not-found,unused-ignore]
+    from guiders.knowledge.chunks import Section, chunk_document
 
     sections = [Section(tuple(s.heading_path), s.text) for s in parsed.sections]
     chunks: list[Any] = chunk_document(str(doc.id), parsed.title, doc.url, sections)
@@ -28,13 +28,13 @@ def engine_chunks(doc: KnowledgeDocument, parsed: ParsedDocument) -> list[Any]:
 
 
 def encode(chunks: list[Any]) -> np.ndarray[Any, Any]:
-    from guiders.knowledge.index import encode_chunks  # type: ignore[import-not-found,unused-ignore]
+    from guiders.knowledge.index import encode_chunks
 
     return np.asarray(encode_chunks(chunks), dtype=np.float32)
 
 
 def to_engine_chunk(stored: StoredChunk) -> Any:
-    from guiders.knowledge.chunks import Chunk  # type: ignore[import-not-found,unused-ignore]
+    from guiders.knowledge.chunks import Chunk
 
     return Chunk(
         id=f"{stored.document_id}#{stored.ordinal}",

@@ -31,7 +31,8 @@ from guiders.domain.knowledge import (
 from guiders.ingest.crawler import Crawl, CrawledPage, Known
 from guiders.ingest.fetcher import Fetcher, FetchError
 from guiders.ingest.indexing import Indexer
-from guiders.ingest.parsers import ParsedDocument, ParseError, Section, parse
+from guiders.ingest.parsers import ParsedDocument, ParseError, parse
+from guiders.knowledge.chunks import Section
 from guiders.services.knowledge import FAQ_CONTENT_TYPE
 from guiders.services.knowledge_ports import StoredChunk
 from guiders.services.ports import UnitOfWorkFactory

@@ -1,11 +1,14 @@
 """Documents to sections of text under their headings, with well-kept libraries doing the
 reading: selectolax (the Lexbor HTML engine) for HTML, pypdf for PDF, python-docx for DOCX.
-Markdown and plain text need no library: a heading is a line starting with ``#``.
 
 Why selectolax rather than trafilatura for HTML: we need the page's heading structure (for the
 citation anchor), not just its text, and selectolax gives the element tree at a few
 milliseconds a page with no dependencies; the main content is found the usual way (``main``,
 ``article``, ``[role=main]``) after dropping navigation, headers, footers and scripts.
+
+Markdown and plain text go through the engine's ``sections_from_text``, exactly as
+``guiders docs evaluate`` reads its corpus, so the evaluation measures what an upload gets.
+Paragraphs are kept apart by blank lines, which is where the chunker cuts.
 
 Everything here is a pure function of bytes, so it runs in a worker process: a large PDF
 never holds the server's event loop. A document that cannot be read raises ``ParseError``
@@ -22,6 +25,8 @@ from pathlib import PurePosixPath
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from guiders.knowledge.chunks import Section, sections_from_text
+
 MAX_TEXT_CHARS = 2_000_000
 """Text kept from one document; the rest is dropped (and said so in the section list)."""
 MAX_PDF_PAGES = 2000
@@ -35,17 +40,10 @@ _DROP = (
 _BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, pre, blockquote, dt, dd, td, th, figcaption"
 _NESTED = "p, li, pre, blockquote, table, ul, ol, dl"
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
 class ParseError(Exception):
     """This document cannot be indexed; ``str(exc)`` says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    heading_path: tuple[str, ...]
-    text: str
 
 
 @dataclass(slots=True)
@@ -97,12 +95,10 @@ def parse(
         return _pdf(content, fallback)
     if kind == "docx":
         return _docx(content, fallback)
-    text = _decode(content, content_type)
+    text = _decode(content, content_type)[:MAX_TEXT_CHARS]
     if kind == "html":
         return parse_html(text, fallback)
-    if kind == "markdown":
-        return parse_markdown(text, fallback)
-    return ParsedDocument(fallback, "text", _paragraph_sections((), text))
+    return parse_markdown(text, fallback, kind)
 
 
 def _decode(content: bytes, content_type: str | None) -> str:
@@ -145,7 +141,7 @@ class _Sections:
             self._chars += len(text)
 
     def flush(self) -> None:
-        body = "\n".join(self._buffer).strip()
+        body = "\n\n".join(self._buffer).strip()
         self._buffer = []
         if body:
             self.sections.append(Section(tuple(t for _, t in self.path), body))
@@ -185,28 +181,13 @@ def parse_html(html: str, fallback_title: str = "Untitled") -> ParsedDocument:
     return ParsedDocument(title or fallback_title, "html", out.sections, links)
 
 
-def parse_markdown(text: str, fallback_title: str = "Untitled") -> ParsedDocument:
-    out = _Sections()
-    title = ""
-    fenced = False
-    for line in text.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        match = None if fenced else _MD_HEADING.match(line)
-        if match:
-            heading = match.group(2).strip()
-            title = title or heading
-            out.heading(len(match.group(1)), heading)
-        else:
-            out.text(line.rstrip())
-    out.flush()
-    sections = [Section(s.heading_path, _clean(s.text)) for s in out.sections]
-    return ParsedDocument(title or fallback_title, "markdown", [s for s in sections if s.text])
-
-
-def _paragraph_sections(path: tuple[str, ...], text: str) -> list[Section]:
-    body = _clean(text[:MAX_TEXT_CHARS])
-    return [Section(path, body)] if body else []
+def parse_markdown(
+    text: str, fallback_title: str = "Untitled", kind: str = "markdown"
+) -> ParsedDocument:
+    """Markdown or plain text; the title is the first heading, else the file's name."""
+    sections = sections_from_text(text)
+    title = next((s.heading_path[0] for s in sections if s.heading_path), fallback_title)
+    return ParsedDocument(title, kind, sections)
 
 
 def _pdf(content: bytes, fallback_title: str) -> ParsedDocument:
@@ -238,14 +219,13 @@ def _pdf(content: bytes, fallback_title: str) -> ParsedDocument:
             elif not marks:
                 out.flush()
                 out.path = [(0, f"Page {number + 1}")]
-            out.text(page.extract_text() or "")
+            out.text(_clean(page.extract_text() or ""))
         out.flush()
     except ParseError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise ParseError(f"the PDF is damaged and cannot be read ({exc})") from exc
-    sections = [Section(s.heading_path, _clean(s.text)) for s in out.sections]
-    sections = [s for s in sections if s.text]
+    sections = [s for s in out.sections if s.text]
     if not sections:
         raise ParseError("the PDF has no text layer (a scan?): nothing to index")
     return ParsedDocument(str(meta_title).strip() or fallback_title, "pdf", sections)
