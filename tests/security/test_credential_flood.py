@@ -21,7 +21,6 @@ from guiders.demo import seed_demo
 from guiders.domain.company import StaffRole
 from guiders.runtime import Runtime
 from guiders.services.access import Principal, PrincipalKind
-from guiders.services.credentials import key_checksum, key_is_well_formed, new_api_key
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -33,6 +32,8 @@ def random_key() -> str:
 
 def checksummed_key() -> str:
     """An attacker who read the docs: the checksum matches, the key does not exist."""
+    from guiders.services.credentials import key_checksum
+
     body = "gdr_live_" + "".join(secrets.choice(ALPHABET) for _ in range(43))
     return f"{body}_{key_checksum(body)}"
 
@@ -58,6 +59,8 @@ async def _client(settings: Settings, runtime: Runtime) -> httpx.AsyncClient:
 
 
 def test_keys_carry_a_checksum_that_the_shape_check_verifies() -> None:
+    from guiders.services.credentials import key_is_well_formed, new_api_key
+
     plain, stored = new_api_key(uuid.uuid4(), "k")
     assert key_is_well_formed(plain)
     assert plain.startswith("gdr_live_") and stored.key_hash not in plain
