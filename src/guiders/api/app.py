@@ -39,7 +39,7 @@ from guiders.api.routes import (
     visitors,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
-from guiders.config import Settings
+from guiders.config import DEFAULT_BODY_LIMITS, Settings
 from guiders.observability.alert_events import AlertPublisher, still_raised
 from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
@@ -151,7 +151,11 @@ def body_limits(settings: Settings) -> dict[str, Any]:
     polling bodies get the socket message limit."""
     return {
         "default": settings.max_body_bytes,
-        "limits": {**settings.body_limits, "/socket.io": settings.socket_max_message_bytes},
+        "limits": {
+            **DEFAULT_BODY_LIMITS,
+            **settings.body_limits,
+            "/socket.io": settings.socket_max_message_bytes,
+        },
     }
 
 
