@@ -213,3 +213,27 @@ async def test_anonymous_requests_are_limited_per_address(
             assert "retry-after" in r.headers
     finally:
         await runtime.stop()
+
+
+async def test_socket_handshakes_with_unknown_keys_are_throttled_per_address(
+    runtime: Runtime,
+) -> None:
+    from limits.aio.storage import MemoryStorage
+
+    from guiders.api.ratelimit import RateLimits
+    from guiders.domain.errors import RateLimited, Unauthenticated
+    from guiders.realtime.server import RealtimeServer
+
+    limits = RateLimits(MemoryStorage(), per_minute=100, public_per_minute=100, failed_per_minute=3)
+    realtime = RealtimeServer(runtime, limits)
+    environ = {"asgi.scope": {"type": "websocket", "client": ("198.51.100.7", 5555)}}
+    outcomes = []
+    with counting_queries(runtime) as queries:
+        for _ in range(50):
+            try:
+                await realtime._authenticate({"token": checksummed_key()}, dict(environ))
+            except (Unauthenticated, RateLimited) as exc:
+                outcomes.append(exc.code)
+    assert outcomes[:3] == ["unauthorized"] * 3
+    assert set(outcomes[3:]) == {"rate_limited"}
+    assert len(queries) <= 3 * 2, f"{len(queries)} queries for 50 handshakes"

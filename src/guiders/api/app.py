@@ -188,7 +188,7 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     app = create_app(settings, runtime)
-    realtime = RealtimeServer(runtime)
+    realtime = RealtimeServer(runtime, app.state.rate_limits)
     app.state.realtime = realtime
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
     asgi = BodyLimitMiddleware(asgi, **body_limits(settings))
