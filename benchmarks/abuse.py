@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import re
 import secrets
@@ -118,6 +117,20 @@ def flood_wrk(base: str, seconds: int, core: int | None) -> tuple[int, float, st
     return int(sent.group(1)), float(rate.group(1)), summary
 
 
+def flood_until(base: str, count: int, core: int | None) -> tuple[int, float, str]:
+    """wrk in rounds of 10 s until ``count`` requests were sent (wrk stops on a duration, and
+    on a shared machine the rate moves too much to size one run)."""
+    sent, seconds, summaries = 0, 0.0, []
+    while sent < count:
+        started = time.perf_counter()
+        n, _, summary = flood_wrk(base, 10, core)
+        seconds += time.perf_counter() - started
+        sent += n
+        summaries.append(summary)
+        print(f"  ... {sent:,} requests, {sent / seconds:,.0f}/s", file=sys.stderr, flush=True)
+    return sent, sent / seconds, summaries[-1]
+
+
 async def flood_asyncio(base: str, count: int) -> tuple[float, Counter[int]]:
     statuses: Counter[int] = Counter()
     left = count
@@ -158,16 +171,15 @@ def main() -> None:
                 f"{cores} cores (shared machine: requests/s is indicative only)"
             )
             start_rss = rss_kib(proc.pid)
-            if use_wrk:  # the warm-up also measures the rate, to size the flood's duration
-                warm, warm_rate, _ = flood_wrk(base, 5, client_core)
+            if use_wrk:
+                warm, _, _ = flood_wrk(base, 5, client_core)
             else:
                 asyncio.run(flood_asyncio(base, args.warmup))
-                warm, warm_rate = args.warmup, 0.0
+                warm = args.warmup
             before_rss = rss_kib(proc.pid)
             checks_before = key_checks(base)
             if use_wrk:
-                seconds = max(5, math.ceil(args.requests / max(warm_rate, 1.0) * 1.1))
-                sent, rate, summary = flood_wrk(base, seconds, client_core)
+                sent, rate, summary = flood_until(base, args.requests, client_core)
             else:
                 elapsed, statuses = asyncio.run(flood_asyncio(base, args.requests))
                 sent, rate, summary = args.requests, args.requests / elapsed, f"{dict(statuses)}"
