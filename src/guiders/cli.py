@@ -14,6 +14,7 @@ import click
 
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
+from guiders.company_cli import company
 from guiders.config import Settings
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
@@ -104,6 +105,9 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         host=host,
         port=port,
         log_level="warning",
+        # forwarded headers are believed from GUIDERS_TRUSTED_PROXIES only (api/client_address);
+        # uvicorn's own handling would trust them from loopback
+        proxy_headers=False,
         # a request's head (line and headers) is bounded: 431 past GUIDERS_MAX_HEADER_BYTES,
         # with httptools (api/head_limit.py) and with h11 alike
         http=head_limited_protocol(settings.max_header_bytes),
@@ -325,6 +329,7 @@ main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(company)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,21 @@ class Settings(BaseSettings):
         default=False,
         description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks whose X-Forwarded-For is believed",
+    )
+    secrets_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting stored secrets; default data_dir/secrets.key",
+    )
+    platform_admin_token: str | None = Field(
+        default=None,
+        description="Bearer token of /api/platform; default data_dir/platform-admin.token",
+    )
+    login_hash_concurrency: int = Field(
+        default=2, ge=1, le=16, description="Argon2 hashes run at once (in threads)"
+    )
     jwt_secret: str | None = Field(
         default=None,
         description="HS256 key of access tokens (>= 32 bytes); unset: a random one kept in "
@@ -110,6 +125,15 @@ class Settings(BaseSettings):
     alert_ai_failure_rate: float = Field(
         default=0.10, ge=0, le=1, description="failed LLM calls share (warning)"
     )
+    alert_login_failures_per_minute: float = Field(
+        default=30.0, gt=0, description="refused staff sign-ins a minute (warning)"
+    )
+    alert_model_ece: float = Field(
+        default=0.05, gt=0, le=1, description="conversion model's live ECE (warning)"
+    )
+    alert_model_psi: float = Field(
+        default=0.25, gt=0, description="largest PSI of a model input (warning)"
+    )
     cache_profile_ttl_s: float = Field(
         default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
     )
@@ -126,6 +150,9 @@ class Settings(BaseSettings):
     analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
     analytics_debounce_s: float = Field(default=2.0, ge=0.0)
     analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    analytics_health_interval_s: float = Field(
+        default=3600.0, gt=0.0, description="Seconds between the worker's model-health reports"
+    )
     nurturing_content_title: str = "How to choose: our buying guide"
     nurturing_content_body: str = (
         "Not sure yet? Our guide compares the options side by side and answers the usual questions."
@@ -214,6 +241,10 @@ class Settings(BaseSettings):
                 f"{MIN_JWT_SECRET_BYTES} bytes in production"
             )
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def resolved_database_url(self) -> str:

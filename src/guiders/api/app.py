@@ -14,11 +14,13 @@ from typing import Any
 import socketio
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from guiders import __version__
 from guiders.api import docs_ui, errors
 from guiders.api.body_limit import BodyLimitMiddleware
-from guiders.api.cors import SiteCorsMiddleware, SiteHosts
+from guiders.api.client_address import trust_forwarded
+from guiders.api.cors import SiteCorsMiddleware, SiteHosts, credential_resolver
 from guiders.api.deps import reject_nul
 from guiders.api.metrics_endpoint import metrics_app
 from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
@@ -33,9 +35,12 @@ from guiders.api.routes import (
     health,
     mail,
     messages,
+    model_health,
+    platform,
     presence,
     sagas,
     sdk,
+    security,
     visitors,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
@@ -129,6 +134,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        security,
+        platform,
+        model_health,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -139,10 +147,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(CorrelationIdMiddleware)
     app.add_middleware(BodyLimitMiddleware, **body_limits(settings))
     app.state.site_hosts = SiteHosts(runtime.services.tenancy.site_hosts)
-    app.add_middleware(SiteCorsMiddleware, hosts=app.state.site_hosts, prefixes=("/api/",))
+    app.add_middleware(
+        SiteCorsMiddleware,
+        hosts=app.state.site_hosts,
+        prefixes=("/api/",),
+        credential_company=credential_resolver(runtime.services),
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
+    if settings.trusted_proxy_list:
+        # outermost: every middleware and route sees the client behind a trusted proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app
 
 
@@ -165,7 +181,10 @@ def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
     host = socket.gethostname()
     node = f"{host}:{os.getpid()}"
     rules = production_rules(
-        settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+        settings.alert_p95_ms,
+        settings.alert_error_rate,
+        settings.alert_ai_failure_rate,
+        settings.alert_login_failures_per_minute,
     )
     publisher = AlertPublisher(
         lambda: SqlUnitOfWork(runtime.db, after_commit=runtime.relay.publish_committed),
@@ -190,6 +209,12 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     app = create_app(settings, runtime)
     realtime = RealtimeServer(runtime, app.state.rate_limits)
     app.state.realtime = realtime
+    realtime.origin_owners = app.state.site_hosts.owners
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
     asgi = BodyLimitMiddleware(asgi, **body_limits(settings))
-    return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))
+    # Socket.IO's requests skip the REST app's middleware: trusted proxies apply here too
+    # (a second pass on REST requests changes nothing: the client is no proxy by then)
+    return trust_forwarded(
+        SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",)),
+        settings.trusted_proxy_list,
+    )
