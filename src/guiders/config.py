@@ -19,6 +19,14 @@ REFUSED_SECRET_DIGESTS = frozenset(
 """SHA-256 of secrets that were published (the former development placeholder): configuring
 one is refused in every environment, so a token signed with it never verifies."""
 
+DEFAULT_BODY_LIMITS: dict[str, int] = {
+    "/api/auth/": 16 * 1024,
+    "/api/user/auth/": 16 * 1024,
+    "/api/v2/knowledge/sources/upload": 25 * 1024 * 1024,  # = knowledge_upload_max_bytes
+}
+"""Request body limits of their own (path prefix: bytes); ``GUIDERS_BODY_LIMITS`` adds to them
+or overrides one; every other route has ``GUIDERS_MAX_BODY_BYTES``."""
+
 PRODUCTION_PROFILE: dict[str, Any] = {
     "db_pool_min": 5,
     "db_pool_max": 20,
@@ -193,12 +201,9 @@ class Settings(BaseSettings):
         default=256 * 1024, ge=1024, description="Request body limit of a route without its own"
     )
     body_limits: dict[str, int] = Field(
-        default_factory=lambda: {
-            "/api/auth/": 16 * 1024,
-            "/api/user/auth/": 16 * 1024,
-            "/api/v2/knowledge/sources/upload": 25 * 1024 * 1024,
-        },
-        description="Body limit per path prefix (JSON); the longest matching prefix wins",
+        default_factory=dict,
+        description="Body limit per path prefix (JSON), over DEFAULT_BODY_LIMITS; the longest "
+        "matching prefix wins",
     )
     max_header_bytes: int = Field(
         default=32 * 1024, ge=4096, description="Request line and headers, in `guiders serve/up`"
