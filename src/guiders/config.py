@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     alert_login_failures_per_minute: float = Field(
         default=30.0, gt=0, description="refused staff sign-ins a minute (warning)"
     )
+    alert_model_ece: float = Field(
+        default=0.05, gt=0, le=1, description="conversion model's live ECE (warning)"
+    )
+    alert_model_psi: float = Field(
+        default=0.25, gt=0, description="largest PSI of a model input (warning)"
+    )
     cache_profile_ttl_s: float = Field(
         default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
     )
@@ -136,6 +142,9 @@ class Settings(BaseSettings):
     analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
     analytics_debounce_s: float = Field(default=2.0, ge=0.0)
     analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    analytics_health_interval_s: float = Field(
+        default=3600.0, gt=0.0, description="Seconds between the worker's model-health reports"
+    )
     nurturing_content_title: str = "How to choose: our buying guide"
     nurturing_content_body: str = (
         "Not sure yet? Our guide compares the options side by side and answers the usual questions."

@@ -35,6 +35,7 @@ from guiders.api.routes import (
     health,
     mail,
     messages,
+    model_health,
     platform,
     presence,
     sagas,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         mail,
         security,
         platform,
+        model_health,
     ):
         api.include_router(module.router)
     app.include_router(api)

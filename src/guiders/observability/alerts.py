@@ -132,6 +132,30 @@ def production_rules(
     ]
 
 
+def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[AlertRule]:
+    """The conversion model's rules, per company, evaluated on each model-health report of the
+    analytics worker (``services/model_health.py``): live ECE over the last days above ``ece``,
+    and the largest input PSI over the last hours above ``psi`` (0.25: a major shift)."""
+    return [
+        AlertRule(
+            name="ModelCalibrationDrift",
+            metric="modelEce",
+            threshold=ece,
+            severity="warning",
+            summary=f"conversion scores off by more than {ece:g} (live ECE) against outcomes",
+            expr=f"max by (company) (guiders_model_ece) > {ece:g}",
+        ),
+        AlertRule(
+            name="ModelInputDrift",
+            metric="modelMaxPsi",
+            threshold=psi,
+            severity="warning",
+            summary=f"a model input moved away from its training distribution (PSI > {psi:g})",
+            expr=f"max by (company) (guiders_model_feature_psi) > {psi:g}",
+        ),
+    ]
+
+
 class AlertEvaluator:
     """Which rules are firing now; ``evaluate`` returns what changed with this point."""
 

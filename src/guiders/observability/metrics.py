@@ -15,6 +15,9 @@ Names (served at ``/metrics``):
 - ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
 - ``guiders_api_key_checks_total{result}``: integration keys checked: ``malformed`` (refused
   without the database: bad shape or checksum), ``cached`` or ``database`` (a look-up).
+- ``guiders_model_ece{company}`` and ``guiders_model_feature_psi{company,feature}``: the
+  conversion model's live calibration error and input drift, from the latest model-health
+  report of each company (docs/analytics.md, "Monitoring").
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.events import StoredEvent
@@ -38,6 +41,10 @@ HTTP_LATENCY = Histogram(
     "HTTP request latency",
     ["route"],
     buckets=LATENCY_BUCKETS,
+)
+MODEL_ECE = Gauge("guiders_model_ece", "Live ECE of the conversion model", ["company"])
+MODEL_PSI = Gauge(
+    "guiders_model_feature_psi", "PSI of a model input against training", ["company", "feature"]
 )
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
 API_KEY_CHECKS = Counter(
