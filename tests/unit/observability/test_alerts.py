@@ -109,6 +109,7 @@ def test_the_rules_file_in_docs_is_generated_from_the_code() -> None:
         "HighResponseTime": "warning",
         "HighErrorRate": "critical",
         "HighAiFailureRate": "warning",
+        "LoginFailureBurst": "warning",
         "ModelCalibrationDrift": "warning",
         "ModelInputDrift": "warning",
     }
