@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
     analytics_debounce_s: float = Field(default=2.0, ge=0.0)
     analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    shadow_graduation_acceptance: float = Field(
+        default=0.8, gt=0, le=1, description="share of drafts sent unchanged to propose a topic"
+    )
+    shadow_graduation_min_drafts: int = Field(
+        default=20, ge=1, description="drafts reviewed before a topic can be proposed"
+    )
     analytics_health_interval_s: float = Field(
         default=3600.0, gt=0.0, description="Seconds between the worker's model-health reports"
     )

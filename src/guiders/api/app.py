@@ -42,6 +42,7 @@ from guiders.api.routes import (
     sagas,
     sdk,
     security,
+    shadow,
     visitors,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         security,
         platform,
         model_health,
+        shadow,
     ):
         api.include_router(module.router)
     app.include_router(api)

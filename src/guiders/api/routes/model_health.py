@@ -10,7 +10,8 @@ from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, runtime_of
 from guiders.api.schemas import Body
-from guiders.observability.alerts import model_rules
+from guiders.domain.model_health import model_rules
+from guiders.observability.metrics import MODEL_ECE, MODEL_PSI
 from guiders.services.model_health import ModelHealthService
 
 router = APIRouter(prefix="/v2/analytics", tags=["analytics"])
@@ -89,7 +90,14 @@ async def post_report(
 ) -> dict[str, Any]:
     """A report of the analytics worker (integration key): stored as ``model.health_measured``;
     alerts raised or resolved and a retrain proposed in the same transaction."""
-    return await health.record(principal, body.model_dump(by_alias=True, mode="json"))
+    report = body.model_dump(by_alias=True, mode="json")
+    view = await health.record(principal, report)
+    company = str(principal.company_id)
+    if body.calibration.ece is not None:
+        MODEL_ECE.labels(company=company).set(body.calibration.ece)
+    for feature, psi in body.drift.psi.items():
+        MODEL_PSI.labels(company=company, feature=feature).set(psi)
+    return view
 
 
 @router.get("/model-health")
