@@ -14,6 +14,7 @@ import click
 
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
+from guiders.api.cli import openapi
 from guiders.config import Settings
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
@@ -320,6 +321,7 @@ main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(openapi)
 
 
 if __name__ == "__main__":

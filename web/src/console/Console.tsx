@@ -5,7 +5,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { io, type Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
 import { LoginForm, StaffSession } from "../shared/staff";
-import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
+import { clock } from "../shared/clock";
+import { mergeMessage } from "../shared/messages";
+import type { Chat, Message } from "../shared/types";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { Profile } from "./Profile";
 

@@ -7,12 +7,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from guiders.api.deps import ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.people import (
+    StaffSignedIn,
+    StaffTokens,
+    VisitorRegistered,
+    VisitorTokens,
+)
 from guiders.api.schemas import RefreshBody, StaffLogin, VisitorRegister
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=WireRoute)
 
 
-@router.post("/user/auth/login")
+@router.post("/user/auth/login", response_model=StaffSignedIn)
 async def staff_login(body: StaffLogin, services: ServicesDep) -> dict[str, Any]:
     principal, pair = await services.login.staff_login(body.email, body.password)
     return {
@@ -31,7 +38,7 @@ async def staff_login(body: StaffLogin, services: ServicesDep) -> dict[str, Any]
     }
 
 
-@router.post("/user/auth/refresh")
+@router.post("/user/auth/refresh", response_model=StaffTokens)
 async def staff_refresh(body: RefreshBody, services: ServicesDep) -> dict[str, Any]:
     _, pair = await services.login.staff_refresh(body.refresh_token)
     return {
@@ -43,7 +50,7 @@ async def staff_refresh(body: RefreshBody, services: ServicesDep) -> dict[str, A
     }
 
 
-@router.post("/auth/visitor/register")
+@router.post("/auth/visitor/register", response_model=VisitorRegistered)
 async def visitor_register(body: VisitorRegister, services: ServicesDep) -> dict[str, Any]:
     login = await services.login.visitor_register(
         body.api_key, body.domain, fingerprint=body.fingerprint, user_agent=body.user_agent
@@ -57,7 +64,7 @@ async def visitor_register(body: VisitorRegister, services: ServicesDep) -> dict
     }
 
 
-@router.post("/auth/visitor/refresh")
+@router.post("/auth/visitor/refresh", response_model=VisitorTokens)
 async def visitor_refresh(body: RefreshBody, services: ServicesDep) -> dict[str, Any]:
     pair = await services.login.visitor_refresh(body.refresh_token)
     return {
