@@ -86,7 +86,7 @@ def test_dry_run_shows_decisions_and_dead_letters_can_be_listed_and_retried(
                 ).json()["deadLetters"]
                 return found
 
-            letters = eventually_sync(dead_letters, timeout=20, what="a dead letter")
+            letters = eventually_sync(dead_letters, timeout=60, what="a dead letter")
             worker.terminate()
             worker.wait(10)
             assert len(letters) == 1

@@ -25,7 +25,7 @@ from guiders.store.tables import metadata
 def _differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "compare_server_default": False},
+        opts={"compare_type": True, "compare_server_default": True},
     )
     return list(compare_metadata(context, metadata))
 
