@@ -8,6 +8,7 @@ WEB_DEPS := web/node_modules/.package-lock.json
 WEB_SOURCES := web/package.json web/package-lock.json web/tsconfig.json web/vite.config.ts \
 	web/vite.widget.config.ts $(shell find web/src -type f 2>/dev/null)
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 
 .PHONY: run test lint bench clean help api-types
 
@@ -41,6 +42,10 @@ api-types: $(STAMP) $(WEB_DEPS)  ## regenerate web/openapi.json and the web code
 $(CHROMIUM):
 	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
+# HTTP benchmarks load the servers with Debian's wrk (a Python client is slower than them)
+$(WRK):
+	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+
 run: $(STAMP) $(WEB_STAMP)  ## serve the demo (API, Socket.IO, widget, console, dashboard, bot) on 127.0.0.1:8000
 	$(BIN)/guiders up
 
@@ -54,7 +59,7 @@ lint: $(STAMP) $(WEB_DEPS)  ## ruff, mypy; tsc, eslint and the generated API typ
 	$(BIN)/mypy
 	cd web && npm run typecheck && npm run lint && npm run check:api
 
-bench: $(STAMP)  ## benchmarks that print figures
+bench: $(STAMP) $(WRK)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/send_message.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/idle_connections.py

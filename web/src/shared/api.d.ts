@@ -72,6 +72,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/platform/companies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Company
+         * @description A company, its site and site key, and the first admin's one-time invitation.
+         */
+        post: operations["create_company_api_platform_companies_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/presence/chat/{chat_id}": {
         parameters: {
             query?: never;
@@ -180,6 +200,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user/auth/invitations/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Invitation
+         * @description Creates the invited staff member with the password they choose; the link works once.
+         */
+        post: operations["accept_invitation_api_user_auth_invitations__token__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/auth/login": {
         parameters: {
             query?: never;
@@ -189,8 +229,54 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff Login */
+        /**
+         * Staff Login
+         * @description Tokens; or, when the account has two-factor sign-in, ``{totpRequired: true, challenge}``
+         *     to send with a code to ``/user/auth/login/totp`` (``enrolmentRequired``: the company
+         *     requires it of admins and this one has none yet: get a secret from
+         *     ``/user/auth/login/totp/enrolment`` first). Repeated failures answer 429 with Retry-After.
+         */
         post: operations["staff_login_api_user_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/auth/login/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff Login Totp
+         * @description The second step: the challenge and a current TOTP code (or an unused recovery code).
+         */
+        post: operations["staff_login_totp_api_user_auth_login_totp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/auth/login/totp/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff Login Enrolment
+         * @description For an admin who must enrol before signing in: the secret, shown this once.
+         */
+        post: operations["staff_login_enrolment_api_user_auth_login_totp_enrolment_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -208,6 +294,146 @@ export interface paths {
         put?: never;
         /** Staff Refresh */
         post: operations["staff_refresh_api_user_auth_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Totp Status */
+        get: operations["totp_status_api_user_totp_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Totp Confirm
+         * @description The first code turns it on; the recovery codes are shown this once.
+         */
+        post: operations["totp_confirm_api_user_totp_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Totp Disable */
+        post: operations["totp_disable_api_user_totp_disable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user/totp/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Totp Begin
+         * @description A new secret, shown this once; it counts after ``/user/totp/confirm``.
+         */
+        post: operations["totp_begin_api_user_totp_enrolment_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/model-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report
+         * @description Supervisors, admins and integration keys: the latest report (reliability diagram, ECE,
+         *     PSI per input), the model alerts raised, the open retrain proposal and the last outcome.
+         */
+        get: operations["get_report_api_v2_analytics_model_health_get"];
+        put?: never;
+        /**
+         * Post Report
+         * @description A report of the analytics worker (integration key): stored as ``model.health_measured``;
+         *     alerts raised or resolved and a retrain proposed in the same transaction.
+         */
+        post: operations["post_report_api_v2_analytics_model_health_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/retrain-proposals/{proposal_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm
+         * @description An admin confirms the proposed retrain (``model.retrain_confirmed``).
+         */
+        post: operations["confirm_api_v2_analytics_retrain_proposals__proposal_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/analytics/retrain-proposals/{proposal_id}/outcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Outcome
+         * @description The analytics worker's retrain outcome (``model.retrain_completed``).
+         */
+        post: operations["outcome_api_v2_analytics_retrain_proposals__proposal_id__outcome_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -558,6 +784,102 @@ export interface paths {
         get?: never;
         /** Set Status */
         put: operations["set_status_api_v2_commercials__commercial_id__status_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite */
+        post: operations["invite_api_v2_company_invitations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Secrets
+         * @description Every secret, masked (``sk-…abcd``); the plain value is never shown again.
+         */
+        get: operations["list_secrets_api_v2_company_secrets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Secret
+         * @description ``llm_api_key``, ``smtp_password`` or ``webhook:<name>``; stored encrypted.
+         */
+        put: operations["put_secret_api_v2_company_secrets__name__put"];
+        post?: never;
+        /** Delete Secret */
+        delete: operations["delete_secret_api_v2_company_secrets__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/secrets/{name}/value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Secret Value
+         * @description The plain value, for the company's integration key only (the bot, the pipeline).
+         */
+        get: operations["secret_value_api_v2_company_secrets__name__value_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Policy */
+        get: operations["get_policy_api_v2_company_security_get"];
+        /** Put Policy */
+        put: operations["put_policy_api_v2_company_security_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -991,6 +1313,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptInvitation */
+        AcceptInvitation: {
+            /** Name */
+            name: string;
+            /** Password */
+            password: string;
+        };
         /** Actor */
         Actor: {
             /** Id */
@@ -1104,6 +1433,34 @@ export interface components {
             count: number;
             /** Timestamp */
             timestamp: string;
+        };
+        /** Calibration */
+        Calibration: {
+            /** Bins */
+            bins?: components["schemas"]["ReliabilityBin"][];
+            /** Days */
+            days: number;
+            /** Ece */
+            ece?: number | null;
+            /** From */
+            from: string;
+            /** Meanpredicted */
+            meanPredicted?: number | null;
+            /** Noisefloor */
+            noiseFloor?: number | null;
+            /** Observedrate */
+            observedRate?: number | null;
+            /** Positives */
+            positives: number;
+            /** Rows */
+            rows: number;
+            /** To */
+            to: string;
+        };
+        /** ChallengeBody */
+        ChallengeBody: {
+            /** Challenge */
+            challenge: string;
         };
         /** Chat */
         Chat: {
@@ -1256,6 +1613,11 @@ export interface components {
             chatId: string;
             /** Success */
             success: boolean;
+        };
+        /** CodeBody */
+        CodeBody: {
+            /** Code */
+            code: string;
         };
         /** Commercial */
         Commercial: {
@@ -1483,6 +1845,27 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** Drift */
+        Drift: {
+            /** Feature */
+            feature?: string | null;
+            /** From */
+            from: string;
+            /** Hours */
+            hours: number;
+            /** Maxpsi */
+            maxPsi?: number | null;
+            /** Psi */
+            psi?: {
+                [key: string]: number;
+            };
+            /** Reason */
+            reason?: string | null;
+            /** Rows */
+            rows: number;
+            /** To */
+            to: string;
+        };
         /** EmailBody */
         EmailBody: {
             /** Body */
@@ -1561,6 +1944,15 @@ export interface components {
              */
             status: "ok";
         };
+        /** HealthReport */
+        HealthReport: {
+            calibration: components["schemas"]["Calibration"];
+            drift: components["schemas"]["Drift"];
+            /** Measuredat */
+            measuredAt: string;
+            /** Modelversion */
+            modelVersion?: string | null;
+        };
         /** Heartbeat */
         Heartbeat: {
             /** Lastheartbeatat */
@@ -1612,6 +2004,28 @@ export interface components {
             /** Hasacceptedprivacypolicy */
             hasAcceptedPrivacyPolicy?: boolean | null;
         };
+        /** Invitation */
+        Invitation: {
+            /** Acceptpath */
+            acceptPath: string;
+            /** Consoleurl */
+            consoleUrl: string;
+            /** Email */
+            email: string;
+            /** Expiresat */
+            expiresAt: string | null;
+            /** Role */
+            role: string;
+            /** Token */
+            token: string;
+        };
+        /** InvitationBody */
+        InvitationBody: {
+            /** Email */
+            email: string;
+            /** @default commercial */
+            role: components["schemas"]["StaffRole"];
+        };
         /** MarkRead */
         MarkRead: {
             /** Messageids */
@@ -1623,6 +2037,15 @@ export interface components {
             markedCount: number;
             /** Success */
             success: boolean;
+        };
+        /** MaskedSecret */
+        MaskedSecret: {
+            /** Masked */
+            masked: string;
+            /** Name */
+            name: string;
+            /** Updatedat */
+            updatedAt: string | null;
         };
         /**
          * Message
@@ -1725,6 +2148,58 @@ export interface components {
             p95Ms: number | null;
             /** Throughput */
             throughput: number;
+        };
+        /**
+         * ModelHealth
+         * @description The latest report (reliability diagram, ECE, PSI per input), the model alerts raised, the
+         *     open retrain proposal and the last outcome; ``thresholds`` with the dashboard's view.
+         */
+        ModelHealth: {
+            /** Alerts */
+            alerts: {
+                [key: string]: unknown;
+            }[];
+            /** Lastoutcome */
+            lastOutcome: {
+                [key: string]: unknown;
+            } | null;
+            /** Latest */
+            latest: {
+                [key: string]: unknown;
+            } | null;
+            /** Proposal */
+            proposal: {
+                [key: string]: unknown;
+            } | null;
+            /** Thresholds */
+            thresholds?: {
+                [key: string]: number;
+            } | null;
+        };
+        /** NewCompany */
+        "NewCompany-Input": {
+            /** Adminemail */
+            adminEmail: string;
+            /** Domain */
+            domain: string;
+            /** Name */
+            name: string;
+            /** Sitename */
+            siteName?: string | null;
+        };
+        /** NewCompany */
+        "NewCompany-Output": {
+            /** Companyid */
+            companyId: string;
+            /** Domain */
+            domain: string;
+            invitation: components["schemas"]["Invitation"];
+            /** Name */
+            name: string;
+            /** Siteid */
+            siteId: string;
+            /** Sitekey */
+            siteKey: string;
         };
         /** Participant */
         Participant: {
@@ -1908,10 +2383,36 @@ export interface components {
              */
             reason: string;
         };
+        /** ReliabilityBin */
+        ReliabilityBin: {
+            /** Count */
+            count: number;
+            /** Lower */
+            lower: number;
+            /** Meanpredicted */
+            meanPredicted?: number | null;
+            /** Observedrate */
+            observedRate?: number | null;
+            /** Upper */
+            upper: number;
+        };
         /** RequestAgentBody */
         RequestAgentBody: {
             /** Reason */
             reason?: string | null;
+        };
+        /** RetrainOutcome */
+        RetrainOutcome: {
+            /** Candidateversion */
+            candidateVersion?: string | null;
+            /** Currentversion */
+            currentVersion?: string | null;
+            /** Extrarows */
+            extraRows?: number | null;
+            /** Promoted */
+            promoted: boolean;
+            /** Reason */
+            reason: string;
         };
         /** Saga */
         Saga: {
@@ -1998,6 +2499,33 @@ export interface components {
             /** @default text */
             type: components["schemas"]["MessageType"];
         };
+        /** SecretList */
+        SecretList: {
+            /** Secrets */
+            secrets: components["schemas"]["MaskedSecret"][];
+        };
+        /** SecretValue */
+        "SecretValue-Input": {
+            /** Value */
+            value: string;
+        };
+        /** SecretValue */
+        "SecretValue-Output": {
+            /** Name */
+            name: string;
+            /** Value */
+            value: string;
+        };
+        /** SecurityPolicy */
+        "SecurityPolicy-Input": {
+            /** Adminsneedtotp */
+            adminsNeedTotp: boolean;
+        };
+        /** SecurityPolicy */
+        "SecurityPolicy-Output": {
+            /** Adminsneedtotp */
+            adminsNeedTotp: boolean;
+        };
         /**
          * Segment
          * @enum {string}
@@ -2055,6 +2583,24 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** StaffMember */
+        StaffMember: {
+            /** Companyid */
+            companyId: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Role */
+            role: string;
+        };
+        /**
+         * StaffRole
+         * @enum {string}
+         */
+        StaffRole: "commercial" | "supervisor" | "admin";
         /** StaffSignedIn */
         StaffSignedIn: {
             /** Accesstoken */
@@ -2063,12 +2609,19 @@ export interface components {
             access_token: string;
             /** Expiresin */
             expiresIn: number;
+            /** Recoverycodes */
+            recoveryCodes?: string[] | null;
             /** Refreshtoken */
             refreshToken: string;
             /** Refresh Token */
             refresh_token: string;
             /** Token Type */
             token_type: string;
+            /**
+             * Totprequired
+             * @constant
+             */
+            totpRequired: false;
             user: components["schemas"]["StaffUser"];
         };
         /**
@@ -2109,6 +2662,54 @@ export interface components {
         TagsBody: {
             /** Tags */
             tags: string[];
+        };
+        /** TotpEnabled */
+        TotpEnabled: {
+            /** Enabled */
+            enabled: boolean;
+            /** Recoverycodes */
+            recoveryCodes: string[];
+        };
+        /** TotpEnrolment */
+        TotpEnrolment: {
+            /** Otpauthuri */
+            otpauthUri: string;
+            /** Secret */
+            secret: string;
+        };
+        /** TotpLogin */
+        TotpLogin: {
+            /** Challenge */
+            challenge: string;
+            /**
+             * Code
+             * @description TOTP code or a recovery code
+             */
+            code: string;
+        };
+        /**
+         * TotpRequired
+         * @description The first step of a two-factor sign-in: send the challenge with a code.
+         */
+        TotpRequired: {
+            /** Challenge */
+            challenge: string | null;
+            /** Enrolmentrequired */
+            enrolmentRequired: boolean;
+            /**
+             * Totprequired
+             * @constant
+             */
+            totpRequired: true;
+        };
+        /** TotpStatus */
+        TotpStatus: {
+            /** Enabled */
+            enabled: boolean;
+            /** Recoverycodesleft */
+            recoveryCodesLeft: number;
+            /** Requiredforadmins */
+            requiredForAdmins: boolean;
         };
         /** Tracked */
         Tracked: {
@@ -2537,6 +3138,39 @@ export interface operations {
             };
         };
     };
+    create_company_api_platform_companies_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCompany-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewCompany-Output"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     chat_presence_api_presence_chat__chat_id__get: {
         parameters: {
             query?: never;
@@ -2725,6 +3359,41 @@ export interface operations {
             };
         };
     };
+    accept_invitation_api_user_auth_invitations__token__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     staff_login_api_user_auth_login_post: {
         parameters: {
             query?: never;
@@ -2744,7 +3413,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StaffSignedIn"];
+                    "application/json": components["schemas"]["StaffSignedIn"] | components["schemas"]["TotpRequired"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    staff_login_totp_api_user_auth_login_totp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpLogin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffSignedIn"] | components["schemas"]["TotpRequired"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    staff_login_enrolment_api_user_auth_login_totp_enrolment_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
                 };
             };
             /** @description Validation Error */
@@ -2778,6 +3513,229 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffTokens"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    totp_status_api_user_totp_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpStatus"];
+                };
+            };
+        };
+    };
+    totp_confirm_api_user_totp_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnabled"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    totp_disable_api_user_totp_disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    totp_begin_api_user_totp_enrolment_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+        };
+    };
+    get_report_api_v2_analytics_model_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHealth"];
+                };
+            };
+        };
+    };
+    post_report_api_v2_analytics_model_health_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHealth"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_api_v2_analytics_retrain_proposals__proposal_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHealth"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    outcome_api_v2_analytics_retrain_proposals__proposal_id__outcome_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetrainOutcome"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHealth"];
                 };
             };
             /** @description Validation Error */
@@ -3519,6 +4477,207 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommercialStatusChanged"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invite_api_v2_company_invitations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_secrets_api_v2_company_secrets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretList"];
+                };
+            };
+        };
+    };
+    put_secret_api_v2_company_secrets__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretValue-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaskedSecret"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_secret_api_v2_company_secrets__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    secret_value_api_v2_company_secrets__name__value_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretValue-Output"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_policy_api_v2_company_security_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicy-Output"];
+                };
+            };
+        };
+    };
+    put_policy_api_v2_company_security_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecurityPolicy-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicy-Output"];
                 };
             };
             /** @description Validation Error */

@@ -176,3 +176,17 @@ class QueuedEmail(Reply):
     attempts: int
     createdAt: str | None
     sentAt: str | None
+
+
+# -- the conversion model's health ------------------------------------------------------------
+
+
+class ModelHealth(Reply):
+    """The latest report (reliability diagram, ECE, PSI per input), the model alerts raised, the
+    open retrain proposal and the last outcome; ``thresholds`` with the dashboard's view."""
+
+    latest: dict[str, Any] | None
+    alerts: list[dict[str, Any]]
+    proposal: dict[str, Any] | None
+    lastOutcome: dict[str, Any] | None
+    thresholds: dict[str, float] | None = None

@@ -34,7 +34,10 @@ class StaffTokens(Reply):
 
 class StaffSignedIn(StaffTokens):
     token_type: str
+    totpRequired: Literal[False]
     user: StaffUser
+    recoveryCodes: list[str] | None = None
+    """Only on the sign-in that turned two-factor sign-in on: shown this once."""
 
 
 class VisitorTokens(Reply):
