@@ -37,10 +37,11 @@ run: $(STAMP) $(WEB_STAMP)  ## serve the demo (API, Socket.IO, widget, console, 
 test: $(STAMP) $(WEB_STAMP) $(CHROMIUM)  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)  ## ruff and mypy
+lint: $(STAMP)  ## ruff, mypy and the layers (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/send_message.py

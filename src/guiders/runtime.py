@@ -16,6 +16,8 @@ from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
+from guiders.services.handoff import HandoffWorker
+from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
@@ -34,6 +36,7 @@ class Runtime:
     relay: OutboxRelay
     services: Services
     presence: PresenceService
+    handoff: HandoffWorker
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     background: list[BackgroundWorker] = field(default_factory=list)
@@ -74,6 +77,20 @@ class Runtime:
             services.commercials,
             grace_s=settings.presence_grace_s,
         )
+        handoff = HandoffWorker(
+            services.handoff.records,
+            services.chats,
+            services.messages,
+            services.commercials,
+            HandoffSettings(
+                answer_timeout_s=settings.handoff_answer_timeout_s,
+                poll_s=settings.handoff_poll_s,
+                scan_s=settings.handoff_scan_s,
+                lease_s=settings.handoff_lease_s,
+            ),
+        )
+        services.handoff.requested = handoff.submit
+        bus.subscribe(handoff.on_event)
         return cls(
             settings=settings,
             db=db,
@@ -81,6 +98,7 @@ class Runtime:
             relay=relay,
             services=services,
             presence=presence,
+            handoff=handoff,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
         )
@@ -89,6 +107,7 @@ class Runtime:
         await self.bus.start()
         await self.relay.start()
         await self.presence.start()
+        await self.handoff.start()
         if self.mail is not None:
             await self.mail.start()
         self._tasks = [
@@ -101,6 +120,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        await self.handoff.stop()
         if self.mail is not None:
             await self.mail.stop()
         await self.presence.stop()

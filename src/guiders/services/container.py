@@ -9,6 +9,8 @@ from guiders.services.analytics import AnalyticsService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.credentials import TokenService
+from guiders.services.handoff import HandoffService
+from guiders.services.handoff_desk import SagaRecords
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.outgoing_mail import OutgoingMailService
@@ -36,6 +38,7 @@ class Services:
     commercials: CommercialService
     analytics: AnalyticsService
     sagas: SagaService
+    handoff: HandoffService
     consumers: ConsumerService
     outgoing_mail: OutgoingMailService
 
@@ -62,6 +65,7 @@ class Services:
             commercials=CommercialService(uow),
             analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
             sagas=SagaService(uow),
+            handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),
             outgoing_mail=OutgoingMailService(uow),
         )

@@ -298,6 +298,10 @@ class SagaRepository(abc.ABC):
     async def find(
         self, company_id: UUID, statuses: list[SagaStatus], type: str | None, limit: int
     ) -> list[Saga]: ...
+    @abc.abstractmethod
+    async def unfinished(self, type: str, limit: int) -> list[Saga]:
+        """STARTED or COMPENSATING sagas of every company, least recently moved first (the
+        server's own workers resume them)."""
 
 
 class ConsumerState(abc.ABC):

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from guiders.pipeline.saga_store import MemorySagaStore
-from guiders.pipeline.sagas import SagaDefinition, SagaRunner, Step, StepContext, StepFailed
+from guiders.sagas import MemorySagaStore, SagaDefinition, SagaRunner, Step, StepContext, StepFailed
 
 
 class Killed(BaseException):
@@ -128,7 +127,7 @@ async def test_two_runners_cannot_both_own_a_saga() -> None:
     log: list[str] = []
     a = SagaRunner(store, {"t": definition(log)}, owner="a")
     b = SagaRunner(store, {"t": definition(log)}, owner="b")
-    from guiders.pipeline.saga_store import SagaState
+    from guiders.sagas import SagaState
 
     await store.save(SagaState(id="s", type="t"))
     stale = await store.load("s")
