@@ -103,6 +103,9 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         host=host,
         port=port,
         log_level="warning",
+        # forwarded headers are believed from GUIDERS_TRUSTED_PROXIES only (api/client_address);
+        # uvicorn's own handling would trust them from loopback
+        proxy_headers=False,
         # per-message deflate keeps a zlib context per browser socket (idle memory doubles,
         # benchmarks/idle_connections.py --deflate) for chat frames too small to gain from it;
         # Engine.IO already pings every 25 s, so uvicorn's own websocket ping is a second one

@@ -81,6 +81,21 @@ class Settings(BaseSettings):
         description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret",
     )
     jwt_secret: str = DEV_SECRET
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks whose X-Forwarded-For is believed",
+    )
+    secrets_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting stored secrets; default data_dir/secrets.key",
+    )
+    platform_admin_token: str | None = Field(
+        default=None,
+        description="Bearer token of /api/platform; default data_dir/platform-admin.token",
+    )
+    login_hash_concurrency: int = Field(
+        default=2, ge=1, le=16, description="Argon2 hashes run at once (in threads)"
+    )
     access_token_ttl_s: int = 15 * 60
     visitor_token_ttl_s: int = 60 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
@@ -174,6 +189,10 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.jwt_secret == DEV_SECRET:
             raise ValueError("GUIDERS_JWT_SECRET must be set to a real secret in production")
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def resolved_database_url(self) -> str:

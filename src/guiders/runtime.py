@@ -21,6 +21,7 @@ from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
+from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
@@ -64,10 +65,12 @@ class Runtime:
         services = Services.build(
             uow,
             tokens,
+            SecretBox.from_settings(settings.secrets_key, settings.data_dir),
             strategy=strategy_config(settings),
             mail_template=mail_template(settings),
             cache=cache,
             profile_ttl_s=settings.cache_profile_ttl_s,
+            hash_concurrency=settings.login_hash_concurrency,
         )
         bus.subscribe(forget_scored(services))
         presence = PresenceService(

@@ -14,10 +14,12 @@ import socketio
 from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from guiders import __version__
 from guiders.api import errors
-from guiders.api.cors import SiteCorsMiddleware, SiteHosts
+from guiders.api.client_address import trust_forwarded
+from guiders.api.cors import SiteCorsMiddleware, SiteHosts, credential_resolver
 from guiders.api.deps import reject_nul
 from guiders.api.ratelimit import RateLimitMiddleware
 from guiders.api.routes import (
@@ -32,9 +34,11 @@ from guiders.api.routes import (
     health,
     mail,
     messages,
+    platform,
     presence,
     sagas,
     sdk,
+    security,
     visitors,
 )
 from guiders.config import Settings
@@ -125,6 +129,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        security,
+        platform,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -137,9 +143,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.add_middleware(CorrelationIdMiddleware)
     app.state.site_hosts = SiteHosts(runtime.services.tenancy.site_hosts)
-    app.add_middleware(SiteCorsMiddleware, hosts=app.state.site_hosts, prefixes=("/api/",))
+    app.add_middleware(
+        SiteCorsMiddleware,
+        hosts=app.state.site_hosts,
+        prefixes=("/api/",),
+        credential_company=credential_resolver(runtime.services),
+    )
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
+    if settings.trusted_proxy_list:
+        # outermost: every middleware and route sees the client behind a trusted proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app
 
 
@@ -174,5 +188,11 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     app = create_app(settings, runtime)
     realtime = RealtimeServer(runtime)
     app.state.realtime = realtime
+    realtime.origin_owners = app.state.site_hosts.owners
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
-    return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))
+    # Socket.IO's requests skip the REST app's middleware: trusted proxies apply here too
+    # (a second pass on REST requests changes nothing: the client is no proxy by then)
+    return trust_forwarded(
+        SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",)),
+        settings.trusted_proxy_list,
+    )

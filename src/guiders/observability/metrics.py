@@ -40,6 +40,12 @@ HTTP_LATENCY = Histogram(
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
 
+LOGIN_FAILURES = Counter(
+    "guiders_login_failures_total",
+    "Refused staff sign-ins, by error code (unauthorized, rate_limited, ...)",
+    ["code"],
+)
+
 RATINGS = Counter("guiders_chat_ratings_total", "Visitors' chat ratings", ["rating"])
 
 AI_CONFIDENCE = Histogram(

@@ -8,18 +8,19 @@ de-duplicate by ``seq`` and hold live events back while a socket replays what it
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import socketio
 import structlog
 
 from guiders.config import Settings
-from guiders.domain.errors import GuidersError, Unauthenticated
+from guiders.domain.errors import Forbidden, GuidersError, Unauthenticated
 from guiders.domain.events import StoredEvent
 from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.ordering import SeqOrder
@@ -57,6 +58,8 @@ class RealtimeServer:
             engineio_logger=False,
         )
         self.sockets: dict[str, SocketState] = {}
+        self.origin_owners: Callable[[str], Awaitable[frozenset[UUID]]] | None = None
+        """The companies owning a site host (``api/cors.SiteHosts``); set by ``create_asgi``."""
         self._commercials: dict[str, dict[str, Any]] = {}
         self.live = LiveVisitors()
         self.order = SeqOrder(self.deliver, self._read_log, self._log_end)
@@ -88,6 +91,7 @@ class RealtimeServer:
         auth = auth if isinstance(auth, dict) else {}
         try:
             principal = await self._authenticate(auth, environ)
+            await self._check_origin(principal, environ)
         except GuidersError as exc:
             raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
         finally:
@@ -124,6 +128,22 @@ class RealtimeServer:
             if visitor is not None and tenant is not None:
                 return await self._secretless_visitor(visitor, tenant)
         raise Unauthenticated("No credential in the handshake: send auth {token}")
+
+    async def _check_origin(self, principal: Principal, environ: dict[str, Any]) -> None:
+        """A socket opened from a page of another company's site is refused, as CORS refuses
+        its HTTP requests (``api/cors.py``): the credential's company must own the origin."""
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin or self.origin_owners is None:
+            return
+        parts = urlsplit(origin)
+        served_as = {
+            environ.get("HTTP_HOST", "").lower(),
+            environ.get("HTTP_X_FORWARDED_HOST", "").lower(),
+        }
+        if parts.netloc.lower() in served_as or not parts.hostname:
+            return
+        if principal.company_id not in await self.origin_owners(parts.hostname):
+            raise Forbidden("This origin is not one of the company's sites")
 
     async def _secretless_visitor(self, visitor_id: UUID, tenant_id: UUID) -> Principal:
         """The SDK's ``{visitorId, tenantId}``: anyone who knows a visitor id is that visitor,
