@@ -84,9 +84,10 @@ async def test_the_next_agent_gets_the_chat_when_the_first_does_not_answer(
     ana, ben = demo["staff"][0]["commercialId"], demo["staff"][1]["commercialId"]
     for agent in (ana, ben):
         await set_status(api, demo, agent, "online")
-    r = await handoff(api, demo, chat_id, answerTimeoutS=0.5, language="en", replyTo="m1")
+    logins = {ana: await staff(api, demo, 0), ben: await staff(api, demo, 1)}  # before the clock
+    r = await handoff(api, demo, chat_id, answerTimeoutS=1.5, language="en", replyTo="m1")
     assert r.status_code == 202, r.text
-    again = await handoff(api, demo, chat_id, answerTimeoutS=0.5)
+    again = await handoff(api, demo, chat_id, answerTimeoutS=1.5)
     assert again.json()["sagaId"] == r.json()["sagaId"]  # one hand-off at a time per chat
 
     async def two_joined() -> bool:
@@ -95,9 +96,10 @@ async def test_the_next_agent_gets_the_chat_when_the_first_does_not_answer(
 
     await eventually(two_joined)
     second = (await chat_of(api, demo, chat_id))["assignedCommercialId"]
-    headers = await staff(api, demo, 0 if second == ana else 1)
     r = await api.post(
-        f"/api/v2/chats/{chat_id}/messages", json={"content": "Hi, I'm here"}, headers=headers
+        f"/api/v2/chats/{chat_id}/messages",
+        json={"content": "Hi, I'm here"},
+        headers=logins[second],
     )
     assert r.status_code == 201, r.text
 
