@@ -14,6 +14,7 @@ import click
 
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
+from guiders.company_cli import company
 from guiders.config import Settings
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
@@ -49,6 +50,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     import uvicorn
 
     from guiders.api.app import create_asgi
+    from guiders.api.head_limit import head_limited_protocol
     from guiders.demo import seed_demo
     from guiders.observability.logging import configure_logging
     from guiders.realtime.transport import WebSocketProtocol
@@ -73,11 +75,11 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             f"  API docs     {base}/docs\n"
             f"  health       {base}/api/health\n"
             f"  metrics      {base}/metrics\n"
-            f"  credentials  {settings.data_dir / 'demo-credentials.json'}\n"
             f"  site key     {credentials['siteKey']}  (domain {credentials['domain']})\n"
             f"  staff        "
-            + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
-            + "\n"
+            + ", ".join(s["email"] for s in credentials["staff"])
+            + f"\n  credentials  {(settings.data_dir / 'demo-credentials.json').resolve()}"
+            "  (passwords and the integration key: mode 0600, never printed)\n"
             + (
                 "  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)\n"
                 if settings.bot_enabled
@@ -106,6 +108,10 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         # forwarded headers are believed from GUIDERS_TRUSTED_PROXIES only (api/client_address);
         # uvicorn's own handling would trust them from loopback
         proxy_headers=False,
+        # a request's head (line and headers) is bounded: 431 past GUIDERS_MAX_HEADER_BYTES,
+        # with httptools (api/head_limit.py) and with h11 alike
+        http=head_limited_protocol(settings.max_header_bytes),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         # per-message deflate keeps a zlib context per browser socket (idle memory doubles,
         # benchmarks/idle_connections.py --deflate) for chat frames too small to gain from it;
         # Engine.IO already pings every 25 s, so uvicorn's own websocket ping is a second one
@@ -323,6 +329,7 @@ main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(company)
 
 
 if __name__ == "__main__":

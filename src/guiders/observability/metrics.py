@@ -13,6 +13,8 @@ Names (served at ``/metrics``):
   ``guiders_conversion_value_total{channel}``: conversions and their recorded value by what the
   visitor had: ``bot_only`` (a chat no agent joined), ``agent`` or ``no_chat``.
 - ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
+- ``guiders_api_key_checks_total{result}``: integration keys checked: ``malformed`` (refused
+  without the database: bad shape or checksum), ``cached`` or ``database`` (a look-up).
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ HTTP_LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
+API_KEY_CHECKS = Counter(
+    "guiders_api_key_checks_total",
+    "Integration keys checked: malformed (no database), cached, database",
+    ["result"],
+)
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
 
 LOGIN_FAILURES = Counter(
@@ -178,3 +185,7 @@ def _confidence(value: object) -> None:
 def _rating(value: object) -> None:
     if isinstance(value, int) and 1 <= value <= 5:
         RATINGS.labels(str(value)).inc()
+
+
+def record_key_check(result: str) -> None:
+    API_KEY_CHECKS.labels(result).inc()

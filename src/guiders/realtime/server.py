@@ -21,7 +21,7 @@ import structlog
 
 from guiders.config import Settings
 from guiders.domain.errors import Forbidden, GuidersError, Unauthenticated
-from guiders.domain.events import StoredEvent
+from guiders.domain.events import MAX_SEQ, StoredEvent
 from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.targets import Outgoing, outgoing, staff_chat_room, tenant_room
@@ -54,6 +54,9 @@ class RealtimeServer:
             async_mode="asgi",
             client_manager=client_manager(runtime.settings),
             cors_allowed_origins=[],
+            # explicit, not Engine.IO's 1 MB default: the largest message (or polling body)
+            # a client may send; a larger one closes its connection (docs/security.md)
+            max_http_buffer_size=runtime.settings.socket_max_message_bytes,
             logger=False,
             engineio_logger=False,
         )
@@ -104,7 +107,7 @@ class RealtimeServer:
             visit = self.live.arrive(sid, principal.subject_id, principal.company_id, auth)
             await self._announce("visitor:online", visit.company_id, visit.to_payload())
         last_seq = auth.get("lastSeq")
-        if isinstance(last_seq, int) and last_seq >= 0:
+        if isinstance(last_seq, int) and 0 <= last_seq <= MAX_SEQ:
             await self.replay(sid, last_seq)
         try:  # after the rooms, so an agent's own console sees them go online
             await self.runtime.presence.socket_opened(principal, sid)
@@ -329,7 +332,7 @@ class RealtimeServer:
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
         last_seq = data.get("lastSeq") if isinstance(data, dict) else None
-        if not isinstance(last_seq, int) or last_seq < 0:
+        if not isinstance(last_seq, int) or not 0 <= last_seq <= MAX_SEQ:
             return refused("lastSeq must be a non-negative integer")
         replayed = await self.replay(sid, last_seq)
         return {"success": True, "replayed": replayed}

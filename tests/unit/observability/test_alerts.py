@@ -103,6 +103,7 @@ def test_the_rules_file_in_docs_is_generated_from_the_code() -> None:
         "HighResponseTime": "warning",
         "HighErrorRate": "critical",
         "HighAiFailureRate": "warning",
+        "LoginFailureBurst": "warning",
     }
     assert rules[0]["expr"].endswith("> 5")
 
