@@ -26,7 +26,7 @@ from uuid import UUID
 import structlog
 
 from guiders.domain.chat import OPEN_STATUSES
-from guiders.domain.errors import Conflict, InvalidTransition
+from guiders.domain.errors import Conflict, GuidersError, InvalidTransition
 from guiders.domain.events import StoredEvent
 from guiders.domain.saga import SagaStatus
 from guiders.sagas import SagaDefinition, SagaRunner, SagaState
@@ -49,6 +49,7 @@ log = structlog.get_logger(__name__)
 
 WAKING_EVENTS = frozenset({"commercial.status_changed", "chat.status_changed", "chat.closed"})
 """Events after which a waiting hand-off may find an agent (online, a slot freed)."""
+WAKE_COALESCE_S = 0.1
 
 
 class HandoffService:
@@ -202,13 +203,23 @@ class HandoffWorker:
             if state.owner not in (None, self.runner.owner) and leased:
                 continue
             waiting = state.context.get("waiting") and state.status == "STARTED"
-            if waiting and not state.steps:
-                desk = self.desk(str(state.context["companyId"]))
-                if not await untried_agents(desk, state.context):
-                    continue  # nobody for it yet: no write, no task
+            if waiting and not state.steps and not await self._worth_a_try(state):
+                continue  # nobody for it yet: no write, no task
             self.submit(state)
             started += 1
         return started
+
+    async def _worth_a_try(self, state: SagaState) -> bool:
+        """A waiting hand-off is run when an agent not tried yet is free, or when its chat
+        left the queue (it then ends at once); else it stays as it is, unwritten."""
+        desk = self.desk(str(state.context["companyId"]))
+        try:
+            chat = await desk.chat(str(state.context["chatId"]))
+        except GuidersError:  # the chat is gone: the run ends the saga
+            return True
+        if not chat.is_open or chat.status != "PENDING":
+            return True
+        return bool(await untried_agents(desk, state.context))
 
     async def _scan_loop(self) -> None:
         while True:
@@ -218,4 +229,5 @@ class HandoffWorker:
                 log.warning("handoff.scan_failed", error=f"{type(exc).__name__}: {exc}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.scan_s)
+            await asyncio.sleep(WAKE_COALESCE_S)  # a burst of events: one scan
             self._wake.clear()
