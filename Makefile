@@ -53,10 +53,11 @@ test: $(STAMP) $(WEB_STAMP) $(CHROMIUM)  ## the whole test suite (the web code's
 	cd web && npm test
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) $(WEB_DEPS)  ## ruff, mypy; tsc, eslint and the generated API types of the web code
+lint: $(STAMP) $(WEB_DEPS)  ## ruff, mypy, the layers (import-linter); tsc, eslint and the generated API types of the web code
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	cd web && npm run typecheck && npm run lint && npm run check:api
 
 bench: $(STAMP) $(WRK)  ## benchmarks that print figures

@@ -47,7 +47,10 @@ def kb(kb_dir: Path) -> KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    proc = ServerProcess(tmp_path_factory.mktemp("bot"))
+    # the server runs the hand-off: quick polls of the agent's answer, scans of the queue
+    proc = ServerProcess(
+        tmp_path_factory.mktemp("bot"), GUIDERS_HANDOFF_POLL_S="0.2", GUIDERS_HANDOFF_SCAN_S="0.5"
+    )
     proc.start()
     yield proc
     proc.stop()
@@ -76,7 +79,6 @@ async def running_bot(
     defaults: dict[str, Any] = {
         "response_delay_ms": 0,
         "typing_ms_per_char": 0,
-        "pending_poll_s": 0.5,
     }
     settings = BotSettings(**(defaults | overrides))
     bot = build_bot(server.base, server.credentials()["integrationKey"], settings, kb)
@@ -233,7 +235,7 @@ async def test_an_agent_who_does_not_answer_in_time_hands_the_chat_to_the_next_o
     def joined(ms: list[Message]) -> list[Message]:
         return [m for m in ms if m.metadata.get("assignedTo")]
 
-    async with running_bot(server, kb, escalation_timeout_s=1.5, escalation_poll_s=0.2):
+    async with running_bot(server, kb, escalation_timeout_s=1.5):
         visitor = await open_chat(server, "Lucía", "bot-timeout")
         await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
         await visitor.say("¿precio?")
@@ -259,8 +261,8 @@ async def test_an_agent_who_does_not_answer_in_time_hands_the_chat_to_the_next_o
         async def handed_again() -> bool:
             return len(joined(await admin.all_messages(visitor.chat_id))) > 2
 
-        # A negative: nothing marks "the bot decided not to hand it on", so the check spans
-        # three of the bot's pending polls (0.5 s each) and fails as soon as a third agent joins.
+        # A negative: nothing marks "the server decided not to hand it on", so the check spans
+        # three scans of the server's hand-off queue and fails as soon as a third agent joins.
         await never(handed_again, window=1.5, interval=0.1, what="a third hand-over")
         chat = await admin.get_chat(visitor.chat_id)
         assert chat.status == "PENDING" and chat.metadata["customFields"]["botMuted"] is False
@@ -277,7 +279,7 @@ async def test_an_agent_who_goes_offline_during_the_hand_over_is_replaced_at_onc
     def joined(ms: list[Message]) -> list[dict[str, str]]:
         return [m.metadata["assignedTo"] for m in ms if m.metadata.get("assignedTo")]
 
-    async with running_bot(server, kb, escalation_timeout_s=60, escalation_poll_s=0.2):
+    async with running_bot(server, kb, escalation_timeout_s=60):
         visitor = await open_chat(server, "Lucía", "bot-offline")
         await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
         await visitor.say("quiero hablar con ventas, ¿precio?")
@@ -351,7 +353,7 @@ async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_onl
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     carla = agent_id(server, "Carla Ruiz")
-    async with running_bot(server, kb, pending_poll_s=60):  # only the presence event helps
+    async with running_bot(server, kb):  # the server hands it over on the presence event
         visitor = await open_chat(server, "Lucía", "bot-pending")
         await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
         asked = await visitor.say("es urgente")
@@ -394,13 +396,13 @@ async def test_a_restarted_bot_resumes_a_waiting_escalation(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     carla = agent_id(server, "Carla Ruiz")
-    async with running_bot(server, kb, pending_poll_s=60):
+    async with running_bot(server, kb):
         visitor = await open_chat(server, "Lucía", "bot-restart-pending")
         await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
         asked = await visitor.say("quiero una cotización")
         await messages_until(admin, visitor.chat_id, replies_to(asked))
     await admin.set_commercial_status(carla, "online")  # while no bot runs
-    async with running_bot(server, kb, pending_poll_s=60):
+    async with running_bot(server, kb):
         messages = await messages_until(
             admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
         )

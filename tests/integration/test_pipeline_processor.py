@@ -21,11 +21,11 @@ from guiders.config import Settings
 from guiders.pipeline.dispatcher import Dispatcher
 from guiders.pipeline.processor import Processor
 from guiders.pipeline.reload import RulesWatcher
-from guiders.pipeline.saga_store import ApiSagaStore
-from guiders.pipeline.sagas import SagaRunner
+from guiders.pipeline.saga_api import ApiSagaStore
 from guiders.pipeline.sources import LogSource, RedisStreamSource, store_position
 from guiders.pipeline.webhooks import verify
 from guiders.runtime import Runtime
+from guiders.sagas import SagaRunner
 from tests.integration.test_api import key_headers, visitor
 from tests.waiting import eventually
 
