@@ -22,7 +22,7 @@ one is refused in every environment, so a token signed with it never verifies.""
 DEFAULT_BODY_LIMITS: dict[str, int] = {
     "/api/auth/": 16 * 1024,
     "/api/user/auth/": 16 * 1024,
-    "/api/v2/knowledge/sources/upload": 20 * 1024 * 1024,
+    "/api/v2/knowledge/sources/upload": 25 * 1024 * 1024,  # = knowledge_upload_max_bytes
 }
 """Request body limits of their own (path prefix: bytes); ``GUIDERS_BODY_LIMITS`` adds to them
 or overrides one; every other route has ``GUIDERS_MAX_BODY_BYTES``."""
@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
     analytics_debounce_s: float = Field(default=2.0, ge=0.0)
     analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    shadow_graduation_acceptance: float = Field(
+        default=0.8, gt=0, le=1, description="share of drafts sent unchanged to propose a topic"
+    )
+    shadow_graduation_min_drafts: int = Field(
+        default=20, ge=1, description="drafts reviewed before a topic can be proposed"
+    )
     analytics_health_interval_s: float = Field(
         default=3600.0, gt=0.0, description="Seconds between the worker's model-health reports"
     )
@@ -219,6 +225,31 @@ class Settings(BaseSettings):
     )
     docs_enabled: bool = Field(
         default=True, description="Serve /docs (Swagger UI, assets served locally) and /redoc"
+    )
+    # knowledge sources (docs/knowledge.md): ingestion on every server node
+    knowledge_enabled: bool = Field(
+        default=True, description="Run the ingestion worker and answer from documents"
+    )
+    knowledge_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let the crawler fetch loopback, private and link-local addresses",
+    )
+    knowledge_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest page or file read (bytes)"
+    )
+    knowledge_upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="Largest upload request (bytes)"
+    )
+    knowledge_fetch_timeout_s: float = Field(default=15.0, gt=0)
+    knowledge_max_redirects: int = Field(default=5, ge=0, le=20)
+    knowledge_max_pages: int = Field(
+        default=500, ge=1, description="Upper bound on any source's maxPages"
+    )
+    knowledge_poll_s: float = Field(
+        default=10.0, gt=0, description="How often the worker looks for due re-crawls"
+    )
+    knowledge_parse_processes: int = Field(
+        default=1, ge=0, description="Worker processes that parse documents (0: in a thread)"
     )
 
     @model_validator(mode="before")

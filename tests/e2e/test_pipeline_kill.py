@@ -4,7 +4,6 @@ agent, and no message is sent twice."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -72,14 +72,15 @@ async def test_a_worker_killed_mid_saga_is_resumed_without_duplicate_messages(
                 log=tmp_path / "first.log",
             )  # fmt: skip
             workers.append(first)
-            for _ in range(300):  # until the first agent was told and the saga waits
-                joined = [
-                    m for m in await _messages(http, chat, key) if "is joining" in m["content"]
-                ]
-                if joined:
-                    break
-                await asyncio.sleep(0.05)
-            assert joined, (tmp_path / "first.log").read_text()
+
+            async def first_told() -> bool:
+                return any("is joining" in m["content"] for m in await _messages(http, chat, key))
+
+            # until the first agent was told and the saga waits
+            try:
+                await eventually(first_told, timeout=15, what="the first agent to be told")
+            except AssertionError as exc:
+                raise AssertionError((tmp_path / "first.log").read_text()[-3000:]) from exc
             first.send_signal(signal.SIGKILL)
             first.wait()
             first_agent = (await http.get(f"/api/v2/chats/{chat}", headers=key)).json()
@@ -93,17 +94,16 @@ async def test_a_worker_killed_mid_saga_is_resumed_without_duplicate_messages(
             other = next(
                 a for a in agents if a["commercialId"] != first_agent["assignedCommercialId"]
             )
-            for _ in range(600):
+
+            async def handed_to_the_other() -> bool:
                 state = (await http.get(f"/api/v2/chats/{chat}", headers=key)).json()
-                if (
-                    state["assignedCommercialId"] == other["commercialId"]
-                    and sum("is joining" in m["content"] for m in await _messages(http, chat, key))
-                    == 2
-                ):
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError((tmp_path / "second.log").read_text()[-3000:])
+                joined = sum("is joining" in m["content"] for m in await _messages(http, chat, key))
+                return bool(state["assignedCommercialId"] == other["commercialId"] and joined == 2)
+
+            try:
+                await eventually(handed_to_the_other, timeout=30, what="the hand-over")
+            except AssertionError as exc:
+                raise AssertionError((tmp_path / "second.log").read_text()[-3000:]) from exc
             login = await http.post(
                 "/api/user/auth/login",
                 json={"email": other["email"], "password": other["password"]},
@@ -113,14 +113,15 @@ async def test_a_worker_killed_mid_saga_is_resumed_without_duplicate_messages(
                 f"/api/v2/chats/{chat}/messages", json={"content": "Hello, I'm here"}, headers=staff
             )
             assert r.status_code == 201
-            sagas: list[dict[str, Any]] = []
-            for _ in range(200):
-                sagas = (await http.get("/api/v2/sagas?type=escalation", headers=key)).json()[
-                    "sagas"
-                ]
-                if sagas and all(s["status"] in ("COMPLETED", "FAILED") for s in sagas):
-                    break
-                await asyncio.sleep(0.1)
+
+            async def sagas_ended() -> list[dict[str, Any]] | None:
+                sagas: list[dict[str, Any]] = (
+                    await http.get("/api/v2/sagas?type=escalation", headers=key)
+                ).json()["sagas"]
+                ended = sagas and all(s["status"] in ("COMPLETED", "FAILED") for s in sagas)
+                return sagas if ended else None
+
+            sagas = await eventually(sagas_ended, timeout=20, what="every escalation saga to end")
             messages = await _messages(http, chat, key)
     finally:
         for w in workers:

@@ -16,6 +16,7 @@ from guiders.pipeline.saga_store import ApiSagaStore
 from guiders.pipeline.sagas import SagaRunner
 from tests.integration.test_api import key_headers, staff, visitor
 from tests.integration.test_pipeline_processor import client
+from tests.waiting import eventually
 
 __all__ = ["client"]  # the in-process client fixture, shared
 
@@ -89,13 +90,13 @@ async def test_escalation_hands_over_to_the_next_agent_when_the_first_does_not_a
     second_headers = await staff(api, demo, 0 if first.id == ben else 1)
     second_id = ana if first.id == ben else ben
 
+    async def handed_to_the_second() -> bool:
+        chat = await client.get_chat(chat_id)
+        joined = sum("is joining" in m for m in await _visible(api, chat_id, v["headers"]))
+        return chat.assigned_commercial_id == second_id and joined == 2
+
     async def second_agent_answers() -> None:
-        for _ in range(400):
-            chat = await client.get_chat(chat_id)
-            joined = sum("is joining" in m for m in await _visible(api, chat_id, v["headers"]))
-            if chat.assigned_commercial_id == second_id and joined == 2:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(handed_to_the_second, timeout=20)
         r = await api.post(
             f"/api/v2/chats/{chat_id}/messages", json={"content": "Hi, I'm here"},
             headers=second_headers,

@@ -33,6 +33,7 @@ from guiders.api.routes import (
     dashboard,
     events,
     health,
+    knowledge,
     mail,
     messages,
     model_health,
@@ -41,6 +42,7 @@ from guiders.api.routes import (
     sagas,
     sdk,
     security,
+    shadow,
     visitors,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
@@ -134,9 +136,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        knowledge,
         security,
         platform,
         model_health,
+        shadow,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -39,6 +39,36 @@ def stream_id(company_id: UUID) -> UUID:
     return uuid.uuid5(MODEL_NAMESPACE, str(company_id))
 
 
+@dataclass(frozen=True)
+class ModelRule:
+    """A model alert rule: ``metric`` of a report's figures above ``threshold`` raises it."""
+
+    name: str
+    metric: str
+    threshold: float
+    summary: str
+    severity: str = "warning"
+
+
+def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[ModelRule]:
+    """Live ECE over the last days above ``ece``; the largest input PSI over the last hours
+    above ``psi`` (0.25: a major shift). ``observability.alerts`` exports the same rules."""
+    return [
+        ModelRule(
+            "ModelCalibrationDrift",
+            "modelEce",
+            ece,
+            f"conversion scores off by more than {ece:g} (live ECE) against outcomes",
+        ),
+        ModelRule(
+            "ModelInputDrift",
+            "modelMaxPsi",
+            psi,
+            f"a model input moved away from its training distribution (PSI > {psi:g})",
+        ),
+    ]
+
+
 @dataclass
 class ModelHealth:
     company_id: UUID
@@ -83,6 +113,31 @@ class ModelHealth:
         )
         self.apply(type_, payload, self.version)
         return event
+
+    def transitions(
+        self, figures: Mapping[str, Any], rules: list[ModelRule], at: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Alerts this report raises and resolves. A figure that is missing (too little data)
+        changes nothing: no data neither raises nor resolves."""
+        raised: list[dict[str, Any]] = []
+        resolved: list[dict[str, Any]] = []
+        for rule in rules:
+            value = figures.get(rule.metric)
+            if not isinstance(value, int | float):
+                continue
+            alert = {
+                "rule": rule.name,
+                "severity": rule.severity,
+                "value": float(value),
+                "threshold": rule.threshold,
+                "summary": rule.summary,
+                "companyId": str(self.company_id),
+            }
+            if value > rule.threshold and rule.name not in self.active:
+                raised.append(alert | {"since": at.isoformat()})
+            elif value <= rule.threshold and rule.name in self.active:
+                resolved.append(self.active[rule.name] | {"value": float(value)})
+        return raised, resolved
 
     def measure(
         self,

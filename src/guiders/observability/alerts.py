@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import yaml
 
+from guiders.domain.model_health import model_rules as domain_model_rules
+
 Severity = Literal["warning", "critical"]
 
 RULES_HEADER = (
@@ -133,26 +135,22 @@ def production_rules(
 
 
 def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[AlertRule]:
-    """The conversion model's rules, per company, evaluated on each model-health report of the
-    analytics worker (``services/model_health.py``): live ECE over the last days above ``ece``,
-    and the largest input PSI over the last hours above ``psi`` (0.25: a major shift)."""
+    """The conversion model's rules (``domain/model_health.py`` holds and evaluates them per
+    company, on each model-health report of the analytics worker), for the exported file."""
+    exprs = {
+        "modelEce": f"max by (company) (guiders_model_ece) > {ece:g}",
+        "modelMaxPsi": f"max by (company) (guiders_model_feature_psi) > {psi:g}",
+    }
     return [
         AlertRule(
-            name="ModelCalibrationDrift",
-            metric="modelEce",
-            threshold=ece,
-            severity="warning",
-            summary=f"conversion scores off by more than {ece:g} (live ECE) against outcomes",
-            expr=f"max by (company) (guiders_model_ece) > {ece:g}",
-        ),
-        AlertRule(
-            name="ModelInputDrift",
-            metric="modelMaxPsi",
-            threshold=psi,
-            severity="warning",
-            summary=f"a model input moved away from its training distribution (PSI > {psi:g})",
-            expr=f"max by (company) (guiders_model_feature_psi) > {psi:g}",
-        ),
+            name=r.name,
+            metric=r.metric,
+            threshold=r.threshold,
+            severity="critical" if r.severity == "critical" else "warning",
+            summary=r.summary,
+            expr=exprs[r.metric],
+        )
+        for r in domain_model_rules(ece, psi)
     ]
 
 

@@ -16,9 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import Forbidden
-from guiders.domain.model_health import ModelHealth, stream_id
-from guiders.observability.alerts import AlertEvaluator, AlertRule, alert_from_payload
-from guiders.observability.metrics import MODEL_ECE, MODEL_PSI
+from guiders.domain.model_health import ModelHealth, ModelRule, stream_id
 from guiders.services.access import Principal, require_supervisor_or_key
 from guiders.services.ports import EventFilter, UnitOfWork, UnitOfWorkFactory
 
@@ -37,7 +35,7 @@ class ModelHealthService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        rules: list[AlertRule],
+        rules: list[ModelRule],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._uow = uow
@@ -75,26 +73,11 @@ class ModelHealthService:
         point = figures(report)
         async with self._uow() as uow:
             state = await self._state(uow, principal.company_id)
-            evaluator = AlertEvaluator(self._rules)
-            for payload in state.active.values():
-                evaluator.adopt(alert_from_payload(payload))
-            transitions = evaluator.evaluate(point, at)
-            company = {"companyId": str(principal.company_id)}
-            raised = [
-                t.alert.to_payload() | {"value": t.value} | company
-                for t in transitions
-                if t.kind == "raised"
-            ]
-            resolved = [
-                t.alert.to_payload() | {"value": t.value} | company
-                for t in transitions
-                if t.kind == "resolved"
-            ]
+            raised, resolved = state.transitions(point, self._rules, at)
             body = report | {"figures": point, "thresholds": self.thresholds()}
             for event in state.measure(body, raised, resolved, at):
                 uow.record(event)
             await uow.commit()
-        _export(principal.company_id, report)
         return state.view()
 
     def thresholds(self) -> dict[str, float]:
@@ -127,14 +110,3 @@ class ModelHealthService:
             uow.record(state.complete(proposal_id, outcome, self._now()))
             await uow.commit()
         return state.view()
-
-
-def _export(company_id: UUID, report: dict[str, Any]) -> None:
-    """The latest figures as Prometheus gauges, for the exported rules file."""
-    company = str(company_id)
-    ece = (report.get("calibration") or {}).get("ece")
-    if isinstance(ece, int | float):
-        MODEL_ECE.labels(company=company).set(float(ece))
-    for feature, psi in ((report.get("drift") or {}).get("psi") or {}).items():
-        if isinstance(psi, int | float):
-            MODEL_PSI.labels(company=company, feature=str(feature)).set(float(psi))

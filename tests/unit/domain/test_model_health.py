@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.model_health import ModelHealth, stream_id
+from guiders.domain.model_health import ModelHealth, model_rules, stream_id
 
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 ALERT = {"rule": "ModelInputDrift", "summary": "drift", "value": 0.4, "threshold": 0.25}
@@ -54,3 +54,17 @@ def test_the_fold_of_stored_events_gives_the_same_state() -> None:
     for e in events:
         folded.apply(e.type, e.payload, e.version)
     assert folded.view() == live.view() and folded.version == live.version == 5
+
+
+def test_rules_raise_above_resolve_at_or_below_and_ignore_a_missing_figure() -> None:
+    health = ModelHealth(uuid.uuid4())
+    rules = model_rules(ece=0.05, psi=0.25)
+    raised, resolved = health.transitions({"modelEce": 0.08, "modelMaxPsi": None}, rules, AT)
+    assert [a["rule"] for a in raised] == ["ModelCalibrationDrift"] and resolved == []
+    health.measure({}, raised, [], AT)
+    assert health.transitions({"modelEce": 0.09}, rules, AT) == ([], [])  # still raised
+    assert health.transitions({"modelEce": None}, rules, AT) == ([], [])  # no data: no change
+    raised, resolved = health.transitions({"modelEce": 0.05}, rules, AT)
+    assert raised == [] and [(a["rule"], a["value"]) for a in resolved] == [
+        ("ModelCalibrationDrift", 0.05)
+    ]

@@ -9,11 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import ModelHealth
 from guiders.api.schemas import Body
-from guiders.observability.alerts import model_rules
+from guiders.domain.model_health import model_rules
+from guiders.observability.metrics import MODEL_ECE, MODEL_PSI
 from guiders.services.model_health import ModelHealthService
 
-router = APIRouter(prefix="/v2/analytics", tags=["analytics"])
+router = APIRouter(prefix="/v2/analytics", tags=["analytics"], route_class=WireRoute)
 
 Figure = Annotated[float, Field(ge=0.0, le=1e6)]
 
@@ -83,23 +86,30 @@ async def get_model_health(request: Request) -> ModelHealthService:
 HealthDep = Annotated[ModelHealthService, Depends(get_model_health)]
 
 
-@router.post("/model-health", status_code=201)
+@router.post("/model-health", status_code=201, response_model=ModelHealth)
 async def post_report(
     body: HealthReport, principal: CurrentPrincipal, health: HealthDep
 ) -> dict[str, Any]:
     """A report of the analytics worker (integration key): stored as ``model.health_measured``;
     alerts raised or resolved and a retrain proposed in the same transaction."""
-    return await health.record(principal, body.model_dump(by_alias=True, mode="json"))
+    report = body.model_dump(by_alias=True, mode="json")
+    view = await health.record(principal, report)
+    company = str(principal.company_id)
+    if body.calibration.ece is not None:
+        MODEL_ECE.labels(company=company).set(body.calibration.ece)
+    for feature, psi in body.drift.psi.items():
+        MODEL_PSI.labels(company=company, feature=feature).set(psi)
+    return view
 
 
-@router.get("/model-health")
+@router.get("/model-health", response_model=ModelHealth)
 async def get_report(principal: CurrentPrincipal, health: HealthDep) -> dict[str, Any]:
     """Supervisors, admins and integration keys: the latest report (reliability diagram, ECE,
     PSI per input), the model alerts raised, the open retrain proposal and the last outcome."""
     return await health.view(principal)
 
 
-@router.post("/retrain-proposals/{proposal_id}/confirm")
+@router.post("/retrain-proposals/{proposal_id}/confirm", response_model=ModelHealth)
 async def confirm(
     proposal_id: UUID, principal: CurrentPrincipal, health: HealthDep
 ) -> dict[str, Any]:
@@ -107,7 +117,7 @@ async def confirm(
     return await health.confirm(principal, proposal_id)
 
 
-@router.post("/retrain-proposals/{proposal_id}/outcome")
+@router.post("/retrain-proposals/{proposal_id}/outcome", response_model=ModelHealth)
 async def outcome(
     proposal_id: UUID, body: RetrainOutcome, principal: CurrentPrincipal, health: HealthDep
 ) -> dict[str, Any]:
