@@ -202,7 +202,16 @@ def fit_models(
         index = (indexes or {}).get(folder.name)
         examples.extend(collect(folder, log=log, index=index)[0])
     p_good, p_vague = out_of_fold(examples, c=c)
-    t_answer, t_clarify = choose_thresholds(examples, p_good, p_vague)
+    t_oof, t_clarify = choose_thresholds(examples, p_good, p_vague)
+    good, vague = _labels(examples)
+    clear = vague == 0
+    answerability = _fit(_matrix(examples, FEATURES)[clear], good[clear], FEATURES, c)
+    vagueness = _fit(_matrix(examples, VAGUE_FEATURES), vague, VAGUE_FEATURES, c)
+    # The final models are sharper than the folds' (more data), so the threshold chosen on
+    # out-of-fold probabilities may abstain less with them: take the stricter of the two.
+    p_in = np.array([answerability.probability(e.values) for e in examples])
+    v_in = np.array([vagueness.probability(e.values) for e in examples])
+    t_answer = max(t_oof, choose_thresholds(examples, p_in, v_in)[0])
     lines = [
         f"operating points: answer >= {t_answer}, clarify >= {t_clarify}",
         "dev, 5-fold cross-validated (grouped by conversation):",
@@ -210,10 +219,6 @@ def fit_models(
     for name, (cited, abst, clar) in rates(examples, p_good, p_vague, t_answer, t_clarify).items():
         extra = "" if clar is None else f", clarify(UNDERSPECIFIED) {clar:.3f}"
         lines.append(f"  {name}: cited {cited:.3f}, abstained {abst:.3f}{extra}")
-    good, vague = _labels(examples)
-    clear = vague == 0
-    answerability = _fit(_matrix(examples, FEATURES)[clear], good[clear], FEATURES, c)
-    vagueness = _fit(_matrix(examples, VAGUE_FEATURES), vague, VAGUE_FEATURES, c)
     command = "guiders docs fit " + " ".join(f"--set {f}" for f in folders)
     figures = "; ".join(line.strip() for line in lines[2:])
     provenance = f"{command}; dev, 5-fold cross-validated: {figures}"

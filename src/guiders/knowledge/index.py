@@ -91,7 +91,7 @@ class RetrievalSettings:
 
     lexical_weight: float = 0.3  # of the max-normalised BM25 score, beside the cosine
     context_lexical: float = 0.35  # weight of earlier user turns in the BM25 score
-    context_dense: float = 0.35  # ... and in the cosine
+    context_dense: float = 0.35  # ... and in the query vector (before normalising)
     k1: float = 1.2
     b: float = 0.75
 
