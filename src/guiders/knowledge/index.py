@@ -18,6 +18,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -119,6 +120,13 @@ class Retrieval:
     term_idf: dict[str, float] = field(default_factory=dict)  # of the question's terms
 
 
+@lru_cache(maxsize=1024)
+def _embed_cached(encoder: Encoder, text: str) -> FloatArray:
+    vector = encoder.embed_one(text)
+    vector.setflags(write=False)  # shared between callers
+    return vector
+
+
 class KnowledgeIndex:
     """Chunks with their BM25 index and vectors; read-only after construction."""
 
@@ -128,7 +136,10 @@ class KnowledgeIndex:
         vectors: FloatArray,
         settings: RetrievalSettings,
         encoder: Encoder | None,
+        tokens: Sequence[tuple[str, ...]] | None = None,
     ) -> None:
+        """``tokens``: the chunks' words when known (kept from the index this one derives
+        from, so replacing one document does not re-tokenise the others)."""
         import bm25s
 
         if len(chunks) != len(vectors):
@@ -140,8 +151,10 @@ class KnowledgeIndex:
         self._bm25: bm25s.BM25 | None = None
         self._vocab: dict[str, int] = {}
         self._document_frequency: dict[str, int] = {}
+        if tokens is None or len(tokens) != len(self.chunks):
+            tokens = [tuple(content_words(c.indexed_text)) for c in self.chunks]
+        self._tokens: tuple[tuple[str, ...], ...] = tuple(tokens)
         if self.chunks:
-            tokens = [content_words(c.indexed_text) for c in self.chunks]
             self._bm25 = bm25s.BM25(k1=settings.k1, b=settings.b)
             vocab: dict[str, int] = {}
             ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
@@ -194,13 +207,20 @@ class KnowledgeIndex:
         keep = [i for i, c in enumerate(self.chunks) if c.document_id not in replaced]
         new_chunks = [self.chunks[i] for i in keep] + list(chunks)
         parts = [self.vectors[keep]] + ([vectors] if vectors is not None else [])
-        return KnowledgeIndex(new_chunks, np.vstack(parts), self.settings, self._encoder)
+        tokens = [self._tokens[i] for i in keep] + [
+            tuple(content_words(c.indexed_text)) for c in chunks
+        ]
+        return KnowledgeIndex(new_chunks, np.vstack(parts), self.settings, self._encoder, tokens)
 
     def without_document(self, document_ids: str | Iterable[str]) -> KnowledgeIndex:
         gone = {document_ids} if isinstance(document_ids, str) else set(document_ids)
         keep = [i for i, c in enumerate(self.chunks) if c.document_id not in gone]
         return KnowledgeIndex(
-            [self.chunks[i] for i in keep], self.vectors[keep], self.settings, self._encoder
+            [self.chunks[i] for i in keep],
+            self.vectors[keep],
+            self.settings,
+            self._encoder,
+            [self._tokens[i] for i in keep],
         )
 
     def memory_bytes(self) -> int:
@@ -210,6 +230,7 @@ class KnowledgeIndex:
             for value in self._bm25.scores.values():
                 size += getattr(value, "nbytes", 0)
         size += sum(len(k) + 160 for k in self._vocab)  # vocabulary and document frequency
+        size += sum(56 + 8 * len(t) for t in self._tokens)  # token tuples (words are shared)
         size += sum(len(c.text) + len(c.title) + len(c.id) + 200 for c in self.chunks)
         return size
 
@@ -229,7 +250,9 @@ class KnowledgeIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def embed_query(self, text: str) -> FloatArray:
-        return self.encoder.embed_one(text)
+        """The query's vector; the last 1,024 are kept, because a visitor's previous message,
+        the context of this one, was the question of the previous search."""
+        return _embed_cached(self.encoder, text)
 
     def search(self, question: str, context: str = "", k: int = 8) -> Retrieval:
         """The ``k`` best documents for ``question`` (its best chunk each), best first."""
@@ -259,8 +282,6 @@ class KnowledgeIndex:
     def _top_documents(
         self, fused: FloatArray, lexical: FloatArray, dense: FloatArray, k: int
     ) -> list[Hit]:
-        lexical_rank = _ranks(lexical)
-        dense_rank = _ranks(dense)
         hits: list[Hit] = []
         seen: set[str] = set()
         take = min(len(fused), max(4 * k, 32))
@@ -276,16 +297,10 @@ class KnowledgeIndex:
                     float(fused[i]),
                     float(lexical[i]),
                     float(dense[i]),
-                    int(lexical_rank[i]),
-                    int(dense_rank[i]),
+                    int(np.count_nonzero(lexical > lexical[i])),  # O(n), for a few hits only
+                    int(np.count_nonzero(dense > dense[i])),
                 )
             )
             if len(hits) == k:
                 break
         return hits
-
-
-def _ranks(scores: FloatArray) -> npt.NDArray[np.int64]:
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
-    return ranks
