@@ -5,25 +5,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
+from guiders.observability.metrics import record_key_check
+from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
+from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
 from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.supervision import BackgroundWorker, supervise
+
+if TYPE_CHECKING:
+    from guiders.ingest.answers import NodeIndexes
+    from guiders.ingest.worker import IngestionWorker
 
 
 @dataclass
@@ -36,6 +44,8 @@ class Runtime:
     presence: PresenceService
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
+    ingestion: IngestionWorker | None = field(default=None)
+    knowledge: NodeIndexes | None = field(default=None)
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -43,6 +53,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        settings = with_jwt_secret(settings)
         db = Database.from_settings(settings)
         bus = build_bus(settings)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
@@ -52,19 +63,23 @@ class Runtime:
 
         tokens = TokenService(
             uow,
-            secret=settings.jwt_secret,
+            secret=settings.jwt_secret or "",
             access_ttl_s=settings.access_token_ttl_s,
             visitor_ttl_s=settings.visitor_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
+            legacy_keys=settings.legacy_api_keys,
+            on_key_check=record_key_check,
         )
         cache = build_cache(settings)
         services = Services.build(
             uow,
             tokens,
+            SecretBox.from_settings(settings.secrets_key, settings.data_dir),
             strategy=strategy_config(settings),
             mail_template=mail_template(settings),
             cache=cache,
             profile_ttl_s=settings.cache_profile_ttl_s,
+            hash_concurrency=settings.login_hash_concurrency,
         )
         bus.subscribe(forget_scored(services))
         presence = PresenceService(
@@ -74,6 +89,9 @@ class Runtime:
             services.commercials,
             grace_s=settings.presence_grace_s,
         )
+        ingestion, knowledge = knowledge_workers(settings, uow, services)
+        if knowledge is not None:
+            bus.subscribe(knowledge.on_event)
         return cls(
             settings=settings,
             db=db,
@@ -83,6 +101,8 @@ class Runtime:
             presence=presence,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
+            ingestion=ingestion,
+            knowledge=knowledge,
         )
 
     async def start(self) -> None:
@@ -91,6 +111,8 @@ class Runtime:
         await self.presence.start()
         if self.mail is not None:
             await self.mail.start()
+        if self.ingestion is not None:
+            await self.ingestion.start()
         self._tasks = [
             asyncio.create_task(supervise(worker), name=worker.name) for worker in self.background
         ]
@@ -101,6 +123,10 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        if self.ingestion is not None:
+            await self.ingestion.stop()
+        if self.knowledge is not None:
+            await self.knowledge.close()
         if self.mail is not None:
             await self.mail.stop()
         await self.presence.stop()
@@ -109,6 +135,48 @@ class Runtime:
         if self.cache is not None:
             await self.cache.close()
         await self.db.dispose()
+
+
+def with_jwt_secret(settings: Settings) -> Settings:
+    """The settings with a signing secret: the configured one, else this installation's own,
+    made at first start and kept in ``data_dir/jwt-secret`` (never a built-in default)."""
+    if settings.jwt_secret:
+        return settings
+    secret = read_or_create(settings.data_dir / JWT_SECRET_FILE)
+    return settings.model_copy(update={"jwt_secret": secret})
+
+
+def knowledge_workers(
+    settings: Settings, uow: Callable[[], UnitOfWork], services: Services
+) -> tuple[IngestionWorker | None, NodeIndexes | None]:
+    """The ingestion worker and this node's answer indexes. One thread runs the encoder for
+    both (it is not safe to share between threads): ingestion encodes a document at a time,
+    so a question waits at most that long behind it."""
+    if not settings.knowledge_enabled:
+        return None, None
+    from guiders.ingest.answers import NodeIndexes
+    from guiders.ingest.jobs import JobSettings
+    from guiders.ingest.worker import IngestionWorker
+
+    encoder = ThreadPoolExecutor(1, thread_name_prefix="knowledge")
+    job = JobSettings(
+        allow_private=settings.knowledge_allow_private_addresses,
+        max_bytes=settings.knowledge_max_bytes,
+        timeout_s=settings.knowledge_fetch_timeout_s,
+        max_redirects=settings.knowledge_max_redirects,
+        max_pages=settings.knowledge_max_pages,
+    )
+    worker = IngestionWorker(
+        uow,
+        job,
+        poll_s=settings.knowledge_poll_s,
+        parse_processes=settings.knowledge_parse_processes,
+        encode_executor=encoder,
+    )
+    indexes = NodeIndexes(uow, encoder)
+    services.knowledge.answers = indexes
+    services.knowledge.wake = worker.wake
+    return worker, indexes
 
 
 def build_bus(settings: Settings) -> EventBus:

@@ -13,6 +13,11 @@ Names (served at ``/metrics``):
   ``guiders_conversion_value_total{channel}``: conversions and their recorded value by what the
   visitor had: ``bot_only`` (a chat no agent joined), ``agent`` or ``no_chat``.
 - ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
+- ``guiders_api_key_checks_total{result}``: integration keys checked: ``malformed`` (refused
+  without the database: bad shape or checksum), ``cached`` or ``database`` (a look-up).
+- ``guiders_model_ece{company}`` and ``guiders_model_feature_psi{company,feature}``: the
+  conversion model's live calibration error and input drift, from the latest model-health
+  report of each company (docs/analytics.md, "Monitoring").
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.events import StoredEvent
@@ -37,8 +42,23 @@ HTTP_LATENCY = Histogram(
     ["route"],
     buckets=LATENCY_BUCKETS,
 )
+MODEL_ECE = Gauge("guiders_model_ece", "Live ECE of the conversion model", ["company"])
+MODEL_PSI = Gauge(
+    "guiders_model_feature_psi", "PSI of a model input against training", ["company", "feature"]
+)
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
+API_KEY_CHECKS = Counter(
+    "guiders_api_key_checks_total",
+    "Integration keys checked: malformed (no database), cached, database",
+    ["result"],
+)
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
+
+LOGIN_FAILURES = Counter(
+    "guiders_login_failures_total",
+    "Refused staff sign-ins, by error code (unauthorized, rate_limited, ...)",
+    ["code"],
+)
 
 RATINGS = Counter("guiders_chat_ratings_total", "Visitors' chat ratings", ["rating"])
 
@@ -49,6 +69,14 @@ AI_CONFIDENCE = Histogram(
 )
 BOT_OUTCOMES = Counter(
     "guiders_bot_outcomes_total", "The bot's replies: answer, fallback, escalation", ["outcome"]
+)
+KNOWLEDGE_DECISIONS = Counter(
+    "guiders_knowledge_decisions_total",
+    "Questions asked of the documents, by decision (answer, handoff, clarify) and reason",
+    ["decision", "reason"],
+)
+KNOWLEDGE_GROUNDING = Counter(
+    "guiders_knowledge_grounding", "Grounding scores of LLM-written document answers", ["stat"]
 )
 VISITORS = Counter("guiders_visitors_registered_total", "Visitors registered")
 CONVERSIONS = Counter(
@@ -136,6 +164,8 @@ async def record_event(event: StoredEvent) -> None:
             _channels.put(str(p.get("visitorId")), "agent")
     elif event.type == "chat.rated":
         _rating(p.get("satisfaction"))
+    elif event.type == "knowledge.answered":
+        _knowledge(p)
     elif event.type == "visitor.registered":
         VISITORS.inc()
     elif event.type == "visitor.segment_changed":
@@ -164,6 +194,16 @@ def _bot_message(p: dict[str, Any]) -> None:
         _confidence(meta.get("confidence"))
 
 
+def _knowledge(p: dict[str, Any]) -> None:
+    decision = str(p.get("decision") or "unknown")[:20]
+    reason = str(p.get("reason") or "")[:40] if decision == "handoff" else ""
+    KNOWLEDGE_DECISIONS.labels(decision, reason).inc()
+    grounding = p.get("grounding")
+    if isinstance(grounding, int | float) and 0.0 <= grounding <= 1.0:
+        KNOWLEDGE_GROUNDING.labels("sum").inc(float(grounding))
+        KNOWLEDGE_GROUNDING.labels("count").inc()
+
+
 def _confidence(value: object) -> None:
     if isinstance(value, int | float) and 0.0 <= value <= 1.0:
         AI_CONFIDENCE.observe(float(value))
@@ -172,3 +212,7 @@ def _confidence(value: object) -> None:
 def _rating(value: object) -> None:
     if isinstance(value, int) and 1 <= value <= 5:
         RATINGS.labels(str(value)).inc()
+
+
+def record_key_check(result: str) -> None:
+    API_KEY_CHECKS.labels(result).inc()

@@ -28,6 +28,9 @@ from guiders.observability.metrics import (
     CONVERSIONS,
     HTTP_LATENCY,
     HTTP_REQUESTS,
+    KNOWLEDGE_DECISIONS,
+    KNOWLEDGE_GROUNDING,
+    LOGIN_FAILURES,
     MESSAGES,
     RATINGS,
     SEGMENT_CHANGES,
@@ -49,6 +52,7 @@ class Reading:
     messages: float
     llm_calls: float = 0.0
     llm_failures: float = 0.0
+    login_failures: float = 0.0
 
 
 def _llm_calls() -> tuple[float, float]:
@@ -81,7 +85,14 @@ def read_counters() -> Reading:
             if s.name.endswith("_total"):
                 messages += s.value
     llm_calls, llm_failures = _llm_calls()
+    login_failures = sum(
+        s.value
+        for metric in LOGIN_FAILURES.collect()
+        for s in metric.samples
+        if s.name.endswith("_total")
+    )
     return Reading(
+        login_failures=login_failures,
         llm_calls=llm_calls,
         llm_failures=llm_failures,
         at=time.monotonic(),
@@ -123,6 +134,7 @@ def point(before: Reading, after: Reading) -> dict[str, Any]:
         "p95Ms": p95 * 1000 if p95 is not None else None,
         "messagesPerMinute": (after.messages - before.messages) * 60 / dt,
         "aiFailureRate": (after.llm_failures - before.llm_failures) / llm if llm else None,
+        "loginFailuresPerMinute": (after.login_failures - before.login_failures) * 60 / dt,
     }
 
 
@@ -180,6 +192,36 @@ def ai() -> dict[str, Any] | None:
         "escalationRate": outcomes["escalation"] / total if total else None,
         "confidence": histogram,
         "breakers": breakers,
+    }
+
+
+def knowledge() -> dict[str, Any] | None:
+    """Questions asked of the documents since this process started: answer, clarify and
+    hand-off rates, hand-offs by reason, and the mean grounding score of LLM-written answers
+    (``None`` before the first question)."""
+    decisions: dict[str, float] = {}
+    reasons: dict[str, int] = {}
+    for family in KNOWLEDGE_DECISIONS.collect():
+        for sample in family.samples:
+            if not sample.name.endswith("_total"):
+                continue
+            decision = sample.labels.get("decision", "")
+            decisions[decision] = decisions.get(decision, 0.0) + sample.value
+            if decision == "handoff":
+                reason = sample.labels.get("reason") or "unknown"
+                reasons[reason] = reasons.get(reason, 0) + int(sample.value)
+    total = sum(decisions.values())
+    if not total:
+        return None
+    grounding = _by_label(KNOWLEDGE_GROUNDING, "stat")
+    count = grounding.get("count", 0.0)
+    return {
+        "questions": int(total),
+        "answerRate": decisions.get("answer", 0.0) / total,
+        "clarifyRate": decisions.get("clarify", 0.0) / total,
+        "handoffRate": decisions.get("handoff", 0.0) / total,
+        "handoffByReason": {k: v / total for k, v in sorted(reasons.items())},
+        "meanGrounding": grounding.get("sum", 0.0) / count if count else None,
     }
 
 
