@@ -14,6 +14,7 @@ turn drown a short question.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ class RetrievalSettings:
 
     lexical_weight: float = 0.3  # of the max-normalised BM25 score, beside the cosine
     context_lexical: float = 0.35  # weight of earlier user turns in the BM25 score
-    context_dense: float = 0.35  # ... and in the cosine
+    context_dense: float = 0.35  # ... and in the query vector (before normalising)
     k1: float = 1.2
     b: float = 0.75
 
@@ -115,7 +116,7 @@ class Retrieval:
     lexical_max: float
     dense_max: float
     question_terms: tuple[str, ...]
-    extra: dict[str, float] = field(default_factory=dict)
+    term_idf: dict[str, float] = field(default_factory=dict)  # of the question's terms
 
 
 class KnowledgeIndex:
@@ -138,6 +139,7 @@ class KnowledgeIndex:
         self._encoder = encoder
         self._bm25: bm25s.BM25 | None = None
         self._vocab: dict[str, int] = {}
+        self._document_frequency: dict[str, int] = {}
         if self.chunks:
             tokens = [content_words(c.indexed_text) for c in self.chunks]
             self._bm25 = bm25s.BM25(k1=settings.k1, b=settings.b)
@@ -147,6 +149,11 @@ class KnowledgeIndex:
                 bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False
             )
             self._vocab = vocab
+            frequency: dict[str, int] = {}
+            for doc in tokens:
+                for term in set(doc):
+                    frequency[term] = frequency.get(term, 0) + 1
+            self._document_frequency = frequency
 
     @classmethod
     def build(
@@ -202,7 +209,7 @@ class KnowledgeIndex:
         if self._bm25 is not None:
             for value in self._bm25.scores.values():
                 size += getattr(value, "nbytes", 0)
-        size += sum(len(k) + 80 for k in self._vocab)
+        size += sum(len(k) + 160 for k in self._vocab)  # vocabulary and document frequency
         size += sum(len(c.text) + len(c.title) + len(c.id) + 200 for c in self.chunks)
         return size
 
@@ -216,6 +223,11 @@ class KnowledgeIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
 
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency; an unknown term counts as the rarest."""
+        n, df = len(self.chunks), self._document_frequency.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
     def embed_query(self, text: str) -> FloatArray:
         return self.encoder.embed_one(text)
 
@@ -224,6 +236,7 @@ class KnowledgeIndex:
         terms = tuple(content_words(question))
         if not self.chunks:
             return Retrieval([], 0.0, 0.0, terms)
+        idf = {t: self.idf(t) for t in terms}
         s = self.settings
         lexical = self.lexical_scores(terms)
         query_vector = self.embed_query(question)
@@ -240,6 +253,7 @@ class KnowledgeIndex:
             lexical_max,
             float(dense.max()),
             terms,
+            idf,
         )
 
     def _top_documents(
