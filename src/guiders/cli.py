@@ -14,6 +14,9 @@ import click
 
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
+from guiders.bot.testing_cli import diff as bot_diff
+from guiders.bot.testing_cli import test as bot_test
+from guiders.company_cli import company
 from guiders.config import Settings
 from guiders.ingest.cli import add_source_commands
 from guiders.knowledge.cli import docs
@@ -51,6 +54,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     import uvicorn
 
     from guiders.api.app import create_asgi
+    from guiders.api.head_limit import head_limited_protocol
     from guiders.demo import seed_demo
     from guiders.observability.logging import configure_logging
     from guiders.realtime.transport import WebSocketProtocol
@@ -75,11 +79,11 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             f"  API docs     {base}/docs\n"
             f"  health       {base}/api/health\n"
             f"  metrics      {base}/metrics\n"
-            f"  credentials  {settings.data_dir / 'demo-credentials.json'}\n"
             f"  site key     {credentials['siteKey']}  (domain {credentials['domain']})\n"
             f"  staff        "
-            + ", ".join(f"{s['email']} / {s['password']}" for s in credentials["staff"])
-            + "\n"
+            + ", ".join(s["email"] for s in credentials["staff"])
+            + f"\n  credentials  {(settings.data_dir / 'demo-credentials.json').resolve()}"
+            "  (passwords and the integration key: mode 0600, never printed)\n"
             + (
                 "  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)\n"
                 if settings.bot_enabled
@@ -108,6 +112,10 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         # forwarded headers are believed from GUIDERS_TRUSTED_PROXIES only (api/client_address);
         # uvicorn's own handling would trust them from loopback
         proxy_headers=False,
+        # a request's head (line and headers) is bounded: 431 past GUIDERS_MAX_HEADER_BYTES,
+        # with httptools (api/head_limit.py) and with h11 alike
+        http=head_limited_protocol(settings.max_header_bytes),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         # per-message deflate keeps a zlib context per browser socket (idle memory doubles,
         # benchmarks/idle_connections.py --deflate) for chat frames too small to gain from it;
         # Engine.IO already pings every 25 s, so uvicorn's own websocket ping is a second one
@@ -278,13 +286,13 @@ def events_replay() -> None:
     sys.exit(0 if report.ok else 1)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
-    "--server", required=True, help="Base URL of the Guiders server, e.g. http://host:8000"
+    "--server", default=None, help="Base URL of the Guiders server, e.g. http://host:8000"
 )
 @click.option(
     "--key",
-    required=True,
+    default=None,
     envvar="GUIDERS_BOT_KEY",
     help="Integration API key (or GUIDERS_BOT_KEY).",
 )
@@ -302,8 +310,22 @@ def events_replay() -> None:
     show_default=True,
     help="Where the knowledge-base model is kept (models/demo_kb) unless kbModelDir is set.",
 )
-def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None:
-    """Run the first-line AI bot against a Guiders server (see docs/bot.md)."""
+@click.pass_context
+def bot(
+    ctx: click.Context,
+    server: str | None,
+    key: str | None,
+    config_file: Path | None,
+    data_dir: Path,
+) -> None:
+    """Run the first-line AI bot against a Guiders server (see docs/bot.md).
+
+    `guiders bot test` and `guiders bot diff` test it as a visitor would (docs/bot-testing.md).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not server or not key:
+        raise click.UsageError("running the bot needs --server and --key (or GUIDERS_BOT_KEY)")
     from guiders.bot.runner import check_access, run_bot
     from guiders.bot.settings import BotSettings
     from guiders.domain.errors import GuidersError
@@ -321,10 +343,15 @@ def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 
 
+bot.add_command(bot_test)
+bot.add_command(bot_diff)
+
+
 main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(company)
 main.add_command(add_source_commands(docs))
 
 

@@ -15,6 +15,8 @@ from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
+from guiders.observability.metrics import record_key_check
+from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.mail import MailDispatcher
@@ -51,6 +53,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        settings = with_jwt_secret(settings)
         db = Database.from_settings(settings)
         bus = build_bus(settings)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
@@ -60,10 +63,12 @@ class Runtime:
 
         tokens = TokenService(
             uow,
-            secret=settings.jwt_secret,
+            secret=settings.jwt_secret or "",
             access_ttl_s=settings.access_token_ttl_s,
             visitor_ttl_s=settings.visitor_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
+            legacy_keys=settings.legacy_api_keys,
+            on_key_check=record_key_check,
         )
         cache = build_cache(settings)
         services = Services.build(
@@ -130,6 +135,15 @@ class Runtime:
         if self.cache is not None:
             await self.cache.close()
         await self.db.dispose()
+
+
+def with_jwt_secret(settings: Settings) -> Settings:
+    """The settings with a signing secret: the configured one, else this installation's own,
+    made at first start and kept in ``data_dir/jwt-secret`` (never a built-in default)."""
+    if settings.jwt_secret:
+        return settings
+    secret = read_or_create(settings.data_dir / JWT_SECRET_FILE)
+    return settings.model_copy(update={"jwt_secret": secret})
 
 
 def knowledge_workers(

@@ -29,6 +29,7 @@ from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metada
 from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.settings import BotSettings
+from guiders.bot.shadow import ShadowTopics
 from guiders.bot.workers import ChatWorkers
 from guiders.client import GuidersClient, Message
 from guiders.domain.errors import GuidersError
@@ -78,6 +79,7 @@ class FirstLineBot:
                 answer_timeout_s=settings.escalation_timeout_s, poll_s=settings.escalation_poll_s
             ),
         )
+        self.shadow = ShadowTopics(client, settings.shadow_topics)
         self._poll_task: asyncio.Task[None] | None = None
         self._assign_task: asyncio.Task[int] | None = None
 
@@ -266,6 +268,17 @@ class FirstLineBot:
             answer = await self.answerer.answer(message.content, found, history, language)
         elapsed = time.perf_counter() - started
         BOT_DECISION_SECONDS.observe(elapsed)
+        if await self.shadow.in_shadow(found.intent):
+            await self.shadow.draft(
+                chat_id,
+                message.id,
+                answer.text,
+                topic=str(found.intent),
+                confidence=found.confidence,
+                language=language,
+                model=answer.model,
+            )
+            return
         await self._reply(conv, message, answer, found, elapsed, language, extra)
 
     async def _classify(self, text: str, language: str) -> Classification:

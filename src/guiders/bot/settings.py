@@ -52,6 +52,8 @@ class BotSettings(BaseSettings):
     escalation_intents: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["human_agent"]
     )
+    shadow_topics: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """KB intents answered as drafts for the agent only (shadow mode, docs/bot-testing.md)."""
     max_messages_before_escalation: int = Field(5, ge=1)
     response_delay_ms: int = Field(300, ge=0)
     typing_ms_per_char: int = Field(20, ge=0)
@@ -84,7 +86,7 @@ class BotSettings(BaseSettings):
     breaker_recovery_s: float = 30.0
     breaker_successes: int = 3
 
-    @field_validator("escalation_keywords", "escalation_intents", mode="before")
+    @field_validator("escalation_keywords", "escalation_intents", "shadow_topics", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

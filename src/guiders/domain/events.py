@@ -12,6 +12,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+MAX_SEQ = 2**63 - 1
+"""The largest ``seq`` or version: the log's BIGINT column. Anything larger from outside is a
+validation error at the edge, never a database error."""
+
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:

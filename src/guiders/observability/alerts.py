@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import yaml
 
+from guiders.domain.model_health import model_rules as domain_model_rules
+
 Severity = Literal["warning", "critical"]
 
 RULES_HEADER = (
@@ -74,10 +76,14 @@ class Transition:
 
 
 def production_rules(
-    p95_ms: float = 5000.0, error_rate: float = 0.05, ai_failure_rate: float = 0.10
+    p95_ms: float = 5000.0,
+    error_rate: float = 0.05,
+    ai_failure_rate: float = 0.10,
+    login_failures_per_min: float = 30.0,
 ) -> list[AlertRule]:
     """The guide's production thresholds: p95 > 5 s warning, errors > 5 % critical, AI
-    failures > 10 % warning."""
+    failures > 10 % warning; and refused staff sign-ins above 30 a minute (a password guessing
+    run: each ``login.failed`` log line says which account and address)."""
     window = "1m"
     return [
         AlertRule(
@@ -114,6 +120,37 @@ def production_rules(
                 f"/ sum(rate(guiders_ai_llm_calls_total[{window}])) > {ai_failure_rate:g}"
             ),
         ),
+        AlertRule(
+            name="LoginFailureBurst",
+            metric="loginFailuresPerMinute",
+            threshold=login_failures_per_min,
+            severity="warning",
+            summary=f"more than {login_failures_per_min:g} refused staff sign-ins a minute",
+            expr=(
+                f"sum(rate(guiders_login_failures_total[{window}])) * 60 "
+                f"> {login_failures_per_min:g}"
+            ),
+        ),
+    ]
+
+
+def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[AlertRule]:
+    """The conversion model's rules (``domain/model_health.py`` holds and evaluates them per
+    company, on each model-health report of the analytics worker), for the exported file."""
+    exprs = {
+        "modelEce": f"max by (company) (guiders_model_ece) > {ece:g}",
+        "modelMaxPsi": f"max by (company) (guiders_model_feature_psi) > {psi:g}",
+    }
+    return [
+        AlertRule(
+            name=r.name,
+            metric=r.metric,
+            threshold=r.threshold,
+            severity="critical" if r.severity == "critical" else "warning",
+            summary=r.summary,
+            expr=exprs[r.metric],
+        )
+        for r in domain_model_rules(ece, psi)
     ]
 
 
