@@ -53,6 +53,7 @@ class ServerProcess:
             **os.environ,
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+            "GUIDERS_FAILED_AUTH_PER_MINUTE": "100000",
             "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
             "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
             "GUIDERS_PIPELINE_ENABLED": "true" if self.pipeline else "false",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
-from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat
+from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat, knowledge
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
 from guiders.store.snapshots import SqlSnapshotStore
@@ -42,6 +42,7 @@ async def snapshot(
         "chatsByStatus": by_status,
         "queueLength": by_status[ChatStatus.PENDING.value],
         "ai": ai(),
+        "knowledge": knowledge(),
         "conversions": conversions(),
         "csat": csat(),
         "alerts": [a.to_payload() for a in collector.alerts.active]
