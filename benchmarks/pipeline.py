@@ -95,9 +95,9 @@ async def worker_main(args: argparse.Namespace) -> None:
     from guiders.client import GuidersClient
     from guiders.pipeline.processor import Processor
     from guiders.pipeline.reload import RulesWatcher
-    from guiders.pipeline.saga_store import ApiSagaStore
-    from guiders.pipeline.sagas import SagaRunner
+    from guiders.pipeline.saga_api import ApiSagaStore
     from guiders.pipeline.sources import RedisStreamSource
+    from guiders.sagas import SagaRunner
 
     out = open(args.out, "a", buffering=1)  # noqa: SIM115, ASYNC230 - one line per event
     async with GuidersClient(args.base, args.key) as client:

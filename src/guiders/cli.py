@@ -14,6 +14,7 @@ import click
 
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
+from guiders.api.cli import openapi
 from guiders.bot.testing_cli import diff as bot_diff
 from guiders.bot.testing_cli import test as bot_test
 from guiders.company_cli import company
@@ -351,6 +352,7 @@ main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(openapi)
 main.add_command(company)
 main.add_command(add_source_commands(docs))
 

@@ -72,6 +72,24 @@ class Settings(BaseSettings):
     presence_grace_s: float = Field(
         default=30.0, description="Seconds an agent stays online after their last socket closes"
     )
+    handoff_answer_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds an agent a chat is handed to has to answer before the next one",
+    )
+    handoff_poll_s: float = Field(
+        default=1.0, gt=0, description="How often a hand-off looks whether the agent answered"
+    )
+    handoff_scan_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often waiting and orphaned hand-offs are looked at (events wake it too)",
+    )
+    handoff_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds after its last save that a dead server's hand-off is resumed",
+    )
     sdk_secretless_sockets: bool = Field(
         default=False,
         description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret",

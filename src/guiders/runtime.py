@@ -19,6 +19,8 @@ from guiders.observability.metrics import record_key_check
 from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
+from guiders.services.handoff import HandoffWorker
+from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
@@ -42,6 +44,7 @@ class Runtime:
     relay: OutboxRelay
     services: Services
     presence: PresenceService
+    handoff: HandoffWorker
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
@@ -92,6 +95,20 @@ class Runtime:
         ingestion, knowledge = knowledge_workers(settings, uow, services)
         if knowledge is not None:
             bus.subscribe(knowledge.on_event)
+        handoff = HandoffWorker(
+            services.handoff.records,
+            services.chats,
+            services.messages,
+            services.commercials,
+            HandoffSettings(
+                answer_timeout_s=settings.handoff_answer_timeout_s,
+                poll_s=settings.handoff_poll_s,
+                scan_s=settings.handoff_scan_s,
+                lease_s=settings.handoff_lease_s,
+            ),
+        )
+        services.handoff.requested = handoff.submit
+        bus.subscribe(handoff.on_event)
         return cls(
             settings=settings,
             db=db,
@@ -99,6 +116,7 @@ class Runtime:
             relay=relay,
             services=services,
             presence=presence,
+            handoff=handoff,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
             ingestion=ingestion,
@@ -109,6 +127,7 @@ class Runtime:
         await self.bus.start()
         await self.relay.start()
         await self.presence.start()
+        await self.handoff.start()
         if self.mail is not None:
             await self.mail.start()
         if self.ingestion is not None:
@@ -127,6 +146,7 @@ class Runtime:
             await self.ingestion.stop()
         if self.knowledge is not None:
             await self.knowledge.close()
+        await self.handoff.stop()
         if self.mail is not None:
             await self.mail.stop()
         await self.presence.stop()

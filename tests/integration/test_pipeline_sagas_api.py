@@ -1,9 +1,9 @@
-"""The conversation and escalation sagas against the real API (in-process ASGI), on SQLite and
-PostgreSQL, driven through GuidersClient exactly as a remote worker would."""
+"""The pipeline's conversation saga against the real API (in-process ASGI), on SQLite and
+PostgreSQL, driven through GuidersClient exactly as a remote worker would. (The hand-off to a
+person is the server's own saga: ``test_handoff_api.py``.)"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -11,23 +11,12 @@ import httpx
 from guiders.client import GuidersClient
 from guiders.pipeline.analysis import Analyzer
 from guiders.pipeline.conversation import ConversationSettings, conversation_saga
-from guiders.pipeline.escalation import EscalationSettings, escalate, escalation_saga
-from guiders.pipeline.saga_store import ApiSagaStore
-from guiders.pipeline.sagas import SagaRunner
-from tests.integration.test_api import key_headers, staff, visitor
+from guiders.pipeline.saga_api import ApiSagaStore
+from guiders.sagas import SagaRunner
+from tests.integration.test_api import visitor
 from tests.integration.test_pipeline_processor import client
 
 __all__ = ["client"]  # the in-process client fixture, shared
-
-
-async def _open_chat(api: httpx.AsyncClient, demo: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    v = await visitor(api, demo, fp="sagas")
-    r = await api.post(
-        "/api/v2/chats/with-message",
-        json={"firstMessage": {"content": "I need a human"}},
-        headers=v["headers"],
-    )
-    return r.json()["chatId"], v
 
 
 async def _visible(api: httpx.AsyncClient, chat_id: str, headers: dict[str, str]) -> list[str]:
@@ -73,66 +62,3 @@ async def test_a_failed_send_compensates_by_closing_the_chat(
     assert chat.status == "CLOSED"
     events = await client.events(aggregate_id=state.id)
     assert [e.type for e in events.events][-1] == "saga.status_changed"
-
-
-async def test_escalation_hands_over_to_the_next_agent_when_the_first_does_not_answer(
-    client: GuidersClient, api: httpx.AsyncClient, demo: dict[str, Any]
-) -> None:
-    chat_id, v = await _open_chat(api, demo)
-    ana, ben = demo["staff"][0]["commercialId"], demo["staff"][1]["commercialId"]
-    for agent in (ana, ben):
-        await client.set_commercial_status(agent, "online")
-    store = ApiSagaStore(client)
-    quick = EscalationSettings(answer_timeout_s=0.6, poll_s=0.05)
-    runner = SagaRunner(store, {"escalation": escalation_saga(client, store, quick)})
-    first = (await client.available_commercials())[0]
-    second_headers = await staff(api, demo, 0 if first.id == ben else 1)
-    second_id = ana if first.id == ben else ben
-
-    async def second_agent_answers() -> None:
-        for _ in range(400):
-            chat = await client.get_chat(chat_id)
-            joined = sum("is joining" in m for m in await _visible(api, chat_id, v["headers"]))
-            if chat.assigned_commercial_id == second_id and joined == 2:
-                break
-            await asyncio.sleep(0.05)
-        r = await api.post(
-            f"/api/v2/chats/{chat_id}/messages", json={"content": "Hi, I'm here"},
-            headers=second_headers,
-        )  # fmt: skip
-        assert r.status_code == 201, r.text
-
-    answering = asyncio.create_task(second_agent_answers())
-    final = await escalate(runner, chat_id, summary="wants a human", reason="visitor asked")
-    await answering
-    assert final.status == "COMPLETED"
-    chat = await client.get_chat(chat_id)
-    assert chat.status == "ACTIVE" and chat.assigned_commercial_id == second_id
-    assert chat.metadata["customFields"]["botMuted"] is True
-    seen = await _visible(api, chat_id, v["headers"])
-    assert seen[0] == "I need a human" and seen[-1] == "Hi, I'm here"
-    joined = [m for m in seen if "is joining" in m]
-    withdrawn = [m for m in seen if "could not join" in m]
-    assert joined == [f"{first.name} is joining the conversation and will answer you in a moment.",
-                      f"{chat.assigned_commercial.name if chat.assigned_commercial else ''} is "
-                      "joining the conversation and will answer you in a moment."]  # fmt: skip
-    assert withdrawn == [
-        f"{first.name} could not join right now. Let me find someone else for you."
-    ]
-    notes = (await api.get(f"/api/v2/chats/{chat_id}/messages", headers=key_headers(demo))).json()
-    assert sum(1 for m in notes["messages"] if m["type"] == "internal") == 2
-
-
-async def test_escalation_with_nobody_available_leaves_the_chat_queued_and_says_so(
-    client: GuidersClient, api: httpx.AsyncClient, demo: dict[str, Any]
-) -> None:
-    chat_id, v = await _open_chat(api, demo)
-    for member in demo["staff"]:
-        if member.get("commercialId"):
-            await client.set_commercial_status(member["commercialId"], "offline")
-    store = ApiSagaStore(client)
-    runner = SagaRunner(store, {"escalation": escalation_saga(client, store)})
-    final = await escalate(runner, chat_id, summary="s", reason="r")
-    assert final.status == "FAILED" and final.context["failedStep"] == "reserve_agent"
-    assert (await client.get_chat(chat_id)).status == "PENDING"
-    assert any("You are in the queue" in m for m in await _visible(api, chat_id, v["headers"]))

@@ -1,7 +1,8 @@
 """An async circuit breaker: closed -> open after N failures -> half-open after a pause ->
 closed after M successes in a row (any failure while half-open opens it again).
 
-Written here rather than taken from purgatory (the choice in ARCHITECTURE.md): purgatory 3.0.1
+Written here rather than taken from purgatory (the design's first choice, see
+docs/architecture.md, "Libraries and why"): purgatory 3.0.1
 closes a half-open circuit on the *first* success (``HalfOpenedState.handle_end_request``) and
 its ``Context`` builds the state objects itself, so "close after 3 successes" cannot be
 configured without patching its internals. This is the whole state machine, ~100 lines.
@@ -59,19 +60,27 @@ class CircuitBreaker:
 
     @property
     def state(self) -> BreakerState:
-        """The current state; an open circuit whose pause is over reads as half-open."""
-        if (
+        """The current state, read without changing anything: an open circuit whose pause is
+        over reads as half-open (the move itself happens on the next call, ``_tick``)."""
+        return BreakerState.HALF_OPEN if self._pause_over() else self._state
+
+    def _pause_over(self) -> bool:
+        return (
             self._state == BreakerState.OPEN
             and self.opened_at is not None
             and self._clock() - self.opened_at >= self.recovery_timeout_s
-        ):
+        )
+
+    def _tick(self) -> None:
+        """The time-based transition: open -> half-open once the pause is over."""
+        if self._pause_over():
             self._move(BreakerState.HALF_OPEN)
-        return self._state
 
     async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run ``fn`` through the breaker; raises :class:`CircuitOpen` without calling it
         while the circuit is open."""
-        if self.state == BreakerState.OPEN:
+        self._tick()
+        if self._state == BreakerState.OPEN:
             raise CircuitOpen(f"circuit {self.name!r} is open")
         try:
             result = await fn()
@@ -82,6 +91,7 @@ class CircuitBreaker:
         return result
 
     def record_success(self) -> None:
+        self._tick()
         if self._state == BreakerState.HALF_OPEN:
             self.successes += 1
             if self.successes >= self.success_threshold:
@@ -90,6 +100,7 @@ class CircuitBreaker:
             self.failures = 0
 
     def record_failure(self) -> None:
+        self._tick()
         if self._state == BreakerState.HALF_OPEN:
             self._move(BreakerState.OPEN)
             return

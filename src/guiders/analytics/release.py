@@ -10,12 +10,10 @@ says.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +24,6 @@ from guiders.analytics.dataset import (
     HOLDOUT_FRACTION,
     HOLDOUT_SEED,
     holdout_split,
-    load_csv,
 )
 from guiders.analytics.drift import training_bins
 from guiders.analytics.ensemble import new_member
@@ -155,16 +152,3 @@ def build_release(
     model.segmenter = chosen_segmenter
     model.save(out_dir)
     return model
-
-
-def build_release_from_csv(
-    csv: Path | str,
-    out_dir: Path | str,
-    **kwargs: Any,
-) -> ConversionModel:
-    raw, labels = load_csv(csv)
-    return build_release(raw, labels, out_dir, **kwargs)
-
-
-def describe(model: ConversionModel) -> str:
-    return json.dumps(model.metadata["metrics"], indent=2)

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import structlog
+from cachetools import TLRUCache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.company import normalise_domain
@@ -56,13 +57,18 @@ CredentialCompany = Callable[[dict[str, str]], Awaitable[UUID | None]]
 
 
 class SiteHosts:
-    """Every registered site host and its companies, reloaded at most every ``ttl_s`` seconds."""
+    """Every registered site host and its companies, reloaded at most every ``ttl_s`` seconds
+    (a one-entry cachetools ``TLRUCache``: the entry lives ``ttl_s``, or ``RETRY_S`` after a
+    failed load)."""
 
     def __init__(self, load: HostLoader, ttl_s: float = 10.0) -> None:
         self._load = load
         self._ttl_s = ttl_s
-        self._hosts: dict[str, frozenset[UUID]] = {}
-        self._expires = 0.0
+        self._next_ttl_s = ttl_s
+        self._last: dict[str, frozenset[UUID]] = {}
+        self._hosts: TLRUCache[str, dict[str, frozenset[UUID]]] = TLRUCache(
+            maxsize=1, ttu=lambda _key, _hosts, now: now + self._next_ttl_s, timer=time.monotonic
+        )
         self._lock = asyncio.Lock()
 
     async def contains(self, host: str) -> bool:
@@ -70,28 +76,32 @@ class SiteHosts:
 
     async def owners(self, host: str) -> frozenset[UUID]:
         """The companies with a site on this host (usually one)."""
-        if time.monotonic() >= self._expires:
+        hosts = self._hosts.get("all")
+        if hosts is None:
             async with self._lock:
-                if time.monotonic() >= self._expires:
-                    await self._reload()
-        return self._hosts.get(normalise_domain(host), frozenset())
+                hosts = self._hosts.get("all")
+                if hosts is None:
+                    hosts = await self._reload()
+        return hosts.get(normalise_domain(host), frozenset())
 
-    async def _reload(self) -> None:
+    async def _reload(self) -> dict[str, frozenset[UUID]]:
         """A database hiccup keeps the last known list (and retries soon) rather than failing
         every browser request."""
         try:
             hosts: dict[str, set[UUID]] = {}
             for host, company_id in await self._load():
                 hosts.setdefault(normalise_domain(host), set()).add(company_id)
-            self._hosts = {h: frozenset(c) for h, c in hosts.items()}
-            self._expires = time.monotonic() + self._ttl_s
+            self._last = {h: frozenset(c) for h, c in hosts.items()}
+            self._next_ttl_s = self._ttl_s
         except Exception:
             log.warning("could not load the site hosts for CORS; keeping the last list")
-            self._expires = time.monotonic() + RETRY_S
+            self._next_ttl_s = RETRY_S
+        self._hosts["all"] = self._last
+        return self._last
 
     def forget(self) -> None:
         """Drop the cache (a site was just added)."""
-        self._expires = 0.0
+        self._hosts.clear()
 
 
 def origin_host(origin: str) -> str | None:

@@ -32,10 +32,6 @@ def runtime_of(request: Request) -> Runtime:
 
 # Dependencies are ``async`` on purpose: FastAPI runs plain functions in a thread pool, a hop
 # per request for what is an attribute lookup.
-async def get_runtime(request: Request) -> Runtime:
-    return runtime_of(request)
-
-
 async def get_services(request: Request) -> Services:
     return runtime_of(request).services
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -22,10 +21,10 @@ import structlog
 from guiders.ai.answering import Answer, Answerer, Turn
 from guiders.ai.kb_model import Classification
 from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
-from guiders.bot import texts
-from guiders.bot.conversation import Conversation, PendingEscalation
+from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason, decide
 from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metadata
+from guiders.bot.handover import hand_over
 from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.settings import BotSettings
@@ -33,10 +32,6 @@ from guiders.bot.shadow import ShadowTopics
 from guiders.bot.workers import ChatWorkers
 from guiders.client import GuidersClient, Message
 from guiders.domain.errors import GuidersError
-from guiders.pipeline.escalation import NAMESPACE as ESCALATION_NAMESPACE
-from guiders.pipeline.escalation import EscalationSettings, escalate, escalation_saga
-from guiders.pipeline.saga_store import ApiSagaStore
-from guiders.pipeline.sagas import SagaRunner
 
 log = structlog.get_logger(__name__)
 
@@ -68,20 +63,7 @@ class FirstLineBot:
         # one query at a time leaves the other core to the server.
         self._kb_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb")
         self.kb_cache = KbAnswerCache(settings.kb_cache_ttl_s)
-        self._assign_lock = asyncio.Lock()
-        self._handovers: dict[str, asyncio.Task[None]] = {}
-        store = ApiSagaStore(client)
-        self._sagas = SagaRunner(store, {}, owner=f"bot-{uuid.uuid4().hex[:8]}")
-        self._sagas.definitions["escalation"] = escalation_saga(
-            client,
-            store,
-            EscalationSettings(
-                answer_timeout_s=settings.escalation_timeout_s, poll_s=settings.escalation_poll_s
-            ),
-        )
         self.shadow = ShadowTopics(client, settings.shadow_topics)
-        self._poll_task: asyncio.Task[None] | None = None
-        self._assign_task: asyncio.Task[int] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -91,33 +73,20 @@ class FirstLineBot:
         self.client.on("chat:assigned", self._on_chat_left)
         self.client.on("chat:closed", self._on_chat_left)
         self.client.on("chat:status-changed", self._on_status_changed)
-        self.client.on("presence:changed", self._on_presence)
         self.client.on("chat:agent-requested", self._on_agent_requested)
         self.client.on("client:ready", self._on_reconnected)
         await self.client.connect(wait_for_server_s=wait_for_server_s)
         async for chat in self.client.iter_chats(status="PENDING"):
             self._submit_open(chat.id)
-        self._poll_task = asyncio.create_task(self._poll_pending(), name="bot-pending-poll")
         log.info("bot started", server=self.client.base_url, chats=len(self.chats))
 
     async def stop(self) -> None:
-        for task in (self._poll_task, self._assign_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
         await self.workers.cancel()
-        handovers = list(self._handovers.values())
-        for task in handovers:
-            task.cancel()
-        await asyncio.gather(*handovers, return_exceptions=True)
         self._kb_thread.shutdown(wait=False, cancel_futures=True)
 
     async def idle(self) -> None:
         """Wait until every event received so far has been handled (for tests)."""
         await self.workers.idle()
-        if self._assign_task is not None:
-            await asyncio.gather(self._assign_task, return_exceptions=True)
 
     # -- events (short: hand the work to the chat's queue) --------------------------------
 
@@ -148,15 +117,13 @@ class FirstLineBot:
             conv.status = str(event.get("status") or "ASSIGNED")
             with contextlib.suppress(GuidersError):
                 await self.client.leave_chat(chat_id)
-        if "closedAt" in event:
-            self._schedule_assign()  # an agent's workload just went down
 
     async def _on_status_changed(self, event: dict[str, Any]) -> None:
-        """A chat back in the queue (released by an agent, or by a hand-over another worker
-        resumed and compensated) is the bot's to watch again; muted, it stays quiet."""
+        """A chat back in the queue (released by an agent, or by the server's hand-off on its
+        way to the next agent) is the bot's to watch again; muted or handed over, it stays
+        quiet (``Conversation.from_server``)."""
         chat_id = str(event["chatId"])
-        known = chat_id in self.chats or chat_id in self._handovers
-        if event.get("status") == "PENDING" and not known:
+        if event.get("status") == "PENDING" and chat_id not in self.chats:
             self._submit_open(chat_id)
 
     async def _on_reconnected(self, event: dict[str, Any]) -> None:
@@ -187,15 +154,11 @@ class FirstLineBot:
 
         self.workers.submit(chat_id, job)
 
-    async def _on_presence(self, event: dict[str, Any]) -> None:
-        if event.get("status") == "online":
-            self._schedule_assign()
-
     # -- per chat ------------------------------------------------------------------------
 
     async def _open(self, chat_id: str) -> None:
         """Join the chat and rebuild what the bot knows of it from the server."""
-        if chat_id in self.chats or chat_id in self._handovers:
+        if chat_id in self.chats:
             return
         await self.client.join_chat(chat_id)
         chat = await self.client.get_chat(chat_id)
@@ -206,8 +169,6 @@ class FirstLineBot:
         self.chats[chat_id] = conv
         if not conv.welcomed:
             await self._welcome(conv)
-        if conv.pending is not None:
-            self._schedule_assign()
         if conv.unanswered is not None:
             await self._on_visitor_message(chat_id, conv.unanswered)
 
@@ -341,174 +302,9 @@ class FirstLineBot:
     async def _escalate(
         self, conv: Conversation, decision: Decision, message: Message | None, language: str
     ) -> None:
-        tried = conv.pending.tried if conv.pending else ()
-        agents = [a for a in await self.client.available_commercials() if a.id not in tried]
-        key = message.id if message else "agent-requested"
-        if agents:
-            self._start_handover(conv, decision, language, key, tried)
-            return
-        if conv.status != "PENDING":
-            return
-        await self._say_pending(conv, decision, language, message, tried)
-
-    async def _say_pending(
-        self,
-        conv: Conversation,
-        decision: Decision,
-        language: str,
-        message: Message | None,
-        tried: tuple[str, ...],
-        key: str | None = None,
-    ) -> None:
-        reason = decision.reason.value if decision.reason else ""
-        sent = await self.client.send_message(
-            conv.chat_id,
-            texts.pick(texts.PENDING, language),
-            type="ai-response",
-            metadata={
-                "isEscalationPending": True,
-                "escalationReason": reason,
-                "intent": decision.intent,
-                "confidence": round(decision.confidence, 4),
-                "keywords": decision.keywords,
-                "language": language,
-                "replyTo": message.id if message else None,
-                "aiModel": self.model_name,
-                "triedAgents": list(tried),
-            },
-            client_message_id=key or f"bot-pending-{message.id if message else conv.chat_id}",
+        """The server hands the chat over (``POST /v2/chats/{id}/handoff``); the bot only
+        asks, and stays quiet in the chat from now on."""
+        await hand_over(
+            self.client, conv, decision, message, language, self.settings, self.model_name
         )
-        conv.pending = PendingEscalation(
-            reason,
-            decision.intent,
-            decision.confidence,
-            decision.keywords,
-            language,
-            sent.id,
-            tried,
-        )
-        BOT_REPLIES.labels("escalation_pending").inc()
-        log.info("escalation pending: no agent available", chat_id=conv.chat_id, reason=reason)
-
-    def _start_handover(
-        self,
-        conv: Conversation,
-        decision: Decision,
-        language: str,
-        key: str,
-        tried: tuple[str, ...],
-    ) -> None:
-        """Hands the chat over through the escalation saga (``pipeline/escalation.py``) on a
-        task of its own: it waits for the agent's first answer (up to the timeout) and may
-        try the next agents, while the bot goes on with other chats."""
-        chat_id = conv.chat_id
-        running = self._handovers.get(chat_id)
-        if running is not None and not running.done():
-            return
-        conv.status = "ESCALATING"  # the bot stays quiet while the saga runs
-        conv.pending = None
-        task = asyncio.create_task(
-            self._hand_over(conv, decision, language, key, tried), name=f"handover-{chat_id}"
-        )
-        self._handovers[chat_id] = task
-
-    async def _hand_over(
-        self,
-        conv: Conversation,
-        decision: Decision,
-        language: str,
-        key: str,
-        tried: tuple[str, ...],
-    ) -> None:
-        chat_id = conv.chat_id
-        reason = decision.reason.value if decision.reason else ""
-        facts: dict[str, Any] = {
-            "escalationReason": reason,
-            "intent": decision.intent,
-            "confidence": round(decision.confidence, 4),
-            "keywords": decision.keywords,
-        }
-        extra: dict[str, Any] = {
-            "tried": list(tried),
-            "texts": {
-                "joining": texts.pick(texts.JOINING, language),
-                "withdrawn": texts.pick(texts.WITHDRAWN, language),
-                "queued": texts.pick(texts.PENDING, language),
-                "summary": texts.SUMMARY,
-            },
-            "messageMetadata": {**facts, "aiModel": self.model_name, "language": language},
-            "summaryMetadata": {**facts, "isEscalationSummary": True},
-        }
-        summary = texts.summary(conv, decision, self.settings.bot_name, conv.history[-6:], None)
-        saga_id = str(uuid.uuid5(ESCALATION_NAMESPACE, f"bot:{chat_id}:{key}"))
-        try:
-            final = await escalate(
-                self._sagas,
-                chat_id,
-                summary=summary,
-                reason=reason or "escalation",
-                saga_id=saga_id,
-                answer_timeout_s=self.settings.escalation_timeout_s,
-                extra=extra,
-            )
-            if final.status == "COMPLETED":
-                BOT_REPLIES.labels("escalation").inc()
-                agent = final.context.get("agentName")
-                log.info("chat handed over", chat_id=chat_id, agent=agent, reason=reason)
-                return
-            chat = await self.client.get_chat(chat_id)
-            if chat.status == "PENDING" and not final.context.get("queued"):
-                done = tuple(final.context.get("tried", tried))
-                await self._say_pending(
-                    conv, decision, language, None, done, key=f"bot-pending-{saga_id}"
-                )
-        except Exception as exc:  # the API was away: the chat stays pending, the poll retries
-            log.warning("hand-over failed", chat_id=chat_id, error=repr(exc))
-        finally:
-            self._handovers.pop(chat_id, None)
-        self._submit_reopen(chat_id)  # back to the bot's cache, waiting for an agent
-
-    def _schedule_assign(self) -> None:
-        if self._assign_task is None or self._assign_task.done():
-            self._assign_task = asyncio.create_task(self._assign_logged())
-
-    async def _assign_logged(self) -> int:
-        try:
-            return await self.assign_pending()
-        except Exception as exc:  # the poll tries again; one failure must not stop it
-            log.warning("pending escalations not assigned yet", error=repr(exc))
-            return 0
-
-    async def assign_pending(self) -> int:
-        """Give waiting escalations, oldest first, to agents who are now available (and have
-        not already let this chat wait)."""
-        assigned = 0
-        async with self._assign_lock:
-            waiting = [c for c in self.chats.values() if c.pending is not None]
-            for conv in waiting:
-                pending = conv.pending
-                if pending is None or conv.status != "PENDING":
-                    continue
-                agents = await self.client.available_commercials()
-                if not agents:
-                    break
-                if not [a for a in agents if a.id not in pending.tried]:
-                    continue
-                decision = Decision(
-                    escalate=True,
-                    reason=Reason(pending.reason) if pending.reason in set(Reason) else None,
-                    intent=pending.intent,
-                    confidence=pending.confidence,
-                    keywords=pending.keywords,
-                )
-                key = f"after-{pending.message_id or conv.chat_id}"
-                self._start_handover(conv, decision, pending.language, key, pending.tried)
-                assigned += 1
-        return assigned
-
-    async def _poll_pending(self) -> None:
-        """Events announce most agents who come free; the poll catches the rest."""
-        while True:
-            await asyncio.sleep(self.settings.pending_poll_s)
-            if any(c.pending is not None for c in self.chats.values()):
-                await self._assign_logged()
+        BOT_REPLIES.labels("escalation").inc()

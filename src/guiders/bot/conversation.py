@@ -2,7 +2,8 @@
 
 Nothing here is the source of truth: a restarted bot reads the chat's messages and finds, from
 the metadata its own messages carry, whether it already welcomed the visitor, which visitor
-message it replied to last (``replyTo``), and whether an escalation is waiting for an agent.
+message it replied to last (``replyTo``), and whether a hand-off to a person is under way or
+waiting for an agent (the server runs it, ``services/handoff.py``; the bot only stays quiet).
 """
 
 from __future__ import annotations
@@ -41,10 +42,18 @@ class Conversation:
     unanswered: Message | None = None
     muted: bool = False
     """Custom field ``botMuted``: a hand-over muted the bot; it stays quiet in this chat."""
+    handed_over: bool = False
+    """The bot asked the server for a person (or the server's hand-off spoke in the chat):
+    the server's hand-off owns the chat now, the bot stays quiet."""
 
     @property
     def bot_may_answer(self) -> bool:
-        return self.status == "PENDING" and self.pending is None and not self.muted
+        return (
+            self.status == "PENDING"
+            and self.pending is None
+            and not self.muted
+            and not self.handed_over
+        )
 
     @classmethod
     def from_server(cls, chat: Chat, messages: list[Message]) -> Conversation:
@@ -65,6 +74,9 @@ class Conversation:
             conv.history.append(Turn("assistant" if m.is_ai else "agent", m.content))
             if m.is_ai and meta.get("isWelcome"):
                 conv.welcomed = True
+            if m.is_ai and "sagaId" in meta:
+                conv.handed_over = True  # the server's hand-off spoke here
+                answered_last = True
             if not m.is_ai or last_visitor is None:
                 continue
             if meta.get("replyTo") == last_visitor.id or meta.get("isEscalationPending"):
@@ -79,7 +91,8 @@ class Conversation:
                     message_id=m.id,
                     tried=tuple(meta.get("triedAgents") or ()),
                 )
-        if last_visitor is not None and not answered_last and conv.pending is None:
+        quiet = conv.pending is not None or conv.handed_over
+        if last_visitor is not None and not answered_last and not quiet:
             conv.unanswered = last_visitor
             conv.handled.discard(last_visitor.id)
             conv.visitor_messages -= 1

@@ -64,9 +64,8 @@ class BotSettings(BaseSettings):
     fallback_message: str = (
         "Ahora mismo no puedo responder a eso; un agente te ayudará en cuanto esté disponible."
     )
-    pending_poll_s: float = Field(10.0, gt=0)
     escalation_timeout_s: float = Field(120.0, gt=0)
-    escalation_poll_s: float = Field(1.0, gt=0)
+    """How long the agent a chat is handed to has to answer (sent with the hand-off request)."""
     history_messages: int = Field(10, ge=0)
     kb_cache_ttl_s: float = Field(1800.0, ge=0)
     knowledge_enabled: bool = Field(

@@ -1,14 +1,20 @@
-"""The cache of a single process: a bounded dict with expiry times."""
+"""The cache of a single process: cachetools' ``TLRUCache`` (a time to live per entry, the
+least recently used out first when full)."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import TLRUCache
+
 from guiders.services.ports import Cache
+
+
+def _expires(_key: str, entry: tuple[float, str], now: float) -> float:
+    return now + entry[0]
 
 
 class MemoryCache(Cache):
@@ -19,26 +25,18 @@ class MemoryCache(Cache):
         self, max_items: int = 10_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.max_items = max_items
-        self._clock = clock
-        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._items: TLRUCache[str, tuple[float, str]] = TLRUCache(
+            maxsize=max_items, ttu=_expires, timer=clock
+        )
 
     async def get(self, key: str) -> Any | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        expires, raw = item
-        if expires <= self._clock():
-            del self._items[key]
-            return None
-        return json.loads(raw)
+        entry = self._items.get(key)
+        return None if entry is None else json.loads(entry[1])
 
     async def set(self, key: str, value: Any, ttl_s: float) -> None:
         if ttl_s <= 0:
             return
-        self._items[key] = (self._clock() + ttl_s, json.dumps(value))
-        self._items.move_to_end(key)
-        while len(self._items) > self.max_items:
-            self._items.popitem(last=False)
+        self._items[key] = (ttl_s, json.dumps(value))
 
     async def delete(self, key: str) -> None:
         self._items.pop(key, None)

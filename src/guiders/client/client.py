@@ -259,6 +259,33 @@ class GuidersClient:
             await self.request("PUT", f"/v2/chats/{chat_id}/assign/{commercial_id}")
         )
 
+    async def request_handoff(
+        self,
+        chat_id: str,
+        *,
+        reason: str,
+        summary: str = "",
+        language: str = "en",
+        key: str | None = None,
+        answer_timeout_s: float | None = None,
+        reply_to: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Asks the server to hand the chat to a person (it runs the hand-off saga and tells
+        the visitor); returns ``{sagaId, chatId, status}`` at once (202)."""
+        body: dict[str, Any] = {"reason": reason, "summary": summary, "language": language}
+        optional = {
+            "key": key,
+            "answerTimeoutS": answer_timeout_s,
+            "replyTo": reply_to,
+            "metadata": metadata,
+        }
+        body |= {k: v for k, v in optional.items() if v is not None}
+        result: dict[str, Any] = await self.request(
+            "POST", f"/v2/chats/{chat_id}/handoff", json=body
+        )
+        return result
+
     async def close_chat(
         self,
         chat_id: str,

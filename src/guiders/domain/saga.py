@@ -1,6 +1,7 @@
 """A saga's persisted state: which steps are done, its status, its context, who runs it.
 
-The pipeline's workers drive sagas; the server only keeps their state, refuses illegal status
+Workers drive sagas (the pipeline's over the API; the server's hand-off in process, see
+``services/handoff.py``); this aggregate keeps their state, refuses illegal status
 moves and lost updates (``revision``), and records each step and status change in the event
 log, so a saga's history is audited like everything else and a killed worker's saga can be
 picked up by another (its lease has expired).
@@ -72,7 +73,8 @@ class Saga(Aggregate):
             created_at=at,
             updated_at=at,
         )
-        saga._record(saga._event("saga.started", at, {"type": type}))
+        about = {"chatId": context["chatId"]} if "chatId" in context else {}
+        saga._record(saga._event("saga.started", at, {"type": type, **about}))
         return saga
 
     def update(

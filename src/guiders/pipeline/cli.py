@@ -15,11 +15,9 @@ import click
 from guiders.client import GuidersClient
 from guiders.config import Settings
 from guiders.pipeline.analysis import Analyzer
-from guiders.pipeline.escalation import escalate
 from guiders.pipeline.loading import RulesError, load_rules
 from guiders.pipeline.processor import Processor
 from guiders.pipeline.reload import RulesWatcher
-from guiders.pipeline.saga_store import SagaState
 from guiders.pipeline.sources import (
     EventSource,
     LogSource,
@@ -286,9 +284,11 @@ def dlq_retry(
 @click.argument("chat_id")
 @click.option("--summary", default="", help="What the agent should know (an internal note).")
 @click.option("--reason", default="escalation", show_default=True)
+@click.option("--language", default="en", show_default=True, help="What the visitor is told in.")
 @click.option("--timeout-s", type=float, default=120.0, show_default=True, help="Agent answer.")
-@click.option("--lease-s", type=float, default=30.0, show_default=True)
-@click.option("--worker", "worker_name", default=None)
+@click.option(
+    "--wait-s", type=float, default=0.0, show_default=True, help="Follow the hand-off this long."
+)
 def escalate_command(
     url: str | None,
     api_key: str | None,
@@ -296,21 +296,36 @@ def escalate_command(
     chat_id: str,
     summary: str,
     reason: str,
+    language: str,
     timeout_s: float,
-    lease_s: float,
-    worker_name: str | None,
+    wait_s: float,
 ) -> None:
-    """Hand CHAT_ID to a human through the escalation saga; prints how it ended."""
+    """Ask the server to hand CHAT_ID to a person (it runs the hand-off saga); with --wait-s,
+    follow its attempts and print how it ended (exit 1 unless an agent answered)."""
     base, key = _connection(url, api_key)
 
-    async def go() -> SagaState:
+    async def go() -> dict[str, Any]:
         async with GuidersClient(base, key) as client:
-            runner = build_runner(client, Analyzer(), owner=worker_name, lease_s=lease_s)
-            return await escalate(
-                runner, chat_id, summary=summary, reason=reason, answer_timeout_s=timeout_s
-            )
+            asked = await client.request_handoff(
+                chat_id, reason=reason, summary=summary, language=language,
+                answer_timeout_s=timeout_s,
+            )  # fmt: skip
+            saga: dict[str, Any] = await client.request("GET", f"/v2/sagas/{asked['sagaId']}")
+            deadline = asyncio.get_running_loop().time() + wait_s
+            while asyncio.get_running_loop().time() < deadline:
+                follow = saga["context"].get("next")
+                if saga["status"] == "FAILED" and follow:
+                    saga = await client.request("GET", f"/v2/sagas/{follow}")
+                    continue
+                if saga["status"] == "COMPLETED" or saga["context"].get("waiting"):
+                    break
+                await asyncio.sleep(0.5)
+                saga = await client.request("GET", f"/v2/sagas/{saga['id']}")
+            return saga
 
-    state = asyncio.run(go())
-    agent = state.context.get("agentName", "-")
-    click.echo(f"saga {state.id} {state.status} agent={agent} {state.error or ''}".rstrip())
-    sys.exit(0 if state.status == "COMPLETED" else 1)
+    saga = asyncio.run(go())
+    agent = saga["context"].get("agentName", "-")
+    waiting = " (waiting for an agent)" if saga["context"].get("waiting") else ""
+    line = f"saga {saga['id']} {saga['status']}{waiting} agent={agent} {saga.get('error') or ''}"
+    click.echo(line.rstrip())
+    sys.exit(0 if saga["status"] == "COMPLETED" or not wait_s else 1)

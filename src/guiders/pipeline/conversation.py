@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from guiders.client import GuidersClient
 from guiders.pipeline import templates
 from guiders.pipeline.analysis import Analyzer
-from guiders.pipeline.sagas import SagaDefinition, Step, StepContext, StepFailed
+from guiders.sagas import SagaDefinition, Step, StepContext, StepFailed
 
 TYPE = "conversation"
 

@@ -29,8 +29,7 @@ from guiders.pipeline.dispatcher import ActionSkipped, Dispatcher
 from guiders.pipeline.engine import PlannedAction
 from guiders.pipeline.enrichment import Enricher, base_context, is_relevant
 from guiders.pipeline.reload import RulesWatcher
-from guiders.pipeline.saga_store import SagaState
-from guiders.pipeline.sagas import SagaDefinition, SagaRunner, Step, StepContext
+from guiders.sagas import SagaDefinition, SagaRunner, SagaState, Step, StepContext
 
 log = structlog.get_logger(__name__)
 

@@ -12,11 +12,10 @@ import structlog
 
 from guiders.client import GuidersClient
 from guiders.pipeline.conversation import conversation_saga
-from guiders.pipeline.escalation import EscalationSettings, escalation_saga
 from guiders.pipeline.processor import Outcome, Processor
-from guiders.pipeline.saga_store import ApiSagaStore
-from guiders.pipeline.sagas import SagaRunner
+from guiders.pipeline.saga_api import ApiSagaStore
 from guiders.pipeline.sources import EventSource
+from guiders.sagas import SagaRunner
 
 log = structlog.get_logger(__name__)
 
@@ -27,14 +26,14 @@ def build_runner(
     *,
     owner: str | None = None,
     lease_s: float = 30.0,
-    escalation: EscalationSettings | None = None,
 ) -> SagaRunner:
+    """The pipeline's sagas (its rules' conversations); the hand-off to a person is the
+    server's (``POST /v2/chats/{id}/handoff``), not the pipeline's."""
     store = ApiSagaStore(client)
     runner = SagaRunner(store, {}, lease_s=lease_s)
     if owner:
         runner.owner = owner
     runner.definitions["conversation"] = conversation_saga(client, processor_analyzer)
-    runner.definitions["escalation"] = escalation_saga(client, store, escalation)
     return runner
 
 
@@ -60,7 +59,7 @@ class Worker:
 
     async def resume_sagas(self) -> None:
         try:
-            await self.processor.runner.resume_orphans(("conversation", "escalation"))
+            await self.processor.runner.resume_orphans(("conversation",))
         except Exception as exc:  # a resumable saga that fails now is retried at the next scan
             log.warning("pipeline.orphan_scan_failed", error=str(exc))
 

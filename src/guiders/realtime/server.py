@@ -12,15 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import socketio
 import structlog
 
-from guiders.api.client_address import client_address
-from guiders.api.ratelimit import RateLimits
 from guiders.config import Settings
 from guiders.domain.errors import Forbidden, GuidersError, RateLimited, Unauthenticated
 from guiders.domain.events import MAX_SEQ, StoredEvent
@@ -34,6 +32,29 @@ from guiders.services.ports import EventFilter
 from guiders.services.visitors import visitor_principal
 
 log = structlog.get_logger(__name__)
+
+
+class FailureAllowance(Protocol):
+    allowed: bool
+    limit: int
+    retry_after_s: float
+
+
+class FailureLimits(Protocol):
+    """Failed credentials per client address, shared with the REST edge (``api/ratelimit.py``
+    implements it; the composition in ``api/app.py`` passes the same instance)."""
+
+    async def failures_allowed(self, address: str) -> FailureAllowance: ...
+    async def record_failure(self, address: str) -> None: ...
+
+
+def client_address(scope: dict[str, Any]) -> str:
+    """The client's address as the outermost middleware left it (trusted proxies applied,
+    ``api/client_address.py``)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 NAMESPACE = "/"
 REPLAY_PAGE = 500
 MAX_LIVE_BEFORE_RESUME = 10_000
@@ -50,7 +71,7 @@ class SocketState:
 
 
 class RealtimeServer:
-    def __init__(self, runtime: Runtime, limits: RateLimits | None = None) -> None:
+    def __init__(self, runtime: Runtime, limits: FailureLimits | None = None) -> None:
         self.runtime = runtime
         self.limits = limits
         """The HTTP API's: a failed handshake counts against its address's failed-credential

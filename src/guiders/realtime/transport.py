@@ -7,6 +7,11 @@ library offers a leaner option, so this module supplies one through the hooks th
 Engine.IO's ``create_queue`` and uvicorn's ``ws`` protocol class, both fed a
 :class:`SocketQueue`; and the handshake's environ is emptied once it has been read.
 ``benchmarks/idle_connections.py`` measures the result against the bare stack.
+
+Those hooks are internals (``AsyncServer._engineio_server_class``, ``create_queue``, uvicorn's
+``WSProtocol.queue``), so python-socketio, python-engineio and uvicorn are pinned in
+``requirements/constraints.txt`` and ``tests/unit/realtime/test_transport_internals.py`` checks
+each one is still there and that :class:`SocketQueue` has every method they call.
 """
 
 from __future__ import annotations

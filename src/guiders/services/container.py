@@ -10,6 +10,8 @@ from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
+from guiders.services.handoff import HandoffService
+from guiders.services.handoff_desk import SagaRecords
 from guiders.services.knowledge import KnowledgeService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
@@ -42,6 +44,7 @@ class Services:
     commercials: CommercialService
     analytics: AnalyticsService
     sagas: SagaService
+    handoff: HandoffService
     consumers: ConsumerService
     outgoing_mail: OutgoingMailService
     knowledge: KnowledgeService
@@ -75,6 +78,7 @@ class Services:
             commercials=CommercialService(uow),
             analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
             sagas=SagaService(uow),
+            handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),
             outgoing_mail=OutgoingMailService(uow),
             knowledge=KnowledgeService(uow),

@@ -17,7 +17,7 @@ from guiders.domain.errors import Conflict, NotFound, ValidationFailed
 from guiders.domain.events import MAX_SEQ
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.services.access import Principal, require_supervisor_or_key
-from guiders.services.ports import DeadLetter, UnitOfWorkFactory
+from guiders.services.ports import Actor, DeadLetter, UnitOfWorkFactory
 
 DEAD_LETTER_STATUSES = ("parked", "retrying", "resolved")
 
@@ -32,6 +32,48 @@ class SagaWrite:
     error: str | None = None
     owner: str | None = None
     lease_expires_at: datetime | None = None
+
+
+async def write_saga(
+    uow_factory: UnitOfWorkFactory, company_id: UUID, actor: Actor, saga_id: UUID, write: SagaWrite
+) -> Saga:
+    """Creates a saga (``expected_revision`` 0) or moves it on from the revision last read;
+    its steps and status changes go to the event log in the same transaction."""
+    now = datetime.now(UTC)
+    async with uow_factory() as uow:
+        uow.actor = actor
+        saga = await uow.sagas.get(saga_id)
+        if saga is not None and saga.company_id != company_id:
+            raise NotFound("Saga not found", field="sagaId")
+        if saga is None:
+            if write.expected_revision != 0:
+                raise NotFound("Saga not found", field="sagaId")
+            saga = Saga.start(
+                id=saga_id, company_id=company_id, type=write.type, context=write.context, at=now
+            )
+            created = True
+        else:
+            if saga.type != write.type:
+                raise ValidationFailed(f"This saga is a '{saga.type}'", field="type")
+            created = False
+        previous = saga.revision
+        saga.update(
+            expected_revision=write.expected_revision,
+            status=write.status,
+            steps=write.steps,
+            context=write.context,
+            error=write.error,
+            owner=write.owner,
+            lease_expires_at=write.lease_expires_at,
+            at=now,
+        )
+        uow.track(saga)
+        if created:
+            await uow.sagas.add(saga)
+        elif not await uow.sagas.save(saga, previous):
+            raise Conflict("The saga was changed by another writer", field="expectedRevision")
+        await uow.commit()
+    return saga
 
 
 class SagaService:
@@ -49,45 +91,7 @@ class SagaService:
     async def put(self, principal: Principal, saga_id: UUID, write: SagaWrite) -> Saga:
         """Creates it (``expectedRevision`` 0) or moves it on from the revision last read."""
         require_supervisor_or_key(principal)
-        now = datetime.now(UTC)
-        async with self._uow() as uow:
-            uow.actor = principal.actor
-            saga = await uow.sagas.get(saga_id)
-            if saga is not None and saga.company_id != principal.company_id:
-                raise NotFound("Saga not found", field="sagaId")
-            if saga is None:
-                if write.expected_revision != 0:
-                    raise NotFound("Saga not found", field="sagaId")
-                saga = Saga.start(
-                    id=saga_id,
-                    company_id=principal.company_id,
-                    type=write.type,
-                    context=write.context,
-                    at=now,
-                )
-                created = True
-            else:
-                if saga.type != write.type:
-                    raise ValidationFailed(f"This saga is a '{saga.type}'", field="type")
-                created = False
-            previous = saga.revision
-            saga.update(
-                expected_revision=write.expected_revision,
-                status=write.status,
-                steps=write.steps,
-                context=write.context,
-                error=write.error,
-                owner=write.owner,
-                lease_expires_at=write.lease_expires_at,
-                at=now,
-            )
-            uow.track(saga)
-            if created:
-                await uow.sagas.add(saga)
-            elif not await uow.sagas.save(saga, previous):
-                raise Conflict("The saga was changed by another writer", field="expectedRevision")
-            await uow.commit()
-        return saga
+        return await write_saga(self._uow, principal.company_id, principal.actor, saga_id, write)
 
     async def find(
         self, principal: Principal, statuses: list[SagaStatus], type: str | None, limit: int

@@ -1,8 +1,8 @@
 """Tables of the knowledge feature: sources, documents, chunks with their embeddings, the
 per-company index revision and the unanswered questions (the content-gap list).
 
-Registered on the one ``metadata`` of ``tables.py`` (which imports this module at its end), so
-``create_schema`` and Alembic see them with everything else.
+Registered on the one ``metadata`` (``metadata.py``; ``tables.py`` imports this module at its
+end), so ``create_schema`` and Alembic see them with everything else.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from guiders.store.tables import metadata
+from guiders.store.metadata import metadata
 from guiders.store.types import JSONType, UTCDateTime
 
 knowledge_sources = Table(

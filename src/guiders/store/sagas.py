@@ -80,6 +80,16 @@ class SqlSagaRepository(SagaRepository):
         stmt = stmt.order_by(sagas.c.updated_at).limit(limit)
         return [_saga(r._mapping) for r in await self._conn.execute(stmt)]
 
+    async def unfinished(self, type: str, limit: int) -> list[Saga]:
+        open_ = (SagaStatus.STARTED.value, SagaStatus.COMPENSATING.value)
+        stmt = (
+            select(sagas)
+            .where(sagas.c.type == type, sagas.c.status.in_(open_))
+            .order_by(sagas.c.updated_at)
+            .limit(limit)
+        )
+        return [_saga(r._mapping) for r in await self._conn.execute(stmt)]
+
 
 def _letter(r: Any) -> DeadLetter:
     return DeadLetter(

@@ -79,3 +79,16 @@ async def test_a_failure_while_half_open_opens_again_for_a_full_pause() -> None:
     clock.now += 29
     with pytest.raises(CircuitOpen):
         await breaker.call(ok)
+
+
+async def test_reading_the_state_changes_nothing() -> None:
+    clock = Clock()
+    changes: list[tuple[BreakerState, BreakerState]] = []
+    breaker = CircuitBreaker("llm", clock=clock, on_change=lambda _, a, b: changes.append((a, b)))
+    await fail(breaker, 5)
+    clock.now += 30
+    assert breaker.state == BreakerState.HALF_OPEN  # what a call would find
+    assert breaker.state == BreakerState.HALF_OPEN
+    assert changes == [(BreakerState.CLOSED, BreakerState.OPEN)]  # no move, no event, on a read
+    await breaker.call(ok)  # the call makes the move, once
+    assert changes[1:] == [(BreakerState.OPEN, BreakerState.HALF_OPEN)]

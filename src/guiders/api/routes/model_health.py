@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import ModelHealth
 from guiders.api.schemas import Body
 from guiders.domain.model_health import model_rules
 from guiders.observability.metrics import MODEL_ECE, MODEL_PSI
 from guiders.services.model_health import ModelHealthService
 
-router = APIRouter(prefix="/v2/analytics", tags=["analytics"])
+router = APIRouter(prefix="/v2/analytics", tags=["analytics"], route_class=WireRoute)
 
 Figure = Annotated[float, Field(ge=0.0, le=1e6)]
 
@@ -84,7 +86,7 @@ async def get_model_health(request: Request) -> ModelHealthService:
 HealthDep = Annotated[ModelHealthService, Depends(get_model_health)]
 
 
-@router.post("/model-health", status_code=201)
+@router.post("/model-health", status_code=201, response_model=ModelHealth)
 async def post_report(
     body: HealthReport, principal: CurrentPrincipal, health: HealthDep
 ) -> dict[str, Any]:
@@ -100,14 +102,14 @@ async def post_report(
     return view
 
 
-@router.get("/model-health")
+@router.get("/model-health", response_model=ModelHealth)
 async def get_report(principal: CurrentPrincipal, health: HealthDep) -> dict[str, Any]:
     """Supervisors, admins and integration keys: the latest report (reliability diagram, ECE,
     PSI per input), the model alerts raised, the open retrain proposal and the last outcome."""
     return await health.view(principal)
 
 
-@router.post("/retrain-proposals/{proposal_id}/confirm")
+@router.post("/retrain-proposals/{proposal_id}/confirm", response_model=ModelHealth)
 async def confirm(
     proposal_id: UUID, principal: CurrentPrincipal, health: HealthDep
 ) -> dict[str, Any]:
@@ -115,7 +117,7 @@ async def confirm(
     return await health.confirm(principal, proposal_id)
 
 
-@router.post("/retrain-proposals/{proposal_id}/outcome")
+@router.post("/retrain-proposals/{proposal_id}/outcome", response_model=ModelHealth)
 async def outcome(
     proposal_id: UUID, body: RetrainOutcome, principal: CurrentPrincipal, health: HealthDep
 ) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""Where the pipeline keeps saga state: the server's ``/v2/sagas`` resource, or memory in tests.
+"""A saga's state as the runner sees it, and the port it is kept through (``SagaStore``).
 
 Every write names the revision it read; a stale write is a ``Conflict``, which is how two
-workers find out that only one of them owns a saga.
+workers find out that only one of them owns a saga. Adapters: the server's saga table
+(``services/handoff_store.py``), the ``/v2/sagas`` resource for API clients
+(``pipeline/saga_api.py``), memory here for unit tests.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from guiders.client import GuidersClient
 from guiders.domain.errors import Conflict, NotFound
 
 TERMINAL = ("COMPLETED", "FAILED")
@@ -75,27 +76,6 @@ class SagaStore(abc.ABC):
 
     @abc.abstractmethod
     async def unfinished(self, type: str | None = None) -> list[SagaState]: ...
-
-
-class ApiSagaStore(SagaStore):
-    def __init__(self, client: GuidersClient) -> None:
-        self._client = client
-
-    async def load(self, saga_id: str) -> SagaState | None:
-        try:
-            return SagaState.from_body(await self._client.request("GET", f"/v2/sagas/{saga_id}"))
-        except NotFound:
-            return None
-
-    async def save(self, state: SagaState) -> SagaState:
-        body = await self._client.request("PUT", f"/v2/sagas/{state.id}", json=state.to_body())
-        return SagaState.from_body(body)
-
-    async def unfinished(self, type: str | None = None) -> list[SagaState]:
-        body = await self._client.request(
-            "GET", "/v2/sagas", params={"status": "STARTED,COMPENSATING", "type": type}
-        )
-        return [SagaState.from_body(s) for s in body["sagas"]]
 
 
 class MemorySagaStore(SagaStore):

@@ -22,13 +22,18 @@ from typing import Any
 import structlog
 
 from guiders.domain.errors import Conflict
-from guiders.pipeline.saga_store import SagaState, SagaStore
+from guiders.sagas.state import SagaState, SagaStore
 
 log = structlog.get_logger(__name__)
 
 
 class StepFailed(Exception):
     """A step that cannot succeed (the agent did not answer): compensate, do not retry."""
+
+
+class StepWaiting(Exception):
+    """A step that cannot go on yet (no agent is free): the saga stays STARTED with its lease
+    released, and a later ``run`` (a scan, an event) tries the step again."""
 
 
 @dataclass(slots=True)
@@ -104,6 +109,13 @@ class SagaRunner:
         state.revision = saved.revision
         return state
 
+    async def _release(self, state: SagaState) -> SagaState:
+        """Saved still STARTED with no owner: any worker may pick it up again."""
+        state.owner = None
+        state.lease_expires_at = None
+        state.revision = (await self.store.save(state)).revision
+        return state
+
     async def run(self, state: SagaState) -> SagaState:
         """Runs (or resumes) a saga this worker can claim; returns its state when it stops."""
         if state.finished or not self._claimable(state):
@@ -135,12 +147,13 @@ class SagaRunner:
                     continue
                 try:
                     await step.action(ctx)
+                except StepWaiting as waiting:
+                    log.info("saga.waiting", saga=state.id, step=step.name, reason=str(waiting))
+                    return await self._release(state)
                 except Exception as exc:
                     log.warning("saga.step_failed", saga=state.id, step=step.name, error=str(exc))
                     if not definition.compensate_on_error:
-                        state.owner = None
-                        state.lease_expires_at = None
-                        state.revision = (await self.store.save(state)).revision
+                        await self._release(state)
                         raise
                     state.status = "COMPENSATING"
                     state.error = f"{step.name}: {type(exc).__name__}: {exc}"

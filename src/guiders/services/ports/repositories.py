@@ -1,29 +1,27 @@
-"""What the use cases need from the outside world, as small abstract interfaces.
+"""The repositories the use cases read and write through, and the values they carry.
 
-``store/`` implements them with SQLAlchemy; ``bus/`` implements ``EventBus``.
+``store/`` implements them with SQLAlchemy; a unit of work (``unit_of_work.py``) holds one of
+each, in one transaction.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat, ChatStatus, Priority
 from guiders.domain.commercial import Commercial
 from guiders.domain.company import ApiKey, Company, Site, StaffUser
-from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
+from guiders.domain.events import DomainEvent, StoredEvent
 from guiders.domain.login_throttle import Throttle
 from guiders.domain.message import Message
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
-from guiders.services.knowledge_ports import KnowledgeRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,53 +300,6 @@ class AnalysisRepository(abc.ABC):
 
 
 @dataclass(slots=True)
-class QueuedEmail:
-    id: UUID
-    company_id: UUID
-    visitor_id: UUID
-    kind: str
-    to_address: str
-    subject: str
-    body: str
-    created_at: datetime
-    next_attempt_at: datetime
-    status: str = "pending"  # pending | sent | failed
-    attempts: int = 0
-    last_error: str | None = None
-    sent_at: datetime | None = None
-
-
-class MailQueue(abc.ABC):
-    """The e-mail outbox: rows written in the deciding transaction, sent later, retried."""
-
-    @abc.abstractmethod
-    async def add(self, email: QueuedEmail) -> None: ...
-    @abc.abstractmethod
-    async def last_queued_at(self, visitor_id: UUID, kind: str) -> datetime | None: ...
-    @abc.abstractmethod
-    async def claim_due(self, now: datetime, lease_s: float, limit: int) -> list[QueuedEmail]:
-        """Due pending rows, leased so that no other process sends them meanwhile."""
-
-    @abc.abstractmethod
-    async def mark_sent(self, email_id: UUID, at: datetime) -> None: ...
-    @abc.abstractmethod
-    async def mark_failed(
-        self, email_id: UUID, error: str, next_attempt_at: datetime, final: bool
-    ) -> None: ...
-    @abc.abstractmethod
-    async def of_visitor(self, visitor_id: UUID) -> list[QueuedEmail]: ...
-    @abc.abstractmethod
-    async def get(self, email_id: UUID) -> QueuedEmail | None: ...
-
-
-class MailSender(abc.ABC):
-    """Hands one e-mail to the mail server; raises on failure (the caller retries)."""
-
-    @abc.abstractmethod
-    async def send(self, email: QueuedEmail) -> None: ...
-
-
-@dataclass(slots=True)
 class DeadLetter:
     id: UUID
     company_id: UUID
@@ -376,6 +327,10 @@ class SagaRepository(abc.ABC):
     async def find(
         self, company_id: UUID, statuses: list[SagaStatus], type: str | None, limit: int
     ) -> list[Saga]: ...
+    @abc.abstractmethod
+    async def unfinished(self, type: str, limit: int) -> list[Saga]:
+        """STARTED or COMPENSATING sagas of every company, least recently moved first (the
+        server's own workers resume them)."""
 
 
 class ConsumerState(abc.ABC):
@@ -410,181 +365,3 @@ class EventLog(abc.ABC):
     async def read(self, query: EventFilter) -> list[StoredEvent]: ...
     @abc.abstractmethod
     async def last_seq(self, company_id: UUID) -> int: ...
-
-
-correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
-"""Set per request by the API; every event appended during it carries the same id."""
-
-AfterCommit = Callable[[list[StoredEvent]], Awaitable[None]]
-
-
-class UnitOfWork(abc.ABC):
-    """One transaction: repositories see it, events are appended in it, all or nothing.
-
-    Leaving the ``async with`` block without ``commit()`` rolls back. What a commit stored is
-    handed to ``after_commit`` (the relay) once the block is left and the connection released,
-    so subscribers can open units of work of their own.
-    """
-
-    tenancy: Tenancy
-    chats: ChatRepository
-    messages: MessageRepository
-    visitors: VisitorRepository
-    commercials: CommercialRepository
-    events: EventLog
-    analyses: AnalysisRepository
-    mail: MailQueue
-    sagas: SagaRepository
-    consumers: ConsumerState
-    knowledge: KnowledgeRepository
-    security: SecurityStore
-
-    def __init__(self, after_commit: AfterCommit | None = None) -> None:
-        self._after_commit = after_commit
-        self.actor: Actor = SYSTEM
-        self.correlation_id: str | None = correlation_id_var.get()
-        self.committed_events: list[StoredEvent] = []
-        self._tracked: list[Aggregate] = []
-        self._loose: list[DomainEvent] = []
-
-    def track(self, aggregate: Aggregate) -> None:
-        """Collect the aggregate's new events at commit."""
-        if not any(a is aggregate for a in self._tracked):
-            self._tracked.append(aggregate)
-
-    def record(self, event: DomainEvent) -> None:
-        """A fact that belongs to no aggregate here (company created, key revoked...)."""
-        self._loose.append(event)
-
-    async def commit(self) -> None:
-        new_events = list(self._loose)
-        for aggregate in self._tracked:
-            new_events.extend(aggregate.take_events())
-        self._loose.clear()
-        stored = (
-            await self.events.append(new_events, self.actor, self.correlation_id)
-            if new_events
-            else []
-        )
-        await self._commit()
-        self.committed_events.extend(stored)
-
-    @abc.abstractmethod
-    async def _commit(self) -> None: ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None: ...
-
-    @abc.abstractmethod
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close()
-        if self.committed_events and self._after_commit is not None:
-            published, self.committed_events = self.committed_events, []
-            await self._after_commit(published)
-
-    @abc.abstractmethod
-    async def _close(self) -> None:
-        """Roll back anything uncommitted and release the connection."""
-
-
-UnitOfWorkFactory = Callable[[], UnitOfWork]
-
-
-class EventBus(abc.ABC):
-    """Publishes committed events to subscribers (in process, or through Redis)."""
-
-    @abc.abstractmethod
-    async def publish(self, events: Sequence[StoredEvent]) -> None: ...
-
-    @abc.abstractmethod
-    def subscribe(self, handler: Callable[[StoredEvent], Awaitable[None]]) -> None: ...
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def ping(self) -> bool:
-        return True
-
-
-@dataclass(frozen=True, slots=True)
-class Typing:
-    user_id: str
-    user_type: str
-    since: datetime
-
-
-class PresenceStore(abc.ABC):
-    """Open sockets per user and who is typing in which chat, as every node sees them.
-
-    Ephemeral by design: nothing here is in the event log. Entries expire by themselves
-    (``ttl_s``), so a node that dies without closing its sockets stops counting for them.
-    """
-
-    @abc.abstractmethod
-    async def socket_opened(self, user_id: str, socket_id: str, ttl_s: float) -> int:
-        """Returns how many sockets the user now has open, across all nodes."""
-
-    @abc.abstractmethod
-    async def socket_closed(self, user_id: str, socket_id: str) -> int: ...
-
-    @abc.abstractmethod
-    async def socket_count(self, user_id: str) -> int: ...
-
-    @abc.abstractmethod
-    async def refresh(self, sockets: Sequence[tuple[str, str]], ttl_s: float) -> None:
-        """Keeps this node's ``(user_id, socket_id)`` entries alive for another ``ttl_s``."""
-
-    @abc.abstractmethod
-    async def staff_seen(self, key: str, at: float) -> None:
-        """Records that a staff member (``companyId:userId``) had a socket at ``at`` (epoch s)."""
-
-    @abc.abstractmethod
-    async def staff_gone(self, key: str) -> None: ...
-
-    @abc.abstractmethod
-    async def staff_last_seen(self) -> dict[str, float]: ...
-
-    @abc.abstractmethod
-    async def claim(self, name: str, ttl_s: float) -> bool:
-        """True for only one caller (of any node) per ``ttl_s``: who does a periodic chore."""
-
-    @abc.abstractmethod
-    async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None: ...
-
-    @abc.abstractmethod
-    async def clear_typing(self, chat_id: str, user_id: str) -> None: ...
-
-    @abc.abstractmethod
-    async def typing(self, chat_id: str) -> list[Typing]: ...
-
-    async def close(self) -> None:
-        return None
-
-
-class Cache(abc.ABC):
-    """Short-lived copies of reads (JSON values) with a time to live: in memory for one process,
-    in Redis when several nodes share it. A miss is never an error; writers delete what they
-    change."""
-
-    @abc.abstractmethod
-    async def get(self, key: str) -> Any | None: ...
-
-    @abc.abstractmethod
-    async def set(self, key: str, value: Any, ttl_s: float) -> None: ...
-
-    @abc.abstractmethod
-    async def delete(self, key: str) -> None: ...
-
-    @abc.abstractmethod
-    async def close(self) -> None:
-        """Releases connections, if any."""

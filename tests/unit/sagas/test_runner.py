@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from guiders.pipeline.saga_store import MemorySagaStore
-from guiders.pipeline.sagas import SagaDefinition, SagaRunner, Step, StepContext, StepFailed
+from guiders.sagas import MemorySagaStore, SagaDefinition, SagaRunner, Step, StepContext, StepFailed
 
 
 class Killed(BaseException):
@@ -128,7 +127,7 @@ async def test_two_runners_cannot_both_own_a_saga() -> None:
     log: list[str] = []
     a = SagaRunner(store, {"t": definition(log)}, owner="a")
     b = SagaRunner(store, {"t": definition(log)}, owner="b")
-    from guiders.pipeline.saga_store import SagaState
+    from guiders.sagas import SagaState
 
     await store.save(SagaState(id="s", type="t"))
     stale = await store.load("s")
@@ -136,3 +135,28 @@ async def test_two_runners_cannot_both_own_a_saga() -> None:
     await a.run(stale)
     result = await b.run(stale)  # stale revision: conflict, b gives up
     assert result.status == "COMPLETED" and log == ["do a", "do b", "do c"]
+
+
+async def test_a_waiting_step_leaves_the_saga_started_and_unowned_until_a_later_run() -> None:
+    from guiders.sagas import StepWaiting
+
+    free = [False]
+    log: list[str] = []
+
+    async def find(ctx: StepContext) -> None:
+        if not free[0]:
+            raise StepWaiting("nobody free")
+        log.append("found")
+
+    async def act(ctx: StepContext) -> None:
+        log.append("acted")
+
+    store = MemorySagaStore()
+    runner = SagaRunner(store, {"w": SagaDefinition("w", (Step("find", find), Step("act", act)))})
+    state = await runner.start("w", "s-wait", {})
+    assert state.status == "STARTED" and state.steps == [] and state.owner is None
+    assert [s.id for s in await store.unfinished("w")] == ["s-wait"]
+    free[0] = True
+    other = SagaRunner(store, runner.definitions, owner="another")
+    resumed = await other.resume_orphans()
+    assert [s.status for s in resumed] == ["COMPLETED"] and log == ["found", "acted"]

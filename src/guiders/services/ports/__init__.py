@@ -1,0 +1,85 @@
+"""What the use cases need from the outside world, as small abstract interfaces (ports).
+
+One module per concern: ``repositories`` (and the values they carry), ``unit_of_work`` (one
+transaction over them, with its events), ``bus``, ``presence``, ``cache``, ``mail``. Adapters
+(``store/``, ``bus/``, ``presence/``, ``cache/``, ``mail/``) implement them and are wired only in
+``runtime.py``; everything is importable from here.
+"""
+
+from guiders.services.ports.bus import (
+    EventBus,
+)
+from guiders.services.ports.cache import (
+    Cache,
+)
+from guiders.services.ports.mail import (
+    MailQueue,
+    MailSender,
+    QueuedEmail,
+)
+from guiders.services.ports.presence import (
+    PresenceStore,
+    Typing,
+)
+from guiders.services.ports.repositories import (
+    SYSTEM,
+    Actor,
+    AnalysisRepository,
+    ChatQuery,
+    ChatRepository,
+    CommercialRepository,
+    ConsumerState,
+    DeadLetter,
+    EventFilter,
+    EventLog,
+    Invitation,
+    MessageRepository,
+    Page,
+    RefreshToken,
+    SagaRepository,
+    SecurityStore,
+    StoredSecret,
+    Tenancy,
+    TotpEnrolment,
+    VisitorRepository,
+)
+from guiders.services.ports.unit_of_work import (
+    AfterCommit,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    correlation_id_var,
+)
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "AfterCommit",
+    "AnalysisRepository",
+    "Cache",
+    "ChatQuery",
+    "ChatRepository",
+    "CommercialRepository",
+    "ConsumerState",
+    "DeadLetter",
+    "EventBus",
+    "EventFilter",
+    "EventLog",
+    "Invitation",
+    "MailQueue",
+    "MailSender",
+    "MessageRepository",
+    "Page",
+    "PresenceStore",
+    "QueuedEmail",
+    "RefreshToken",
+    "SagaRepository",
+    "SecurityStore",
+    "StoredSecret",
+    "Tenancy",
+    "TotpEnrolment",
+    "Typing",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "VisitorRepository",
+    "correlation_id_var",
+]

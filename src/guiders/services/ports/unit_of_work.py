@@ -1,0 +1,111 @@
+"""One transaction over every repository, with the events it appends (``store/`` implements it)."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from types import TracebackType
+from typing import Self
+
+from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
+from guiders.services.knowledge_ports import KnowledgeRepository
+from guiders.services.ports.mail import MailQueue
+from guiders.services.ports.repositories import (
+    SYSTEM,
+    Actor,
+    AnalysisRepository,
+    ChatRepository,
+    CommercialRepository,
+    ConsumerState,
+    EventLog,
+    MessageRepository,
+    SagaRepository,
+    SecurityStore,
+    Tenancy,
+    VisitorRepository,
+)
+
+correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+"""Set per request by the API; every event appended during it carries the same id."""
+
+AfterCommit = Callable[[list[StoredEvent]], Awaitable[None]]
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction: repositories see it, events are appended in it, all or nothing.
+
+    Leaving the ``async with`` block without ``commit()`` rolls back. What a commit stored is
+    handed to ``after_commit`` (the relay) once the block is left and the connection released,
+    so subscribers can open units of work of their own.
+    """
+
+    tenancy: Tenancy
+    chats: ChatRepository
+    messages: MessageRepository
+    visitors: VisitorRepository
+    commercials: CommercialRepository
+    events: EventLog
+    analyses: AnalysisRepository
+    mail: MailQueue
+    sagas: SagaRepository
+    consumers: ConsumerState
+    knowledge: KnowledgeRepository
+    security: SecurityStore
+
+    def __init__(self, after_commit: AfterCommit | None = None) -> None:
+        self._after_commit = after_commit
+        self.actor: Actor = SYSTEM
+        self.correlation_id: str | None = correlation_id_var.get()
+        self.committed_events: list[StoredEvent] = []
+        self._tracked: list[Aggregate] = []
+        self._loose: list[DomainEvent] = []
+
+    def track(self, aggregate: Aggregate) -> None:
+        """Collect the aggregate's new events at commit."""
+        if not any(a is aggregate for a in self._tracked):
+            self._tracked.append(aggregate)
+
+    def record(self, event: DomainEvent) -> None:
+        """A fact that belongs to no aggregate here (company created, key revoked...)."""
+        self._loose.append(event)
+
+    async def commit(self) -> None:
+        new_events = list(self._loose)
+        for aggregate in self._tracked:
+            new_events.extend(aggregate.take_events())
+        self._loose.clear()
+        stored = (
+            await self.events.append(new_events, self.actor, self.correlation_id)
+            if new_events
+            else []
+        )
+        await self._commit()
+        self.committed_events.extend(stored)
+
+    @abc.abstractmethod
+    async def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    async def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+        if self.committed_events and self._after_commit is not None:
+            published, self.committed_events = self.committed_events, []
+            await self._after_commit(published)
+
+    @abc.abstractmethod
+    async def _close(self) -> None:
+        """Roll back anything uncommitted and release the connection."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

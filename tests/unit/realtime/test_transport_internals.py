@@ -1,0 +1,51 @@
+"""What ``realtime/transport.py`` relies on inside python-engineio, python-socketio and uvicorn
+(pinned in requirements/constraints.txt). Public API offers no leaner queue, so the transport
+uses three hooks; an upgrade that moves any of them fails here, loudly, instead of quietly
+giving every idle socket back the memory ``benchmarks/idle_connections.py`` measures."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import engineio
+import engineio.async_socket
+import engineio.base_socket
+import socketio
+import socketio.base_server
+from uvicorn.protocols.websockets import wsproto_impl
+
+from guiders.realtime.transport import EngineServer, SocketQueue, SocketServer, WebSocketProtocol
+
+
+def queue_calls(source: str) -> set[str]:
+    """The methods a library calls on ``self.queue``."""
+    return set(re.findall(r"self\.queue\.(\w+)\(", source))
+
+
+def test_python_socketio_builds_its_engine_through_the_overridable_class_hook() -> None:
+    assert "self._engineio_server_class()(" in inspect.getsource(socketio.base_server)
+    server = SocketServer(async_mode="asgi")
+    assert isinstance(server.eio, EngineServer)
+
+
+def test_engineio_sockets_take_their_queue_from_the_servers_create_queue() -> None:
+    assert "self.queue = self.server.create_queue()" in inspect.getsource(engineio.base_socket)
+    assert issubclass(EngineServer, engineio.AsyncServer)
+    socket = engineio.async_socket.AsyncSocket(EngineServer(async_mode="asgi"), "sid")
+    assert isinstance(socket.queue, SocketQueue)
+
+
+def test_socket_queue_has_every_method_engineio_and_uvicorn_call() -> None:
+    called = queue_calls(inspect.getsource(engineio.async_socket)) | queue_calls(
+        inspect.getsource(wsproto_impl.WSProtocol)
+    )
+    assert called >= {"get", "put", "put_nowait", "get_nowait", "task_done", "join", "empty"}
+    missing = {name for name in called if not callable(getattr(SocketQueue, name, None))}
+    assert not missing, f"SocketQueue lacks {missing}: re-check realtime/transport.py"
+
+
+def test_uvicorn_reads_received_frames_from_the_queue_attribute_we_replace() -> None:
+    source = inspect.getsource(wsproto_impl.WSProtocol)
+    assert "self.queue: asyncio.Queue" in source and "await self.queue.get()" in source
+    assert issubclass(WebSocketProtocol, wsproto_impl.WSProtocol)
