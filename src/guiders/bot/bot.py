@@ -238,6 +238,7 @@ class FirstLineBot:
                 confidence=found.confidence,
                 language=language,
                 model=answer.model,
+                extra=extra,
             )
             return
         await self._reply(conv, message, answer, found, elapsed, language, extra)

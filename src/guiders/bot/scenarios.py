@@ -19,11 +19,11 @@ A file::
 conversation (the welcome excluded). What each expectation reads from a reply (a message of the
 bot or the system, with its ``metadata``):
 
-- ``answers``: an answer, i.e. not a hand-off, a fallback or a clarifying question
-  (``decision: answer`` when the bot says so);
-- ``cites: X``: a citation whose title, url or documentId contains X (document-grounded
-  answers put ``citations: [{title, url, documentId}]`` in the metadata), or, on the intent
-  path, the answer's ``intent`` is X;
+- ``answers``: an answer, from the documents (``decision: answer``) or the intents, i.e. not a
+  hand-off, a fallback or a clarifying question;
+- ``cites: X``: a document answer has a citation whose title, url or documentId contains X
+  (``citations: [{title, url, documentId}]`` in the metadata); an intent answer (``decision:
+  intent``, or none) has the ``intent`` X;
 - ``hands_off``: the chat was handed to a person: an escalation message (``isEscalation``,
   ``isEscalationPending``), ``decision: handoff``, or the chat assigned;
 - ``clarifies``: the bot asked for clarification (``decision: clarify``);
@@ -214,9 +214,11 @@ def is_clarification(reply: Reply) -> bool:
 
 
 def is_answer(reply: Reply) -> bool:
-    decision = _decision(reply)
-    if decision is not None:
-        return decision == "answer"
+    """An answer from the documents (``decision: answer``) or from the intents (``decision:
+    intent``, or no decision from a bot without documents); not a hand-off, a clarifying
+    question, a fallback or the welcome."""
+    if _decision(reply) in ("clarify", "handoff"):
+        return False
     m = reply.metadata
     return reply.role == "ai" and not (
         is_handoff(reply) or m.get("isFallback") or m.get("isWelcome")
@@ -224,12 +226,15 @@ def is_answer(reply: Reply) -> bool:
 
 
 def cites(reply: Reply, source: str) -> bool:
+    """A document answer must cite the source; an intent answer must be that intent."""
     wanted = fold(source)
-    for citation in reply.metadata.get("citations") or []:
-        if isinstance(citation, dict) and any(
-            wanted in fold(str(citation.get(k) or "")) for k in ("title", "url", "documentId")
-        ):
-            return True
+    citations = [c for c in reply.metadata.get("citations") or [] if isinstance(c, dict)]
+    if _decision(reply) == "answer" or (citations and _decision(reply) is None):
+        return any(
+            wanted in fold(str(c.get(k) or ""))
+            for c in citations
+            for k in ("title", "url", "documentId")
+        )
     return fold(str(reply.metadata.get("intent") or "")) == wanted
 
 

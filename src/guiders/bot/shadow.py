@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import structlog
 
@@ -54,12 +55,15 @@ class ShadowTopics:
         confidence: float,
         language: str,
         model: str,
+        extra: dict[str, Any] | None = None,
     ) -> None:
+        """``extra``: a document answer's citations and scores, kept with the draft."""
         await self._client.send_message(
             chat_id,
             text,
             type="internal",
-            metadata={
+            metadata=(extra or {})
+            | {
                 "isDraft": True,
                 "topic": topic,
                 "intent": topic,

@@ -121,3 +121,20 @@ def test_pass_k_needs_every_run_and_junit_lists_the_failures(tmp_path: Path) -> 
     write_junit(summaries, 2, path)
     text = path.read_text()
     assert 'tests="2" failures="1"' in text and "run 2: turn 1: expected an answer" in text
+
+
+def test_an_intent_answer_after_the_documents_handed_off_is_an_answer() -> None:
+    after_documents = Reply(
+        "We ship in 2-4 days.",
+        {"decision": "intent", "intent": "shipping", "citations": [], "language": "en"},
+    )
+    assert check(Expect(answers=True, cites=("shipping",)), [after_documents], False, "t") == []
+    document = Reply(
+        "Free returns.",
+        {"decision": "answer", "intent": "returns", "citations": [{"title": "Shipping FAQ"}]},
+    )
+    # a document answer is judged by what it cites, not by the intent classifier's guess
+    assert check(Expect(cites=("returns",)), [document], False, "t")
+    assert check(Expect(cites=("shipping faq",)), [document], False, "t") == []
+    handoff = Reply("Let me find someone.", {"decision": "handoff", "language": "en"})
+    assert check(Expect(answers=False, hands_off=True), [handoff], False, "t") == []
