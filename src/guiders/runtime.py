@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+
+import socketio
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
+from guiders.observability.alert_events import AlertPublisher, still_raised
+from guiders.observability.alerts import AlertEvaluator, production_rules
+from guiders.observability.snapshot import MetricsCollector
+from guiders.realtime.server import RealtimePorts
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.mail import MailDispatcher
@@ -22,6 +30,7 @@ from guiders.services.presence import PresenceService
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
+from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.supervision import BackgroundWorker, supervise
 
@@ -85,6 +94,39 @@ class Runtime:
             cache=cache,
         )
 
+    def metrics_collector(self) -> MetricsCollector:
+        """The server's metric points, stored for the retention period, and its alerts,
+        published to the event log (the app starts and stops it with itself)."""
+        settings = self.settings
+        store = SqlSnapshotStore(self.db)
+        host = socket.gethostname()
+        node = f"{host}:{os.getpid()}"
+        rules = production_rules(
+            settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+        )
+        return MetricsCollector(
+            settings.metrics_interval_s,
+            store=store,
+            retention=timedelta(days=settings.metrics_retention_days),
+            alerts=AlertEvaluator(rules),
+            publish=AlertPublisher(self.services.uow, store.company_ids, node),
+            restore=lambda: still_raised(rules, store.last_events, host),
+            node=node,
+        )
+
+    def realtime_ports(self) -> RealtimePorts:
+        """What the Socket.IO server uses, and nothing else of this runtime."""
+        return RealtimePorts(
+            bus=self.bus,
+            presence=self.presence,
+            tokens=self.services.tokens,
+            visitors=self.services.visitors,
+            chats=self.services.chats,
+            uow=self.services.uow,
+            manager=socket_manager(self.settings),
+            secretless_sockets=self.settings.sdk_secretless_sockets,
+        )
+
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
@@ -118,6 +160,15 @@ def build_bus(settings: Settings) -> EventBus:
 
         return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
     return InProcessBus()
+
+
+def socket_manager(settings: Settings) -> socketio.AsyncManager:
+    """With Redis, emits to rooms (typing, ...) reach the sockets of every node."""
+    if settings.redis_url:
+        return socketio.AsyncRedisManager(
+            settings.redis_url, channel=f"{settings.redis_prefix}:socketio"
+        )
+    return socketio.AsyncManager()
 
 
 def forget_scored(services: Services) -> Callable[[StoredEvent], Coroutine[Any, Any, None]]:

@@ -97,16 +97,16 @@ class AnalyticsWorker:
         if event_type == "visitor.activity_tracked":
             for item in payload.get("events", []):
                 if is_page_view(item):
-                    session = str(item.get("sessionId") or item.get("visitorId"))
+                    session = str(item.get("session_id") or item.get("visitor_id"))
                     self.stats.record_view(session, str(item["url"]))
-                    self._schedule(str(item["visitorId"]), occurred_at)
+                    self._schedule(str(item["visitor_id"]), occurred_at)
         elif event_type == "visitor.converted":
-            if payload.get("sessionId"):
-                self.stats.record_conversion(payload["sessionId"], float(payload["value"] or 0.0))
+            if payload.get("session_id"):
+                self.stats.record_conversion(payload["session_id"], float(payload["value"] or 0.0))
         elif event_type == "visitor.session_ended":
-            self.stats.forget_session(str(payload.get("sessionId")))
+            self.stats.forget_session(str(payload.get("session_id")))
         elif event_type == "chat.created":
-            self._schedule(str(payload["visitorId"]), occurred_at)
+            self._schedule(str(payload["visitor_id"]), occurred_at)
 
     def _schedule(self, visitor_id: str, occurred_at: datetime) -> None:
         age = (datetime.now(UTC) - occurred_at).total_seconds()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import gc
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 import socketio
 from fastapi import APIRouter, Depends, FastAPI
@@ -37,15 +34,10 @@ from guiders.api.routes import (
     visitors,
 )
 from guiders.config import Settings
-from guiders.observability.alert_events import AlertPublisher, still_raised
-from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
-from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.ports import correlation_id_var
-from guiders.store.snapshots import SqlSnapshotStore
-from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.web import site
 
 
@@ -80,7 +72,7 @@ class CorrelationIdMiddleware:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
-    collector = metrics_collector(settings, runtime)
+    collector = runtime.metrics_collector()
     if settings.metrics_enabled:
         runtime.bus.subscribe(record_event)
 
@@ -141,36 +133,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return app
 
 
-def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
-    """Points stored for the retention period; alerts published to the event log."""
-    store = SqlSnapshotStore(runtime.db)
-    host = socket.gethostname()
-    node = f"{host}:{os.getpid()}"
-    rules = production_rules(
-        settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
-    )
-    publisher = AlertPublisher(
-        lambda: SqlUnitOfWork(runtime.db, after_commit=runtime.relay.publish_committed),
-        store.company_ids,
-        node,
-    )
-    return MetricsCollector(
-        settings.metrics_interval_s,
-        store=store,
-        retention=timedelta(days=settings.metrics_retention_days),
-        alerts=AlertEvaluator(rules),
-        publish=publisher,
-        restore=lambda: still_raised(rules, store.last_events, host),
-        node=node,
-    )
-
-
 def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None) -> ASGIApp:
     """The whole server: the REST app with Socket.IO at ``/socket.io/``."""
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     app = create_app(settings, runtime)
-    realtime = RealtimeServer(runtime)
+    realtime = RealtimeServer(runtime.realtime_ports())
     app.state.realtime = realtime
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
     return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))

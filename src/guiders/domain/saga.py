@@ -72,7 +72,7 @@ class Saga(Aggregate):
             created_at=at,
             updated_at=at,
         )
-        saga._record(saga._event("saga.started", at, {"type": type}))
+        saga._record(saga._event("saga.started", at, {}))
         return saga
 
     def update(
@@ -125,7 +125,7 @@ class Saga(Aggregate):
             aggregate_type="saga",
             aggregate_id=self.id,
             company_id=self.company_id,
-            payload={"sagaId": str(self.id), "sagaType": self.type, **payload},
+            payload={"saga_id": str(self.id), "saga_type": self.type, **payload},
             occurred_at=at,
         )
 

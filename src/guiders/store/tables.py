@@ -15,11 +15,13 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
 from guiders.store.types import JSONType, UTCDateTime
@@ -217,6 +219,7 @@ events = Table(
     Column("version", Integer, nullable=False),
     Column("type", String(80), nullable=False),
     Column("payload", JSONType, nullable=False),
+    Column("schema_version", SmallInteger, nullable=False, server_default=text("1")),
     Column("actor_id", String(80)),
     Column("actor_type", String(20)),
     Column("correlation_id", String(80)),

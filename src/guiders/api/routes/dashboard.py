@@ -10,10 +10,15 @@ from fastapi import APIRouter, Query, Request
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
-from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat
+from guiders.observability.snapshot import (
+    MetricsCollector,
+    SnapshotHistory,
+    ai,
+    conversions,
+    csat,
+)
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
-from guiders.store.snapshots import SqlSnapshotStore
 
 router = APIRouter(prefix="/v2/dashboard", tags=["dashboard"])
 
@@ -72,7 +77,7 @@ async def history(
         raise ValidationFailed("from must not be after to", field="from")
     collector: MetricsCollector | None = getattr(request.app.state, "metrics_collector", None)
     store = collector.store if collector else None
-    points = (
-        await store.history(start, end, max_points) if isinstance(store, SqlSnapshotStore) else []
+    points: list[dict[str, Any]] = (
+        await store.history(start, end, max_points) if isinstance(store, SnapshotHistory) else []
     )
     return {"from": start.isoformat(), "to": end.isoformat(), "series": points}

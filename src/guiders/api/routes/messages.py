@@ -12,6 +12,7 @@ from pydantic import Field
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.api.schemas import Body, MessageBody, decode_cursor, encode_cursor
 from guiders.services.messages import MessageDraft
+from guiders.wire import message_response
 
 router = APIRouter(prefix="/v2", tags=["messages"])
 
@@ -37,7 +38,7 @@ async def send_message(
     message, created = await services.messages.send(principal, chat_id, _draft(body))
     if not created:
         response.status_code = 200
-    return message.to_payload()
+    return message_response(message)
 
 
 class SdkMessage(MessageBody):
@@ -51,7 +52,7 @@ async def send_message_sdk(
     message, created = await services.messages.send(principal, body.chat_id, _draft(body))
     if not created:
         response.status_code = 200
-    return message.to_payload()
+    return message_response(message)
 
 
 @router.get("/chats/{chat_id}/messages")
@@ -72,7 +73,7 @@ async def list_messages(
         since=since,
     )
     return {
-        "messages": [m.to_payload() for m in page.items],
+        "messages": [message_response(m) for m in page.items],
         "total": page.total,
         "hasMore": page.next_cursor is not None,
         "nextCursor": encode_cursor(page.next_cursor),
@@ -91,7 +92,7 @@ async def list_messages_sdk(
         principal, chat_id, newest_first=True, limit=limit, cursor=decode_cursor(cursor), since=None
     )
     return {
-        "messages": [m.to_payload() for m in page.items],
+        "messages": [message_response(m) for m in page.items],
         "total": page.total,
         "hasMore": page.next_cursor is not None,
         "nextCursor": encode_cursor(page.next_cursor),
@@ -105,7 +106,7 @@ async def unread_messages(
     """A bare array, as the SDK reads it: each item the message payload plus its read state."""
     unread = await services.messages.unread(principal, chat_id)
     return [
-        {**m.to_payload(), "isRead": False, "readBy": None, "updatedAt": m.sent_at.isoformat()}
+        {**message_response(m), "isRead": False, "readBy": None, "updatedAt": m.sent_at.isoformat()}
         for m in unread
     ]
 

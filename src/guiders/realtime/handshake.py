@@ -1,0 +1,82 @@
+"""Who is opening a socket: the handshake's credential becomes a :class:`Principal`.
+
+A token (staff, integration key, visitor), a visitor session id (``auth.sessionId`` or the
+widget's ``x-guiders-sid`` cookie), or, only when ``GUIDERS_SDK_SECRETLESS_SOCKETS`` is on, the
+SDK's bare ``{visitorId, tenantId}``. Anything else is refused before the socket exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from http.cookies import SimpleCookie
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.errors import Unauthenticated
+from guiders.services.access import Principal
+from guiders.services.credentials import TokenService
+from guiders.services.ports import UnitOfWorkFactory
+from guiders.services.visitors import VisitorService, visitor_principal
+
+SESSION_COOKIE = "x-guiders-sid"
+
+
+class Handshake:
+    def __init__(
+        self,
+        tokens: TokenService,
+        visitors: VisitorService,
+        uow: UnitOfWorkFactory,
+        *,
+        secretless_sockets: bool,
+    ) -> None:
+        self._tokens = tokens
+        self._visitors = visitors
+        self._uow = uow
+        self.secretless_sockets = secretless_sockets
+
+    async def authenticate(self, auth: dict[str, Any], environ: dict[str, Any]) -> Principal:
+        token = auth.get("token")
+        if isinstance(token, str) and token:
+            return await self._tokens.authenticate(token)
+        session = auth.get("sessionId") or _cookie(environ, SESSION_COOKIE)
+        if isinstance(session, str) and session:
+            try:
+                return await self._visitors.session_principal(UUID(session))
+            except ValueError as exc:
+                raise Unauthenticated("The session id is not valid") from exc
+        if self.secretless_sockets:
+            visitor = uuid_field(auth, "visitorId")
+            tenant = uuid_field(auth, "tenantId")
+            if visitor is not None and tenant is not None:
+                return await self._secretless_visitor(visitor, tenant)
+        raise Unauthenticated("No credential in the handshake: send auth {token}")
+
+    async def _secretless_visitor(self, visitor_id: UUID, tenant_id: UUID) -> Principal:
+        """The SDK's ``{visitorId, tenantId}``: anyone who knows a visitor id is that visitor,
+        hence off unless ``GUIDERS_SDK_SECRETLESS_SOCKETS`` is on."""
+        async with self._uow() as uow:
+            visitor = await uow.visitors.get(visitor_id)
+        if visitor is None or visitor.company_id != tenant_id:
+            raise Unauthenticated("Unknown visitor for this tenant")
+        return visitor_principal(visitor)
+
+
+def uuid_field(data: Any, key: str) -> UUID | None:
+    """``data[key]`` as a UUID, or None when a client sent something else."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return None
+    with contextlib.suppress(ValueError):
+        return UUID(value)
+    return None
+
+
+def _cookie(environ: dict[str, Any], name: str) -> str | None:
+    raw = environ.get("HTTP_COOKIE")
+    if not raw:
+        return None
+    cookie: SimpleCookie = SimpleCookie()
+    cookie.load(raw)
+    morsel = cookie.get(name)
+    return morsel.value if morsel else None

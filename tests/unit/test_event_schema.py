@@ -1,0 +1,152 @@
+"""The log holds domain facts (schema 2); old rows are upcast; the wire did not move a byte.
+
+The golden file ``tests/fixtures/v1_log/v1_domain.json`` was recorded by the schema-1 code
+running ``domain_scenario`` (see ``record_domain.py``): what it logged and what it sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.fixtures.v1_log.domain_scenario import COMPANY, T0, run
+
+from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
+from guiders.domain.message import Message, MessageType, Sender, SenderRole
+from guiders.domain.upcasting import upcast
+from guiders.realtime.targets import outgoing
+from guiders.wire import message_response
+
+GOLDEN = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "v1_log" / "v1_domain.json").read_text()
+)
+AGENT = {"id": "00000000-0000-4000-8000-000000000001", "name": "Ben", "avatarUrl": "a.png"}
+CAMEL = re.compile(r"[a-z][A-Z]")
+
+
+def stored(seq: int, event: DomainEvent, payload: dict[str, Any] | None = None) -> StoredEvent:
+    return StoredEvent(
+        event_id=uuid.UUID(int=seq),
+        seq=seq,
+        company_id=event.company_id,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        version=event.version,
+        type=event.type,
+        payload=event.payload if payload is None else payload,
+        actor_id=None,
+        actor_type="system",
+        correlation_id=None,
+        occurred_at=event.occurred_at,
+    )
+
+
+def wire(event: StoredEvent) -> list[list[Any]]:
+    commercial = AGENT if event.type == "chat.status_changed" else None
+    return [[o.name, json.dumps(o.payload), list(o.rooms)] for o in outgoing(event, commercial)]
+
+
+def scenario() -> list[tuple[DomainEvent, dict[str, Any]]]:
+    events = run()
+    assert [e.type for e in events] == [g["type"] for g in GOLDEN["events"][: len(events)]]
+    return list(zip(events, GOLDEN["events"], strict=False))
+
+
+def old_only() -> list[tuple[int, dict[str, Any]]]:
+    """The golden events the scenario does not produce (strategy, alert): old rows only."""
+    first = len(run())
+    return list(enumerate(GOLDEN["events"][first:], start=first + 1))
+
+
+def test_payloads_are_domain_facts_named_in_snake_case() -> None:
+    for event in run():
+        assert not [k for k in event.payload if CAMEL.search(k)], event.type
+        assert "commercialId" not in json.dumps(event.payload), event.type
+    message = next(e for e in run() if e.type == "message.sent")
+    assert set(message.payload) == {
+        "message_id",
+        "chat_id",
+        "visitor_id",
+        "sender_id",
+        "sender_name",
+        "sender_role",
+        "content",
+        "kind",
+        "internal",
+        "metadata",
+        "client_message_id",
+        "sent_at",
+    }
+    roles = {e.payload["sender_role"] for e in run() if e.type == "message.sent"}
+    assert roles == {"visitor", "ai", "agent"}, "a commercial is an agent inside"
+
+
+def test_an_old_payload_upcasts_to_what_the_code_writes_now() -> None:
+    for event, golden in scenario():
+        assert upcast(event.type, 1, golden["payload"]) == event.payload, event.type
+
+
+def test_live_events_reach_the_sockets_byte_for_byte_as_before() -> None:
+    for seq, (event, golden) in enumerate(scenario(), start=1):
+        assert wire(stored(seq, event)) == golden["wire"], event.type
+
+
+def test_old_rows_reach_the_sockets_byte_for_byte_as_before() -> None:
+    everything = [(seq, g) for seq, (_, g) in enumerate(scenario(), start=1)] + old_only()
+    assert {g["type"] for _, g in everything} >= {"strategy.applied", "alert.raised"}
+    for seq, golden in everything:
+        shell = DomainEvent(golden["type"], "visitor", uuid.UUID(int=7), COMPANY, {}, T0, version=9)
+        if seq <= len(run()):
+            shell = run()[seq - 1]
+        payload = upcast(golden["type"], 1, golden["payload"])
+        assert wire(stored(seq, shell, payload)) == golden["wire"], golden["type"]
+
+
+def test_the_rest_message_shape_is_unchanged() -> None:
+    ai = Message(
+        id=uuid.UUID(int=41),
+        chat_id=uuid.UUID(int=42),
+        company_id=COMPANY,
+        sender=Sender(id=uuid.UUID(int=43), name="Guiders AI", role=SenderRole.AI),
+        content="hello",
+        type=MessageType.AI_RESPONSE,
+        is_internal=False,
+        sent_at=T0,
+        metadata={"confidence": 0.5},
+        client_message_id=None,
+        read_at=datetime(2026, 11, 25, 17, tzinfo=UTC),
+    )
+    note = Message(
+        id=uuid.UUID(int=44),
+        chat_id=uuid.UUID(int=42),
+        company_id=COMPANY,
+        sender=Sender(id=uuid.UUID(int=45), name=None, role=SenderRole.COMMERCIAL),
+        content="note",
+        type=MessageType.INTERNAL,
+        is_internal=True,
+        sent_at=T0,
+        client_message_id="k",
+    )
+    assert [json.dumps(message_response(m)) for m in (ai, note)] == GOLDEN["rest"]
+
+
+def test_a_message_survives_its_facts() -> None:
+    event = next(e for e in run() if e.type == "message.sent")
+    again = Message.from_facts(COMPANY, event.payload)
+    assert again.facts() | {"visitor_id": event.payload["visitor_id"]} == event.payload
+
+
+@pytest.mark.parametrize("version", [SCHEMA_VERSION])
+def test_current_payloads_and_unknown_types_pass_through(version: int) -> None:
+    facts = {"chat_id": "c", "visitor_id": "v"}
+    assert upcast("chat.tagged", version, facts) == facts
+    assert upcast("something.new", 1, {"fooBar": 1}) == {"fooBar": 1}
+    assert upcast("chat.tagged", 1, {"chatId": "c", "tags": ["a"]}) == {
+        "chat_id": "c",
+        "tags": ["a"],
+    }
