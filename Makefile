@@ -7,6 +7,7 @@ WEB_STAMP := src/guiders/web/static/.build-stamp
 WEB_SOURCES := web/package.json web/package-lock.json web/tsconfig.json web/vite.config.ts \
 	web/vite.widget.config.ts $(shell find web/src -type f 2>/dev/null)
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 
 .PHONY: run test lint bench clean help
 
@@ -31,6 +32,10 @@ $(WEB_STAMP): $(WEB_SOURCES)
 $(CHROMIUM):
 	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
+# HTTP benchmarks load the servers with Debian's wrk (a Python client is slower than them)
+$(WRK):
+	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
+
 run: $(STAMP) $(WEB_STAMP)  ## serve the demo (API, Socket.IO, widget, console, dashboard, bot) on 127.0.0.1:8000
 	$(BIN)/guiders up
 
@@ -42,7 +47,7 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## benchmarks that print figures
+bench: $(STAMP) $(WRK)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/send_message.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/idle_connections.py

@@ -316,12 +316,16 @@ async def main() -> None:
         help="leave this load generator's garbage collector on while timing (its pauses are "
         "then counted as server latency)",
     )
+    parser.add_argument("--server-cpus", default="0", help="taskset list for the servers")
+    parser.add_argument("--load-cpus", default="1", help="CPUs this load generator runs on")
     args = parser.parse_args()
     limit = raise_fd_limit()
+    os.sched_setaffinity(0, {int(c) for c in args.load_cpus.split(",")})
     print(
         f"fan-out: {args.sockets} sockets, {args.rate:g} msg/s and {args.chat_rate:g} chats/s "
         f"for {args.seconds:g} s; fd limit {limit}; load average {os.getloadavg()[0]:.1f}"
-        f"{'; load generator GC on' if args.client_gc else ''}",
+        f"{'; load generator GC on' if args.client_gc else ''}; pinning: servers on cpu "
+        f"{args.server_cpus}, load generator on cpu {args.load_cpus}",
         flush=True,
     )
     results = {}
@@ -337,7 +341,11 @@ async def main() -> None:
             }
         for name in ("bare", "guiders"):
             rec = Receipts()
-            server = bare() if name == "bare" else guiders(Path(tmp), env)
+            server = (
+                bare(cpus=args.server_cpus)
+                if name == "bare"
+                else guiders(Path(tmp), env, cpus=args.server_cpus)
+            )
             try:
                 target = (
                     bare_target(server, args.sockets, rec)
@@ -359,12 +367,13 @@ async def main() -> None:
         if args.postgres:
             await shared.drop()
     g, b = results["guiders"], results["bare"]
+    met = g["message_ms"][1] <= 25 and g["message_ms"][1] <= 3 * b["message_ms"][1]
     print(
         f"ratio guiders/bare  message:new p50 {g['message_ms'][0] / b['message_ms'][0]:.1f}x "
         f"p99 {g['message_ms'][1] / b['message_ms'][1]:.1f}x   "
         f"chat:created p99 {g['chat_ms'][1] / b['chat_ms'][1]:.1f}x   "
-        f"(target: guiders message:new p99 <= 25 ms: "
-        f"{'met' if g['message_ms'][1] <= 25 else 'NOT met'})"
+        f"(target: guiders message:new p99 <= 25 ms and <= 3x bare: "
+        f"{'met' if met else 'NOT met'})"
     )
 
 

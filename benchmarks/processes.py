@@ -60,11 +60,20 @@ def machine_busy_seconds() -> tuple[float, float]:
 
 
 class Server:
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        cwd: Path | None = None,
+        *,
+        cpus: str | None = None,
+    ) -> None:
+        """``cpus``: a ``taskset -c`` list the server is pinned to (None: not pinned)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        pin = ["taskset", "-c", cpus] if cpus else []
         self.proc = subprocess.Popen(
-            [sys.executable, *args, "--port", str(self.port)],
+            [*pin, sys.executable, *args, "--port", str(self.port)],
             env={**os.environ, **env},
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -100,7 +109,9 @@ class Server:
                 self.proc.wait()
 
 
-def guiders(data_dir: Path, env: dict[str, str] | None = None) -> Server:
+def guiders(
+    data_dir: Path, env: dict[str, str] | None = None, *, cpus: str | None = None
+) -> Server:
     """``guiders up``: migrates, seeds the demo tenant once per data dir, serves."""
     return Server(
         ["-m", "guiders.cli", "up", "--data-dir", str(data_dir)],
@@ -114,12 +125,23 @@ def guiders(data_dir: Path, env: dict[str, str] | None = None) -> Server:
             "GUIDERS_BOT_ENABLED": "false",
             **(env or {}),
         },
+        cpus=cpus,
     )
 
 
-def bare(env: dict[str, str] | None = None) -> Server:
+def bare(env: dict[str, str] | None = None, *, cpus: str | None = None) -> Server:
     return Server(
-        ["-m", "uvicorn", "bare_socketio:app", "--log-level", "warning"], env or {}, cwd=ROOT
+        ["-m", "uvicorn", "bare_socketio:app", "--log-level", "warning"],
+        env or {},
+        cwd=ROOT,
+        cpus=cpus,
+    )
+
+
+def bare_http(*, cpus: str | None = None) -> Server:
+    """The HTTP baseline: a bare FastAPI endpoint on uvicorn's defaults (bare_app.py)."""
+    return Server(
+        ["-m", "uvicorn", "bare_app:app", "--log-level", "warning"], {}, cwd=ROOT, cpus=cpus
     )
 
 

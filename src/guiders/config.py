@@ -5,13 +5,19 @@ Nothing else in the code base reads the environment; everything receives a ``Set
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret-change-me-before-production"
+MIN_JWT_SECRET_BYTES = 32
+REFUSED_SECRET_DIGESTS = frozenset(
+    {"e0f7200bab485db1fbf9b41d262b7cc4257e94812308267c63eea8879e7791df"}
+)
+"""SHA-256 of secrets that were published (the former development placeholder): configuring
+one is refused in every environment, so a token signed with it never verifies."""
 
 PRODUCTION_PROFILE: dict[str, Any] = {
     "db_pool_min": 5,
@@ -62,7 +68,26 @@ class Settings(BaseSettings):
         default=False,
         description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret",
     )
-    jwt_secret: str = DEV_SECRET
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks whose X-Forwarded-For is believed",
+    )
+    secrets_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting stored secrets; default data_dir/secrets.key",
+    )
+    platform_admin_token: str | None = Field(
+        default=None,
+        description="Bearer token of /api/platform; default data_dir/platform-admin.token",
+    )
+    login_hash_concurrency: int = Field(
+        default=2, ge=1, le=16, description="Argon2 hashes run at once (in threads)"
+    )
+    jwt_secret: str | None = Field(
+        default=None,
+        description="HS256 key of access tokens (>= 32 bytes); unset: a random one kept in "
+        "data_dir/jwt-secret (required in production)",
+    )
     access_token_ttl_s: int = 15 * 60
     visitor_token_ttl_s: int = 60 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
@@ -92,6 +117,15 @@ class Settings(BaseSettings):
     alert_ai_failure_rate: float = Field(
         default=0.10, ge=0, le=1, description="failed LLM calls share (warning)"
     )
+    alert_login_failures_per_minute: float = Field(
+        default=30.0, gt=0, description="refused staff sign-ins a minute (warning)"
+    )
+    alert_model_ece: float = Field(
+        default=0.05, gt=0, le=1, description="conversion model's live ECE (warning)"
+    )
+    alert_model_psi: float = Field(
+        default=0.25, gt=0, description="largest PSI of a model input (warning)"
+    )
     cache_profile_ttl_s: float = Field(
         default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
     )
@@ -108,6 +142,9 @@ class Settings(BaseSettings):
     analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
     analytics_debounce_s: float = Field(default=2.0, ge=0.0)
     analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    analytics_health_interval_s: float = Field(
+        default=3600.0, gt=0.0, description="Seconds between the worker's model-health reports"
+    )
     nurturing_content_title: str = "How to choose: our buying guide"
     nurturing_content_body: str = (
         "Not sure yet? Our guide compares the options side by side and answers the usual questions."
@@ -144,6 +181,41 @@ class Settings(BaseSettings):
         description="`guiders up` runs a pipeline worker in-process (GUIDERS_PIPELINE_ENABLED)",
     )
 
+    # the edge (docs/security.md): what an anonymous client may cost
+    failed_auth_per_minute: int = Field(
+        default=60, ge=1, description="Failed credentials per client address and minute"
+    )
+    legacy_api_keys: bool = Field(
+        default=False,
+        description="Accept integration keys made before the checksum (gdr_live_ + 43 chars)",
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Request body limit of a route without its own"
+    )
+    body_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "/api/auth/": 16 * 1024,
+            "/api/user/auth/": 16 * 1024,
+            "/api/v2/knowledge/sources/upload": 20 * 1024 * 1024,
+        },
+        description="Body limit per path prefix (JSON); the longest matching prefix wins",
+    )
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=4096, description="Request line and headers, in `guiders serve/up`"
+    )
+    socket_max_message_bytes: int = Field(
+        default=128 * 1024,
+        ge=1024,
+        description="Largest Socket.IO message (Engine.IO max_http_buffer_size)",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; in production /metrics is off without one",
+    )
+    docs_enabled: bool = Field(
+        default=True, description="Serve /docs (Swagger UI, assets served locally) and /redoc"
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _apply_profile(cls, data: Any) -> Any:
@@ -152,10 +224,22 @@ class Settings(BaseSettings):
         return data
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.jwt_secret == DEV_SECRET:
-            raise ValueError("GUIDERS_JWT_SECRET must be set to a real secret in production")
+    def _refuse_weak_secret(self) -> Settings:
+        secret = self.jwt_secret
+        if secret is not None and secret_is_refused(secret):
+            raise ValueError("GUIDERS_JWT_SECRET is a published placeholder: set a random secret")
+        if self.environment == "production" and (
+            secret is None or len(secret.encode()) < MIN_JWT_SECRET_BYTES
+        ):
+            raise ValueError(
+                f"GUIDERS_JWT_SECRET must be set to a random secret of at least "
+                f"{MIN_JWT_SECRET_BYTES} bytes in production"
+            )
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def resolved_database_url(self) -> str:
@@ -170,3 +254,7 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+def secret_is_refused(secret: str) -> bool:
+    return hashlib.sha256(secret.encode()).hexdigest() in REFUSED_SECRET_DIGESTS

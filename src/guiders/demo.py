@@ -7,9 +7,11 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from guiders.domain.company import StaffRole
 from guiders.services.container import Services
+from guiders.services.credentials import key_is_well_formed
 
 CREDENTIALS_FILE = "demo-credentials.json"
 _STAFF = [
@@ -24,6 +26,11 @@ async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:
     path = data_dir / CREDENTIALS_FILE
     if path.exists():
         loaded: dict[str, Any] = json.loads(path.read_text())
+        if not key_is_well_formed(loaded["integrationKey"]):
+            # made before keys had a checksum: the server refuses it now, so make a new one
+            key, _ = await services.tenancy.create_api_key(UUID(loaded["companyId"]), "Guiders AI")
+            loaded["integrationKey"] = key
+            _write_private(path, loaded)
         return loaded
     company = await services.tenancy.create_company("Demo Shop")
     site = await services.tenancy.add_site(

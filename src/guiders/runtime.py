@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -20,13 +20,16 @@ from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.observability.alert_events import AlertPublisher, still_raised
 from guiders.observability.alerts import AlertEvaluator, production_rules
+from guiders.observability.metrics import record_key_check
 from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimePorts
+from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
+from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
@@ -48,10 +51,14 @@ class Runtime:
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
+    on_start: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    """Run by ``start`` once the adapters are up, before the background workers: ``guiders up``
+    seeds the demo company there, in the server's loop, so nothing is built twice."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        settings = with_jwt_secret(settings)
         db = Database.from_settings(settings)
         bus = build_bus(settings)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
@@ -61,19 +68,23 @@ class Runtime:
 
         tokens = TokenService(
             uow,
-            secret=settings.jwt_secret,
+            secret=settings.jwt_secret or "",
             access_ttl_s=settings.access_token_ttl_s,
             visitor_ttl_s=settings.visitor_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
+            legacy_keys=settings.legacy_api_keys,
+            on_key_check=record_key_check,
         )
         cache = build_cache(settings)
         services = Services.build(
             uow,
             tokens,
+            SecretBox.from_settings(settings.secrets_key, settings.data_dir),
             strategy=strategy_config(settings),
             mail_template=mail_template(settings),
             cache=cache,
             profile_ttl_s=settings.cache_profile_ttl_s,
+            hash_concurrency=settings.login_hash_concurrency,
         )
         bus.subscribe(forget_scored(services))
         presence = PresenceService(
@@ -102,7 +113,10 @@ class Runtime:
         host = socket.gethostname()
         node = f"{host}:{os.getpid()}"
         rules = production_rules(
-            settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+            settings.alert_p95_ms,
+            settings.alert_error_rate,
+            settings.alert_ai_failure_rate,
+            settings.alert_login_failures_per_minute,
         )
         return MetricsCollector(
             settings.metrics_interval_s,
@@ -124,6 +138,7 @@ class Runtime:
             chats=self.services.chats,
             uow=self.services.uow,
             manager=socket_manager(self.settings),
+            max_message_bytes=self.settings.socket_max_message_bytes,
             secretless_sockets=self.settings.sdk_secretless_sockets,
         )
 
@@ -133,6 +148,8 @@ class Runtime:
         await self.presence.start()
         if self.mail is not None:
             await self.mail.start()
+        for hook in self.on_start:
+            await hook(self)
         self._tasks = [
             asyncio.create_task(supervise(worker), name=worker.name) for worker in self.background
         ]
@@ -153,6 +170,15 @@ class Runtime:
         await self.db.dispose()
 
 
+def with_jwt_secret(settings: Settings) -> Settings:
+    """The settings with a signing secret: the configured one, else this installation's own,
+    made at first start and kept in ``data_dir/jwt-secret`` (never a built-in default)."""
+    if settings.jwt_secret:
+        return settings
+    secret = read_or_create(settings.data_dir / JWT_SECRET_FILE)
+    return settings.model_copy(update={"jwt_secret": secret})
+
+
 def build_bus(settings: Settings) -> EventBus:
     """Redis when ``GUIDERS_REDIS_URL`` is set (several nodes), else in process."""
     if settings.redis_url:
@@ -160,6 +186,33 @@ def build_bus(settings: Settings) -> EventBus:
 
         return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
     return InProcessBus()
+
+
+def embedded_workers(
+    settings: Settings, url: str, key: Callable[[], str]
+) -> list[BackgroundWorker]:
+    """The bot, analytics and pipeline workers ``guiders up`` runs next to the server; each
+    talks to it through the client, with the integration key ``key()`` gives when it starts."""
+    workers = []
+    if settings.bot_enabled:
+        from guiders.bot.embedded import run_embedded as run_bot
+
+        workers.append(
+            BackgroundWorker("bot", lambda: run_bot(url, key(), settings.data_dir), server=url)
+        )
+    if settings.analytics_enabled:
+        from guiders.analytics.embedded import run_embedded as run_analytics
+
+        workers.append(
+            BackgroundWorker("analytics", lambda: run_analytics(settings, url, key()), server=url)
+        )
+    if settings.pipeline_enabled:
+        from guiders.pipeline.embedded import run_embedded as run_pipeline
+
+        workers.append(
+            BackgroundWorker("pipeline", lambda: run_pipeline(settings, url, key()), server=url)
+        )
+    return workers
 
 
 def socket_manager(settings: Settings) -> socketio.AsyncManager:

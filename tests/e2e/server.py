@@ -30,6 +30,7 @@ class ServerProcess:
         analytics: bool = False,
         bot: bool = False,
         pipeline: bool = False,
+        capture_stdout: bool = False,
         **more_env: str,
     ) -> None:
         """``env`` and ``more_env`` add ``GUIDERS_*`` settings (database, Redis...) for this
@@ -40,6 +41,8 @@ class ServerProcess:
         self.analytics = analytics
         self.bot = bot
         self.pipeline = pipeline
+        self.capture_stdout = capture_stdout
+        """stdout (what ``guiders up`` prints) into ``server.log`` too."""
         self.env = {**(env or {}), **more_env}
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -68,7 +71,7 @@ class ServerProcess:
                 str(self.data_dir),
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=log if self.capture_stdout else subprocess.DEVNULL,
             stderr=log,
         )
         deadline = time.monotonic() + timeout

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import socketio
 
-from guiders.config import DEV_SECRET
 from guiders.domain.company import StaffRole
+from guiders.secret_file import JWT_SECRET_FILE
 from guiders.services.access import Principal, PrincipalKind
 from guiders.services.credentials import TokenService
 from tests.e2e.server import ServerProcess
@@ -153,7 +153,7 @@ async def test_unauthenticated_and_expired_handshakes_are_refused(
     creds = server.credentials()
     signer = TokenService(
         lambda: None,  # type: ignore[arg-type, return-value]
-        secret=DEV_SECRET,
+        secret=(server.data_dir / JWT_SECRET_FILE).read_text().strip(),  # made at first start
         access_ttl_s=900,
         visitor_ttl_s=900,
         refresh_ttl_s=900,

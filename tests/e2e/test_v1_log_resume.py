@@ -35,7 +35,7 @@ def old_database(data_dir: Path) -> None:
 
 async def test_resume_over_an_old_log_sends_what_the_old_server_sent(tmp_path: Path) -> None:
     await asyncio.to_thread(old_database, tmp_path)
-    server = ServerProcess(tmp_path)
+    server = ServerProcess(tmp_path, GUIDERS_LEGACY_API_KEYS="true")  # the recorded key's shape
     server.start()
     socket = Recorder()
     try:

@@ -52,6 +52,7 @@ rules:
 async def old_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The recorded database, upgraded from 0004 to head, served by today's code."""
     url, schema = settings.resolved_database_url, settings.database_schema
+    settings.legacy_api_keys = True  # the recorded key has the shape keys had then
     await asyncio.to_thread(upgrade, url, "0004", schema=schema)
     runtime = Runtime.build(settings)
     async with runtime.db.engine.begin() as conn:

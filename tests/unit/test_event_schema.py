@@ -18,6 +18,7 @@ from tests.fixtures.v1_log.domain_scenario import COMPANY, T0, run
 
 from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
 from guiders.domain.message import Message, MessageType, Sender, SenderRole
+from guiders.domain.model_health import ModelHealth
 from guiders.domain.upcasting import upcast
 from guiders.realtime.targets import outgoing
 from guiders.wire import message_response
@@ -150,3 +151,42 @@ def test_current_payloads_and_unknown_types_pass_through(version: int) -> None:
         "chat_id": "c",
         "tags": ["a"],
     }
+
+
+def test_an_old_model_stream_folds_to_the_view_of_a_new_one() -> None:
+    company = uuid.uuid4()
+    alert = {"rule": "ModelInputDrift", "summary": "drift", "value": 0.4, "threshold": 0.25}
+    live = ModelHealth(company)
+    report = {"modelVersion": "v1", "measuredAt": "t", "figures": {"modelEce": 0.1}}
+    events = live.measure(report, [alert | {"company_id": str(company)}], [], T0)
+    proposal = live.proposal
+    assert proposal is not None
+    pid = uuid.UUID(proposal["proposalId"])
+    events += [live.confirm(pid, "admin", T0), live.complete(pid, {"promoted": True}, T0)]
+    at = T0.isoformat()
+    written_by_schema_1 = [  # the payloads as the code before domain events wrote them
+        ("model.health_measured", report | {"thresholds": None}),
+        ("alert.raised", alert | {"companyId": str(company)}),
+        (
+            "model.retrain_proposed",
+            {
+                "proposalId": str(pid),
+                "reasons": ["ModelInputDrift"],
+                "summaries": ["drift"],
+                "modelVersion": "v1",
+                "command": proposal["command"],
+                "proposedAt": at,
+            },
+        ),
+        (
+            "model.retrain_confirmed",
+            {"proposalId": str(pid), "confirmedBy": "admin", "confirmedAt": at},
+        ),
+        ("model.retrain_completed", {"proposalId": str(pid), "promoted": True, "completedAt": at}),
+    ]
+    assert [t for t, _ in written_by_schema_1] == [e.type for e in events]
+    old = ModelHealth(company)
+    for version, (type_, payload) in enumerate(written_by_schema_1, start=1):
+        old.apply(type_, upcast(type_, 1, payload), version)
+    assert old.view() == live.view()
+    assert [upcast(t, 1, p) for t, p in written_by_schema_1] == [e.payload for e in events]

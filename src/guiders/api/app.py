@@ -6,17 +6,21 @@ import gc
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import socketio
 from fastapi import APIRouter, Depends, FastAPI
-from prometheus_client import make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from guiders import __version__
-from guiders.api import errors
-from guiders.api.cors import SiteCorsMiddleware, SiteHosts
+from guiders.api import docs_ui, errors
+from guiders.api.body_limit import BodyLimitMiddleware
+from guiders.api.client_address import trust_forwarded
+from guiders.api.cors import SiteCorsMiddleware, SiteHosts, credential_resolver
 from guiders.api.deps import reject_nul
-from guiders.api.ratelimit import RateLimitMiddleware
+from guiders.api.metrics_endpoint import metrics_app
+from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
 from guiders.api.routes import (
     analytics,
     auth,
@@ -28,11 +32,15 @@ from guiders.api.routes import (
     health,
     mail,
     messages,
+    model_health,
+    platform,
     presence,
     sagas,
     sdk,
+    security,
     visitors,
 )
+from guiders.api.security_headers import SecurityHeadersMiddleware
 from guiders.config import Settings
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
 from guiders.realtime.server import RealtimeServer
@@ -93,9 +101,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         title="Guiders API",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served locally with a CSP (api/docs_ui.py), not from a CDN
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    if settings.docs_enabled:
+        docs_ui.install(app)
     app.state.runtime = runtime
     app.state.metrics_collector = collector
     errors.install(app)
@@ -115,22 +126,41 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        security,
+        platform,
+        model_health,
     ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(site.router)
-    app.mount("/metrics", make_asgi_app())
-    app.add_middleware(
-        RateLimitMiddleware,
-        per_minute=settings.rate_limit_per_minute,
-        public_per_minute=settings.public_rate_limit_per_minute,
-    )
+    app.mount("/metrics", metrics_app(settings))
+    app.state.rate_limits = RateLimits.from_settings(settings)
+    app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(CorrelationIdMiddleware)
+    app.add_middleware(BodyLimitMiddleware, **body_limits(settings))
     app.state.site_hosts = SiteHosts(runtime.services.tenancy.site_hosts)
-    app.add_middleware(SiteCorsMiddleware, hosts=app.state.site_hosts, prefixes=("/api/",))
+    app.add_middleware(
+        SiteCorsMiddleware,
+        hosts=app.state.site_hosts,
+        prefixes=("/api/",),
+        credential_company=credential_resolver(runtime.services),
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     if settings.metrics_enabled:
         app.add_middleware(HttpMetricsMiddleware)
+    if settings.trusted_proxy_list:
+        # outermost: every middleware and route sees the client behind a trusted proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app
+
+
+def body_limits(settings: Settings) -> dict[str, Any]:
+    """Checked on the stream before authentication (api/body_limit.py); Socket.IO's own
+    polling bodies get the socket message limit."""
+    return {
+        "default": settings.max_body_bytes,
+        "limits": {**settings.body_limits, "/socket.io": settings.socket_max_message_bytes},
+    }
 
 
 def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None) -> ASGIApp:
@@ -140,5 +170,12 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     app = create_app(settings, runtime)
     realtime = RealtimeServer(runtime.realtime_ports())
     app.state.realtime = realtime
+    realtime.origin_owners = app.state.site_hosts.owners
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
-    return SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",))
+    asgi = BodyLimitMiddleware(asgi, **body_limits(settings))
+    # Socket.IO's requests skip the REST app's middleware: trusted proxies apply here too
+    # (a second pass on REST requests changes nothing: the client is no proxy by then)
+    return trust_forwarded(
+        SiteCorsMiddleware(asgi, hosts=app.state.site_hosts, prefixes=("/socket.io",)),
+        settings.trusted_proxy_list,
+    )

@@ -1,12 +1,19 @@
-"""CORS for the widget: a page may call us only from a registered site's own hosts.
+"""CORS for the widget: a page may call us only from a registered site's own hosts, and with a
+credential only from a host of the credential's own company.
 
 Starlette's ``CORSMiddleware`` takes a fixed list or a regex; ours is data (every company's sites
 and aliases, changing at run time), so this middleware reads it from the database and caches it
 for a few seconds. The rules:
 
 - an ``Origin`` is allowed when its host, lower-cased and without a leading ``www.``, is the domain
-  or an alias of any registered site; the scheme (http or https) and the port are not compared,
+  or an alias of a registered site; the scheme (http or https) and the port are not compared,
   because a site is registered by host name and the widget sends only ``location.hostname``;
+- a request carrying a credential (bearer token or key, ``x-api-key``, the ``X-Guiders-Sid``
+  header or cookie) is allowed only from a host of *that credential's company*: company B's site
+  is not a trusted origin for company A's visitors, so B's page can neither read A's answers nor
+  act with an A visitor's cookie. Preflights carry no credential and are answered for any
+  registered host; the request that follows is refused if its credential belongs elsewhere. An
+  invalid credential decides nothing here (the route answers 401);
 - a request whose ``Origin`` is the server's own (``Host``/``X-Forwarded-Host``) is same-origin
   and needs nothing;
 - an allowed origin is echoed in ``Access-Control-Allow-Origin`` with
@@ -22,12 +29,16 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.company import normalise_domain
+from guiders.domain.errors import GuidersError
+from guiders.services.container import Services
 
 ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOW_HEADERS = (
@@ -38,31 +49,41 @@ PREFLIGHT_MAX_AGE_S = 600
 RETRY_S = 2.0
 log = structlog.get_logger(__name__)
 
-HostLoader = Callable[[], Awaitable[Iterable[str]]]
+HostLoader = Callable[[], Awaitable[Iterable[tuple[str, UUID]]]]
+"""Every registered site host with the company owning the site."""
+CredentialCompany = Callable[[dict[str, str]], Awaitable[UUID | None]]
+"""The company of the credential in these request headers, or None (none, or not valid)."""
 
 
 class SiteHosts:
-    """Every registered site host, reloaded at most every ``ttl_s`` seconds."""
+    """Every registered site host and its companies, reloaded at most every ``ttl_s`` seconds."""
 
     def __init__(self, load: HostLoader, ttl_s: float = 10.0) -> None:
         self._load = load
         self._ttl_s = ttl_s
-        self._hosts: frozenset[str] = frozenset()
+        self._hosts: dict[str, frozenset[UUID]] = {}
         self._expires = 0.0
         self._lock = asyncio.Lock()
 
     async def contains(self, host: str) -> bool:
+        return bool(await self.owners(host))
+
+    async def owners(self, host: str) -> frozenset[UUID]:
+        """The companies with a site on this host (usually one)."""
         if time.monotonic() >= self._expires:
             async with self._lock:
                 if time.monotonic() >= self._expires:
                     await self._reload()
-        return normalise_domain(host) in self._hosts
+        return self._hosts.get(normalise_domain(host), frozenset())
 
     async def _reload(self) -> None:
         """A database hiccup keeps the last known list (and retries soon) rather than failing
         every browser request."""
         try:
-            self._hosts = frozenset(normalise_domain(h) for h in await self._load())
+            hosts: dict[str, set[UUID]] = {}
+            for host, company_id in await self._load():
+                hosts.setdefault(normalise_domain(host), set()).add(company_id)
+            self._hosts = {h: frozenset(c) for h, c in hosts.items()}
             self._expires = time.monotonic() + self._ttl_s
         except Exception:
             log.warning("could not load the site hosts for CORS; keeping the last list")
@@ -80,16 +101,36 @@ def origin_host(origin: str) -> str | None:
     return parts.hostname
 
 
-_READ = frozenset({b"origin", b"host", b"x-forwarded-host", b"access-control-request-method"})
+_READ = frozenset(
+    {
+        b"origin",
+        b"host",
+        b"x-forwarded-host",
+        b"access-control-request-method",
+        b"authorization",
+        b"x-api-key",
+        b"x-guiders-sid",
+        b"cookie",
+    }
+)
 """The request headers CORS decides on: a websocket's frame keeps this dict for the socket's
 life, so it holds these and no others."""
+CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-guiders-sid", "cookie")
 
 
 class SiteCorsMiddleware:
-    def __init__(self, app: ASGIApp, *, hosts: SiteHosts, prefixes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hosts: SiteHosts,
+        prefixes: tuple[str, ...],
+        credential_company: CredentialCompany | None = None,
+    ) -> None:
         self.app = app
         self.hosts = hosts
         self.prefixes = prefixes
+        self.credential_company = credential_company
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(
@@ -105,7 +146,16 @@ class SiteCorsMiddleware:
             await self.app(scope, receive, send)
             return
         host = origin_host(origin)
-        allowed = host is not None and await self.hosts.contains(host)
+        owners = await self.hosts.owners(host) if host is not None else frozenset()
+        allowed = bool(owners)
+        if (
+            allowed
+            and scope["type"] == "http"
+            and self.credential_company is not None
+            and any(h in headers for h in CREDENTIAL_HEADERS)
+        ):
+            company = await self.credential_company(headers)
+            allowed = company is None or company in owners
         if scope["type"] == "websocket":
             if allowed:
                 await self.app(scope, receive, send)
@@ -177,3 +227,40 @@ async def _refuse(send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def credential_resolver(services: Services) -> CredentialCompany:
+    """Reads the request's credential the way ``deps.get_principal`` does, for its company."""
+
+    async def company(headers: dict[str, str]) -> UUID | None:
+        try:
+            authorization = headers.get("authorization", "")
+            if authorization:
+                scheme, _, token = authorization.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    return None
+                return (await services.tokens.authenticate(token.strip())).company_id
+            api_key = headers.get("x-api-key")
+            if api_key:
+                return (await services.tokens.authenticate_key(api_key.strip())).company_id
+            sid = headers.get("x-guiders-sid") or _cookie(headers.get("cookie", ""), SID)
+            if sid:
+                return (await services.visitors.session_principal(UUID(sid))).company_id
+        except (GuidersError, ValueError):
+            return None
+        return None
+
+    return company
+
+
+SID = "x-guiders-sid"
+
+
+def _cookie(raw: str, name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
+from guiders.api.ratelimit import QUOTA_KEY, Quota
 from guiders.domain.errors import Unauthenticated, ValidationFailed
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
@@ -40,24 +41,53 @@ async def get_services(request: Request) -> Services:
 
 
 async def get_principal(request: Request) -> Principal:
-    """Bearer token or API key, ``x-api-key``, or the SDK's session id (header or cookie)."""
-    services = runtime_of(request).services
+    """Bearer token or API key, ``x-api-key``, or the SDK's session id (header or cookie).
+
+    A credential that fails counts against its address's failed-credential limit; one that
+    holds counts against its principal's limit (``api/ratelimit.py``). While the address is
+    over its failed-credential limit only what needs no database is checked (signed tokens,
+    cached keys); the rest is refused with 429."""
+    quota: Quota | None = request.scope.get(QUOTA_KEY)
+    offline = quota is not None and quota.lookups_refused is not None
+    try:
+        principal = await _authenticate(request, offline=offline)
+    except Unauthenticated:
+        if quota is not None:
+            await quota.record_failure()
+        raise
+    if principal is None:
+        assert quota is not None
+        raise quota.refused()
+    if quota is not None:
+        await quota.charge_principal(principal)
+    return principal
+
+
+async def _authenticate(request: Request, *, offline: bool) -> Principal | None:
+    """``None`` when ``offline`` and the credential needs a database look-up."""
+    tokens = runtime_of(request).services.tokens
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Authorization must be 'Bearer <token>'")
-        return await services.tokens.authenticate(token.strip())
+        if offline:
+            return tokens.authenticate_offline(token.strip())
+        return await tokens.authenticate(token.strip())
     api_key = request.headers.get("x-api-key")
     if api_key:
-        return await services.tokens.authenticate_key(api_key.strip())
+        if offline:
+            return tokens.authenticate_offline(api_key.strip())
+        return await tokens.authenticate_key(api_key.strip())
     sid = request.headers.get(SID_HEADER) or request.cookies.get(SID_HEADER)
     if sid:
         try:
             session_id = UUID(sid)
         except ValueError as exc:
             raise Unauthenticated("The session id is not valid") from exc
-        return await services.visitors.session_principal(session_id)
+        if offline:
+            return None
+        return await runtime_of(request).services.visitors.session_principal(session_id)
     raise Unauthenticated("No credential: send Authorization: Bearer <token>")
 
 

@@ -1,18 +1,39 @@
-"""Per-credential rate limits with ``X-RateLimit-*`` headers and ``Retry-After`` on 429.
+"""Rate limits of the HTTP API, with ``X-RateLimit-*`` headers and ``Retry-After`` on 429.
 
-A token bucket per credential (or per client address on public endpoints). Written here, not
-taken from aiolimiter, because the headers need the remaining capacity and the time until a
-token is back, which aiolimiter does not expose.
+What a limit is keyed on decides what an attacker can exhaust:
+- a request without a credential, or to a public path (login, identify, pixel), counts against
+  its **client address**;
+- a request with a credential counts against its **principal** (the key, the user, the
+  visitor) once the credential is verified (``deps.get_principal`` charges it): a thousand
+  random tokens are not a thousand fresh buckets;
+- a credential that fails counts against its address's **failed-credential** limit, checked
+  here before the request goes on: past it, only credentials that need no database (signed
+  tokens, keys in the cache) are still checked and the rest get 429, so a flood of made-up keys
+  stops reaching the database while the address's known clients carry on.
+
+Counters live in the ``limits`` library's storage: in memory for one process (keys expire with
+their window; nothing is ever cleared wholesale), in Redis when ``GUIDERS_REDIS_URL`` is set,
+so N nodes share one limit instead of allowing N times it. The moving window keeps a burst at a
+window's edge from doubling the rate.
+
+Which address a request comes from is ``scope["client"]`` as the server set it (see
+docs/security.md about proxies).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from guiders.config import Settings
+from guiders.domain.errors import RateLimited
+from guiders.services.access import Principal
 
 PUBLIC_PATHS = (
     "/api/auth/",
@@ -21,94 +42,168 @@ PUBLIC_PATHS = (
     "/api/pixel/",
     "/api/v2/commercials/availability",
 )
+CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"x-guiders-sid")
+QUOTA_KEY = "guiders.quota"
+"""Where the middleware leaves a request's :class:`Quota` in the ASGI scope."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: float
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"x-ratelimit-limit", str(self.limit).encode()),
+            (b"x-ratelimit-remaining", str(self.remaining).encode()),
+        ]
 
 
 @dataclass(slots=True)
-class Bucket:
-    capacity: float
-    refill_per_s: float
-    tokens: float
-    stamp: float
+class Quota:
+    """One request's view of the limits: its address, and the decision whose headers go on
+    the response (the principal's, once known)."""
 
-    def take(self, now: float) -> tuple[bool, float]:
-        """(allowed, seconds until one token is back when refused)."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.refill_per_s)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True, 0.0
-        return False, (1 - self.tokens) / self.refill_per_s
+    limits: RateLimits
+    address: str
+    decision: Decision | None = field(default=None)
+    lookups_refused: Decision | None = field(default=None)
+    """Set when the address is over its failed-credential limit: no database look-ups."""
+
+    def refused(self) -> RateLimited:
+        decision = self.lookups_refused or self.decision
+        assert decision is not None
+        self.decision = decision
+        return RateLimited(
+            "Too many failed credentials from this address; slow down",
+            retry_after=decision.retry_after_s,
+            limit=decision.limit,
+        )
+
+    async def charge_principal(self, principal: Principal) -> None:
+        self.decision = await self.limits.hit_principal(principal)
+        if not self.decision.allowed:
+            raise RateLimited(
+                "Too many requests; slow down",
+                retry_after=self.decision.retry_after_s,
+                limit=self.decision.limit,
+            )
+
+    async def record_failure(self) -> None:
+        await self.limits.record_failure(self.address)
 
 
-class RateLimiter:
-    def __init__(self, per_minute: int, max_keys: int = 100_000) -> None:
-        self.limit = per_minute
-        self._buckets: dict[str, Bucket] = {}
-        self._max_keys = max_keys
+class RateLimits:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        per_minute: int,
+        public_per_minute: int,
+        failed_per_minute: int,
+    ) -> None:
+        self.storage = storage
+        self._window = MovingWindowRateLimiter(storage)
+        self.principal = RateLimitItemPerMinute(per_minute, namespace="principal")
+        self.public = RateLimitItemPerMinute(public_per_minute, namespace="address")
+        self.failed = RateLimitItemPerMinute(failed_per_minute, namespace="failed")
 
-    def hit(self, key: str) -> tuple[bool, int, float]:
-        """(allowed, remaining, retry_after_s)."""
-        now = time.monotonic()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self._max_keys:
-                self._buckets.clear()
-            bucket = self._buckets[key] = Bucket(self.limit, self.limit / 60.0, self.limit, now)
-        allowed, retry = bucket.take(now)
-        return allowed, int(bucket.tokens), retry
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        storage: Storage
+        if settings.redis_url:
+            storage = RedisStorage(
+                "async+" + settings.redis_url,
+                implementation="redispy",
+                key_prefix=f"{settings.redis_prefix}:ratelimit",
+            )
+        else:
+            storage = MemoryStorage()
+        return cls(
+            storage,
+            per_minute=settings.rate_limit_per_minute,
+            public_per_minute=settings.public_rate_limit_per_minute,
+            failed_per_minute=settings.failed_auth_per_minute,
+        )
+
+    async def hit_address(self, address: str) -> Decision:
+        return await self._hit(self.public, address)
+
+    async def hit_principal(self, principal: Principal) -> Decision:
+        return await self._hit(self.principal, f"{principal.kind.value}:{principal.subject_id}")
+
+    async def failures_allowed(self, address: str) -> Decision:
+        """Whether the address may still try a credential (nothing is counted here)."""
+        if await self._window.test(self.failed, address):
+            return Decision(True, self.failed.amount, self.failed.amount, 0.0)
+        return await self._refused(self.failed, address)
+
+    async def record_failure(self, address: str) -> None:
+        await self._window.hit(self.failed, address)
+
+    async def _hit(self, item: RateLimitItem, key: str) -> Decision:
+        if not await self._window.hit(item, key):
+            return await self._refused(item, key)
+        stats = await self._window.get_window_stats(item, key)
+        return Decision(True, item.amount, stats.remaining, 0.0)
+
+    async def _refused(self, item: RateLimitItem, key: str) -> Decision:
+        stats = await self._window.get_window_stats(item, key)
+        return Decision(False, item.amount, 0, max(0.0, stats.reset_time - time.time()))
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client") or ("unknown", 0)
+    return str(client[0])
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, per_minute: int, public_per_minute: int) -> None:
+    def __init__(self, app: ASGIApp, *, limits: RateLimits) -> None:
         self.app = app
-        self.credential = RateLimiter(per_minute)
-        self.public = RateLimiter(public_per_minute)
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        limiter, key = self._key(scope, path)
-        allowed, remaining, retry = limiter.hit(key)
-        if not allowed:
-            body = json.dumps(
-                {"error": "rate_limited", "message": "Too many requests; slow down"}
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 429,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"retry-after", str(max(1, round(retry + 0.5))).encode()),
-                        (b"x-ratelimit-limit", str(limiter.limit).encode()),
-                        (b"x-ratelimit-remaining", b"0"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        address = client_address(scope)
+        quota = Quota(self.limits, address)
+        headers = dict(scope.get("headers") or [])
+        if path.startswith(PUBLIC_PATHS) or not any(h in headers for h in CREDENTIAL_HEADERS):
+            quota.decision = await self.limits.hit_address(address)
+        else:
+            failures = await self.limits.failures_allowed(address)
+            if not failures.allowed:
+                quota.lookups_refused = failures
+        if quota.decision is not None and not quota.decision.allowed:
+            await _too_many(send, quota.decision)
             return
-        extra = [
-            (b"x-ratelimit-limit", str(limiter.limit).encode()),
-            (b"x-ratelimit-remaining", str(remaining).encode()),
-        ]
+        scope[QUOTA_KEY] = quota
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and quota.decision is not None:
+                existing = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [h for h in quota.decision.headers() if h[0] not in existing]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    def _key(self, scope: Scope, path: str) -> tuple[RateLimiter, str]:
-        headers = dict(scope.get("headers") or [])
-        credential = (
-            headers.get(b"authorization")
-            or headers.get(b"x-api-key")
-            or headers.get(b"x-guiders-sid")
-        )
-        if credential and not path.startswith(PUBLIC_PATHS):
-            return self.credential, hashlib.sha256(credential).hexdigest()
-        client = scope.get("client") or ("unknown", 0)
-        return self.public, f"ip:{client[0]}"
+
+async def _too_many(send: Send, decision: Decision) -> None:
+    body = json.dumps({"error": "rate_limited", "message": "Too many requests; slow down"}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(max(1, round(decision.retry_after_s + 0.5))).encode()),
+                *decision.headers(),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -275,7 +275,7 @@ class FirstLineBot:
         language: str,
     ) -> None:
         await self._typing(conv.chat_id, True)
-        delay = self.settings.response_delay_ms / 1000 + self.settings.typing_delay_s(answer.text)
+        delay = self.settings.reply_delay_s(answer.text)
         if delay > 0:
             await self._sleep(delay)
         if not conv.bot_may_answer:  # an agent took the chat while the bot was typing

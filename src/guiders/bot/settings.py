@@ -53,9 +53,9 @@ class BotSettings(BaseSettings):
         default_factory=lambda: ["human_agent"]
     )
     max_messages_before_escalation: int = Field(5, ge=1)
-    response_delay_ms: int = Field(1000, ge=0)
-    typing_ms_per_char: int = Field(50, ge=0)
-    typing_max_ms: int = Field(5000, ge=0)
+    response_delay_ms: int = Field(300, ge=0)
+    typing_ms_per_char: int = Field(20, ge=0)
+    typing_max_ms: int = Field(1500, ge=0)
     default_language: Literal["es", "en"] = "es"
     visitor_fallback_name: str = "visitante"
     welcome_message: str = "¡Hola {name}! Soy {bot}, el asistente virtual. ¿En qué puedo ayudarte?"
@@ -110,9 +110,13 @@ class BotSettings(BaseSettings):
             values = {_snake(str(k)): v for k, v in raw.items()}
         return cls(**{**values, **overrides})
 
-    def typing_delay_s(self, text: str) -> float:
-        """``min(50 ms × characters, 5 s)`` with the configured figures."""
-        return min(self.typing_ms_per_char * len(text), self.typing_max_ms) / 1000
+    def reply_delay_s(self, text: str) -> float:
+        """The human-like pause before a reply: ``min(300 ms + 20 ms × characters, 1.5 s)``
+        with the configured figures. The cap bounds the whole pause, because the visitor waits
+        for all of it (the guide's 1 s + 50 ms × characters up to 5 s made a typical answer
+        take 6 s)."""
+        pause = self.response_delay_ms + self.typing_ms_per_char * len(text)
+        return min(pause, self.typing_max_ms) / 1000
 
     def llm_config(self) -> LlmConfig | None:
         if not self.llm_base_url:

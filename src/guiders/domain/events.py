@@ -20,6 +20,10 @@ from uuid import UUID
 SCHEMA_VERSION = 2
 """The payload schema every event is written in now; 1 was the wire-shaped (camelCase) log."""
 
+MAX_SEQ = 2**63 - 1
+"""The largest ``seq`` or version: the log's BIGINT column. Anything larger from outside is a
+validation error at the edge, never a database error."""
+
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:

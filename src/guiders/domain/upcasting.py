@@ -105,6 +105,32 @@ def _saga(p: Payload) -> Payload:
     return out
 
 
+def _health_measured(p: Payload) -> Payload:
+    """The worker's report was spread over the payload; it is kept whole under ``report``."""
+    return {
+        "report": {k: v for k, v in p.items() if k not in ("figures", "thresholds")},
+        "figures": p.get("figures"),
+        "thresholds": p.get("thresholds"),
+    }
+
+
+def _retrain_completed(p: Payload) -> Payload:
+    """The worker's outcome was spread over the payload; it is kept whole under ``outcome``."""
+    return {
+        "proposal_id": p["proposalId"],
+        "outcome": {k: v for k, v in p.items() if k not in ("proposalId", "completedAt")},
+        "completed_at": p.get("completedAt"),
+    }
+
+
+_PROPOSAL = {
+    "proposalId": "proposal_id",
+    "modelVersion": "model_version",
+    "proposedAt": "proposed_at",
+    "confirmedBy": "confirmed_by",
+    "confirmedAt": "confirmed_at",
+}
+
 _V1: dict[str, Callable[[Payload], Payload]] = {
     "company.created": _renamer({"companyId": "company_id"}),
     "site.created": _renamer({"siteId": "site_id"}),
@@ -152,8 +178,15 @@ _V1: dict[str, Callable[[Payload], Payload]] = {
     "message.read": _renamer(
         _IDS | {"messageIds": "message_ids", "readerId": "reader_id", "readAt": "read_at"}
     ),
+    "model.health_measured": _health_measured,
+    "model.retrain_proposed": _renamer(_PROPOSAL),
+    "model.retrain_confirmed": _renamer(_PROPOSAL),
+    "model.retrain_completed": _retrain_completed,
+    "alert.raised": _renamer({"companyId": "company_id"}),
+    "alert.resolved": _renamer({"companyId": "company_id"}),
     "saga.started": _saga,
     "saga.step_recorded": _saga,
     "saga.status_changed": _saga,
 }
-"""Schema 1 to 2. ``alert.*`` and ``visitor.lifecycle_changed`` kept their (one-word) names."""
+"""Schema 1 to 2. ``visitor.lifecycle_changed`` and ``company.secret_changed`` kept their
+(one-word) names; so did ``alert.*``, but for a model alert's ``companyId``."""

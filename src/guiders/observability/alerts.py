@@ -74,10 +74,14 @@ class Transition:
 
 
 def production_rules(
-    p95_ms: float = 5000.0, error_rate: float = 0.05, ai_failure_rate: float = 0.10
+    p95_ms: float = 5000.0,
+    error_rate: float = 0.05,
+    ai_failure_rate: float = 0.10,
+    login_failures_per_min: float = 30.0,
 ) -> list[AlertRule]:
     """The guide's production thresholds: p95 > 5 s warning, errors > 5 % critical, AI
-    failures > 10 % warning."""
+    failures > 10 % warning; and refused staff sign-ins above 30 a minute (a password guessing
+    run: each ``login.failed`` log line says which account and address)."""
     window = "1m"
     return [
         AlertRule(
@@ -113,6 +117,41 @@ def production_rules(
                 f'sum(rate(guiders_ai_llm_calls_total{{outcome!="ok"}}[{window}])) '
                 f"/ sum(rate(guiders_ai_llm_calls_total[{window}])) > {ai_failure_rate:g}"
             ),
+        ),
+        AlertRule(
+            name="LoginFailureBurst",
+            metric="loginFailuresPerMinute",
+            threshold=login_failures_per_min,
+            severity="warning",
+            summary=f"more than {login_failures_per_min:g} refused staff sign-ins a minute",
+            expr=(
+                f"sum(rate(guiders_login_failures_total[{window}])) * 60 "
+                f"> {login_failures_per_min:g}"
+            ),
+        ),
+    ]
+
+
+def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[AlertRule]:
+    """The conversion model's rules, per company, evaluated on each model-health report of the
+    analytics worker (``services/model_health.py``): live ECE over the last days above ``ece``,
+    and the largest input PSI over the last hours above ``psi`` (0.25: a major shift)."""
+    return [
+        AlertRule(
+            name="ModelCalibrationDrift",
+            metric="modelEce",
+            threshold=ece,
+            severity="warning",
+            summary=f"conversion scores off by more than {ece:g} (live ECE) against outcomes",
+            expr=f"max by (company) (guiders_model_ece) > {ece:g}",
+        ),
+        AlertRule(
+            name="ModelInputDrift",
+            metric="modelMaxPsi",
+            threshold=psi,
+            severity="warning",
+            summary=f"a model input moved away from its training distribution (PSI > {psi:g})",
+            expr=f"max by (company) (guiders_model_feature_psi) > {psi:g}",
         ),
     ]
 

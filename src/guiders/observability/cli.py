@@ -7,14 +7,18 @@ from pathlib import Path
 import click
 
 from guiders.config import Settings
-from guiders.observability.alerts import production_rules, prometheus_rules
+from guiders.observability.alerts import model_rules, production_rules, prometheus_rules
 
 
 def settings_rules(settings: Settings) -> str:
     return prometheus_rules(
         production_rules(
-            settings.alert_p95_ms, settings.alert_error_rate, settings.alert_ai_failure_rate
+            settings.alert_p95_ms,
+            settings.alert_error_rate,
+            settings.alert_ai_failure_rate,
+            settings.alert_login_failures_per_minute,
         )
+        + model_rules(settings.alert_model_ece, settings.alert_model_psi)
     )
 
 

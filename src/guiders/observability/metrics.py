@@ -13,6 +13,11 @@ Names (served at ``/metrics``):
   ``guiders_conversion_value_total{channel}``: conversions and their recorded value by what the
   visitor had: ``bot_only`` (a chat no agent joined), ``agent`` or ``no_chat``.
 - ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
+- ``guiders_api_key_checks_total{result}``: integration keys checked: ``malformed`` (refused
+  without the database: bad shape or checksum), ``cached`` or ``database`` (a look-up).
+- ``guiders_model_ece{company}`` and ``guiders_model_feature_psi{company,feature}``: the
+  conversion model's live calibration error and input drift, from the latest model-health
+  report of each company (docs/analytics.md, "Monitoring").
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.events import StoredEvent
@@ -37,8 +42,23 @@ HTTP_LATENCY = Histogram(
     ["route"],
     buckets=LATENCY_BUCKETS,
 )
+MODEL_ECE = Gauge("guiders_model_ece", "Live ECE of the conversion model", ["company"])
+MODEL_PSI = Gauge(
+    "guiders_model_feature_psi", "PSI of a model input against training", ["company", "feature"]
+)
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
+API_KEY_CHECKS = Counter(
+    "guiders_api_key_checks_total",
+    "Integration keys checked: malformed (no database), cached, database",
+    ["result"],
+)
 CHAT_TRANSITIONS = Counter("guiders_chat_transitions_total", "Chats entering a status", ["status"])
+
+LOGIN_FAILURES = Counter(
+    "guiders_login_failures_total",
+    "Refused staff sign-ins, by error code (unauthorized, rate_limited, ...)",
+    ["code"],
+)
 
 RATINGS = Counter("guiders_chat_ratings_total", "Visitors' chat ratings", ["rating"])
 
@@ -172,3 +192,7 @@ def _confidence(value: object) -> None:
 def _rating(value: object) -> None:
     if isinstance(value, int) and 1 <= value <= 5:
         RATINGS.labels(str(value)).inc()
+
+
+def record_key_check(result: str) -> None:
+    API_KEY_CHECKS.labels(result).inc()

@@ -28,6 +28,7 @@ from guiders.observability.metrics import (
     CONVERSIONS,
     HTTP_LATENCY,
     HTTP_REQUESTS,
+    LOGIN_FAILURES,
     MESSAGES,
     RATINGS,
     SEGMENT_CHANGES,
@@ -49,6 +50,7 @@ class Reading:
     messages: float
     llm_calls: float = 0.0
     llm_failures: float = 0.0
+    login_failures: float = 0.0
 
 
 def _llm_calls() -> tuple[float, float]:
@@ -81,7 +83,14 @@ def read_counters() -> Reading:
             if s.name.endswith("_total"):
                 messages += s.value
     llm_calls, llm_failures = _llm_calls()
+    login_failures = sum(
+        s.value
+        for metric in LOGIN_FAILURES.collect()
+        for s in metric.samples
+        if s.name.endswith("_total")
+    )
     return Reading(
+        login_failures=login_failures,
         llm_calls=llm_calls,
         llm_failures=llm_failures,
         at=time.monotonic(),
@@ -123,6 +132,7 @@ def point(before: Reading, after: Reading) -> dict[str, Any]:
         "p95Ms": p95 * 1000 if p95 is not None else None,
         "messagesPerMinute": (after.messages - before.messages) * 60 / dt,
         "aiFailureRate": (after.llm_failures - before.llm_failures) / llm if llm else None,
+        "loginFailuresPerMinute": (after.login_failures - before.login_failures) * 60 / dt,
     }
 
 

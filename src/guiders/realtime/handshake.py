@@ -8,11 +8,13 @@ SDK's bare ``{visitorId, tenantId}``. Anything else is refused before the socket
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
-from guiders.domain.errors import Unauthenticated
+from guiders.domain.errors import Forbidden, Unauthenticated
 from guiders.services.access import Principal
 from guiders.services.credentials import TokenService
 from guiders.services.ports import UnitOfWorkFactory
@@ -60,6 +62,27 @@ class Handshake:
         if visitor is None or visitor.company_id != tenant_id:
             raise Unauthenticated("Unknown visitor for this tenant")
         return visitor_principal(visitor)
+
+
+async def check_origin(
+    principal: Principal,
+    environ: dict[str, Any],
+    owners: Callable[[str], Awaitable[frozenset[UUID]]] | None,
+) -> None:
+    """A socket opened from a page of another company's site is refused, as CORS refuses
+    its HTTP requests (``api/cors.py``): the credential's company must own the origin."""
+    origin = environ.get("HTTP_ORIGIN")
+    if not origin or owners is None:
+        return
+    parts = urlsplit(origin)
+    served_as = {
+        environ.get("HTTP_HOST", "").lower(),
+        environ.get("HTTP_X_FORWARDED_HOST", "").lower(),
+    }
+    if parts.netloc.lower() in served_as or not parts.hostname:
+        return
+    if principal.company_id not in await owners(parts.hostname):
+        raise Forbidden("This origin is not one of the company's sites")
 
 
 def uuid_field(data: Any, key: str) -> UUID | None:

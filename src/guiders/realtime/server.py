@@ -9,6 +9,7 @@ and resume), ``targets.py`` (domain events to the wire), ``live_visitors.py``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +19,9 @@ import socketio
 import structlog
 
 from guiders.domain.errors import GuidersError
+from guiders.domain.events import MAX_SEQ
 from guiders.realtime.fanout import Fanout, SocketState
-from guiders.realtime.handshake import Handshake, uuid_field
+from guiders.realtime.handshake import Handshake, check_origin, uuid_field
 from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.rooms import Rooms, refused
 from guiders.realtime.targets import tenant_room
@@ -43,6 +45,8 @@ class RealtimePorts:
     uow: UnitOfWorkFactory
     manager: socketio.AsyncManager
     """python-socketio's client manager: in process, or Redis when there are several nodes."""
+    max_message_bytes: int = 1_000_000
+    """The largest message (or polling body) a client may send (docs/security.md)."""
     secretless_sockets: bool = False
 
 
@@ -52,10 +56,15 @@ class RealtimeServer:
             async_mode="asgi",
             client_manager=ports.manager,
             cors_allowed_origins=[],
+            # explicit, not Engine.IO's 1 MB default: the largest message (or polling body)
+            # a client may send; a larger one closes its connection (docs/security.md)
+            max_http_buffer_size=ports.max_message_bytes,
             logger=False,
             engineio_logger=False,
         )
         self.sockets: dict[str, SocketState] = {}
+        self.origin_owners: Callable[[str], Awaitable[frozenset[UUID]]] | None = None
+        """The companies owning a site host (``api/cors.SiteHosts``); set by ``create_asgi``."""
         self.presence = ports.presence
         self.handshake = Handshake(
             ports.tokens, ports.visitors, ports.uow, secretless_sockets=ports.secretless_sockets
@@ -92,6 +101,7 @@ class RealtimeServer:
         auth = auth if isinstance(auth, dict) else {}
         try:
             principal = await self.handshake.authenticate(auth, environ)
+            await check_origin(principal, environ, self.origin_owners)
         except GuidersError as exc:
             raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
         finally:
@@ -103,7 +113,7 @@ class RealtimeServer:
             visit = self.live.arrive(sid, principal.subject_id, principal.company_id, auth)
             await self._announce("visitor:online", visit.company_id, visit.to_payload())
         last_seq = auth.get("lastSeq")
-        if isinstance(last_seq, int) and last_seq >= 0:
+        if isinstance(last_seq, int) and 0 <= last_seq <= MAX_SEQ:
             await self.fanout.replay(sid, last_seq)
         try:  # after the rooms, so an agent's own console sees them go online
             await self.presence.socket_opened(principal, sid)
@@ -124,7 +134,7 @@ class RealtimeServer:
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
         last_seq = data.get("lastSeq") if isinstance(data, dict) else None
-        if not isinstance(last_seq, int) or last_seq < 0:
+        if not isinstance(last_seq, int) or not 0 <= last_seq <= MAX_SEQ:
             return refused("lastSeq must be a non-negative integer")
         replayed = await self.fanout.replay(sid, last_seq)
         return {"success": True, "replayed": replayed}

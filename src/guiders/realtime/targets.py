@@ -117,7 +117,7 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
         return _strategy(p, stamp, at, tenant)
     if event.type in ("alert.raised", "alert.resolved"):
         name = "alert:raised" if event.type == "alert.raised" else "alert:resolved"
-        return [Outgoing(name, p | {"timestamp": at} | stamp, (tenant,))]
+        return [Outgoing(name, _camel(p) | {"timestamp": at} | stamp, (tenant,))]
     if event.type == "commercial.status_changed":
         body = {
             "userId": p["agent_id"],
@@ -163,6 +163,7 @@ _WIRE_NAMES = {
     "model_version": "modelVersion",
     "initial_url": "initialUrl",
     "custom_fields": "customFields",
+    "company_id": "companyId",
 }
 """Fact names whose wire name differs; one table, so a name is mapped the same everywhere."""
 

@@ -82,3 +82,19 @@ def require_staff_or_key(principal: Principal) -> None:
 def require_supervisor_or_key(principal: Principal) -> None:
     if not (principal.is_integration or principal.is_supervisor):
         raise Forbidden("This needs a supervisor, an admin or an integration key")
+
+
+def check_may_handle(principal: Principal, chat: Chat, action: str) -> None:
+    """Who may change a chat (close it, write in it, set its priority, tags or fields), once
+    ``check_chat_access`` has shown it is theirs to see:
+
+    - its visitor, their own chat (for what the visitor may do at all);
+    - an integration key (the bot, the pipeline) and a supervisor or admin, any of the company's;
+    - a commercial, only a chat assigned to them: a pending chat is taken first (``assign``),
+      another agent's chat is theirs to transfer, not to close.
+    Internal notes are not covered: any staff member may leave one (see ``MessageService``).
+    """
+    if principal.is_visitor or principal.is_integration or principal.is_supervisor:
+        return
+    if chat.assigned_commercial_id != principal.subject_id:
+        raise Forbidden(f"A commercial may {action} only chats assigned to them", field="chatId")

@@ -17,6 +17,7 @@ from guiders.domain.message import Message
 from guiders.services.access import (
     Principal,
     check_chat_access,
+    check_may_handle,
     require_staff_or_key,
     require_supervisor_or_key,
 )
@@ -177,6 +178,7 @@ class ChatService:
             lambda chat, now: chat.close(
                 reason=reason, satisfaction=satisfaction, resolution=resolution, at=now
             ),
+            action="close",
         )
 
     async def rate(self, principal: Principal, chat_id: UUID, satisfaction: int) -> Chat:
@@ -198,7 +200,10 @@ class ChatService:
     ) -> Chat:
         require_staff_or_key(principal)
         return await self._change(
-            principal, chat_id, lambda chat, now: chat.change_priority(priority, now)
+            principal,
+            chat_id,
+            lambda chat, now: chat.change_priority(priority, now),
+            action="change the priority of",
         )
 
     async def release(self, principal: Principal, chat_id: UUID, reason: str) -> Chat:
@@ -210,23 +215,36 @@ class ChatService:
 
     async def tag(self, principal: Principal, chat_id: UUID, tags: list[str]) -> Chat:
         require_staff_or_key(principal)
-        return await self._change(principal, chat_id, lambda chat, now: chat.tag(tags, now))
+        return await self._change(
+            principal, chat_id, lambda chat, now: chat.tag(tags, now), action="tag"
+        )
 
     async def set_custom_fields(
         self, principal: Principal, chat_id: UUID, fields: dict[str, Any]
     ) -> Chat:
         require_staff_or_key(principal)
         return await self._change(
-            principal, chat_id, lambda chat, now: chat.set_custom_fields(fields, now)
+            principal,
+            chat_id,
+            lambda chat, now: chat.set_custom_fields(fields, now),
+            action="edit the fields of",
         )
 
     async def _change(
-        self, principal: Principal, chat_id: UUID, command: Callable[[Chat, datetime], None]
+        self,
+        principal: Principal,
+        chat_id: UUID,
+        command: Callable[[Chat, datetime], None],
+        *,
+        action: str | None = None,
     ) -> Chat:
-        """Load the chat the caller may see, run one domain command, store state and events."""
+        """Load the chat the caller may see, check they may ``action`` it (when named: the
+        visitor's own commands need no agent's right), run one domain command, store it."""
         async with self._uow() as uow:
             uow.actor = principal.actor
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
+            if action is not None:
+                check_may_handle(principal, chat, action)
             command(chat, datetime.now(UTC))
             uow.track(chat)
             await uow.chats.save(chat)

@@ -8,14 +8,19 @@ from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.analytics import AnalyticsService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
+from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
+from guiders.services.onboarding import OnboardingService
 from guiders.services.outgoing_mail import OutgoingMailService
+from guiders.services.password_hashing import PasswordHashing
 from guiders.services.ports import Cache, UnitOfWorkFactory
 from guiders.services.sagas import ConsumerService, SagaService
+from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
+from guiders.services.two_factor import TwoFactorService
 from guiders.services.visitors import VisitorService
 
 DEFAULT_STRATEGY = StrategyConfig(
@@ -38,25 +43,31 @@ class Services:
     sagas: SagaService
     consumers: ConsumerService
     outgoing_mail: OutgoingMailService
+    onboarding: OnboardingService
+    secrets: CompanySecretService
 
     @classmethod
     def build(
         cls,
         uow: UnitOfWorkFactory,
         tokens: TokenService,
+        box: SecretBox,
         *,
         strategy: StrategyConfig = DEFAULT_STRATEGY,
         mail_template: MailTemplate = DEFAULT_TEMPLATE,
         cache: Cache | None = None,
         profile_ttl_s: float = 0.0,
+        hash_concurrency: int = 2,
     ) -> Services:
         visitors = VisitorService(uow)
+        tenancy = TenancyService(uow, tokens)
+        hashing = PasswordHashing(concurrency=hash_concurrency)
         return cls(
             uow=uow,
             tokens=tokens,
-            tenancy=TenancyService(uow, tokens),
+            tenancy=tenancy,
             visitors=visitors,
-            login=LoginService(uow, tokens, visitors),
+            login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
             chats=ChatService(uow),
             messages=MessageService(uow),
             commercials=CommercialService(uow),
@@ -64,4 +75,6 @@ class Services:
             sagas=SagaService(uow),
             consumers=ConsumerService(uow),
             outgoing_mail=OutgoingMailService(uow),
+            onboarding=OnboardingService(uow, tenancy),
+            secrets=CompanySecretService(uow, box),
         )

@@ -2,14 +2,25 @@
 
 Passwords use Argon2id (memory-hard); integration keys and refresh tokens are 256-bit random
 strings, so a plain SHA-256 is enough to store them and lets us look them up by hash.
+
+Integration keys read ``gdr_live_<43 base62>_<6 base62>``: the tail is the CRC-32 of the rest,
+so a mistyped or random key is refused without the database (the checksum is public: it filters
+noise, not a determined attacker, whom the per-address limit of failed requests stops). Keys made
+before the checksum (``gdr_live_<43 base64url>``) are refused unless ``GUIDERS_LEGACY_API_KEYS``
+is on (docs/security.md).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
+import string
 import time
 import uuid
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +29,7 @@ from uuid import UUID
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import TTLCache
 
 from guiders.domain.company import ApiKey, StaffRole
 from guiders.domain.errors import Unauthenticated
@@ -43,9 +55,39 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+_BASE62 = string.digits + string.ascii_letters
+KEY_RANDOM_CHARS = 43  # 62**43 ~ 2**256
+CHECKSUM_CHARS = 6  # 62**6 > 2**32
+_KEY_SHAPE = re.compile(r"gdr_(?:live|test)_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}")
+_LEGACY_KEY_SHAPE = re.compile(r"gdr_(?:live|test)_[0-9A-Za-z_-]{43}")
+
+
+def _base62(value: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        value, rest = divmod(value, 62)
+        digits.append(_BASE62[rest])
+    return "".join(reversed(digits))
+
+
+def key_checksum(body: str) -> str:
+    return _base62(zlib.crc32(body.encode()), CHECKSUM_CHARS)
+
+
+def key_is_well_formed(plain: str, *, legacy: bool = False) -> bool:
+    """A key of today's shape whose checksum matches (or, with ``legacy``, an old-shape key)."""
+    if len(plain) == 9 + KEY_RANDOM_CHARS + 1 + CHECKSUM_CHARS and _KEY_SHAPE.fullmatch(plain):
+        body, _, check = plain.rpartition("_")
+        return hmac.compare_digest(check, key_checksum(body))
+    return legacy and _LEGACY_KEY_SHAPE.fullmatch(plain) is not None
+
+
 def new_api_key(company_id: UUID, name: str, *, live: bool = True) -> tuple[str, ApiKey]:
     """The plain key (shown once) and what is stored of it."""
-    plain = (KEY_PREFIXES[0] if live else KEY_PREFIXES[1]) + secrets.token_urlsafe(32)
+    body = (KEY_PREFIXES[0] if live else KEY_PREFIXES[1]) + "".join(
+        secrets.choice(_BASE62) for _ in range(KEY_RANDOM_CHARS)
+    )
+    plain = f"{body}_{key_checksum(body)}"
     key = ApiKey(
         id=uuid.uuid4(),
         company_id=company_id,
@@ -68,9 +110,15 @@ class TokenPair:
     expires_in: int
 
 
+KeyCheckObserver = Callable[[str], None]
+"""Told how each integration key check ended: ``malformed`` (refused without the database),
+``cached`` or ``database`` (a look-up); the composition root counts them as a metric."""
+
+
 class TokenService:
     """Issues and checks credentials. Integration keys are cached briefly to keep the send path
-    off the database; revoking through this service drops the cached entry at once."""
+    off the database; revoking through this service drops the cached entry at once. The cache
+    (known and unknown keys alike) is bounded: a flood of keys evicts, never grows."""
 
     def __init__(
         self,
@@ -81,14 +129,20 @@ class TokenService:
         visitor_ttl_s: int,
         refresh_ttl_s: int,
         key_cache_ttl_s: float = 5.0,
+        key_cache_size: int = 4096,
+        legacy_keys: bool = False,
+        on_key_check: KeyCheckObserver | None = None,
     ) -> None:
         self._uow = uow_factory
         self._secret = secret
         self.access_ttl_s = access_ttl_s
         self.visitor_ttl_s = visitor_ttl_s
         self._refresh_ttl = timedelta(seconds=refresh_ttl_s)
-        self._key_cache: dict[str, tuple[float, Principal | None]] = {}
-        self._key_cache_ttl = key_cache_ttl_s
+        self._key_cache: TTLCache[str, Principal | None] = TTLCache(
+            maxsize=key_cache_size, ttl=key_cache_ttl_s
+        )
+        self._legacy_keys = legacy_keys
+        self._on_key_check = on_key_check or (lambda _: None)
 
     def sign(self, principal: Principal, *, ttl_s: int | None = None) -> str:
         now = int(time.time())
@@ -141,13 +195,36 @@ class TokenService:
             return await self.authenticate_key(token)
         return self.verify(token)
 
+    def key_is_well_formed(self, plain: str) -> bool:
+        return key_is_well_formed(plain, legacy=self._legacy_keys)
+
+    def authenticate_offline(self, token: str) -> Principal | None:
+        """What can be checked without the database: a signed token, or a key in the cache.
+        ``None`` when the answer needs a look-up (for callers that may not make one now)."""
+        if not looks_like_api_key(token):
+            return self.verify(token)
+        if not self.key_is_well_formed(token):
+            self._on_key_check("malformed")
+            raise Unauthenticated("The API key is not valid")
+        key_hash = digest(token)
+        if key_hash not in self._key_cache:
+            return None
+        self._on_key_check("cached")
+        principal = self._key_cache[key_hash]
+        if principal is None:
+            raise Unauthenticated("The API key is unknown or revoked")
+        return principal
+
     async def authenticate_key(self, plain: str) -> Principal:
+        if not self.key_is_well_formed(plain):
+            self._on_key_check("malformed")
+            raise Unauthenticated("The API key is not valid")
         key_hash = digest(plain)
-        cached = self._key_cache.get(key_hash)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            principal = cached[1]
+        if key_hash in self._key_cache:
+            self._on_key_check("cached")
+            principal = self._key_cache[key_hash]
         else:
+            self._on_key_check("database")
             async with self._uow() as uow:
                 key = await uow.tenancy.api_key_by_hash(key_hash)
             principal = None
@@ -158,7 +235,7 @@ class TokenService:
                     subject_id=key.id,
                     name=key.name,
                 )
-            self._key_cache[key_hash] = (now + self._key_cache_ttl, principal)
+            self._key_cache[key_hash] = principal
         if principal is None:
             raise Unauthenticated("The API key is unknown or revoked")
         return principal

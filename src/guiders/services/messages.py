@@ -18,7 +18,7 @@ from guiders.domain.message import (
     check_content,
     check_type_allowed,
 )
-from guiders.services.access import Principal, check_chat_access
+from guiders.services.access import Principal, check_chat_access, check_may_handle
 from guiders.services.ports import Page, UnitOfWorkFactory
 
 
@@ -71,6 +71,8 @@ class MessageService:
                 if existing is not None:
                     return existing, False
             message = build_message(principal, chat, draft, now)
+            if not message.is_internal:
+                check_may_handle(principal, chat, "write in")
             chat.post_message(message)
             if (
                 principal.is_staff

@@ -19,6 +19,7 @@ from guiders.domain.chat import Chat, ChatStatus, Priority
 from guiders.domain.commercial import Commercial
 from guiders.domain.company import ApiKey, Company, Site, StaffUser
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
+from guiders.domain.login_throttle import Throttle
 from guiders.domain.message import Message
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
@@ -123,6 +124,82 @@ class Tenancy(abc.ABC):
 
     @abc.abstractmethod
     async def revoke_refresh_family(self, family_id: UUID, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    """A staff member's second factor: the secret (encrypted at rest), whether it is confirmed,
+    the last time step used (a code is good once) and the recovery codes' hashes."""
+
+    staff_id: UUID
+    secret_ciphertext: str
+    confirmed_at: datetime | None = None
+    last_step: int = 0
+    recovery_hashes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    id: UUID
+    token_hash: str
+    company_id: UUID
+    email: str
+    role: str
+    expires_at: datetime
+    accepted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSecret:
+    company_id: UUID
+    name: str
+    ciphertext: str
+    updated_at: datetime
+
+
+class SecurityStore(abc.ABC):
+    """Login throttles, second factors, invitations, companies' security settings and secrets."""
+
+    @abc.abstractmethod
+    async def throttle(self, key: str, *, for_update: bool = False) -> Throttle: ...
+    @abc.abstractmethod
+    async def save_throttle(self, throttle: Throttle) -> None:
+        """Stores the state; a state with nothing to remember deletes the row."""
+
+    @abc.abstractmethod
+    async def prune_throttles(self, quiet_since: datetime) -> int:
+        """Forgets keys with no failure and no lock since ``quiet_since``."""
+
+    @abc.abstractmethod
+    async def totp(self, staff_id: UUID) -> TotpEnrolment | None: ...
+    @abc.abstractmethod
+    async def save_totp(self, enrolment: TotpEnrolment) -> None: ...
+    @abc.abstractmethod
+    async def delete_totp(self, staff_id: UUID) -> None: ...
+    @abc.abstractmethod
+    async def use_totp_step(self, staff_id: UUID, step: int) -> bool:
+        """True only when ``step`` is later than the last one used (atomically)."""
+
+    @abc.abstractmethod
+    async def add_invitation(self, invitation: Invitation) -> None: ...
+    @abc.abstractmethod
+    async def invitation_by_hash(self, token_hash: str) -> Invitation | None: ...
+    @abc.abstractmethod
+    async def accept_invitation(self, invitation_id: UUID, at: datetime) -> bool:
+        """True only for the first caller: an invitation is used once."""
+
+    @abc.abstractmethod
+    async def admins_need_totp(self, company_id: UUID) -> bool: ...
+    @abc.abstractmethod
+    async def set_admins_need_totp(self, company_id: UUID, required: bool) -> None: ...
+    @abc.abstractmethod
+    async def secret(self, company_id: UUID, name: str) -> StoredSecret | None: ...
+    @abc.abstractmethod
+    async def secrets_of(self, company_id: UUID) -> list[StoredSecret]: ...
+    @abc.abstractmethod
+    async def save_secret(self, secret: StoredSecret) -> None: ...
+    @abc.abstractmethod
+    async def delete_secret(self, company_id: UUID, name: str) -> bool: ...
 
 
 class ChatRepository(abc.ABC):
@@ -358,6 +435,7 @@ class UnitOfWork(abc.ABC):
     mail: MailQueue
     sagas: SagaRepository
     consumers: ConsumerState
+    security: SecurityStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import Conflict, NotFound, ValidationFailed
+from guiders.domain.events import MAX_SEQ
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.services.access import Principal, require_supervisor_or_key
 from guiders.services.ports import DeadLetter, UnitOfWorkFactory
@@ -124,6 +125,8 @@ class ConsumerService:
             event_id, seq = UUID(str(event["eventId"])), int(event["seq"])
         except (KeyError, ValueError, TypeError) as exc:
             raise ValidationFailed("event needs an eventId and a seq", field="event") from exc
+        if not 0 <= seq <= MAX_SEQ:
+            raise ValidationFailed(f"event.seq must be between 0 and {MAX_SEQ}", field="event")
         now = datetime.now(UTC)
         letter = DeadLetter(
             id=uuid.uuid4(),

@@ -50,11 +50,11 @@ class TenancyService:
             await uow.commit()
         return company
 
-    async def site_hosts(self) -> list[str]:
-        """Every registered site's domain and aliases, across companies (for CORS)."""
+    async def site_hosts(self) -> list[tuple[str, UUID]]:
+        """Every registered site's domain and aliases, with the owning company (for CORS)."""
         async with self._uow() as uow:
             sites = await uow.tenancy.all_sites()
-        return [host for site in sites for host in (site.domain, *site.aliases)]
+        return [(host, site.company_id) for site in sites for host in (site.domain, *site.aliases)]
 
     async def add_site(
         self, company_id: UUID, *, name: str, domain: str, aliases: list[str]

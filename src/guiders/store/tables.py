@@ -351,3 +351,56 @@ metric_snapshots = Table(
 )
 """The dashboard's metric points (one every ``metrics_interval_s`` per server process), kept
 for ``metrics_retention_days``; operational data, not a projection of the event log."""
+
+login_throttles = Table(
+    "login_throttles",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime),
+    Column("locked_until", UTCDateTime),
+    Column("lockouts", Integer, nullable=False),
+    Index("ix_login_throttles_window_started_at", "window_started_at"),
+)
+"""Wrong-password counters per hashed e-mail and per client address (``domain/login_throttle``);
+operational data, pruned once quiet, never in the event log."""
+
+staff_totp = Table(
+    "staff_totp",
+    metadata,
+    Column("staff_id", Uuid, ForeignKey("staff_users.id"), primary_key=True),
+    Column("secret_ciphertext", Text, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("last_step", BigInteger, nullable=False),
+    Column("recovery_hashes", JSONType, nullable=False),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("email", String(255), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("accepted_at", UTCDateTime),
+)
+
+company_security = Table(
+    "company_security",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("admins_need_totp", Boolean, nullable=False),
+)
+
+company_secrets = Table(
+    "company_secrets",
+    metadata,
+    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
+    Column("name", String(80), primary_key=True),
+    Column("ciphertext", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Company secrets (LLM key, SMTP password, webhook secrets), encrypted with the deployment's
+secrets key (``services/secret_box.py``); the plain value never reaches the database."""

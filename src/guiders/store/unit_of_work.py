@@ -13,6 +13,7 @@ from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
+from guiders.store.security import SqlSecurityStore
 from guiders.store.tenancy import SqlTenancy
 from guiders.store.visitors import SqlVisitorRepository
 
@@ -44,6 +45,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.mail = SqlMailQueue(conn)
         self.sagas = SqlSagaRepository(conn)
         self.consumers = SqlConsumerState(conn)
+        self.security = SqlSecurityStore(conn)
         return self
 
     async def _close(self) -> None:

@@ -337,7 +337,7 @@ def test_dashboard_renders_its_charts_with_data(
     expect(page.locator("[data-panel=chats]")).to_have_attribute("data-points", "6")
     expect(page.locator("[data-panel=csat] h3")).to_contain_text("/ 5 from")
     painted = page.evaluate(
-        """() => [...document.querySelectorAll('canvas')].map(c => {
+        """() => [...document.querySelectorAll('[data-source] canvas')].map(c => {
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })"""
     )
@@ -351,7 +351,7 @@ def test_dashboard_renders_its_charts_with_data(
     page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
     page.click("button[data-range='7 days']")  # the stored points (GET /history)
     expect(page.locator("button[data-range='7 days']")).to_be_disabled()
-    expect(page.locator(".grid")).to_have_attribute("data-source", "history")
+    expect(page.locator(".grid[data-source]")).to_have_attribute("data-source", "history")
     expect(page.locator("[data-panel=throughput]")).not_to_have_attribute("data-points", "0")
     page.screenshot(path=str(screenshots / "dashboard-week.png"), full_page=True)
     assert errors == [], errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 import pytest
@@ -36,9 +37,10 @@ def test_same_origin_compares_host_and_port_with_the_request() -> None:
 
 async def test_site_hosts_normalise_and_cache() -> None:
     calls = 0
-    hosts = ["www.Shop.example", "127.0.0.1"]
+    company = uuid.uuid4()
+    hosts = [("www.Shop.example", company), ("127.0.0.1", company)]
 
-    async def load() -> Iterable[str]:
+    async def load() -> Iterable[tuple[str, uuid.UUID]]:
         nonlocal calls
         calls += 1
         return list(hosts)
@@ -48,7 +50,7 @@ async def test_site_hosts_normalise_and_cache() -> None:
     assert await cache.contains("WWW.shop.example")
     assert await cache.contains("127.0.0.1")
     assert not await cache.contains("evil.example")
-    hosts.append("new.example")
+    hosts.append(("new.example", company))
     assert not await cache.contains("new.example")
     assert calls == 1
     cache.forget()
@@ -56,9 +58,13 @@ async def test_site_hosts_normalise_and_cache() -> None:
 
 
 async def test_a_failed_reload_keeps_the_last_list() -> None:
-    answers: list[Exception | list[str]] = [["shop.example"], RuntimeError("db down")]
+    company = uuid.uuid4()
+    answers: list[Exception | list[tuple[str, uuid.UUID]]] = [
+        [("shop.example", company)],
+        RuntimeError("db down"),
+    ]
 
-    async def load() -> Iterable[str]:
+    async def load() -> Iterable[tuple[str, uuid.UUID]]:
         answer = answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -68,3 +74,16 @@ async def test_a_failed_reload_keeps_the_last_list() -> None:
     assert await cache.contains("shop.example")
     cache.forget()
     assert await cache.contains("shop.example")
+
+
+async def test_site_hosts_know_each_hosts_company() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+
+    async def load() -> Iterable[tuple[str, uuid.UUID]]:
+        return [("a.example", a), ("b.example", b), ("shared.example", a), ("shared.example", b)]
+
+    cache = SiteHosts(load, ttl_s=3600)
+    assert await cache.owners("www.a.example") == {a}
+    assert await cache.owners("b.example") == {b}
+    assert await cache.owners("shared.example") == {a, b}
+    assert await cache.owners("evil.example") == frozenset()

@@ -13,12 +13,12 @@ def test_defaults_are_the_guides() -> None:
     s = BotSettings()
     assert s.auto_respond_threshold == 0.8
     assert s.max_messages_before_escalation == 5
-    assert s.response_delay_ms == 1000
+    assert s.response_delay_ms == 300
     assert {"precio", "cotización", "venta", "urgente", "price", "urgent"} <= set(
         s.escalation_keywords
     )
-    assert s.typing_delay_s("x" * 10) == pytest.approx(0.5)
-    assert s.typing_delay_s("x" * 1000) == 5.0
+    assert s.reply_delay_s("x" * 10) == pytest.approx(0.5)
+    assert s.reply_delay_s("x" * 1000) == 1.5  # the cap bounds the whole pause
     assert s.llm_config() is None  # the LLM is off unless configured
 
 

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { io, type Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
-import { LoginForm, StaffSession } from "../shared/staff";
+import { InvitationForm, LoginForm, StaffSession, TwoFactorPanel } from "../shared/staff";
 import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { Profile } from "./Profile";
@@ -14,6 +14,8 @@ const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
 
 export function Console() {
   const [user, setUser] = useState(session.user);
+  const [invitation, setInvitation] = useState(location.hash.startsWith("#invitation=") ? location.hash.slice(12) : null);
+  if (!user && invitation) return <InvitationForm session={session} token={invitation} onDone={() => setInvitation(null)} />;
   if (!user) return <LoginForm session={session} title="Agent console" onDone={() => setUser(session.user)} />;
   return (
     <Desk
@@ -42,6 +44,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [live, setLive] = useState(false);
   const [typing, setTyping] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [security, setSecurity] = useState(false);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -171,9 +174,13 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               </option>
             ))}
           </select>
+          <button class="security" onClick={() => setSecurity(!security)}>
+            Security
+          </button>
           <button onClick={onLogout}>Sign out</button>
         </div>
       </div>
+      {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
       <div class="cols">
         <div class="box">
           {error && (

@@ -16,6 +16,7 @@ import {
 import { useEffect, useRef, useState } from "preact/hooks";
 import { io } from "socket.io-client";
 import { LoginForm, StaffSession } from "../shared/staff";
+import { ModelHealthPanels } from "./ModelHealth";
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Filler, Tooltip);
 
@@ -86,6 +87,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
   const [live, setLive] = useState(false);
   const [range, setRange] = useState("live");
   const [past, setPast] = useState<Point[] | null>(null);
+  const [modelRefresh, setModelRefresh] = useState(0);
 
   useEffect(() => {
     const seconds = RANGES[range];
@@ -128,6 +130,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
     socket.on("connect", () => setLive(true));
     socket.on("disconnect", () => setLive(false));
     for (const name of ["chat:created", "chat:assigned", "chat:closed", "message:new", "alert:raised", "alert:resolved"]) socket.on(name, load);
+    for (const name of ["alert:raised", "alert:resolved"]) socket.on(name, () => setModelRefresh((n) => n + 1));
     return () => {
       stopped = true;
       window.clearInterval(timer);
@@ -213,6 +216,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
           <Empty title="CSAT" value={null} />
         )}
       </div>
+      <ModelHealthPanels session={session} refresh={modelRefresh} />
       <p class="empty" style="padding:0 14px">
         Rates are this server's, sampled every {snap?.intervalSeconds ?? "?"} s; chats are your company's, now.
       </p>

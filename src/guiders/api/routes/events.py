@@ -9,12 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
-from guiders.domain.events import StoredEvent
+from guiders.domain.events import MAX_SEQ, StoredEvent
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import EventFilter
 
 router = APIRouter(prefix="/v2", tags=["events"])
-MAX_BIGINT = 2**63 - 1  # the column type on both databases; beyond it is a 422, not a crash
+MAX_BIGINT = MAX_SEQ  # the column type on both databases; beyond it is a 422, not a crash
 
 
 def event_response(e: StoredEvent) -> dict[str, Any]:

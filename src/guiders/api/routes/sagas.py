@@ -12,6 +12,7 @@ from pydantic import Field
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.api.schemas import Body, iso
 from guiders.domain.errors import ValidationFailed
+from guiders.domain.events import MAX_SEQ
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.services.ports import DeadLetter
 from guiders.services.sagas import SagaWrite
@@ -26,14 +27,14 @@ class SagaBody(Body):
     status: SagaStatus
     steps: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     context: dict[str, Any] = Field(default_factory=dict)
-    expected_revision: int = Field(alias="expectedRevision", ge=0)
+    expected_revision: int = Field(alias="expectedRevision", ge=0, le=MAX_SEQ)
     error: str | None = Field(default=None, max_length=4000)
     owner: str | None = Field(default=None, max_length=120)
     lease_expires_at: datetime | None = Field(default=None, alias="leaseExpiresAt")
 
 
 class PositionBody(Body):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=MAX_SEQ)
 
 
 class DeadLetterBody(Body):

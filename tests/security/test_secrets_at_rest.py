@@ -1,0 +1,86 @@
+"""Company secrets are stored encrypted, shown masked, and readable in full only by the
+company's own integration key."""
+
+from __future__ import annotations
+
+import stat
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from guiders.config import Settings
+from guiders.runtime import Runtime
+from guiders.services.secret_box import KEY_FILE, SecretBox, mask, new_key
+from guiders.store.tables import company_secrets
+from tests.security.conftest import new_tenant
+
+LLM_KEY = "sk-live-0123456789abcdefghijklmnopqrstuvwxyzABCD"
+
+
+async def test_a_secret_is_stored_encrypted_and_shown_masked(
+    open_api: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    api = open_api
+    tenant = await new_tenant(api, runtime, "Acme", "acme.example", "boss@acme.example")
+    admin = tenant["headers"]
+    put = await api.put(
+        "/api/v2/company/secrets/llm_api_key", json={"value": LLM_KEY}, headers=admin
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["masked"] == "sk-…ABCD"
+    await api.put(
+        "/api/v2/company/secrets/webhook:crm", json={"value": "whsec-xyz-123456"}, headers=admin
+    )
+    listed = (await api.get("/api/v2/company/secrets", headers=admin)).json()["secrets"]
+    assert [s["name"] for s in listed] == ["llm_api_key", "webhook:crm"]
+    assert LLM_KEY not in str(listed)
+
+    async with runtime.db.engine.connect() as conn:
+        raw = [r.ciphertext for r in await conn.execute(select(company_secrets))]
+    assert len(raw) == 2
+    assert all(LLM_KEY not in c and "whsec-xyz" not in c for c in raw)
+    assert (settings.data_dir / KEY_FILE).exists()
+    assert stat.S_IMODE((settings.data_dir / KEY_FILE).stat().st_mode) == 0o600
+
+    # the company's own automation reads it; nobody else
+    plain, _ = await runtime.services.tenancy.create_api_key(tenant["company"], "bot")
+    value = await api.get(
+        "/api/v2/company/secrets/llm_api_key/value", headers={"authorization": f"Bearer {plain}"}
+    )
+    assert value.status_code == 200 and value.json()["value"] == LLM_KEY
+    assert (
+        await api.get("/api/v2/company/secrets/llm_api_key/value", headers=admin)
+    ).status_code == 403
+    other = await new_tenant(api, runtime, "Other", "other.example", "boss@other.example")
+    assert (await api.get("/api/v2/company/secrets", headers=other["headers"])).json()[
+        "secrets"
+    ] == []
+    assert await runtime.services.secrets.value(tenant["company"], "llm_api_key") == LLM_KEY
+
+    bad = await api.put("/api/v2/company/secrets/anything", json={"value": "x"}, headers=admin)
+    assert bad.status_code == 422
+
+
+def test_the_box_refuses_a_tampered_or_foreign_ciphertext() -> None:
+    box = SecretBox([new_key()])
+    sealed = box.encrypt("hunter2")
+    assert box.decrypt(sealed) == "hunter2"
+    with pytest.raises(Exception, match="decrypted"):
+        SecretBox([new_key()]).decrypt(sealed)
+    rotated = SecretBox([new_key(), box_key := new_key()])
+    old = SecretBox([box_key]).encrypt("old")
+    assert rotated.decrypt(old) == "old"
+    assert mask("sk-abcdefghijkl") == "sk-…ijkl"
+    assert "abcd" not in mask("abcd")
+
+
+def test_the_key_can_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    key = new_key()
+    monkeypatch.setenv("GUIDERS_SECRETS_KEY", key)
+    box = SecretBox.from_settings(Settings(data_dir=tmp_path).secrets_key, tmp_path)
+    assert SecretBox([key]).decrypt(box.encrypt("v")) == "v"
+    assert not (tmp_path / KEY_FILE).exists()
