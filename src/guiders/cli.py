@@ -16,6 +16,8 @@ from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
 from guiders.company_cli import company
 from guiders.config import Settings
+from guiders.ingest.cli import add_source_commands
+from guiders.knowledge.cli import docs
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
 
@@ -306,6 +308,7 @@ main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
 main.add_command(company)
+main.add_command(add_source_commands(docs))
 
 
 if __name__ == "__main__":

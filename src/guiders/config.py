@@ -196,7 +196,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {
             "/api/auth/": 16 * 1024,
             "/api/user/auth/": 16 * 1024,
-            "/api/v2/knowledge/sources/upload": 20 * 1024 * 1024,
+            "/api/v2/knowledge/sources/upload": 25 * 1024 * 1024,
         },
         description="Body limit per path prefix (JSON); the longest matching prefix wins",
     )
@@ -214,6 +214,31 @@ class Settings(BaseSettings):
     )
     docs_enabled: bool = Field(
         default=True, description="Serve /docs (Swagger UI, assets served locally) and /redoc"
+    )
+    # knowledge sources (docs/knowledge.md): ingestion on every server node
+    knowledge_enabled: bool = Field(
+        default=True, description="Run the ingestion worker and answer from documents"
+    )
+    knowledge_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let the crawler fetch loopback, private and link-local addresses",
+    )
+    knowledge_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest page or file read (bytes)"
+    )
+    knowledge_upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="Largest upload request (bytes)"
+    )
+    knowledge_fetch_timeout_s: float = Field(default=15.0, gt=0)
+    knowledge_max_redirects: int = Field(default=5, ge=0, le=20)
+    knowledge_max_pages: int = Field(
+        default=500, ge=1, description="Upper bound on any source's maxPages"
+    )
+    knowledge_poll_s: float = Field(
+        default=10.0, gt=0, description="How often the worker looks for due re-crawls"
+    )
+    knowledge_parse_processes: int = Field(
+        default=1, ge=0, description="Worker processes that parse documents (0: in a thread)"
     )
 
     @model_validator(mode="before")

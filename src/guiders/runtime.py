@@ -7,9 +7,10 @@ import contextlib
 import os
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import socketio
 
@@ -37,6 +38,10 @@ from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.supervision import BackgroundWorker, supervise
 
+if TYPE_CHECKING:
+    from guiders.ingest.answers import NodeIndexes
+    from guiders.ingest.worker import IngestionWorker
+
 
 @dataclass
 class Runtime:
@@ -48,6 +53,8 @@ class Runtime:
     presence: PresenceService
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
+    ingestion: IngestionWorker | None = field(default=None)
+    knowledge: NodeIndexes | None = field(default=None)
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -94,6 +101,9 @@ class Runtime:
             services.commercials,
             grace_s=settings.presence_grace_s,
         )
+        ingestion, knowledge = knowledge_workers(settings, uow, services)
+        if knowledge is not None:
+            bus.subscribe(knowledge.on_event)
         return cls(
             settings=settings,
             db=db,
@@ -103,6 +113,8 @@ class Runtime:
             presence=presence,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
+            ingestion=ingestion,
+            knowledge=knowledge,
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -148,6 +160,8 @@ class Runtime:
         await self.presence.start()
         if self.mail is not None:
             await self.mail.start()
+        if self.ingestion is not None:
+            await self.ingestion.start()
         for hook in self.on_start:
             await hook(self)
         self._tasks = [
@@ -160,6 +174,10 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        if self.ingestion is not None:
+            await self.ingestion.stop()
+        if self.knowledge is not None:
+            await self.knowledge.close()
         if self.mail is not None:
             await self.mail.stop()
         await self.presence.stop()
@@ -177,6 +195,39 @@ def with_jwt_secret(settings: Settings) -> Settings:
         return settings
     secret = read_or_create(settings.data_dir / JWT_SECRET_FILE)
     return settings.model_copy(update={"jwt_secret": secret})
+
+
+def knowledge_workers(
+    settings: Settings, uow: Callable[[], UnitOfWork], services: Services
+) -> tuple[IngestionWorker | None, NodeIndexes | None]:
+    """The ingestion worker and this node's answer indexes. One thread runs the encoder for
+    both (it is not safe to share between threads): ingestion encodes a document at a time,
+    so a question waits at most that long behind it."""
+    if not settings.knowledge_enabled:
+        return None, None
+    from guiders.ingest.answers import NodeIndexes
+    from guiders.ingest.jobs import JobSettings
+    from guiders.ingest.worker import IngestionWorker
+
+    encoder = ThreadPoolExecutor(1, thread_name_prefix="knowledge")
+    job = JobSettings(
+        allow_private=settings.knowledge_allow_private_addresses,
+        max_bytes=settings.knowledge_max_bytes,
+        timeout_s=settings.knowledge_fetch_timeout_s,
+        max_redirects=settings.knowledge_max_redirects,
+        max_pages=settings.knowledge_max_pages,
+    )
+    worker = IngestionWorker(
+        uow,
+        job,
+        poll_s=settings.knowledge_poll_s,
+        parse_processes=settings.knowledge_parse_processes,
+        encode_executor=encoder,
+    )
+    indexes = NodeIndexes(uow, encoder)
+    services.knowledge.answers = indexes
+    services.knowledge.wake = worker.wake
+    return worker, indexes
 
 
 def build_bus(settings: Settings) -> EventBus:

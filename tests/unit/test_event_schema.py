@@ -190,3 +190,34 @@ def test_an_old_model_stream_folds_to_the_view_of_a_new_one() -> None:
         old.apply(type_, upcast(type_, 1, payload), version)
     assert old.view() == live.view()
     assert [upcast(t, 1, p) for t, p in written_by_schema_1] == [e.payload for e in events]
+
+
+def test_old_knowledge_events_upcast_to_domain_names() -> None:
+    answered = {
+        "chatId": "c",
+        "decision": "answer",
+        "reason": None,
+        "citations": [{"documentId": "d", "title": "t", "url": None}],
+        "retrievalScores": [0.9],
+        "answerability": 0.8,
+        "grounding": 0.7,
+        "language": "en",
+    }
+    assert upcast("knowledge.answered", 1, answered) == {
+        "chat_id": "c",
+        "decision": "answer",
+        "reason": None,
+        "citations": [{"document_id": "d", "title": "t", "url": None}],
+        "retrieval_scores": [0.9],
+        "answerability": 0.8,
+        "grounding": 0.7,
+        "language": "en",
+    }
+    indexed = {"sourceId": "s", "status": "ready", "pages": 3, "chunks": 9, "failed": 0}
+    assert upcast("knowledge.source_indexed", 1, indexed) == {
+        "source_id": "s",
+        "status": "ready",
+        "pages": 3,
+        "chunks": 9,
+        "failed": 0,
+    }

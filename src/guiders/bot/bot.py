@@ -25,6 +25,7 @@ from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
 from guiders.bot import texts
 from guiders.bot.conversation import Conversation, PendingEscalation
 from guiders.bot.decision import Decision, Reason, decide
+from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metadata
 from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.settings import BotSettings
@@ -58,6 +59,7 @@ class FirstLineBot:
         self.settings = settings
         self.answerer = answerer
         self.model_name = answerer.llm.model if answerer.llm else "guiders-kb"
+        self.grounded = GroundedReplies(client, enabled=settings.knowledge_enabled)
         self._sleep = sleep
         self.chats: dict[str, Conversation] = {}
         self.workers = ChatWorkers()
@@ -248,13 +250,23 @@ class FirstLineBot:
             threshold=self.settings.auto_respond_threshold,
             escalation_intents=self.settings.escalation_intents,
         )
-        if decision.escalate:
+        if decision.escalate and decision.reason is not Reason.TOO_COMPLEX:
             await self._escalate(conv, decision, message, language)
             return
-        answer = await self.answerer.answer(message.content, found, history, language)
+        # the company's documents next (bot/grounded.py); a hand-off falls through to intents
+        grounded = await self.grounded.ask(chat_id, message.content, history, language)
+        extra = knowledge_metadata(grounded, "intent") if grounded else None
+        if grounded is not None and grounded.action in SENT_ACTIONS:
+            answer = Answer(grounded.text, "guiders-knowledge")
+            extra = knowledge_metadata(grounded, grounded.action)
+        elif decision.escalate:
+            await self._escalate(conv, decision, message, language)
+            return
+        else:
+            answer = await self.answerer.answer(message.content, found, history, language)
         elapsed = time.perf_counter() - started
         BOT_DECISION_SECONDS.observe(elapsed)
-        await self._reply(conv, message, answer, found, elapsed, language)
+        await self._reply(conv, message, answer, found, elapsed, language, extra)
 
     async def _classify(self, text: str, language: str) -> Classification:
         cached = self.kb_cache.get(text, language)
@@ -273,6 +285,7 @@ class FirstLineBot:
         found: Classification,
         elapsed: float,
         language: str,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         await self._typing(conv.chat_id, True)
         delay = self.settings.reply_delay_s(answer.text)
@@ -292,6 +305,8 @@ class FirstLineBot:
         }
         if answer.fallback_reason:
             metadata |= {"isFallback": True, "fallbackReason": answer.fallback_reason}
+        if extra:
+            metadata |= extra
         await self.client.send_message(
             conv.chat_id,
             answer.text,

@@ -67,6 +67,9 @@ class BotSettings(BaseSettings):
     escalation_poll_s: float = Field(1.0, gt=0)
     history_messages: int = Field(10, ge=0)
     kb_cache_ttl_s: float = Field(1800.0, ge=0)
+    knowledge_enabled: bool = Field(
+        True, description="Answer from the company's documents first (docs/knowledge.md)"
+    )
     kb_model_dir: Path | None = None
     kb_file: Path = DEMO_KB
     llm_base_url: str | None = None

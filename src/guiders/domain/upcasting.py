@@ -131,6 +131,16 @@ _PROPOSAL = {
     "confirmedAt": "confirmed_at",
 }
 
+
+def _answered(p: Payload) -> Payload:
+    out = _renamed(p, {"chatId": "chat_id", "retrievalScores": "retrieval_scores"})
+    if "citations" in p:
+        out["citations"] = [
+            _renamed(dict(c), {"documentId": "document_id"}) for c in p["citations"] or []
+        ]
+    return out
+
+
 _V1: dict[str, Callable[[Payload], Payload]] = {
     "company.created": _renamer({"companyId": "company_id"}),
     "site.created": _renamer({"siteId": "site_id"}),
@@ -184,6 +194,12 @@ _V1: dict[str, Callable[[Payload], Payload]] = {
     "model.retrain_completed": _retrain_completed,
     "alert.raised": _renamer({"companyId": "company_id"}),
     "alert.resolved": _renamer({"companyId": "company_id"}),
+    "knowledge.source_added": _renamer({"sourceId": "source_id"}),
+    "knowledge.source_queued": _renamer({"sourceId": "source_id"}),
+    "knowledge.source_indexed": _renamer({"sourceId": "source_id"}),
+    "knowledge.source_failed": _renamer({"sourceId": "source_id"}),
+    "knowledge.source_removed": _renamer({"sourceId": "source_id"}),
+    "knowledge.answered": _answered,
     "saga.started": _saga,
     "saga.step_recorded": _saga,
     "saga.status_changed": _saga,

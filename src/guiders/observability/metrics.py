@@ -70,6 +70,14 @@ AI_CONFIDENCE = Histogram(
 BOT_OUTCOMES = Counter(
     "guiders_bot_outcomes_total", "The bot's replies: answer, fallback, escalation", ["outcome"]
 )
+KNOWLEDGE_DECISIONS = Counter(
+    "guiders_knowledge_decisions_total",
+    "Questions asked of the documents, by decision (answer, handoff, clarify) and reason",
+    ["decision", "reason"],
+)
+KNOWLEDGE_GROUNDING = Counter(
+    "guiders_knowledge_grounding", "Grounding scores of LLM-written document answers", ["stat"]
+)
 VISITORS = Counter("guiders_visitors_registered_total", "Visitors registered")
 CONVERSIONS = Counter(
     "guiders_conversions_total",
@@ -156,6 +164,8 @@ async def record_event(event: StoredEvent) -> None:
             _channels.put(str(p.get("visitor_id")), "agent")
     elif event.type == "chat.rated":
         _rating(p.get("satisfaction"))
+    elif event.type == "knowledge.answered":
+        _knowledge(p)
     elif event.type == "visitor.registered":
         VISITORS.inc()
     elif event.type == "visitor.segment_changed":
@@ -182,6 +192,16 @@ def _bot_message(p: dict[str, Any]) -> None:
     elif meta.get("replyTo") is not None:
         BOT_OUTCOMES.labels("fallback" if meta.get("isFallback") else "answer").inc()
         _confidence(meta.get("confidence"))
+
+
+def _knowledge(p: dict[str, Any]) -> None:
+    decision = str(p.get("decision") or "unknown")[:20]
+    reason = str(p.get("reason") or "")[:40] if decision == "handoff" else ""
+    KNOWLEDGE_DECISIONS.labels(decision, reason).inc()
+    grounding = p.get("grounding")
+    if isinstance(grounding, int | float) and 0.0 <= grounding <= 1.0:
+        KNOWLEDGE_GROUNDING.labels("sum").inc(float(grounding))
+        KNOWLEDGE_GROUNDING.labels("count").inc()
 
 
 def _confidence(value: object) -> None:

@@ -10,6 +10,7 @@ from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
+from guiders.services.knowledge import KnowledgeService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.onboarding import OnboardingService
@@ -43,6 +44,7 @@ class Services:
     sagas: SagaService
     consumers: ConsumerService
     outgoing_mail: OutgoingMailService
+    knowledge: KnowledgeService
     onboarding: OnboardingService
     secrets: CompanySecretService
 
@@ -75,6 +77,7 @@ class Services:
             sagas=SagaService(uow),
             consumers=ConsumerService(uow),
             outgoing_mail=OutgoingMailService(uow),
+            knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
         )

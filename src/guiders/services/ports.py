@@ -23,6 +23,7 @@ from guiders.domain.login_throttle import Throttle
 from guiders.domain.message import Message
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.domain.visitor import TrackingEvent, Visitor, VisitorSession
+from guiders.services.knowledge_ports import KnowledgeRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +436,7 @@ class UnitOfWork(abc.ABC):
     mail: MailQueue
     sagas: SagaRepository
     consumers: ConsumerState
+    knowledge: KnowledgeRepository
     security: SecurityStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:

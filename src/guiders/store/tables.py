@@ -404,3 +404,6 @@ company_secrets = Table(
 )
 """Company secrets (LLM key, SMTP password, webhook secrets), encrypted with the deployment's
 secrets key (``services/secret_box.py``); the plain value never reaches the database."""
+
+# The knowledge feature's tables live in their own module, on this same metadata.
+from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401

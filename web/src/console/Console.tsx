@@ -6,6 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
 import { InvitationForm, LoginForm, StaffSession, TwoFactorPanel } from "../shared/staff";
 import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
+import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { Profile } from "./Profile";
 
@@ -45,6 +46,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [typing, setTyping] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [security, setSecurity] = useState(false);
+  const [knowledge, setKnowledge] = useState(false);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -174,6 +176,11 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               </option>
             ))}
           </select>
+          {(me.role === "admin" || me.role === "supervisor") && (
+            <button type="button" onClick={() => setKnowledge(!knowledge)}>
+              {knowledge ? "Chats" : "Knowledge"}
+            </button>
+          )}
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -181,7 +188,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
-      <div class="cols">
+      {knowledge && <Knowledge session={session} />}
+      <div class="cols" style={knowledge ? "display: none" : undefined}>
         <div class="box">
           {error && (
             <div class="err" onClick={() => setError(null)}>

@@ -57,12 +57,22 @@ interface Conversions {
   segments: Record<string, number>;
 }
 
+interface KnowledgeFigures {
+  questions: number;
+  answerRate: number;
+  clarifyRate: number;
+  handoffRate: number;
+  handoffByReason: Record<string, number>;
+  meanGrounding: number | null;
+}
+
 interface Snapshot {
   intervalSeconds: number | null;
   series: Point[];
   chatsByStatus: Record<string, number>;
   queueLength: number;
   ai: Ai | null;
+  knowledge?: KnowledgeFigures | null;
   conversions: Conversions | null;
   csat: { count: number; average: number; distribution: Record<string, number> } | null;
   alerts: Alert[];
@@ -185,6 +195,16 @@ function Board({ onLogout }: { onLogout: () => void }) {
           <Empty title="AI confidence, escalation and automation rate" value={null} />
         )}
         <Breakers breakers={snap?.ai?.breakers ?? {}} />
+        {snap?.knowledge ? (
+          <BarPanel
+            id="knowledge"
+            title={`Answers from documents · ${snap.knowledge.questions} questions · answered ${pct(snap.knowledge.answerRate)} · clarified ${pct(snap.knowledge.clarifyRate)} · handed off ${pct(snap.knowledge.handoffRate)} · mean grounding ${snap.knowledge.meanGrounding === null ? "– (no LLM)" : snap.knowledge.meanGrounding.toFixed(2)}`}
+            labels={Object.keys(snap.knowledge.handoffByReason).map((r) => `hand-off: ${r}`)}
+            values={Object.values(snap.knowledge.handoffByReason).map((v) => v * 100)}
+          />
+        ) : (
+          <Empty title="Answers from documents: answer rate, hand-offs by reason, grounding" value={null} />
+        )}
         {snap?.conversions ? (
           <BarPanel
             id="revenue"

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Socket } from "socket.io-client";
 import { ApiError, request, uuid } from "../shared/http";
 import { type Message, mergeMessage } from "../shared/types";
+import { Citations } from "./citations";
 import type { VisitorSession } from "./session";
 
 interface Props {
@@ -411,6 +412,7 @@ function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
     <div class={cls.join(" ")} data-id={m.id}>
       {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
       <span class="text">{m.content}</span>
+      {m.isAI && <Citations metadata={meta} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>
           Not sent · retry

@@ -16,6 +16,7 @@ from guiders.observability.snapshot import (
     ai,
     conversions,
     csat,
+    knowledge,
 )
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
@@ -47,6 +48,7 @@ async def snapshot(
         "chatsByStatus": by_status,
         "queueLength": by_status[ChatStatus.PENDING.value],
         "ai": ai(),
+        "knowledge": knowledge(),
         "conversions": conversions(),
         "csat": csat(),
         "alerts": [a.to_payload() for a in collector.alerts.active]

@@ -5,7 +5,7 @@ from the column's default; readers upcast them (``guiders.domain.upcasting``). N
 append-only log is rewritten.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0005
 Create Date: 2026-12-06 20:20:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
