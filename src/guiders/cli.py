@@ -59,49 +59,25 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     from guiders.demo import seed_demo
     from guiders.observability.logging import configure_logging
     from guiders.realtime.transport import WebSocketProtocol
-    from guiders.runtime import Runtime
+    from guiders.runtime import Runtime, embedded_workers
     from guiders.store.migrate import upgrade
 
     configure_logging(settings.log_level, settings.log_format, settings.log_info_sample_rate)
     upgrade(settings.resolved_database_url, schema=settings.database_schema)
     runtime = Runtime.build(settings)
     if seed:
-        credentials = asyncio.run(_seed(runtime, seed_demo, settings.data_dir))
-        runtime = Runtime.build(settings)
+        credentials: dict[str, Any] = {}
+
+        async def seed_demo_company(rt: Runtime) -> None:
+            credentials.update(await seed_demo(rt.services, settings.data_dir))
+            _banner(settings, host, port, credentials)
+
+        # seeded when the runtime starts, in the server's own loop: one runtime, built once
+        runtime.on_start.append(seed_demo_company)
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         runtime.background.extend(
-            _demo_workers(settings, f"http://{local}:{port}", credentials["integrationKey"])
-        )
-        base = f"http://{host}:{port}"
-        click.echo(
-            f"\nGuiders is running at {base}\n"
-            f"  demo shop    {base}/  (the chat widget)\n"
-            f"  console      {base}/console/   dashboard  {base}/dashboard/\n"
-            f"  API docs     {base}/docs\n"
-            f"  health       {base}/api/health\n"
-            f"  metrics      {base}/metrics\n"
-            f"  site key     {credentials['siteKey']}  (domain {credentials['domain']})\n"
-            f"  staff        "
-            + ", ".join(s["email"] for s in credentials["staff"])
-            + f"\n  credentials  {(settings.data_dir / 'demo-credentials.json').resolve()}"
-            "  (passwords and the integration key: mode 0600, never printed)\n"
-            + (
-                "  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)\n"
-                if settings.bot_enabled
-                else ""
-            )
-            + (
-                f"  analytics    scoring worker on; model {settings.resolved_model_dir} "
-                "(trained in the background on first start)\n"
-                if settings.analytics_enabled
-                else ""
-            )
-            + (
-                "  pipeline     worker on with "
-                f"{settings.pipeline_rules or 'the example rules'} "
-                "(GUIDERS_PIPELINE_ENABLED=false: off)\n"
-                if settings.pipeline_enabled
-                else ""
+            embedded_workers(
+                settings, f"http://{local}:{port}", lambda: credentials["integrationKey"]
             )
         )
     app = create_asgi(settings, runtime)
@@ -126,39 +102,39 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     )
 
 
-def _demo_workers(settings: Settings, url: str, key: str) -> list[Any]:
-    """The bot, analytics and pipeline workers ``guiders up`` runs next to the server; each
-    talks to it through the client with the demo integration key."""
-    from guiders.supervision import BackgroundWorker
-
-    workers = []
-    if settings.bot_enabled:
-        from guiders.bot.embedded import run_embedded as run_bot
-
-        workers.append(
-            BackgroundWorker("bot", lambda: run_bot(url, key, settings.data_dir), server=url)
+def _banner(settings: Settings, host: str, port: int, credentials: dict[str, Any]) -> None:
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"\nGuiders is running at {base}\n"
+        f"  demo shop    {base}/  (the chat widget)\n"
+        f"  console      {base}/console/   dashboard  {base}/dashboard/\n"
+        f"  API docs     {base}/docs\n"
+        f"  health       {base}/api/health\n"
+        f"  metrics      {base}/metrics\n"
+        f"  site key     {credentials['siteKey']}  (domain {credentials['domain']})\n"
+        f"  staff        "
+        + ", ".join(s["email"] for s in credentials["staff"])
+        + f"\n  credentials  {(settings.data_dir / 'demo-credentials.json').resolve()}"
+        "  (passwords and the integration key: mode 0600, never printed)\n"
+        + (
+            "  AI bot       in-process, through the client (GUIDERS_BOT_ENABLED=false: off)\n"
+            if settings.bot_enabled
+            else ""
         )
-    if settings.analytics_enabled:
-        from guiders.analytics.embedded import run_embedded as run_analytics
-
-        workers.append(
-            BackgroundWorker("analytics", lambda: run_analytics(settings, url, key), server=url)
+        + (
+            f"  analytics    scoring worker on; model {settings.resolved_model_dir} "
+            "(trained in the background on first start)\n"
+            if settings.analytics_enabled
+            else ""
         )
-    if settings.pipeline_enabled:
-        from guiders.pipeline.embedded import run_embedded as run_pipeline
-
-        workers.append(
-            BackgroundWorker("pipeline", lambda: run_pipeline(settings, url, key), server=url)
+        + (
+            "  pipeline     worker on with "
+            f"{settings.pipeline_rules or 'the example rules'} "
+            "(GUIDERS_PIPELINE_ENABLED=false: off)\n"
+            if settings.pipeline_enabled
+            else ""
         )
-    return workers
-
-
-async def _seed(runtime: Any, seed: Any, data_dir: Path) -> dict[str, Any]:
-    try:
-        result: dict[str, Any] = await seed(runtime.services, data_dir)
-        return result
-    finally:
-        await runtime.db.dispose()
+    )
 
 
 @main.command()

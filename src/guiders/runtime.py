@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+import os
+import socket
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+import socketio
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.smtp import SmtpConfig, SmtpSender
+from guiders.observability.alert_events import AlertPublisher, still_raised
+from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import record_key_check
+from guiders.observability.snapshot import MetricsCollector
+from guiders.realtime.server import RealtimePorts
 from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
@@ -28,6 +36,7 @@ from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
+from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.supervision import BackgroundWorker, supervise
 
@@ -52,6 +61,9 @@ class Runtime:
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
+    on_start: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
+    """Run by ``start`` once the adapters are up, before the background workers: ``guiders up``
+    seeds the demo company there, in the server's loop, so nothing is built twice."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -123,6 +135,43 @@ class Runtime:
             knowledge=knowledge,
         )
 
+    def metrics_collector(self) -> MetricsCollector:
+        """The server's metric points, stored for the retention period, and its alerts,
+        published to the event log (the app starts and stops it with itself)."""
+        settings = self.settings
+        store = SqlSnapshotStore(self.db)
+        host = socket.gethostname()
+        node = f"{host}:{os.getpid()}"
+        rules = production_rules(
+            settings.alert_p95_ms,
+            settings.alert_error_rate,
+            settings.alert_ai_failure_rate,
+            settings.alert_login_failures_per_minute,
+        )
+        return MetricsCollector(
+            settings.metrics_interval_s,
+            store=store,
+            retention=timedelta(days=settings.metrics_retention_days),
+            alerts=AlertEvaluator(rules),
+            publish=AlertPublisher(self.services.uow, store.company_ids, node),
+            restore=lambda: still_raised(rules, store.last_events, host),
+            node=node,
+        )
+
+    def realtime_ports(self) -> RealtimePorts:
+        """What the Socket.IO server uses, and nothing else of this runtime."""
+        return RealtimePorts(
+            bus=self.bus,
+            presence=self.presence,
+            tokens=self.services.tokens,
+            visitors=self.services.visitors,
+            chats=self.services.chats,
+            uow=self.services.uow,
+            manager=socket_manager(self.settings),
+            max_message_bytes=self.settings.socket_max_message_bytes,
+            secretless_sockets=self.settings.sdk_secretless_sockets,
+        )
+
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
@@ -132,6 +181,8 @@ class Runtime:
             await self.mail.start()
         if self.ingestion is not None:
             await self.ingestion.start()
+        for hook in self.on_start:
+            await hook(self)
         self._tasks = [
             asyncio.create_task(supervise(worker), name=worker.name) for worker in self.background
         ]
@@ -206,6 +257,42 @@ def build_bus(settings: Settings) -> EventBus:
 
         return RedisBus(settings.redis_url, stream=f"{settings.redis_prefix}:events")
     return InProcessBus()
+
+
+def embedded_workers(
+    settings: Settings, url: str, key: Callable[[], str]
+) -> list[BackgroundWorker]:
+    """The bot, analytics and pipeline workers ``guiders up`` runs next to the server; each
+    talks to it through the client, with the integration key ``key()`` gives when it starts."""
+    workers = []
+    if settings.bot_enabled:
+        from guiders.bot.embedded import run_embedded as run_bot
+
+        workers.append(
+            BackgroundWorker("bot", lambda: run_bot(url, key(), settings.data_dir), server=url)
+        )
+    if settings.analytics_enabled:
+        from guiders.analytics.embedded import run_embedded as run_analytics
+
+        workers.append(
+            BackgroundWorker("analytics", lambda: run_analytics(settings, url, key()), server=url)
+        )
+    if settings.pipeline_enabled:
+        from guiders.pipeline.embedded import run_embedded as run_pipeline
+
+        workers.append(
+            BackgroundWorker("pipeline", lambda: run_pipeline(settings, url, key()), server=url)
+        )
+    return workers
+
+
+def socket_manager(settings: Settings) -> socketio.AsyncManager:
+    """With Redis, emits to rooms (typing, ...) reach the sockets of every node."""
+    if settings.redis_url:
+        return socketio.AsyncRedisManager(
+            settings.redis_url, channel=f"{settings.redis_prefix}:socketio"
+        )
+    return socketio.AsyncManager()
 
 
 def forget_scored(services: Services) -> Callable[[StoredEvent], Coroutine[Any, Any, None]]:

@@ -167,7 +167,7 @@ async def test_live_features_equal_the_batch_features_of_the_same_raw_events(
     pairs = scored_rows(await all_events(client))
     assert len(pairs) == scored
     differences = [
-        (payload["visitorId"], name, payload["features"][name], batch[name])
+        (payload["visitor_id"], name, payload["features"][name], batch[name])
         for payload, batch in pairs
         for name in UCI_FEATURES
         if payload["features"][name] != batch[name]

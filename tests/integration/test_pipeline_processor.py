@@ -245,7 +245,7 @@ async def test_two_workers_split_a_redis_stream_and_take_over_a_dead_workers_ent
     expected = [
         e.event_id for e in (await client.events(after_seq=0, limit=1000)).events
         if e.type in ("message.sent",) and e.aggregate_id == chat_id
-        and e.payload["sender"]["role"] == "visitor"
+        and e.payload["sender_role"] == "visitor"
     ]  # fmt: skip
     assert len(everything) == len(set(everything)), "an event was handled twice"
     relevant = set(expected)

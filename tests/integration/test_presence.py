@@ -126,18 +126,21 @@ async def test_the_sdk_handshake_without_a_secret_only_when_turned_on(
 ) -> None:
     v = await visitor(api, demo, "sdk")
     auth = {"visitorId": v["visitorId"], "tenantId": demo["companyId"]}
-    server = RealtimeServer(runtime)
+    server = RealtimeServer(runtime.realtime_ports())
     with pytest.raises(Unauthenticated):
-        await server._authenticate(auth, {})
+        await server.handshake.authenticate(auth, {})
     runtime.settings.sdk_secretless_sockets = True
     try:
-        principal = await server._authenticate(auth, {})
+        server = RealtimeServer(runtime.realtime_ports())
+        principal = await server.handshake.authenticate(auth, {})
         assert principal.is_visitor and str(principal.subject_id) == v["visitorId"]
         wrong_tenant = {"visitorId": v["visitorId"], "tenantId": v["visitorId"]}
         with pytest.raises(Unauthenticated):
-            await server._authenticate(wrong_tenant, {})
+            await server.handshake.authenticate(wrong_tenant, {})
         with pytest.raises(Unauthenticated):
-            await server._authenticate({"visitorId": "nope", "tenantId": demo["companyId"]}, {})
+            await server.handshake.authenticate(
+                {"visitorId": "nope", "tenantId": demo["companyId"]}, {}
+            )
     finally:
         runtime.settings.sdk_secretless_sockets = False
 

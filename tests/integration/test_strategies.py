@@ -72,7 +72,7 @@ async def test_a_vip_gets_the_most_senior_available_agent_and_the_events(
         )
     ).json()["events"]
     applied = events[0]["payload"]
-    assert applied["segment"] == "vip" and applied["conversionProbability"] == 0.91
+    assert applied["segment"] == "vip" and applied["conversion_probability"] == 0.91
     assert {a["action"] for a in applied["actions"]} == {"raise_priority", "assign"}
 
     prediction = (await api.get(url, headers=await staff(api, demo, 0))).json()

@@ -225,13 +225,13 @@ async def test_socket_handshakes_with_unknown_keys_are_throttled_per_address(
     from guiders.realtime.server import RealtimeServer
 
     limits = RateLimits(MemoryStorage(), per_minute=100, public_per_minute=100, failed_per_minute=3)
-    realtime = RealtimeServer(runtime, limits)
+    realtime = RealtimeServer(runtime.realtime_ports(), limits)
     environ = {"asgi.scope": {"type": "websocket", "client": ("198.51.100.7", 5555)}}
     outcomes = []
     with counting_queries(runtime) as queries:
         for _ in range(50):
             try:
-                await realtime._authenticate({"token": checksummed_key()}, dict(environ))
+                await realtime.handshake.authenticate({"token": checksummed_key()}, dict(environ))
             except (Unauthenticated, RateLimited) as exc:
                 outcomes.append(exc.code)
     assert outcomes[:3] == ["unauthorized"] * 3

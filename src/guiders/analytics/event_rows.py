@@ -24,7 +24,22 @@ from guiders.analytics.features import FeatureConfig, FeatureValue, compute_feat
 from guiders.analytics.page_stats import PageStats
 from guiders.analytics.tracking import is_page_view, session_views, visitor_context
 
-PROFILE_KEYS: Final = ("userAgent", "location", "timeZone", "source", "campaign", "referrer")
+PROFILE_FACTS: Final = {
+    "user_agent": "userAgent",
+    "location": "location",
+    "time_zone": "timeZone",
+    "source": "source",
+    "campaign": "campaign",
+    "referrer": "referrer",
+}
+"""The log's profile facts and the API's names for them, which the feature functions read."""
+_TRACKED: Final = {
+    "visitor_id": "visitorId",
+    "session_id": "sessionId",
+    "page_category": "pageCategory",
+    "duration_ms": "durationMs",
+    "occurred_at": "occurredAt",
+}
 REPLAYED: Final = (
     "visitor.registered",
     "visitor.profile_updated",
@@ -47,6 +62,12 @@ class LogEvent(Protocol):
     def occurred_at(self) -> datetime: ...
 
 
+def tracked_item(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """A tracked event of the log (domain names) as ``GET /v2/visitors/{id}/events`` returns
+    it, so the live worker and the replay feed the same functions the same shape."""
+    return {_TRACKED.get(k, k): v for k, v in facts.items()}
+
+
 def fold_page_stats(stats: PageStats, event_type: str, payload: Mapping[str, Any]) -> list[str]:
     """One logged event into the site-wide page statistics; the visitors whose views it added.
 
@@ -56,14 +77,14 @@ def fold_page_stats(stats: PageStats, event_type: str, payload: Mapping[str, Any
     if event_type == "visitor.activity_tracked":
         for item in payload.get("events", []):
             if is_page_view(item):
-                session = str(item.get("sessionId") or item.get("visitorId"))
+                session = str(item.get("session_id") or item.get("visitor_id"))
                 stats.record_view(session, str(item["url"]))
-                touched.append(str(item["visitorId"]))
+                touched.append(str(item["visitor_id"]))
     elif event_type == "visitor.converted":
-        if payload.get("sessionId"):
-            stats.record_conversion(str(payload["sessionId"]), float(payload.get("value") or 0.0))
+        if payload.get("session_id"):
+            stats.record_conversion(str(payload["session_id"]), float(payload.get("value") or 0.0))
     elif event_type == "visitor.session_ended":
-        stats.forget_session(str(payload.get("sessionId")))
+        stats.forget_session(str(payload.get("session_id")))
     return touched
 
 
@@ -82,12 +103,12 @@ class LogReplay:
         payload = event.payload
         if event.type in ("visitor.registered", "visitor.profile_updated"):
             profile = self.profiles.setdefault(visitor, {})
-            profile.update({k: payload[k] for k in PROFILE_KEYS if k in payload})
+            profile.update({name: payload[k] for k, name in PROFILE_FACTS.items() if k in payload})
         elif event.type == "visitor.session_started":
-            self.sessions.setdefault(visitor, set()).add(str(payload["sessionId"]))
+            self.sessions.setdefault(visitor, set()).add(str(payload["session_id"]))
         elif event.type == "visitor.activity_tracked":
             for item in payload.get("events", []):
-                self.tracking.setdefault(str(item["visitorId"]), []).append(item)
+                self.tracking.setdefault(str(item["visitor_id"]), []).append(tracked_item(item))
         fold_page_stats(self.stats, event.type, payload)
 
     def features(self, visitor: str, session: str | None, now: datetime) -> dict[str, FeatureValue]:
@@ -112,9 +133,9 @@ def scored_rows(
     for event in events:
         if event.type == "visitor.analyzed":
             payload = event.payload
-            session = payload.get("sessionId")
+            session = payload.get("session_id")
             row = replay.features(
-                str(payload["visitorId"]), str(session) if session else None, event.occurred_at
+                str(payload["visitor_id"]), str(session) if session else None, event.occurred_at
             )
             out.append((payload, row))
         replay.apply(event)
@@ -131,7 +152,7 @@ def training_rows(
     owners: dict[str, tuple[str, datetime]] = {}
     for event in events:
         if event.type == "visitor.converted":
-            session = event.payload.get("sessionId")
+            session = event.payload.get("session_id")
             if session and str(session) not in converted and str(session) in owners:
                 visitor, _ = owners[str(session)]
                 row = replay.features(visitor, str(session), event.occurred_at)
@@ -139,8 +160,8 @@ def training_rows(
         replay.apply(event)
         if event.type == "visitor.activity_tracked":
             for item in event.payload.get("events", []):
-                if is_page_view(item) and item.get("sessionId"):
-                    owners[str(item["sessionId"])] = (str(item["visitorId"]), event.occurred_at)
+                if is_page_view(item) and item.get("session_id"):
+                    owners[str(item["session_id"])] = (str(item["visitor_id"]), event.occurred_at)
     rows = list(converted.values())
     for session, (visitor, at) in owners.items():
         if session not in converted:

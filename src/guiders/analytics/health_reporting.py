@@ -72,7 +72,7 @@ class HealthReporter:
             )
             for event in page.events:
                 if event.type == CONFIRMED:
-                    self._confirmed.append(str(event.payload.get("proposalId")))
+                    self._confirmed.append(str(event.payload.get("proposal_id")))
                 else:
                     self.monitor.handle(event.type, event.payload, event.occurred_at)
                 self.cursor = event.seq

@@ -89,7 +89,7 @@ class ModelMonitor:
         self._sessions: dict[str, _Session] = {}
 
     def handle(self, event_type: str, payload: Mapping[str, Any], occurred_at: datetime) -> None:
-        session_id = payload.get("sessionId")
+        session_id = payload.get("session_id")
         if not session_id:
             return
         state = self._sessions.setdefault(str(session_id), _Session())
@@ -97,7 +97,7 @@ class ModelMonitor:
             if state.converted_at is None:
                 state.converted_at = occurred_at
         elif event_type == "visitor.analyzed" and state.converted_at is None:
-            probability = payload.get("conversionProbability")
+            probability = payload.get("conversion_probability")
             if isinstance(probability, int | float):
                 state.score = float(probability)
                 state.scored_at = occurred_at

@@ -33,7 +33,7 @@ def labelled_rows(
     last: dict[str, LoggedEvent] = {}
     converted: dict[str, LoggedEvent] = {}
     for event in sorted(events, key=lambda e: e.occurred_at):
-        session = event.payload.get("sessionId")
+        session = event.payload.get("session_id")
         if not session:
             continue
         if event.type == "visitor.converted":

@@ -102,7 +102,7 @@ class AnalyticsWorker:
         for visitor in fold_page_stats(self.stats, event_type, payload):
             self._schedule(visitor, occurred_at)
         if event_type == "chat.created":
-            self._schedule(str(payload["visitorId"]), occurred_at)
+            self._schedule(str(payload["visitor_id"]), occurred_at)
 
     def _schedule(self, visitor_id: str, occurred_at: datetime) -> None:
         age = (datetime.now(UTC) - occurred_at).total_seconds()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import gc
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 import socketio
@@ -48,15 +45,10 @@ from guiders.api.routes import (
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
 from guiders.config import DEFAULT_BODY_LIMITS, Settings
-from guiders.observability.alert_events import AlertPublisher, still_raised
-from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
-from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimeServer
 from guiders.runtime import Runtime
 from guiders.services.ports import correlation_id_var
-from guiders.store.snapshots import SqlSnapshotStore
-from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.web import site
 
 
@@ -91,7 +83,7 @@ class CorrelationIdMiddleware:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
-    collector = metrics_collector(settings, runtime)
+    collector = runtime.metrics_collector()
     if settings.metrics_enabled:
         runtime.bus.subscribe(record_event)
 
@@ -181,39 +173,12 @@ def body_limits(settings: Settings) -> dict[str, Any]:
     }
 
 
-def metrics_collector(settings: Settings, runtime: Runtime) -> MetricsCollector:
-    """Points stored for the retention period; alerts published to the event log."""
-    store = SqlSnapshotStore(runtime.db)
-    host = socket.gethostname()
-    node = f"{host}:{os.getpid()}"
-    rules = production_rules(
-        settings.alert_p95_ms,
-        settings.alert_error_rate,
-        settings.alert_ai_failure_rate,
-        settings.alert_login_failures_per_minute,
-    )
-    publisher = AlertPublisher(
-        lambda: SqlUnitOfWork(runtime.db, after_commit=runtime.relay.publish_committed),
-        store.company_ids,
-        node,
-    )
-    return MetricsCollector(
-        settings.metrics_interval_s,
-        store=store,
-        retention=timedelta(days=settings.metrics_retention_days),
-        alerts=AlertEvaluator(rules),
-        publish=publisher,
-        restore=lambda: still_raised(rules, store.last_events, host),
-        node=node,
-    )
-
-
 def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None) -> ASGIApp:
     """The whole server: the REST app with Socket.IO at ``/socket.io/``."""
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     app = create_app(settings, runtime)
-    realtime = RealtimeServer(runtime, app.state.rate_limits)
+    realtime = RealtimeServer(runtime.realtime_ports(), app.state.rate_limits)
     app.state.realtime = realtime
     realtime.origin_owners = app.state.site_hosts.owners
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")

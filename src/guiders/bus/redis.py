@@ -25,6 +25,7 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
 from guiders.domain.events import StoredEvent
+from guiders.domain.upcasting import upcast
 from guiders.services.ports import EventBus
 
 log = structlog.get_logger(__name__)
@@ -43,6 +44,7 @@ def encode(event: StoredEvent) -> str:
             "version": event.version,
             "type": event.type,
             "payload": event.payload,
+            "schemaVersion": event.schema_version,
             "actorId": event.actor_id,
             "actorType": event.actor_type,
             "correlationId": event.correlation_id,
@@ -62,7 +64,7 @@ def decode(raw: str | bytes) -> StoredEvent:
         aggregate_id=UUID(d["aggregateId"]),
         version=int(d["version"]),
         type=d["type"],
-        payload=d["payload"],
+        payload=upcast(d["type"], int(d.get("schemaVersion", 1)), d["payload"]),
         actor_id=d["actorId"],
         actor_type=d["actorType"],
         correlation_id=d["correlationId"],

@@ -109,7 +109,9 @@ class Event(ApiModel):
     aggregate_id: str
     version: int
     payload: dict[str, Any]
+    """Domain facts in the schema ``schema_version`` (``docs/events.md``)."""
     occurred_at: datetime
+    schema_version: int = 2
 
 
 class Page(BaseModel, Generic[T]):

@@ -37,14 +37,15 @@ class Analysis:
     profile: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
 
-    def to_payload(self) -> dict[str, Any]:
+    def facts(self) -> dict[str, Any]:
+        """The ``visitor.analyzed`` payload (and the cached prediction)."""
         return {
-            "visitorId": str(self.visitor_id),
-            "sessionId": str(self.session_id) if self.session_id else None,
-            "conversionProbability": self.conversion_probability,
+            "visitor_id": str(self.visitor_id),
+            "session_id": str(self.session_id) if self.session_id else None,
+            "conversion_probability": self.conversion_probability,
             "segment": self.segment.value,
-            "modelVersion": self.model_version,
-            "topFactors": self.top_factors,
+            "model_version": self.model_version,
+            "top_factors": self.top_factors,
             "features": self.features,
             "profile": self.profile,
             "context": self.context,
@@ -54,16 +55,16 @@ class Analysis:
     def from_event(
         cls, visitor_id: UUID, company_id: UUID, payload: dict[str, Any], at: datetime
     ) -> Analysis:
-        session = payload.get("sessionId")
+        session = payload.get("session_id")
         return cls(
             visitor_id=visitor_id,
             company_id=company_id,
-            conversion_probability=float(payload["conversionProbability"]),
+            conversion_probability=float(payload["conversion_probability"]),
             segment=Segment(payload["segment"]),
-            model_version=str(payload["modelVersion"]),
+            model_version=str(payload["model_version"]),
             scored_at=at,
             session_id=UUID(session) if session else None,
-            top_factors=list(payload.get("topFactors") or []),
+            top_factors=list(payload.get("top_factors") or []),
             features=dict(payload.get("features") or {}),
             profile=dict(payload.get("profile") or {}),
             context=dict(payload.get("context") or {}),
@@ -80,11 +81,11 @@ class Conversion:
     currency: str | None
     occurred_at: datetime
 
-    def to_payload(self) -> dict[str, Any]:
+    def facts(self) -> dict[str, Any]:
         return {
-            "conversionId": str(self.id),
-            "visitorId": str(self.visitor_id),
-            "sessionId": str(self.session_id) if self.session_id else None,
+            "conversion_id": str(self.id),
+            "visitor_id": str(self.visitor_id),
+            "session_id": str(self.session_id) if self.session_id else None,
             "value": self.value,
             "currency": self.currency,
         }
@@ -93,10 +94,10 @@ class Conversion:
     def from_event(
         cls, visitor_id: UUID, company_id: UUID, payload: dict[str, Any], at: datetime
     ) -> Conversion:
-        session = payload.get("sessionId")
+        session = payload.get("session_id")
         value = payload.get("value")
         return cls(
-            id=UUID(payload["conversionId"]),
+            id=UUID(payload["conversion_id"]),
             visitor_id=visitor_id,
             company_id=company_id,
             session_id=UUID(session) if session else None,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Conflict, InvalidTransition, ValidationFailed
 from guiders.domain.events import Aggregate, DomainEvent
 from guiders.domain.message import Message
@@ -62,62 +63,6 @@ def check_transition(current: ChatStatus, target: ChatStatus) -> None:
 
 
 @dataclass(slots=True)
-class VisitorInfo:
-    id: UUID
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    location: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "name": self.name,
-            "email": self.email,
-            "phone": self.phone,
-            "location": self.location,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> VisitorInfo:
-        return cls(
-            id=UUID(data["id"]),
-            name=data.get("name"),
-            email=data.get("email"),
-            phone=data.get("phone"),
-            location=data.get("location"),
-        )
-
-
-@dataclass(slots=True)
-class ChatMetadata:
-    department: str | None = None
-    source: str | None = None
-    initial_url: str | None = None
-    tags: list[str] = field(default_factory=list)
-    custom_fields: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "department": self.department,
-            "source": self.source,
-            "initialUrl": self.initial_url,
-            "tags": list(self.tags),
-            "customFields": dict(self.custom_fields),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ChatMetadata:
-        return cls(
-            department=data.get("department"),
-            source=data.get("source"),
-            initial_url=data.get("initialUrl"),
-            tags=list(data.get("tags") or []),
-            custom_fields=dict(data.get("customFields") or {}),
-        )
-
-
-@dataclass(slots=True)
 class Chat(Aggregate):
     id: UUID
     company_id: UUID
@@ -167,13 +112,13 @@ class Chat(Aggregate):
                 "chat.created",
                 at,
                 {
-                    "chatId": str(id),
-                    "visitorId": str(visitor_info.id),
+                    "chat_id": str(id),
+                    "visitor_id": str(visitor_info.id),
                     "status": "PENDING",
                     "priority": priority.value,
-                    "visitorInfo": visitor_info.to_dict(),
-                    "metadata": metadata.to_dict(),
-                    "createdAt": at.isoformat(),
+                    "visitor_info": visitor_info.to_dict(),
+                    "metadata": metadata.facts(),
+                    "created_at": at.isoformat(),
                 },
             )
         )
@@ -203,7 +148,7 @@ class Chat(Aggregate):
                 target=ChatStatus.ASSIGNED.value,
             )
         self._change_status(
-            target, at, commercialId=str(commercial_id), assignedAt=at.isoformat(), reason=reason
+            target, at, agent_id=str(commercial_id), assigned_at=at.isoformat(), reason=reason
         )
 
     def activate(self, at: datetime) -> None:
@@ -223,7 +168,7 @@ class Chat(Aggregate):
             reason=reason,
             satisfaction=satisfaction,
             resolution=resolution,
-            closedAt=at.isoformat(),
+            closed_at=at.isoformat(),
         )
 
     def rate(self, satisfaction: int, at: datetime) -> None:
@@ -238,15 +183,15 @@ class Chat(Aggregate):
         if self.satisfaction is not None:
             raise Conflict("The chat is already rated", field="satisfaction")
         payload = {
-            "chatId": str(self.id),
-            "visitorId": str(self.visitor_id),
+            "chat_id": str(self.id),
+            "visitor_id": str(self.visitor_id),
             "satisfaction": satisfaction,
-            "ratedAt": at.isoformat(),
+            "rated_at": at.isoformat(),
         }
         self._record(self._event("chat.rated", at, payload))
 
     def abandon(self, at: datetime) -> None:
-        self._change_status(ChatStatus.ABANDONED, at, closedAt=at.isoformat())
+        self._change_status(ChatStatus.ABANDONED, at, closed_at=at.isoformat())
 
     def request_agent(self, *, reason: str, at: datetime) -> None:
         if not self.is_open:
@@ -258,11 +203,11 @@ class Chat(Aggregate):
                 "chat.agent_requested",
                 at,
                 {
-                    "chatId": str(self.id),
-                    "visitorId": str(self.visitor_id),
+                    "chat_id": str(self.id),
+                    "visitor_id": str(self.visitor_id),
                     "reason": reason,
                     "priority": Priority.URGENT.value,
-                    "previousPriority": self.priority.value,
+                    "previous_priority": self.priority.value,
                 },
             )
         )
@@ -275,9 +220,9 @@ class Chat(Aggregate):
                 "chat.priority_changed",
                 at,
                 {
-                    "chatId": str(self.id),
+                    "chat_id": str(self.id),
                     "priority": priority.value,
-                    "previousPriority": self.priority.value,
+                    "previous_priority": self.priority.value,
                 },
             )
         )
@@ -288,7 +233,7 @@ class Chat(Aggregate):
             raise Conflict(
                 f"The chat is {self.status}; it accepts no messages", current=self.status.value
             )
-        payload = message.to_payload() | {"visitorId": str(self.visitor_id)}
+        payload = message.facts() | {"visitor_id": str(self.visitor_id)}
         self._record(self._event("message.sent", message.sent_at, payload))
 
     def mark_read(self, message_ids: list[UUID], *, reader_id: UUID, at: datetime) -> None:
@@ -298,10 +243,10 @@ class Chat(Aggregate):
                     "message.read",
                     at,
                     {
-                        "chatId": str(self.id),
-                        "messageIds": [str(m) for m in message_ids],
-                        "readerId": str(reader_id),
-                        "readAt": at.isoformat(),
+                        "chat_id": str(self.id),
+                        "message_ids": [str(m) for m in message_ids],
+                        "reader_id": str(reader_id),
+                        "read_at": at.isoformat(),
                     },
                 )
             )
@@ -310,7 +255,7 @@ class Chat(Aggregate):
         """Adds tags it does not have yet; adding nothing records nothing (idempotent)."""
         new = [t for t in dict.fromkeys(tags) if t not in self.metadata.tags]
         if new:
-            self._record(self._event("chat.tagged", at, {"chatId": str(self.id), "tags": new}))
+            self._record(self._event("chat.tagged", at, {"chat_id": str(self.id), "tags": new}))
 
     def set_custom_fields(self, fields: dict[str, Any], at: datetime) -> None:
         changed = {k: v for k, v in fields.items() if self.metadata.custom_fields.get(k) != v}
@@ -319,15 +264,15 @@ class Chat(Aggregate):
                 self._event(
                     "chat.custom_fields_changed",
                     at,
-                    {"chatId": str(self.id), "customFields": changed},
+                    {"chat_id": str(self.id), "custom_fields": changed},
                 )
             )
 
     def _change_status(self, target: ChatStatus, at: datetime, **details: Any) -> None:
         check_transition(self.status, target)
         payload = {
-            "chatId": str(self.id),
-            "visitorId": str(self.visitor_id),
+            "chat_id": str(self.id),
+            "visitor_id": str(self.visitor_id),
             "from": self.status.value,
             "to": target.value,
             **details,
@@ -349,8 +294,8 @@ class Chat(Aggregate):
         self.updated_at = event.occurred_at
         if event.type == "chat.status_changed":
             self.status = ChatStatus(p["to"])
-            if "commercialId" in p:
-                self.assigned_commercial_id = UUID(p["commercialId"])
+            if "agent_id" in p:
+                self.assigned_commercial_id = UUID(p["agent_id"])
                 self.assigned_at = event.occurred_at
             if self.status == ChatStatus.PENDING:
                 self.assigned_commercial_id = None
@@ -370,9 +315,9 @@ class Chat(Aggregate):
         elif event.type == "chat.tagged":
             self.metadata.tags = [*self.metadata.tags, *p["tags"]]
         elif event.type == "chat.custom_fields_changed":
-            self.metadata.custom_fields = {**self.metadata.custom_fields, **p["customFields"]}
+            self.metadata.custom_fields = {**self.metadata.custom_fields, **p["custom_fields"]}
         elif event.type == "message.sent":
-            if not p.get("isInternal"):
+            if not p["internal"]:
                 self.total_messages += 1
                 self.last_message_at = event.occurred_at
                 self.last_message_preview = p["content"][:120]
@@ -385,11 +330,11 @@ class Chat(Aggregate):
         chat = cls(
             id=event.aggregate_id,
             company_id=event.company_id,
-            visitor_id=UUID(p["visitorId"]),
+            visitor_id=UUID(p["visitor_id"]),
             status=ChatStatus(p["status"]),
             priority=Priority(p["priority"]),
-            visitor_info=VisitorInfo.from_dict(p["visitorInfo"]),
-            metadata=ChatMetadata.from_dict(p["metadata"]),
+            visitor_info=VisitorInfo.from_dict(p["visitor_info"]),
+            metadata=ChatMetadata.from_facts(p["metadata"]),
             created_at=event.occurred_at,
             updated_at=event.occurred_at,
         )

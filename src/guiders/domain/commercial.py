@@ -48,12 +48,12 @@ class Commercial(Aggregate):
             "commercial.created",
             at,
             {
-                "commercialId": str(id),
+                "agent_id": str(id),
                 "name": name,
-                "maxChats": max_chats,
+                "max_chats": max_chats,
                 "skills": skills,
                 "seniority": seniority,
-                "avatarUrl": avatar_url,
+                "avatar_url": avatar_url,
             },
         )
         return commercial
@@ -70,9 +70,9 @@ class Commercial(Aggregate):
             "commercial.status_changed",
             at,
             {
-                "commercialId": str(self.id),
+                "agent_id": str(self.id),
                 "status": status.value,
-                "previousStatus": previous.value,
+                "previous_status": previous.value,
             },
         )
         return previous
@@ -93,10 +93,10 @@ class Commercial(Aggregate):
         p = event.payload
         if event.type == "commercial.created":
             self.name = p["name"]
-            self.max_chats = p["maxChats"]
+            self.max_chats = p["max_chats"]
             self.skills = list(p["skills"])
             self.seniority = p["seniority"]
-            self.avatar_url = p.get("avatarUrl")
+            self.avatar_url = p.get("avatar_url")
         elif event.type == "commercial.status_changed":
             self.status = CommercialStatus(p["status"])
             self.last_activity_at = event.occurred_at

@@ -3,6 +3,11 @@
 An event names what happened (``type``), to which aggregate, inside which company, and carries
 everything needed to apply it again: replaying a stream of events rebuilds the aggregate.
 The unit of work stamps them with ``seq``, version, actor and correlation id when it stores them.
+
+Payloads are domain facts in the domain's own words (``snake_case``, ``agent`` for what the
+wire calls a commercial), never a wire shape: ``api/`` and ``realtime/`` map them at the edge.
+Every stored event carries the ``schema_version`` of its payload; rows written in an older
+shape are upcast when read (``domain/upcasting.py``, catalogue in ``docs/events.md``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+SCHEMA_VERSION = 2
+"""The payload schema every event is written in now; 1 was the wire-shaped (camelCase) log."""
 
 MAX_SEQ = 2**63 - 1
 """The largest ``seq`` or version: the log's BIGINT column. Anything larger from outside is a
@@ -44,6 +52,8 @@ class StoredEvent:
     actor_type: str | None
     correlation_id: str | None
     occurred_at: datetime
+    schema_version: int = SCHEMA_VERSION
+    """Readers upcast before building one, so in memory it is always the current version."""
 
 
 @dataclass(slots=True)

@@ -173,7 +173,7 @@ class KnowledgeSource(Aggregate):
                 aggregate_type=AGGREGATE,
                 aggregate_id=self.id,
                 company_id=self.company_id,
-                payload={"sourceId": str(self.id), "status": self.status.value, **payload},
+                payload={"source_id": str(self.id), "status": self.status.value, **payload},
                 occurred_at=at,
             )
         )

@@ -54,34 +54,50 @@ class Message:
     def is_ai(self) -> bool:
         return self.type == MessageType.AI_RESPONSE or self.sender.role == SenderRole.AI
 
-    def to_payload(self) -> dict[str, Any]:
-        """The one message shape of the API: REST response and ``message:new`` alike."""
-        sent = self.sent_at.isoformat()
-        ai_metadata = self.metadata if self.is_ai else None
+    def facts(self) -> dict[str, Any]:
+        """What was said, by whom, in which chat: the ``message.sent`` payload (with the chat's
+        ``visitor_id``) and what the API's message shape is mapped from, in domain words."""
         return {
-            "messageId": str(self.id),
-            "id": str(self.id),
-            "chatId": str(self.chat_id),
-            "senderId": str(self.sender.id),
-            "senderName": self.sender.name,
-            "senderType": self.sender.role.value,
-            "sender": {
-                "id": str(self.sender.id),
-                "name": self.sender.name,
-                "role": self.sender.role.value,
-            },
+            "message_id": str(self.id),
+            "chat_id": str(self.chat_id),
+            "sender_id": str(self.sender.id),
+            "sender_name": self.sender.name,
+            "sender_role": role_fact(self.sender.role),
             "content": self.content,
-            "type": self.type.value,
-            "isInternal": self.is_internal,
-            "isAI": self.is_ai,
-            "aiMetadata": ai_metadata,
+            "kind": self.type.value,
+            "internal": self.is_internal,
             "metadata": self.metadata,
-            "sentAt": sent,
-            "timestamp": sent,
-            "createdAt": sent,
-            "clientMessageId": self.client_message_id,
-            "readAt": self.read_at.isoformat() if self.read_at else None,
+            "client_message_id": self.client_message_id,
+            "sent_at": self.sent_at.isoformat(),
         }
+
+    @classmethod
+    def from_facts(cls, company_id: UUID, facts: dict[str, Any]) -> Message:
+        return cls(
+            id=UUID(facts["message_id"]),
+            chat_id=UUID(facts["chat_id"]),
+            company_id=company_id,
+            sender=Sender(
+                id=UUID(facts["sender_id"]),
+                name=facts.get("sender_name"),
+                role=role_from_fact(facts["sender_role"]),
+            ),
+            content=facts["content"],
+            type=MessageType(facts["kind"]),
+            is_internal=bool(facts["internal"]),
+            sent_at=datetime.fromisoformat(facts["sent_at"]),
+            metadata=dict(facts.get("metadata") or {}),
+            client_message_id=facts.get("client_message_id"),
+        )
+
+
+def role_fact(role: SenderRole) -> str:
+    """Inside the log a commercial is an ``agent``; the wire keeps the Guiders API's word."""
+    return "agent" if role == SenderRole.COMMERCIAL else role.value
+
+
+def role_from_fact(value: str) -> SenderRole:
+    return SenderRole.COMMERCIAL if value == "agent" else SenderRole(value)
 
 
 def check_content(content: str) -> None:

@@ -12,7 +12,9 @@ everything about the live model, so its history reads in order in ``guiders even
 - ``model.retrain_completed``: the outcome (promoted or not, and why), closing the proposal.
 
 Pure: :class:`ModelHealth` folds the stream and returns the events a new report or a decision
-adds; storing them is the service's job.
+adds; storing them is the service's job. The events hold domain facts (``proposal_id``,
+``model_version``, the worker's report kept whole under ``report``); the fold keeps the state
+in the shape ``view()`` returns to the API (``proposalId``, ...).
 """
 
 from __future__ import annotations
@@ -82,22 +84,38 @@ class ModelHealth:
 
     def apply(self, type_: str, payload: Mapping[str, Any], version: int) -> None:
         self.version = max(self.version, version)
+        p = payload
         if type_ == "model.health_measured":
-            self.latest = dict(payload)
+            self.latest = dict(p["report"]) | {
+                "figures": p.get("figures"),
+                "thresholds": p.get("thresholds"),
+            }
         elif type_ == "alert.raised":
-            self.active[str(payload["rule"])] = dict(payload)
+            self.active[str(p["rule"])] = dict(p)
         elif type_ == "alert.resolved":
-            self.active.pop(str(payload["rule"]), None)
+            self.active.pop(str(p["rule"]), None)
         elif type_ == "model.retrain_proposed":
-            self.proposal = dict(payload) | {"status": "proposed"}
+            self.proposal = {
+                "proposalId": p["proposal_id"],
+                "reasons": p.get("reasons"),
+                "summaries": p.get("summaries"),
+                "modelVersion": p.get("model_version"),
+                "command": p.get("command"),
+                "proposedAt": p.get("proposed_at"),
+                "status": "proposed",
+            }
         elif type_ == "model.retrain_confirmed" and self.proposal is not None:
             self.proposal = self.proposal | {
                 "status": "confirmed",
-                "confirmedBy": payload.get("confirmedBy"),
-                "confirmedAt": payload.get("confirmedAt"),
+                "confirmedBy": p.get("confirmed_by"),
+                "confirmedAt": p.get("confirmed_at"),
             }
         elif type_ == "model.retrain_completed":
-            self.last_outcome = dict(payload)
+            self.last_outcome = (
+                {"proposalId": p["proposal_id"]}
+                | dict(p.get("outcome") or {})
+                | {"completedAt": p.get("completed_at")}
+            )
             self.proposal = None
 
     def _event(self, type_: str, payload: dict[str, Any], at: datetime) -> DomainEvent:
@@ -131,7 +149,7 @@ class ModelHealth:
                 "value": float(value),
                 "threshold": rule.threshold,
                 "summary": rule.summary,
-                "companyId": str(self.company_id),
+                "company_id": str(self.company_id),
             }
             if value > rule.threshold and rule.name not in self.active:
                 raised.append(alert | {"since": at.isoformat()})
@@ -147,17 +165,22 @@ class ModelHealth:
         at: datetime,
     ) -> list[DomainEvent]:
         """The report, the alert transitions it caused, and a proposal when one is due."""
-        out = [self._event("model.health_measured", report, at)]
+        facts = {
+            "report": {k: v for k, v in report.items() if k not in ("figures", "thresholds")},
+            "figures": report.get("figures"),
+            "thresholds": report.get("thresholds"),
+        }
+        out = [self._event("model.health_measured", facts, at)]
         out += [self._event("alert.raised", alert, at) for alert in raised]
         out += [self._event("alert.resolved", alert, at) for alert in resolved]
         if raised and self.proposal is None:
             payload = {
-                "proposalId": str(uuid.uuid4()),
+                "proposal_id": str(uuid.uuid4()),
                 "reasons": [a["rule"] for a in raised],
                 "summaries": [a["summary"] for a in raised],
-                "modelVersion": report.get("modelVersion"),
+                "model_version": report.get("modelVersion"),
                 "command": RETRAIN_COMMAND,
-                "proposedAt": at.isoformat(),
+                "proposed_at": at.isoformat(),
             }
             out.append(self._event("model.retrain_proposed", payload, at))
         return out
@@ -167,7 +190,11 @@ class ModelHealth:
             raise NotFound("No open retrain proposal with this id", field="proposalId")
         if self.proposal["status"] != "proposed":
             raise Conflict("This proposal is already confirmed", field="proposalId")
-        payload = {"proposalId": str(proposal_id), "confirmedBy": by, "confirmedAt": at.isoformat()}
+        payload = {
+            "proposal_id": str(proposal_id),
+            "confirmed_by": by,
+            "confirmed_at": at.isoformat(),
+        }
         return self._event("model.retrain_confirmed", payload, at)
 
     def complete(self, proposal_id: UUID, outcome: dict[str, Any], at: datetime) -> DomainEvent:
@@ -175,13 +202,20 @@ class ModelHealth:
             raise NotFound("No open retrain proposal with this id", field="proposalId")
         if self.proposal["status"] != "confirmed":
             raise Conflict("An admin has not confirmed this proposal", field="proposalId")
-        payload = {"proposalId": str(proposal_id), **outcome, "completedAt": at.isoformat()}
+        payload = {
+            "proposal_id": str(proposal_id),
+            "outcome": dict(outcome),
+            "completed_at": at.isoformat(),
+        }
         return self._event("model.retrain_completed", payload, at)
 
     def view(self) -> dict[str, Any]:
         return {
             "latest": self.latest,
-            "alerts": list(self.active.values()),
+            "alerts": [
+                {("companyId" if k == "company_id" else k): v for k, v in alert.items()}
+                for alert in self.active.values()
+            ],
             "proposal": self.proposal,
             "lastOutcome": self.last_outcome,
         }

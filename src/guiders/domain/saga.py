@@ -73,8 +73,8 @@ class Saga(Aggregate):
             created_at=at,
             updated_at=at,
         )
-        about = {"chatId": context["chatId"]} if "chatId" in context else {}
-        saga._record(saga._event("saga.started", at, {"type": type, **about}))
+        about = {"chat_id": context["chatId"]} if "chatId" in context else {}
+        saga._record(saga._event("saga.started", at, about))
         return saga
 
     def update(
@@ -127,7 +127,7 @@ class Saga(Aggregate):
             aggregate_type="saga",
             aggregate_id=self.id,
             company_id=self.company_id,
-            payload={"sagaId": str(self.id), "sagaType": self.type, **payload},
+            payload={"saga_id": str(self.id), "saga_type": self.type, **payload},
             occurred_at=at,
         )
 

@@ -82,8 +82,8 @@ class Visitor(Aggregate):
                 company_id=company_id,
                 occurred_at=at,
                 payload={
-                    "visitorId": str(id),
-                    "siteId": str(site_id),
+                    "visitor_id": str(id),
+                    "site_id": str(site_id),
                     "fingerprint": fingerprint,
                     **_profile(profile),
                 },
@@ -92,13 +92,13 @@ class Visitor(Aggregate):
         return visitor
 
     def update_profile(self, profile: dict[str, Any], at: datetime) -> None:
-        changes = {k: v for k, v in _profile(profile).items() if getattr(self, _attr(k)) != v}
+        changes = {k: v for k, v in _profile(profile).items() if getattr(self, k) != v}
         if changes:
             self._event("visitor.profile_updated", at, changes)
 
     def record_consent(self, version: str | None, at: datetime) -> None:
         if self.consented_at is None or self.consent_version != version:
-            self._event("visitor.consented", at, {"consentVersion": version})
+            self._event("visitor.consented", at, {"consent_version": version})
 
     def advance_lifecycle(self, lifecycle: Lifecycle, at: datetime) -> None:
         order = list(Lifecycle)
@@ -113,44 +113,44 @@ class Visitor(Aggregate):
         self._event(
             "visitor.session_started",
             session.started_at,
-            {"sessionId": str(session.id), "currentUrl": session.current_url},
+            {"session_id": str(session.id), "current_url": session.current_url},
         )
 
     def end_session(self, session_id: UUID, at: datetime) -> None:
-        self._event("visitor.session_ended", at, {"sessionId": str(session_id)})
+        self._event("visitor.session_ended", at, {"session_id": str(session_id)})
 
     def track(self, events: list[TrackingEvent], at: datetime) -> None:
         """One log entry per accepted batch, so a 500-event batch is one append, not 500."""
         if events:
-            self._event("visitor.activity_tracked", at, {"events": [e.to_dict() for e in events]})
+            self._event("visitor.activity_tracked", at, {"events": [e.facts() for e in events]})
 
     def set_email_consent(self, given: bool, at: datetime) -> None:
         """Consent to e-mail follow-ups, separate from the privacy policy's."""
         if given != (self.email_consent_at is not None):
-            self._event("visitor.email_consent_changed", at, {"emailConsent": given})
+            self._event("visitor.email_consent_changed", at, {"email_consent": given})
 
     def analyze(self, analysis: Analysis, previous: Segment | None, at: datetime) -> bool:
         """Records a score; True when it moved the visitor to another segment."""
-        self._event("visitor.analyzed", at, analysis.to_payload())
+        self._event("visitor.analyzed", at, analysis.facts())
         if analysis.segment == previous:
             return False
         self._event(
             "visitor.segment_changed",
             at,
             {
-                "visitorId": str(self.id),
+                "visitor_id": str(self.id),
                 "segment": analysis.segment.value,
-                "previousSegment": previous.value if previous else None,
-                "conversionProbability": analysis.conversion_probability,
+                "previous_segment": previous.value if previous else None,
+                "conversion_probability": analysis.conversion_probability,
             },
         )
         return True
 
-    def record_strategy(self, payload: dict[str, Any], at: datetime) -> None:
-        self._event("strategy.applied", at, {"visitorId": str(self.id), **payload})
+    def record_strategy(self, facts: dict[str, Any], at: datetime) -> None:
+        self._event("strategy.applied", at, {"visitor_id": str(self.id), **facts})
 
     def convert(self, conversion: Conversion) -> None:
-        self._event("visitor.converted", conversion.occurred_at, conversion.to_payload())
+        self._event("visitor.converted", conversion.occurred_at, conversion.facts())
         self.advance_lifecycle(Lifecycle.CONVERTED, conversion.occurred_at)
 
     def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
@@ -173,12 +173,12 @@ class Visitor(Aggregate):
         elif event.type == "visitor.profile_updated":
             self._set_profile(p)
         elif event.type == "visitor.consented":
-            self.consent_version = p.get("consentVersion")
+            self.consent_version = p.get("consent_version")
             self.consented_at = event.occurred_at
         elif event.type == "visitor.lifecycle_changed":
             self.lifecycle = Lifecycle(p["lifecycle"])
         elif event.type == "visitor.email_consent_changed":
-            self.email_consent_at = event.occurred_at if p["emailConsent"] else None
+            self.email_consent_at = event.occurred_at if p["email_consent"] else None
         elif event.type in (
             "visitor.session_started",
             "visitor.session_ended",
@@ -193,16 +193,16 @@ class Visitor(Aggregate):
             raise ValueError(f"visitor cannot apply {event.type}")
 
     def _set_profile(self, payload: dict[str, Any]) -> None:
-        for key in _PROFILE_FIELDS:
+        for key in PROFILE_FACTS:
             if key in payload:
-                setattr(self, _attr(key), payload[key])
+                setattr(self, key, payload[key])
 
     @classmethod
     def from_registered(cls, event: DomainEvent) -> Visitor:
         visitor = cls(
             id=event.aggregate_id,
             company_id=event.company_id,
-            site_id=UUID(event.payload["siteId"]),
+            site_id=UUID(event.payload["site_id"]),
             created_at=event.occurred_at,
             last_seen_at=event.occurred_at,
         )
@@ -217,8 +217,13 @@ def _attr(key: str) -> str:
     )
 
 
+PROFILE_FACTS = tuple(_attr(k) for k in _PROFILE_FIELDS)
+"""The profile's names in the log (and on the aggregate): ``user_agent``, ``time_zone``, ..."""
+
+
 def _profile(profile: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in profile.items() if k in _PROFILE_FIELDS and v is not None}
+    """The profile a client sent (the API's names), as facts in the domain's names."""
+    return {_attr(k): v for k, v in profile.items() if k in _PROFILE_FIELDS and v is not None}
 
 
 @dataclass(slots=True)
@@ -260,4 +265,17 @@ class TrackingEvent:
             "durationMs": self.duration_ms,
             "metadata": self.metadata or {},
             "occurredAt": self.occurred_at.isoformat(),
+        }
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "visitor_id": str(self.visitor_id),
+            "session_id": str(self.session_id) if self.session_id else None,
+            "type": self.type,
+            "url": self.url,
+            "page_category": self.page_category.value if self.page_category else None,
+            "duration_ms": self.duration_ms,
+            "metadata": self.metadata or {},
+            "occurred_at": self.occurred_at.isoformat(),
         }

@@ -147,21 +147,21 @@ async def record_event(event: StoredEvent) -> None:
     """Bus handler: counts committed events, so a rolled-back change is never counted."""
     p = event.payload
     if event.type == "message.sent":
-        sender = p.get("sender")
-        role = sender.get("role") if isinstance(sender, dict) else None
-        MESSAGES.labels(str(role or "unknown")).inc()
+        role = p.get("sender_role")
+        # the label keeps the API's word, as dashboards and alert rules already use it
+        MESSAGES.labels("commercial" if role == "agent" else str(role or "unknown")).inc()
         if role == "ai":
             _bot_message(p)
     elif event.type == "chat.created":
         CHAT_TRANSITIONS.labels("CREATED").inc()
-        visitor = str(p.get("visitorId"))
+        visitor = str(p.get("visitor_id"))
         if _channels.get(visitor) is None:
             _channels.put(visitor, "bot_only")
     elif event.type == "chat.status_changed":
         CHAT_TRANSITIONS.labels(str(p.get("to"))).inc()
         _rating(p.get("satisfaction"))
         if p.get("to") in ("ASSIGNED", "TRANSFERRED"):
-            _channels.put(str(p.get("visitorId")), "agent")
+            _channels.put(str(p.get("visitor_id")), "agent")
     elif event.type == "chat.rated":
         _rating(p.get("satisfaction"))
     elif event.type == "knowledge.answered":
@@ -171,7 +171,7 @@ async def record_event(event: StoredEvent) -> None:
     elif event.type == "visitor.segment_changed":
         SEGMENT_CHANGES.labels(str(p.get("segment"))).inc()
     elif event.type == "visitor.converted":
-        channel = _channels.get(str(p.get("visitorId"))) or "no_chat"
+        channel = _channels.get(str(p.get("visitor_id"))) or "no_chat"
         CONVERSIONS.labels(channel).inc()
         value = p.get("value")
         if isinstance(value, int | float) and value > 0:
@@ -181,10 +181,10 @@ async def record_event(event: StoredEvent) -> None:
 def _bot_message(p: dict[str, Any]) -> None:
     """The bot's reply metadata (docs/bot.md) says whether it answered, fell back or escalated."""
     meta = p.get("metadata") or {}
-    if p.get("isInternal") or not isinstance(meta, dict):
+    if p.get("internal") or not isinstance(meta, dict):
         return
     if meta.get("isEscalation") or meta.get("isEscalationPending"):
-        chat = str(p.get("chatId"))
+        chat = str(p.get("chat_id"))
         if _escalated.get(chat) is None:
             _escalated.put(chat, "1")
             BOT_OUTCOMES.labels("escalation").inc()

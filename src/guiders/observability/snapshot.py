@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 
@@ -250,6 +250,15 @@ def conversions() -> dict[str, Any] | None:
 class SnapshotStore(Protocol):
     async def add(self, node: str, at: datetime, point: dict[str, Any]) -> None: ...
     async def prune(self, before: datetime) -> int: ...
+
+
+@runtime_checkable
+class SnapshotHistory(Protocol):
+    """A store that can also read its points back (the dashboard's history)."""
+
+    async def history(
+        self, since: datetime, until: datetime, max_points: int
+    ) -> list[dict[str, Any]]: ...
 
 
 class MetricsCollector:

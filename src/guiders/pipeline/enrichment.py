@@ -41,10 +41,10 @@ def is_relevant(event: dict[str, Any], rules: RuleSet, *, include_automation: bo
 
 def _ids(event: dict[str, Any]) -> tuple[str | None, str | None]:
     p = event.get("payload") or {}
-    chat_id = p.get("chatId") or (
+    chat_id = p.get("chat_id") or (
         event["aggregateId"] if event["aggregateType"] == "chat" else None
     )
-    visitor_id = p.get("visitorId") or (
+    visitor_id = p.get("visitor_id") or (
         event["aggregateId"] if event["aggregateType"] == "visitor" else None
     )
     return chat_id, visitor_id
@@ -53,7 +53,7 @@ def _ids(event: dict[str, Any]) -> tuple[str | None, str | None]:
 def base_context(event: dict[str, Any], analysis: Analysis | None = None) -> EventContext:
     p = event.get("payload") or {}
     chat_id, visitor_id = _ids(event)
-    sender = p.get("sender") or {}
+    role = p.get("sender_role")
     occurred = event.get("occurredAt")
     a = analysis or Analysis()
     return EventContext(
@@ -64,13 +64,17 @@ def base_context(event: dict[str, Any], analysis: Analysis | None = None) -> Eve
         now=datetime.fromisoformat(occurred) if occurred else datetime.now(UTC),
         chat_id=chat_id,
         visitor_id=visitor_id,
-        sender_role=sender.get("role") if isinstance(sender, dict) else None,
+        sender_role=_RULE_ROLES.get(role, role) if isinstance(role, str) else None,
         text=str(p.get("content") or "") if event["type"] == "message.sent" else "",
         intent=a.intent,
         confidence=a.confidence,
         urgency=a.urgency,
         sentiment=a.sentiment,
     )
+
+
+_RULE_ROLES = {"agent": "commercial"}
+"""Rules say ``sender: [commercial]`` as the API does; the log's facts say ``agent``."""
 
 
 class Enricher:

@@ -2,6 +2,10 @@
 
 Pure: no sockets here. Rooms are ``visitor:{id}``, ``chat:{id}``, ``chat:{id}:staff`` (internal
 notes), ``commercial:{id}`` and ``tenant:{companyId}``.
+
+This is where the log's domain facts (``snake_case``, ``agent``) become the Socket.IO wire of
+the Guiders SDK (camelCase, ``commercial``): live delivery and ``resume`` both come here, so a
+replayed event is byte for byte what was sent live.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guiders.domain.events import StoredEvent
+from guiders.wire import message_wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,46 +39,44 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
     at = event.occurred_at.isoformat()
     tenant = tenant_room(event.company_id)
     if event.type == "chat.created":
+        visitor = p["visitor_id"]
         body = {
-            k: p[k]
-            for k in (
-                "chatId",
-                "visitorId",
-                "status",
-                "priority",
-                "visitorInfo",
-                "metadata",
-                "createdAt",
-            )
+            "chatId": p["chat_id"],
+            "visitorId": visitor,
+            "status": p["status"],
+            "priority": p["priority"],
+            "visitorInfo": p["visitor_info"],
+            "metadata": _camel(p["metadata"]),
+            "createdAt": p["created_at"],
         }
-        return [Outgoing("chat:created", body | stamp, (f"visitor:{p['visitorId']}", tenant))]
+        return [Outgoing("chat:created", body | stamp, (f"visitor:{visitor}", tenant))]
     if event.type == "message.sent":
-        chat = p["chatId"]
-        if p.get("isInternal"):
-            return [Outgoing("message:new", p | stamp, (staff_chat_room(chat),))]
-        rooms = (f"chat:{chat}", staff_chat_room(chat), f"visitor:{p['visitorId']}")
-        return [Outgoing("message:new", p | stamp, rooms)]
+        chat = p["chat_id"]
+        body = message_wire(p) | {"visitorId": p["visitor_id"]} | stamp
+        if p["internal"]:
+            return [Outgoing("message:new", body, (staff_chat_room(chat),))]
+        rooms = (f"chat:{chat}", staff_chat_room(chat), f"visitor:{p['visitor_id']}")
+        return [Outgoing("message:new", body, rooms)]
     if event.type == "message.read":
+        chat = p["chat_id"]
         return [
-            Outgoing(
-                "message:read", p | stamp, (f"chat:{p['chatId']}", staff_chat_room(p["chatId"]))
-            )
+            Outgoing("message:read", _camel(p) | stamp, (f"chat:{chat}", staff_chat_room(chat)))
         ]
     if event.type == "chat.status_changed":
-        chat, visitor = p["chatId"], p["visitorId"]
+        chat, visitor = p["chat_id"], p["visitor_id"]
         scope = (f"chat:{chat}", staff_chat_room(chat), f"visitor:{visitor}", tenant)
-        if p["to"] in ("ASSIGNED", "TRANSFERRED") and "commercialId" in p:
+        if p["to"] in ("ASSIGNED", "TRANSFERRED") and "agent_id" in p:
+            agent = p["agent_id"]
             body = {
                 "chatId": chat,
-                "commercialId": p["commercialId"],
+                "commercialId": agent,
                 "visitorId": visitor,
                 "status": p["to"],
-                "assignedAt": p.get("assignedAt", at),
+                "assignedAt": p.get("assigned_at", at),
                 "assignmentReason": p.get("reason"),
-                "commercial": commercial
-                or {"id": p["commercialId"], "name": None, "avatarUrl": None},
+                "commercial": commercial or {"id": agent, "name": None, "avatarUrl": None},
             } | stamp
-            targets = (*scope, f"commercial:{p['commercialId']}")
+            targets = (*scope, f"commercial:{agent}")
             return [
                 Outgoing("chat:assigned", body, targets),
                 Outgoing("chat:commercial-assigned", body, targets),
@@ -84,29 +87,29 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
                 "status": p["to"],
                 "reason": p.get("reason"),
                 "satisfaction": p.get("satisfaction"),
-                "closedAt": p.get("closedAt", at),
+                "closedAt": p.get("closed_at", at),
             } | stamp
             return [Outgoing("chat:closed", body, scope)]
         body = {"chatId": chat, "status": p["to"], "previousStatus": p["from"]} | stamp
         return [Outgoing("chat:status-changed", body, scope)]
     if event.type == "chat.rated":
-        chat = p["chatId"]
+        chat = p["chat_id"]
         rooms = (f"chat:{chat}", staff_chat_room(chat), tenant)
-        return [Outgoing("chat:rated", p | stamp, rooms)]
+        return [Outgoing("chat:rated", _camel(p) | stamp, rooms)]
     if event.type == "chat.agent_requested":
         body = {
-            "chatId": p["chatId"],
-            "visitorId": p["visitorId"],
+            "chatId": p["chat_id"],
+            "visitorId": p["visitor_id"],
             "reason": p["reason"],
             "timestamp": at,
         } | stamp
         return [Outgoing("chat:agent-requested", body, (tenant,))]
     if event.type == "visitor.segment_changed":
         body = {
-            "visitorId": p["visitorId"],
+            "visitorId": p["visitor_id"],
             "segment": p["segment"],
-            "previousSegment": p.get("previousSegment"),
-            "conversionProbability": p["conversionProbability"],
+            "previousSegment": p.get("previous_segment"),
+            "conversionProbability": p["conversion_probability"],
             "timestamp": at,
         } | stamp
         return [Outgoing("visitor:segment-changed", body, (tenant,))]
@@ -114,13 +117,13 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
         return _strategy(p, stamp, at, tenant)
     if event.type in ("alert.raised", "alert.resolved"):
         name = "alert:raised" if event.type == "alert.raised" else "alert:resolved"
-        return [Outgoing(name, p | {"timestamp": at} | stamp, (tenant,))]
+        return [Outgoing(name, _camel(p) | {"timestamp": at} | stamp, (tenant,))]
     if event.type == "commercial.status_changed":
         body = {
-            "userId": p["commercialId"],
+            "userId": p["agent_id"],
             "userType": "commercial",
             "status": p["status"],
-            "previousStatus": p["previousStatus"],
+            "previousStatus": p["previous_status"],
             "timestamp": at,
         } | stamp
         return [
@@ -132,13 +135,39 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
 
 def _strategy(p: dict[str, Any], stamp: dict[str, Any], at: str, tenant: str) -> list[Outgoing]:
     """Staff see every strategy; the chosen commercial is told; content goes to the widget."""
-    body = p | {"timestamp": at} | stamp
-    rooms = [tenant] + [
-        f"commercial:{a['commercialId']}" for a in p.get("actions", []) if a.get("commercialId")
-    ]
+    actions = p.get("actions", [])
+    body = _camel(p)
+    if "actions" in p:
+        body["actions"] = [_camel(a) for a in actions]
+    body |= {"timestamp": at} | stamp
+    rooms = [tenant] + [f"commercial:{a['agent_id']}" for a in actions if a.get("agent_id")]
     out = [Outgoing("strategy:applied", body, tuple(dict.fromkeys(rooms)))]
-    for action in p.get("actions", []):
+    visitor = p["visitor_id"]
+    for action in actions:
         if action.get("action") == "content":
-            content = action["content"] | {"visitorId": p["visitorId"], "timestamp": at} | stamp
-            out.append(Outgoing("visitor:content", content, (f"visitor:{p['visitorId']}",)))
+            content = action["content"] | {"visitorId": visitor, "timestamp": at} | stamp
+            out.append(Outgoing("visitor:content", content, (f"visitor:{visitor}",)))
     return out
+
+
+_WIRE_NAMES = {
+    "chat_id": "chatId",
+    "visitor_id": "visitorId",
+    "agent_id": "commercialId",
+    "email_id": "emailId",
+    "message_ids": "messageIds",
+    "reader_id": "readerId",
+    "read_at": "readAt",
+    "rated_at": "ratedAt",
+    "conversion_probability": "conversionProbability",
+    "model_version": "modelVersion",
+    "initial_url": "initialUrl",
+    "custom_fields": "customFields",
+    "company_id": "companyId",
+}
+"""Fact names whose wire name differs; one table, so a name is mapped the same everywhere."""
+
+
+def _camel(facts: dict[str, Any]) -> dict[str, Any]:
+    """Top-level keys in the wire's names, in their order (values are left as they are)."""
+    return {_WIRE_NAMES.get(k, k): v for k, v in facts.items()}

@@ -88,7 +88,7 @@ class AnalyticsService:
             entry = {
                 "companyId": str(analysis.company_id),
                 "at": analysis.scored_at.isoformat(),
-                "analysis": analysis.to_payload(),
+                "analysis": analysis.facts(),
             }
             await self._cache.set(prediction_key(visitor_id), entry, self._prediction_ttl_s)
         return analysis
@@ -230,7 +230,8 @@ class AnalyticsService:
 
 
 def prediction_key(visitor_id: UUID) -> str:
-    return f"prediction:{visitor_id}"
+    """``v2``: entries hold the analysis as domain facts (the first ones held camelCase)."""
+    return f"prediction:v2:{visitor_id}"
 
 
 async def _visitor(uow: UnitOfWork, principal: Principal, visitor_id: UUID) -> Visitor:

@@ -10,7 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.assignment import Candidate, choose_commercial
-from guiders.domain.chat import Chat, ChatMetadata, Priority, VisitorInfo
+from guiders.domain.chat import Chat, Priority
+from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.message import Message
 from guiders.services.access import (
@@ -22,6 +23,9 @@ from guiders.services.access import (
 )
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
+
+SORT_FIELDS = ("createdAt", "updatedAt", "lastMessageDate")
+"""What a chat listing may be sorted by (``ChatQuery.sort``); every repository supports each."""
 
 
 @dataclass(slots=True)

@@ -228,14 +228,14 @@ def answered_event(company_id: UUID, reply: dict[str, Any], chat_id: str | None)
         aggregate_id=uuid.uuid4(),
         company_id=company_id,
         payload={
-            "chatId": chat_id,
+            "chat_id": chat_id,
             "decision": reply.get("action"),
             "reason": reply.get("reason"),
             "citations": [
-                {"documentId": c.get("documentId"), "title": c.get("title"), "url": c.get("url")}
+                {"document_id": c.get("documentId"), "title": c.get("title"), "url": c.get("url")}
                 for c in reply.get("citations", [])
             ],
-            "retrievalScores": list(reply.get("retrievalScores", []))[:10],
+            "retrieval_scores": list(reply.get("retrievalScores", []))[:10],
             "answerability": reply.get("answerability"),
             "grounding": reply.get("grounding"),
             "language": reply.get("language"),

@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.analysis import Analysis, Segment
-from guiders.domain.chat import Chat, ChatMetadata, VisitorInfo
+from guiders.domain.chat import Chat
+from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.message import MessageType
 from guiders.domain.strategy import VIP_PRIORITY, Plan, StrategyConfig
 from guiders.domain.visitor import Visitor
@@ -65,7 +66,7 @@ async def carry_out(
     for chat_id in decided.raise_priority:
         chat = by_id[chat_id]
         actions.append(
-            {"action": "raise_priority", "chatId": str(chat_id), "from": chat.priority.value}
+            {"action": "raise_priority", "chat_id": str(chat_id), "from": chat.priority.value}
         )
         chat.change_priority(VIP_PRIORITY, now)
         uow.track(chat)
@@ -75,7 +76,7 @@ async def carry_out(
         await _post(uow, principal, chat, _note(analysis), internal=True, at=now)
         uow.track(chat)
         actions.append(
-            {"action": "assign", "chatId": str(chat_id), "commercialId": str(commercial_id)}
+            {"action": "assign", "chat_id": str(chat_id), "agent_id": str(commercial_id)}
         )
     for chat_id in set(decided.raise_priority) | set(decided.assign):
         await uow.chats.save(by_id[chat_id])
@@ -84,8 +85,8 @@ async def carry_out(
         actions.append(
             {
                 "action": "proactive_chat",
-                "chatId": str(chat.id),
-                "commercialId": str(decided.proactive_commercial)
+                "chat_id": str(chat.id),
+                "agent_id": str(decided.proactive_commercial)
                 if decided.proactive_commercial
                 else None,
             }
@@ -108,13 +109,13 @@ async def carry_out(
             next_attempt_at=now,
         )
         await uow.mail.add(email)
-        actions.append({"action": "email_queued", "emailId": str(email.id)})
+        actions.append({"action": "email_queued", "email_id": str(email.id)})
     visitor.record_strategy(
         {
             "strategy": _NAMES[analysis.segment],
             "segment": analysis.segment.value,
-            "conversionProbability": analysis.conversion_probability,
-            "modelVersion": analysis.model_version,
+            "conversion_probability": analysis.conversion_probability,
+            "model_version": analysis.model_version,
             "actions": actions,
             "notes": decided.notes,
         },

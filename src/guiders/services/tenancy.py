@@ -44,7 +44,7 @@ class TenancyService:
                     "company",
                     company.id,
                     company.id,
-                    {"companyId": str(company.id), "name": name},
+                    {"company_id": str(company.id), "name": name},
                 )
             )
             await uow.commit()
@@ -77,7 +77,7 @@ class TenancyService:
                     "site",
                     site.id,
                     company_id,
-                    {"siteId": str(site.id), "domain": site.domain, "aliases": site.aliases},
+                    {"site_id": str(site.id), "domain": site.domain, "aliases": site.aliases},
                 )
             )
             await uow.commit()
@@ -114,7 +114,7 @@ class TenancyService:
                     "staff",
                     user.id,
                     company_id,
-                    {"userId": str(user.id), "email": user.email, "role": role.value},
+                    {"user_id": str(user.id), "email": user.email, "role": role.value},
                 )
             )
             commercial = Commercial.hire(
@@ -146,7 +146,7 @@ class TenancyService:
                     "api_key",
                     key.id,
                     company_id,
-                    {"keyId": str(key.id), "name": name, "prefix": key.prefix},
+                    {"key_id": str(key.id), "name": name, "prefix": key.prefix},
                 )
             )
             await uow.commit()
@@ -160,7 +160,7 @@ class TenancyService:
             if not await uow.tenancy.revoke_api_key(key_id, company_id, datetime.now(UTC)):
                 raise Conflict("The API key is already revoked", field="keyId")
             uow.record(
-                _fact("api_key.revoked", "api_key", key_id, company_id, {"keyId": str(key_id)})
+                _fact("api_key.revoked", "api_key", key_id, company_id, {"key_id": str(key_id)})
             )
             await uow.commit()
         self._tokens.forget_key(keys[key_id].key_hash)

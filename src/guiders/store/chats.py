@@ -10,15 +10,10 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from guiders.domain.chat import (
-    WORKLOAD_STATUSES,
-    Chat,
-    ChatMetadata,
-    ChatStatus,
-    Priority,
-    VisitorInfo,
-)
+from guiders.domain.chat import WORKLOAD_STATUSES, Chat, ChatStatus, Priority
+from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.message import Message, MessageType, Sender, SenderRole
+from guiders.services.chats import SORT_FIELDS
 from guiders.services.ports import ChatQuery, ChatRepository, MessageRepository, Page
 from guiders.store.tables import chats, messages
 from guiders.store.types import UTCDateTime
@@ -30,7 +25,8 @@ _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
         chats.c.last_message_at, chats.c.created_at, type_=UTCDateTime
     ),
 }
-SORT_FIELDS = tuple(_SORT_COLUMNS)
+if tuple(_SORT_COLUMNS) != SORT_FIELDS:
+    raise ImportError("a chat sort field of the use case has no column here")
 
 # Built once: the send path runs these on every message, and building statements per call
 # cost more than executing them on SQLite.

@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from guiders.domain.events import DomainEvent, StoredEvent
+from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
+from guiders.domain.upcasting import upcast
 from guiders.services.ports import Actor, EventFilter, EventLog
 from guiders.store.tables import company_sequences, events, outbox
 
@@ -116,6 +117,7 @@ def _row(e: StoredEvent) -> dict[str, Any]:
         "version": e.version,
         "type": e.type,
         "payload": e.payload,
+        "schema_version": SCHEMA_VERSION,
         "actor_id": e.actor_id,
         "actor_type": e.actor_type,
         "correlation_id": e.correlation_id,
@@ -124,6 +126,7 @@ def _row(e: StoredEvent) -> dict[str, Any]:
 
 
 def stored_event(r: Any) -> StoredEvent:
+    """A row as the current schema: rows of an older one are upcast here, on every read."""
     return StoredEvent(
         event_id=r["event_id"],
         seq=r["seq"],
@@ -132,7 +135,7 @@ def stored_event(r: Any) -> StoredEvent:
         aggregate_id=r["aggregate_id"],
         version=r["version"],
         type=r["type"],
-        payload=r["payload"],
+        payload=upcast(r["type"], r["schema_version"], r["payload"]),
         actor_id=r["actor_id"],
         actor_type=r["actor_type"],
         correlation_id=r["correlation_id"],

@@ -22,7 +22,7 @@ from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat
 from guiders.domain.commercial import Commercial
 from guiders.domain.events import DomainEvent, StoredEvent
-from guiders.domain.message import Message, MessageType, Sender, SenderRole
+from guiders.domain.message import Message
 from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
 from guiders.store.analyses import SqlAnalysisRepository
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
@@ -98,10 +98,10 @@ class Projection:
             chat.apply(event)
             chat.version = event.version
             if event.type == "message.sent":
-                message = _message(event)
+                message = Message.from_facts(event.company_id, p)
                 self.messages[message.id] = message
             elif event.type == "message.read":
-                for mid in p["messageIds"]:
+                for mid in p["message_ids"]:
                     self.messages[UUID(mid)].read_at = event.occurred_at
         elif kind == "visitor":
             if event.type == "visitor.registered":
@@ -111,17 +111,17 @@ class Projection:
             visitor.apply(event)
             visitor.version = event.version
             if event.type == "visitor.session_started":
-                sid = UUID(p["sessionId"])
+                sid = UUID(p["session_id"])
                 self.sessions[sid] = VisitorSession(
                     id=sid,
                     visitor_id=visitor.id,
                     company_id=visitor.company_id,
                     started_at=event.occurred_at,
                     last_heartbeat_at=event.occurred_at,
-                    current_url=p.get("currentUrl"),
+                    current_url=p.get("current_url"),
                 )
             elif event.type == "visitor.session_ended":
-                self.sessions[UUID(p["sessionId"])].ended_at = event.occurred_at
+                self.sessions[UUID(p["session_id"])].ended_at = event.occurred_at
             elif event.type == "visitor.activity_tracked":
                 self.tracking.extend(_tracking(visitor, raw) for raw in p["events"])
             elif event.type == "visitor.analyzed":
@@ -141,36 +141,17 @@ class Projection:
             commercial.version = event.version
 
 
-def _message(event: DomainEvent) -> Message:
-    p = event.payload
-    sender = p["sender"]
-    return Message(
-        id=UUID(p["id"]),
-        chat_id=event.aggregate_id,
-        company_id=event.company_id,
-        sender=Sender(
-            id=UUID(sender["id"]), name=sender.get("name"), role=SenderRole(sender["role"])
-        ),
-        content=p["content"],
-        type=MessageType(p["type"]),
-        is_internal=p["isInternal"],
-        sent_at=datetime.fromisoformat(p["sentAt"]),
-        metadata=dict(p.get("metadata") or {}),
-        client_message_id=p.get("clientMessageId"),
-    )
-
-
 def _tracking(visitor: Visitor, raw: dict[str, Any]) -> TrackingEvent:
     return TrackingEvent(
         id=UUID(raw["id"]),
         visitor_id=visitor.id,
         company_id=visitor.company_id,
-        session_id=UUID(raw["sessionId"]) if raw.get("sessionId") else None,
+        session_id=UUID(raw["session_id"]) if raw.get("session_id") else None,
         type=raw["type"],
-        occurred_at=datetime.fromisoformat(raw["occurredAt"]),
+        occurred_at=datetime.fromisoformat(raw["occurred_at"]),
         url=raw.get("url"),
-        page_category=PageCategory(raw["pageCategory"]) if raw.get("pageCategory") else None,
-        duration_ms=raw.get("durationMs"),
+        page_category=PageCategory(raw["page_category"]) if raw.get("page_category") else None,
+        duration_ms=raw.get("duration_ms"),
         metadata=raw.get("metadata") or None,
     )
 

@@ -16,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from guiders.domain.upcasting import upcast
 from guiders.store.database import Database
 from guiders.store.tables import companies, events, metric_snapshots
 
@@ -90,12 +91,12 @@ class SqlSnapshotStore:
             for aggregate in aggregate_ids:
                 row = (
                     await conn.execute(
-                        select(events.c.type, events.c.payload)
+                        select(events.c.type, events.c.schema_version, events.c.payload)
                         .where(events.c.aggregate_id == aggregate)
                         .order_by(events.c.occurred_at.desc(), events.c.seq.desc())
                         .limit(1)
                     )
                 ).first()
                 if row is not None:
-                    out.append((row.type, dict(row.payload)))
+                    out.append((row.type, upcast(row.type, row.schema_version, row.payload)))
         return out

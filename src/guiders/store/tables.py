@@ -14,11 +14,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
 from guiders.store.metadata import metadata
@@ -210,6 +212,7 @@ events = Table(
     Column("version", Integer, nullable=False),
     Column("type", String(80), nullable=False),
     Column("payload", JSONType, nullable=False),
+    Column("schema_version", SmallInteger, nullable=False, server_default=text("1")),
     Column("actor_id", String(80)),
     Column("actor_type", String(20)),
     Column("correlation_id", String(80)),

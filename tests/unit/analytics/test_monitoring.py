@@ -57,7 +57,7 @@ def test_numeric_bins_are_right_closed() -> None:
 
 
 def analyzed(session: str, p: float, at: datetime) -> tuple[str, dict[str, object], datetime]:
-    return ("visitor.analyzed", {"sessionId": session, "conversionProbability": p}, at)
+    return ("visitor.analyzed", {"session_id": session, "conversion_probability": p}, at)
 
 
 def test_the_last_score_before_a_conversion_counts_and_open_sessions_wait() -> None:
@@ -65,7 +65,7 @@ def test_the_last_score_before_a_conversion_counts_and_open_sessions_wait() -> N
     for event in (
         analyzed("a", 0.2, T0),
         analyzed("a", 0.7, T0 + timedelta(minutes=5)),
-        ("visitor.converted", {"sessionId": "a"}, T0 + timedelta(minutes=6)),
+        ("visitor.converted", {"session_id": "a"}, T0 + timedelta(minutes=6)),
         analyzed("a", 0.1, T0 + timedelta(minutes=7)),  # after the conversion: ignored
         analyzed("b", 0.3, T0),
         analyzed("c", 0.4, T0 + timedelta(minutes=50)),  # quiet for only 10 minutes
@@ -85,7 +85,7 @@ def test_live_ece_is_the_offline_ece_of_the_same_sessions_in_the_window() -> Non
         y = bool(rng.random() < p**1.3)  # miscalibrated on purpose
         monitor.handle(*analyzed(f"s{i}", p, at))
         if y:
-            monitor.handle("visitor.converted", {"sessionId": f"s{i}"}, at + timedelta(minutes=1))
+            monitor.handle("visitor.converted", {"session_id": f"s{i}"}, at + timedelta(minutes=1))
         scores.append((at, p, y))
     now = T0 + timedelta(minutes=7 * 3000)
     settled = [
@@ -107,7 +107,7 @@ def test_drift_needs_bins_and_enough_sessions() -> None:
     bins = training_bins(frame(rng, 2000))
     monitor = ModelMonitor(MonitorConfig(min_drift_rows=50))
     for i, row in enumerate(frame(rng, 200, shift=8).to_dict("records")):
-        payload = {"sessionId": f"s{i}", "conversionProbability": 0.1, "features": row}
+        payload = {"session_id": f"s{i}", "conversion_probability": 0.1, "features": row}
         monitor.handle("visitor.analyzed", payload, T0 + timedelta(minutes=i))
     now = T0 + timedelta(hours=5)
     report = monitor.drift(now, bins)

@@ -14,14 +14,14 @@ def analyzed(session: str, minutes_ago: float, pages: int) -> LoggedEvent:
     features = {name: 0 for name in UCI_FEATURES} | {"ProductRelated": pages}
     return LoggedEvent(
         "visitor.analyzed",
-        {"sessionId": session, "features": features},
+        {"session_id": session, "features": features},
         NOW - timedelta(minutes=minutes_ago),
     )
 
 
 def converted(session: str, minutes_ago: float) -> LoggedEvent:
     return LoggedEvent(
-        "visitor.converted", {"sessionId": session}, NOW - timedelta(minutes=minutes_ago)
+        "visitor.converted", {"session_id": session}, NOW - timedelta(minutes=minutes_ago)
     )
 
 
@@ -33,7 +33,7 @@ def test_one_row_per_settled_session_labelled_by_its_conversion() -> None:
         analyzed("bought", 30, 9),  # after the purchase: not what predicted it
         analyzed("left", 90, 2),
         analyzed("still-open", 5, 4),
-        LoggedEvent("visitor.analyzed", {"sessionId": "partial", "features": {}}, NOW),
+        LoggedEvent("visitor.analyzed", {"session_id": "partial", "features": {}}, NOW),
     ]
     rows = labelled_rows(events, NOW)
     by_pages = {r["ProductRelated"]: r["Revenue"] for r in rows}

@@ -36,6 +36,12 @@ def view(url: str, minute: float, session: str = "s2", **extra: Any) -> dict[str
     }
 
 
+def as_logged(item: dict[str, Any]) -> dict[str, Any]:
+    """A tracked event as the log's ``visitor.activity_tracked`` holds it (domain names)."""
+    names = {"visitorId": "visitor_id", "sessionId": "session_id", "occurredAt": "occurred_at"}
+    return {names.get(k, k): v for k, v in item.items()}
+
+
 RECORDED = [  # newest first, as GET /v2/visitors/{id}/events returns them
     {"visitorId": "v1", "sessionId": "s2", "type": "click", "occurredAt": START.isoformat()},
     view("/checkout", 9, durationMs=15_000),
@@ -112,9 +118,9 @@ def test_worker_debounces_rescoring_and_folds_page_stats() -> None:
         _NoClient(), lambda: None, config=WorkerConfig(debounce_s=2, max_wait_s=10)
     )  # type: ignore[arg-type]
     now = datetime.now(UTC)
-    batch = {"events": [view("/products/a", 0), view("/products/b", 1)]}
+    batch = {"events": [as_logged(view("/products/a", 0)), as_logged(view("/products/b", 1))]}
     worker.handle("visitor.activity_tracked", batch, now)
-    worker.handle("visitor.converted", {"sessionId": "s2", "value": 50.0}, now)
+    worker.handle("visitor.converted", {"session_id": "s2", "value": 50.0}, now)
     assert worker.stats.page_value("/products/a") == pytest.approx(50.0)
     assert worker.stats.exit_rate("/products/b") == 1.0
     pending = worker._pending["v1"]
@@ -122,7 +128,7 @@ def test_worker_debounces_rescoring_and_folds_page_stats() -> None:
     assert worker.due(pending.last + 2) == ["v1"]
     assert worker.due(pending.last + 3) == []  # taken once
     old = now - timedelta(hours=2)
-    worker.handle("visitor.activity_tracked", {"events": [view("/x", 0)]}, old)
+    worker.handle("visitor.activity_tracked", {"events": [as_logged(view("/x", 0))]}, old)
     assert "v1" not in worker._pending, "catching up on old history scores nobody"
 
 
@@ -153,7 +159,7 @@ async def test_worker_follows_the_log_and_starts_over_on_a_new_database() -> Non
         "aggregateType": "visitor",
         "aggregateId": "v1",
         "version": 2,
-        "payload": {"events": [view("/products/a", 0)]},
+        "payload": {"events": [as_logged(view("/products/a", 0))]},
         "occurredAt": now,
     }
     worker = AnalyticsWorker(_Log([logged], 3), lambda: None)  # type: ignore[arg-type]

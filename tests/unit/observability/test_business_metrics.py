@@ -34,9 +34,9 @@ def event(type: str, **payload: Any) -> StoredEvent:
 def bot(chat: str, internal: bool = False, **meta: Any) -> StoredEvent:
     return event(
         "message.sent",
-        chatId=chat,
-        sender={"role": "ai"},
-        isInternal=internal,
+        chat_id=chat,
+        sender_role="ai",
+        internal=internal,
         metadata=meta,
     )
 
@@ -81,22 +81,22 @@ async def test_conversions_are_split_by_what_the_visitor_had() -> None:
     _, before = figures()
     bot_v, agent_v, alone = str(uuid4()), str(uuid4()), str(uuid4())
     for v in (bot_v, agent_v, alone):
-        await record_event(event("visitor.registered", visitorId=v))
-    await record_event(event("chat.created", chatId="c1", visitorId=bot_v))
-    await record_event(event("chat.created", chatId="c2", visitorId=agent_v))
+        await record_event(event("visitor.registered", visitor_id=v))
+    await record_event(event("chat.created", chat_id="c1", visitor_id=bot_v))
+    await record_event(event("chat.created", chat_id="c2", visitor_id=agent_v))
     await record_event(
         event(
             "chat.status_changed",
-            chatId="c2",
-            visitorId=agent_v,
+            chat_id="c2",
+            visitor_id=agent_v,
             to="ASSIGNED",
             **{"from": "PENDING"},
         )
     )
-    await record_event(event("visitor.converted", visitorId=bot_v, value=10.0))
-    await record_event(event("visitor.converted", visitorId=agent_v, value=25.5))
-    await record_event(event("visitor.converted", visitorId=alone, value=None))
-    await record_event(event("visitor.segment_changed", visitorId=alone, segment="vip"))
+    await record_event(event("visitor.converted", visitor_id=bot_v, value=10.0))
+    await record_event(event("visitor.converted", visitor_id=agent_v, value=25.5))
+    await record_event(event("visitor.converted", visitor_id=alone, value=None))
+    await record_event(event("visitor.segment_changed", visitor_id=alone, segment="vip"))
     _, after = figures()
     assert after["visitors"] - before["visitors"] == 3
     assert {k: after["byChannel"][k] - before["byChannel"][k] for k in after["byChannel"]} == {

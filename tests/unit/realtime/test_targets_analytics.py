@@ -32,10 +32,10 @@ def stored(type: str, payload: dict[str, Any]) -> StoredEvent:
 
 def test_segment_change_goes_to_the_tenant_room() -> None:
     payload = {
-        "visitorId": VISITOR,
+        "visitor_id": VISITOR,
         "segment": "vip",
-        "previousSegment": None,
-        "conversionProbability": 0.9,
+        "previous_segment": None,
+        "conversion_probability": 0.9,
     }
     [out] = outgoing(stored("visitor.segment_changed", payload))
     assert out.name == "visitor:segment-changed"
@@ -46,19 +46,19 @@ def test_segment_change_goes_to_the_tenant_room() -> None:
 def test_strategy_reaches_the_named_commercial_and_content_the_visitor_only() -> None:
     commercial = str(uuid.uuid4())
     vip = {
-        "visitorId": VISITOR,
+        "visitor_id": VISITOR,
         "strategy": "direct_follow_up",
         "segment": "vip",
-        "conversionProbability": 0.9,
-        "actions": [{"action": "assign", "chatId": "c", "commercialId": commercial}],
+        "conversion_probability": 0.9,
+        "actions": [{"action": "assign", "chat_id": "c", "agent_id": commercial}],
     }
     [out] = outgoing(stored("strategy.applied", vip))
     assert out.rooms == (f"tenant:{COMPANY}", f"commercial:{commercial}")
     nurturing = {
-        "visitorId": VISITOR,
+        "visitor_id": VISITOR,
         "strategy": "nurturing",
         "segment": "nurturing",
-        "conversionProbability": 0.1,
+        "conversion_probability": 0.1,
         "actions": [{"action": "content", "content": {"title": "t", "body": "b", "url": None}}],
     }
     staff, widget = outgoing(stored("strategy.applied", nurturing))

@@ -31,10 +31,10 @@ from guiders.api.schemas import (
 )
 from guiders.domain.chat import ChatStatus, Priority
 from guiders.domain.errors import ValidationFailed
-from guiders.services.chats import ChatView
+from guiders.services.chats import SORT_FIELDS, ChatView
 from guiders.services.messages import MessageDraft
 from guiders.services.ports import ChatQuery
-from guiders.store.chats import SORT_FIELDS
+from guiders.wire import message_response
 
 router = APIRouter(prefix="/v2", tags=["chats"], route_class=WireRoute)
 E = TypeVar("E", ChatStatus, Priority)
@@ -115,7 +115,7 @@ async def create_chat_with_message(
         "messageId": str(message.id),
         "position": position,
         "status": chat.status.value,
-        "message": message.to_payload(),
+        "message": message_response(message),
     }
 
 

@@ -12,10 +12,16 @@ from guiders.api.responses import WireRoute
 from guiders.api.responses.operations import DashboardHistory, DashboardSnapshot
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
-from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat, knowledge
+from guiders.observability.snapshot import (
+    MetricsCollector,
+    SnapshotHistory,
+    ai,
+    conversions,
+    csat,
+    knowledge,
+)
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
-from guiders.store.snapshots import SqlSnapshotStore
 
 router = APIRouter(prefix="/v2/dashboard", tags=["dashboard"], route_class=WireRoute)
 
@@ -75,7 +81,7 @@ async def history(
         raise ValidationFailed("from must not be after to", field="from")
     collector: MetricsCollector | None = getattr(request.app.state, "metrics_collector", None)
     store = collector.store if collector else None
-    points = (
-        await store.history(start, end, max_points) if isinstance(store, SqlSnapshotStore) else []
+    points: list[dict[str, Any]] = (
+        await store.history(start, end, max_points) if isinstance(store, SnapshotHistory) else []
     )
     return {"from": start.isoformat(), "to": end.isoformat(), "series": points}

@@ -20,6 +20,9 @@ MAX_BIGINT = MAX_SEQ  # the column type on both databases; beyond it is a 422, n
 
 
 def event_response(e: StoredEvent) -> dict[str, Any]:
+    """The log's own entry: the payload is the domain facts (``snake_case``) in the schema
+    ``schemaVersion``, old rows already upcast; the audit trail shows what happened, not how
+    one API surface phrases it."""
     occurred: datetime = e.occurred_at
     return {
         "eventId": str(e.event_id),
@@ -29,6 +32,7 @@ def event_response(e: StoredEvent) -> dict[str, Any]:
         "aggregateId": str(e.aggregate_id),
         "version": e.version,
         "type": e.type,
+        "schemaVersion": e.schema_version,
         "payload": e.payload,
         "actor": {"id": e.actor_id, "type": e.actor_type},
         "correlationId": e.correlation_id,

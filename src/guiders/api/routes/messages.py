@@ -14,6 +14,7 @@ from guiders.api.responses import WireRoute
 from guiders.api.responses.chats import MarkedRead, Message, MessagePage, UnreadMessage
 from guiders.api.schemas import Body, MessageBody, decode_cursor, encode_cursor
 from guiders.services.messages import MessageDraft
+from guiders.wire import message_response
 
 router = APIRouter(prefix="/v2", tags=["messages"], route_class=WireRoute)
 SAME_MESSAGE: dict[int | str, dict[str, Any]] = {
@@ -44,7 +45,7 @@ async def send_message(
     message, created = await services.messages.send(principal, chat_id, _draft(body))
     if not created:
         response.status_code = 200
-    return message.to_payload()
+    return message_response(message)
 
 
 class SdkMessage(MessageBody):
@@ -58,7 +59,7 @@ async def send_message_sdk(
     message, created = await services.messages.send(principal, body.chat_id, _draft(body))
     if not created:
         response.status_code = 200
-    return message.to_payload()
+    return message_response(message)
 
 
 @router.get("/chats/{chat_id}/messages", response_model=MessagePage)
@@ -79,7 +80,7 @@ async def list_messages(
         since=since,
     )
     return {
-        "messages": [m.to_payload() for m in page.items],
+        "messages": [message_response(m) for m in page.items],
         "total": page.total,
         "hasMore": page.next_cursor is not None,
         "nextCursor": encode_cursor(page.next_cursor),
@@ -98,7 +99,7 @@ async def list_messages_sdk(
         principal, chat_id, newest_first=True, limit=limit, cursor=decode_cursor(cursor), since=None
     )
     return {
-        "messages": [m.to_payload() for m in page.items],
+        "messages": [message_response(m) for m in page.items],
         "total": page.total,
         "hasMore": page.next_cursor is not None,
         "nextCursor": encode_cursor(page.next_cursor),
@@ -112,7 +113,7 @@ async def unread_messages(
     """A bare array, as the SDK reads it: each item the message payload plus its read state."""
     unread = await services.messages.unread(principal, chat_id)
     return [
-        {**m.to_payload(), "isRead": False, "readBy": None, "updatedAt": m.sent_at.isoformat()}
+        {**message_response(m), "isRead": False, "readBy": None, "updatedAt": m.sent_at.isoformat()}
         for m in unread
     ]
 

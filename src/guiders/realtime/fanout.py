@@ -1,0 +1,158 @@
+"""Delivery of committed events to this node's sockets, live and on ``resume``.
+
+Every server event comes from a committed domain event on the bus and carries its ``eventId``
+and per-company ``seq``. Each process delivers to its own sockets, one socket at a time, so it
+can de-duplicate by ``seq`` and hold live events back while a socket replays what it missed;
+live delivery and replay both map events through ``targets.outgoing``, so a replayed event is
+the same bytes as the live one was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import socketio
+
+from guiders.domain.events import StoredEvent
+from guiders.realtime.ordering import SeqOrder
+from guiders.realtime.targets import Outgoing, outgoing
+from guiders.services.access import Principal
+from guiders.services.ports import EventFilter, UnitOfWorkFactory
+
+NAMESPACE = "/"
+REPLAY_PAGE = 500
+MAX_LIVE_BEFORE_RESUME = 10_000
+
+
+@dataclass
+class SocketState:
+    principal: Principal
+    last_seq: int = 0
+    replaying: bool = False
+    held: list[StoredEvent] = field(default_factory=list)
+    live_before_resume: set[int] | None = field(default_factory=set)
+    """Seqs sent live before the first replay, so a later ``resume`` does not send them again."""
+
+
+class Fanout:
+    def __init__(
+        self, sio: socketio.AsyncServer, sockets: dict[str, SocketState], uow: UnitOfWorkFactory
+    ) -> None:
+        self.sio = sio
+        self.sockets = sockets
+        self._uow = uow
+        self._commercials: dict[str, dict[str, Any]] = {}
+        self.order = SeqOrder(self.deliver, self._read_log, self._log_end)
+
+    async def deliver(self, event: StoredEvent) -> None:
+        """Send a committed event (in seq order) to every local socket allowed to see it.
+
+        Each outgoing event is encoded once and sent to all its ready sockets in one emit; a
+        room's members are looked up once per event, not once per socket.
+        """
+        out = await self._outgoing(event)
+        if not out:
+            return
+        members = [self._members(item.rooms) for item in out]
+        ready: list[list[str]] = [[] for _ in out]
+        for sid in set().union(*members):
+            state = self.sockets.get(sid)
+            if state is None or state.principal.company_id != event.company_id:
+                continue
+            if state.replaying:
+                state.held.append(event)
+                continue
+            if event.seq <= state.last_seq:
+                continue
+            for index, room_members in enumerate(members):
+                if sid in room_members:
+                    ready[index].append(sid)
+            state.last_seq = event.seq
+            if state.live_before_resume is not None:
+                state.live_before_resume.add(event.seq)
+                if len(state.live_before_resume) > MAX_LIVE_BEFORE_RESUME:
+                    state.live_before_resume = None
+        for item, sids in zip(out, ready, strict=True):
+            if sids:
+                # this node's own sockets: never through the Redis manager, which would make
+                # every other node look for them too
+                await self.sio.emit(item.name, item.payload, to=sids, ignore_queue=True)
+
+    def _members(self, rooms: Sequence[str]) -> set[str]:
+        return {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, list(rooms))}
+
+    def in_room(self, sid: str, room: str) -> bool:
+        return sid in self.sio.manager.rooms.get(NAMESPACE, {}).get(room, {})
+
+    async def _send(
+        self, sid: str, state: SocketState, event: StoredEvent, out: Sequence[Outgoing]
+    ) -> bool:
+        """One socket (replay, held events); True when something was sent."""
+        if event.seq <= state.last_seq:
+            return False
+        state.last_seq = event.seq
+        if state.live_before_resume and event.seq in state.live_before_resume:
+            return False
+        sent = False
+        for item in out:
+            if any(self.in_room(sid, room) for room in item.rooms):
+                await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
+                sent = True
+        return sent
+
+    async def replay(self, sid: str, last_seq: int) -> int:
+        """Everything after ``last_seq`` this socket may see, in order, then the held live ones."""
+        state = self.sockets.get(sid)
+        if state is None:
+            return 0
+        state.replaying = True
+        state.last_seq = last_seq
+        count = 0
+        try:
+            while True:
+                page = await self._read_log(state.principal.company_id, state.last_seq, REPLAY_PAGE)
+                for event in page:
+                    count += await self._send(sid, state, event, await self._outgoing(event))
+                if len(page) < REPLAY_PAGE:
+                    break
+        finally:
+            held, state.held = state.held, []
+            state.replaying = False
+            state.live_before_resume = None
+            for event in sorted(held, key=lambda e: e.seq):
+                await self._send(sid, state, event, await self._outgoing(event))
+        return count
+
+    async def _read_log(self, company_id: UUID, after_seq: int, limit: int) -> list[StoredEvent]:
+        async with self._uow() as uow:
+            return await uow.events.read(
+                EventFilter(company_id=company_id, after_seq=after_seq, limit=limit)
+            )
+
+    async def _log_end(self, company_id: UUID) -> int:
+        async with self._uow() as uow:
+            return await uow.events.last_seq(company_id)
+
+    async def _outgoing(self, event: StoredEvent) -> list[Outgoing]:
+        commercial = None
+        agent_id = event.payload.get("agent_id")
+        if event.type == "chat.status_changed" and agent_id:
+            commercial = await self._commercial(str(agent_id))
+        return outgoing(event, commercial)
+
+    async def _commercial(self, commercial_id: str) -> dict[str, Any]:
+        """``{id, name, avatarUrl}`` of an assignee, as the wire's ``chat:assigned`` has it."""
+        cached = self._commercials.get(commercial_id)
+        if cached is None:
+            async with self._uow() as uow:
+                found = await uow.commercials.get(UUID(commercial_id))
+            cached = {
+                "id": commercial_id,
+                "name": found.name if found else None,
+                "avatarUrl": found.avatar_url if found else None,
+            }
+            self._commercials[commercial_id] = cached
+        return cached
