@@ -14,8 +14,13 @@ import click
 
 from guiders.ai.cli import kb
 from guiders.analytics.cli import analytics
+from guiders.api.cli import openapi
+from guiders.bot.testing_cli import diff as bot_diff
+from guiders.bot.testing_cli import test as bot_test
 from guiders.company_cli import company
 from guiders.config import Settings
+from guiders.ingest.cli import add_source_commands
+from guiders.knowledge.cli import docs
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
 
@@ -282,13 +287,13 @@ def events_replay() -> None:
     sys.exit(0 if report.ok else 1)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
-    "--server", required=True, help="Base URL of the Guiders server, e.g. http://host:8000"
+    "--server", default=None, help="Base URL of the Guiders server, e.g. http://host:8000"
 )
 @click.option(
     "--key",
-    required=True,
+    default=None,
     envvar="GUIDERS_BOT_KEY",
     help="Integration API key (or GUIDERS_BOT_KEY).",
 )
@@ -306,8 +311,22 @@ def events_replay() -> None:
     show_default=True,
     help="Where the knowledge-base model is kept (models/demo_kb) unless kbModelDir is set.",
 )
-def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None:
-    """Run the first-line AI bot against a Guiders server (see docs/bot.md)."""
+@click.pass_context
+def bot(
+    ctx: click.Context,
+    server: str | None,
+    key: str | None,
+    config_file: Path | None,
+    data_dir: Path,
+) -> None:
+    """Run the first-line AI bot against a Guiders server (see docs/bot.md).
+
+    `guiders bot test` and `guiders bot diff` test it as a visitor would (docs/bot-testing.md).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not server or not key:
+        raise click.UsageError("running the bot needs --server and --key (or GUIDERS_BOT_KEY)")
     from guiders.bot.runner import check_access, run_bot
     from guiders.bot.settings import BotSettings
     from guiders.domain.errors import GuidersError
@@ -325,11 +344,17 @@ def bot(server: str, key: str, config_file: Path | None, data_dir: Path) -> None
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 
 
+bot.add_command(bot_test)
+bot.add_command(bot_diff)
+
+
 main.add_command(kb)
 main.add_command(analytics)
 main.add_command(pipeline)
 main.add_command(observability)
+main.add_command(openapi)
 main.add_command(company)
+main.add_command(add_source_commands(docs))
 
 
 if __name__ == "__main__":

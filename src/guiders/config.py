@@ -19,6 +19,14 @@ REFUSED_SECRET_DIGESTS = frozenset(
 """SHA-256 of secrets that were published (the former development placeholder): configuring
 one is refused in every environment, so a token signed with it never verifies."""
 
+DEFAULT_BODY_LIMITS: dict[str, int] = {
+    "/api/auth/": 16 * 1024,
+    "/api/user/auth/": 16 * 1024,
+    "/api/v2/knowledge/sources/upload": 25 * 1024 * 1024,  # = knowledge_upload_max_bytes
+}
+"""Request body limits of their own (path prefix: bytes); ``GUIDERS_BODY_LIMITS`` adds to them
+or overrides one; every other route has ``GUIDERS_MAX_BODY_BYTES``."""
+
 PRODUCTION_PROFILE: dict[str, Any] = {
     "db_pool_min": 5,
     "db_pool_max": 20,
@@ -138,6 +146,12 @@ class Settings(BaseSettings):
     alert_login_failures_per_minute: float = Field(
         default=30.0, gt=0, description="refused staff sign-ins a minute (warning)"
     )
+    alert_model_ece: float = Field(
+        default=0.05, gt=0, le=1, description="conversion model's live ECE (warning)"
+    )
+    alert_model_psi: float = Field(
+        default=0.25, gt=0, description="largest PSI of a model input (warning)"
+    )
     cache_profile_ttl_s: float = Field(
         default=3600.0, ge=0, description="Visitor profile / prediction reads; 0 turns it off"
     )
@@ -154,6 +168,15 @@ class Settings(BaseSettings):
     analytics_nurturing_below: float = Field(default=0.4, ge=0.0, le=1.0)
     analytics_debounce_s: float = Field(default=2.0, ge=0.0)
     analytics_poll_s: float = Field(default=1.0, gt=0.0)
+    shadow_graduation_acceptance: float = Field(
+        default=0.8, gt=0, le=1, description="share of drafts sent unchanged to propose a topic"
+    )
+    shadow_graduation_min_drafts: int = Field(
+        default=20, ge=1, description="drafts reviewed before a topic can be proposed"
+    )
+    analytics_health_interval_s: float = Field(
+        default=3600.0, gt=0.0, description="Seconds between the worker's model-health reports"
+    )
     nurturing_content_title: str = "How to choose: our buying guide"
     nurturing_content_body: str = (
         "Not sure yet? Our guide compares the options side by side and answers the usual questions."
@@ -202,12 +225,9 @@ class Settings(BaseSettings):
         default=256 * 1024, ge=1024, description="Request body limit of a route without its own"
     )
     body_limits: dict[str, int] = Field(
-        default_factory=lambda: {
-            "/api/auth/": 16 * 1024,
-            "/api/user/auth/": 16 * 1024,
-            "/api/v2/knowledge/sources/upload": 20 * 1024 * 1024,
-        },
-        description="Body limit per path prefix (JSON); the longest matching prefix wins",
+        default_factory=dict,
+        description="Body limit per path prefix (JSON), over DEFAULT_BODY_LIMITS; the longest "
+        "matching prefix wins",
     )
     max_header_bytes: int = Field(
         default=32 * 1024, ge=4096, description="Request line and headers, in `guiders serve/up`"
@@ -223,6 +243,31 @@ class Settings(BaseSettings):
     )
     docs_enabled: bool = Field(
         default=True, description="Serve /docs (Swagger UI, assets served locally) and /redoc"
+    )
+    # knowledge sources (docs/knowledge.md): ingestion on every server node
+    knowledge_enabled: bool = Field(
+        default=True, description="Run the ingestion worker and answer from documents"
+    )
+    knowledge_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let the crawler fetch loopback, private and link-local addresses",
+    )
+    knowledge_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest page or file read (bytes)"
+    )
+    knowledge_upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="Largest upload request (bytes)"
+    )
+    knowledge_fetch_timeout_s: float = Field(default=15.0, gt=0)
+    knowledge_max_redirects: int = Field(default=5, ge=0, le=20)
+    knowledge_max_pages: int = Field(
+        default=500, ge=1, description="Upper bound on any source's maxPages"
+    )
+    knowledge_poll_s: float = Field(
+        default=10.0, gt=0, description="How often the worker looks for due re-crawls"
+    )
+    knowledge_parse_processes: int = Field(
+        default=1, ge=0, description="Worker processes that parse documents (0: in a thread)"
     )
 
     @model_validator(mode="before")

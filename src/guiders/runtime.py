@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
@@ -30,6 +31,10 @@ from guiders.store.relay import OutboxRelay
 from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.supervision import BackgroundWorker, supervise
 
+if TYPE_CHECKING:
+    from guiders.ingest.answers import NodeIndexes
+    from guiders.ingest.worker import IngestionWorker
+
 
 @dataclass
 class Runtime:
@@ -42,6 +47,8 @@ class Runtime:
     handoff: HandoffWorker
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
+    ingestion: IngestionWorker | None = field(default=None)
+    knowledge: NodeIndexes | None = field(default=None)
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -85,6 +92,9 @@ class Runtime:
             services.commercials,
             grace_s=settings.presence_grace_s,
         )
+        ingestion, knowledge = knowledge_workers(settings, uow, services)
+        if knowledge is not None:
+            bus.subscribe(knowledge.on_event)
         handoff = HandoffWorker(
             services.handoff.records,
             services.chats,
@@ -109,6 +119,8 @@ class Runtime:
             handoff=handoff,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
+            ingestion=ingestion,
+            knowledge=knowledge,
         )
 
     async def start(self) -> None:
@@ -118,6 +130,8 @@ class Runtime:
         await self.handoff.start()
         if self.mail is not None:
             await self.mail.start()
+        if self.ingestion is not None:
+            await self.ingestion.start()
         self._tasks = [
             asyncio.create_task(supervise(worker), name=worker.name) for worker in self.background
         ]
@@ -128,6 +142,10 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        if self.ingestion is not None:
+            await self.ingestion.stop()
+        if self.knowledge is not None:
+            await self.knowledge.close()
         await self.handoff.stop()
         if self.mail is not None:
             await self.mail.stop()
@@ -146,6 +164,39 @@ def with_jwt_secret(settings: Settings) -> Settings:
         return settings
     secret = read_or_create(settings.data_dir / JWT_SECRET_FILE)
     return settings.model_copy(update={"jwt_secret": secret})
+
+
+def knowledge_workers(
+    settings: Settings, uow: Callable[[], UnitOfWork], services: Services
+) -> tuple[IngestionWorker | None, NodeIndexes | None]:
+    """The ingestion worker and this node's answer indexes. One thread runs the encoder for
+    both (it is not safe to share between threads): ingestion encodes a document at a time,
+    so a question waits at most that long behind it."""
+    if not settings.knowledge_enabled:
+        return None, None
+    from guiders.ingest.answers import NodeIndexes
+    from guiders.ingest.jobs import JobSettings
+    from guiders.ingest.worker import IngestionWorker
+
+    encoder = ThreadPoolExecutor(1, thread_name_prefix="knowledge")
+    job = JobSettings(
+        allow_private=settings.knowledge_allow_private_addresses,
+        max_bytes=settings.knowledge_max_bytes,
+        timeout_s=settings.knowledge_fetch_timeout_s,
+        max_redirects=settings.knowledge_max_redirects,
+        max_pages=settings.knowledge_max_pages,
+    )
+    worker = IngestionWorker(
+        uow,
+        job,
+        poll_s=settings.knowledge_poll_s,
+        parse_processes=settings.knowledge_parse_processes,
+        encode_executor=encoder,
+    )
+    indexes = NodeIndexes(uow, encoder)
+    services.knowledge.answers = indexes
+    services.knowledge.wake = worker.wake
+    return worker, indexes
 
 
 def build_bus(settings: Settings) -> EventBus:

@@ -7,11 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.waiting import eventually_sync
 
 
 def free_port() -> int:
@@ -53,6 +54,7 @@ class ServerProcess:
             **os.environ,
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",
             "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000",
+            "GUIDERS_FAILED_AUTH_PER_MINUTE": "100000",
             "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
             "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
             "GUIDERS_PIPELINE_ENABLED": "true" if self.pipeline else "false",
@@ -74,17 +76,17 @@ class ServerProcess:
             stdout=log if self.capture_stdout else subprocess.DEVNULL,
             stderr=log,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
+        proc = self.proc
+
+        def healthy() -> bool:
+            if proc.poll() is not None:
                 raise RuntimeError((self.data_dir / "server.log").read_text()[-3000:])
-            time.sleep(0.2)
-        raise TimeoutError("server did not start")
+            try:
+                return httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        eventually_sync(healthy, timeout=timeout, interval=0.2, what=f"the server on {self.base}")
 
     def kill(self) -> None:
         if self.proc is not None:

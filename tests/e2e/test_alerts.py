@@ -4,7 +4,7 @@ socket hears both in the tenant room and the company's log keeps both events."""
 
 from __future__ import annotations
 
-import asyncio
+import sqlite3
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.server import ServerProcess
 from tests.e2e.test_realtime import Recorder
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -28,24 +29,35 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     proc.stop()
 
 
-async def quick_requests(http: httpx.AsyncClient) -> None:
-    """One interval of quick requests only (health checks)."""
+def points(server: ServerProcess) -> int:
+    """The metric points the server has written: one per interval, read from its database
+    (not over HTTP, which would put requests of our own into the interval)."""
+    db = sqlite3.connect(server.data_dir / "guiders.db")
+    try:
+        return int(db.execute("SELECT count(*) FROM metric_snapshots").fetchone()[0])
+    finally:
+        db.close()
+
+
+async def quick_requests(http: httpx.AsyncClient, server: ServerProcess) -> None:
+    """Quick requests only (health checks), then the end of the interval that holds them."""
     for _ in range(20):
         await http.get("/api/health")
-    await asyncio.sleep(0.6)
+    written = points(server)
+    await eventually(lambda: points(server) > written, timeout=10, what="the interval's point")
 
 
 def alert_events(sock: Recorder) -> list[str]:
     return [n for n, _ in sock.events if n.startswith("alert:")]
 
 
-async def settle(http: httpx.AsyncClient, sock: Recorder) -> None:
+async def settle(http: httpx.AsyncClient, sock: Recorder, server: ServerProcess) -> None:
     """Quick intervals until three in a row change nothing: whatever start-up raised (a slow
     first request) is resolved by then."""
     quiet = 0
     for _ in range(30):
         seen = len(alert_events(sock))
-        await quick_requests(http)
+        await quick_requests(http, server)
         quiet = quiet + 1 if len(alert_events(sock)) == seen else 0
         if quiet >= 3 and alert_events(sock)[-1:] in ([], ["alert:resolved"]):
             return
@@ -61,7 +73,7 @@ async def test_a_slow_interval_raises_and_a_quick_one_resolves(server: ServerPro
     )
     try:
         async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
-            await settle(http, sock)
+            await settle(http, sock, server)
             before = len(sock.named("alert:raised"))
             member = creds["staff"][0]
             signed_in = await http.post(
@@ -75,7 +87,7 @@ async def test_a_slow_interval_raises_and_a_quick_one_resolves(server: ServerPro
             for _ in range(30):
                 if alert_events(sock)[-1] == "alert:resolved":
                     break
-                await quick_requests(http)
+                await quick_requests(http, server)
             assert alert_events(sock)[-2:] == ["alert:raised", "alert:resolved"]
             resolved = sock.named("alert:resolved")[-1]
             logged = (await http.get("/api/v2/events", params={"limit": 500}, headers=key)).json()[

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.e2e
 TRAIN_CSV = Path(__file__).resolve().parents[2] / "data" / "online-shoppers" / "train.csv"
@@ -29,13 +30,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 def _wait(fetch: Any, seconds: float) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = fetch()
-        if found is not None:
-            return found
-        time.sleep(0.5)
-    raise AssertionError("timed out")
+    """The first value ``fetch`` returns that is not None."""
+    found: list[Any] = [None]
+
+    def fetched() -> bool:
+        found[0] = fetch()
+        return found[0] is not None
+
+    eventually_sync(fetched, timeout=seconds, interval=0.5, what=getattr(fetch, "__name__", None))
+    return found[0]
 
 
 def test_tracked_visitor_is_scored_by_the_in_process_worker(server: ServerProcess) -> None:

@@ -7,7 +7,6 @@ runs it in-process.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +17,7 @@ import httpx
 import pytest
 import socketio
 
+from guiders.ai.circuit_breaker import BreakerState
 from guiders.ai.kb_data import load_data
 from guiders.ai.kb_model import KnowledgeBase
 from guiders.bot.bot import FirstLineBot
@@ -27,6 +27,7 @@ from guiders.bot.settings import DEMO_KB, BotSettings
 from guiders.client import GuidersClient, Message
 from tests.e2e.server import ServerProcess
 from tests.fakes.openai_server import FakeOpenAI
+from tests.waiting import eventually, never
 
 pytestmark = pytest.mark.e2e
 ANSWERS = load_data(DEMO_KB).answers
@@ -129,14 +130,13 @@ async def messages_until(
     done: Callable[[list[Message]], bool],
     within: float = 15,
 ) -> list[Message]:
-    async def poll() -> list[Message]:
-        while True:
-            messages = await client.all_messages(chat_id)
-            if done(messages):
-                return messages
-            await asyncio.sleep(0.1)
+    async def finished() -> list[Message] | None:
+        messages = await client.all_messages(chat_id)
+        return messages if done(messages) else None
 
-    return await asyncio.wait_for(poll(), within)
+    found = await eventually(finished, timeout=within, interval=0.1, what=f"messages of {chat_id}")
+    assert found is not None
+    return found
 
 
 def replies_to(message_id: str) -> Callable[[list[Message]], bool]:
@@ -145,14 +145,6 @@ def replies_to(message_id: str) -> Callable[[list[Message]], bool]:
 
 def reply(messages: list[Message], message_id: str) -> Message:
     return next(m for m in messages if m.metadata.get("replyTo") == message_id)
-
-
-async def eventually(check: Callable[[], bool], within: float = 15) -> None:
-    async def loop() -> None:
-        while not check():  # noqa: ASYNC110 - socket events arrive on the client's tasks
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(loop(), within)
 
 
 async def test_welcomes_the_visitor_by_name_or_the_fallback_word(
@@ -193,7 +185,7 @@ async def test_answers_an_in_scope_question_with_its_confidence_and_typing(
         await sock.call("chat:join", {"chatId": visitor.chat_id})
         asked = await visitor.say("how long does shipping take?")
         messages = await messages_until(admin, visitor.chat_id, replies_to(asked))
-        await eventually(lambda: len(typing) >= 2, 5)
+        await eventually(lambda: len(typing) >= 2, timeout=5)
         await sock.disconnect()
     answer = reply(messages, asked)
     assert answer.type == "ai-response"
@@ -265,7 +257,13 @@ async def test_an_agent_who_does_not_answer_in_time_hands_the_chat_to_the_next_o
         )
         queued = next(m for m in messages if m.metadata.get("isEscalationPending"))
         assert sorted(queued.metadata["triedAgents"]) == sorted([ben, carla])
-        await asyncio.sleep(1.5)  # three scans of the server's hand-off queue
+
+        async def handed_again() -> bool:
+            return len(joined(await admin.all_messages(visitor.chat_id))) > 2
+
+        # A negative: nothing marks "the server decided not to hand it on", so the check spans
+        # three scans of the server's hand-off queue and fails as soon as a third agent joins.
+        await never(handed_again, window=1.5, interval=0.1, what="a third hand-over")
         chat = await admin.get_chat(visitor.chat_id)
         assert chat.status == "PENDING" and chat.metadata["customFields"]["botMuted"] is False
         assert len(joined(await admin.all_messages(visitor.chat_id))) == 2
@@ -385,9 +383,9 @@ async def test_a_restarted_bot_neither_welcomes_twice_nor_drops_the_reply_it_owe
         first = await visitor.say("where is my order?")
         await messages_until(admin, visitor.chat_id, replies_to(first))
     owed = await visitor.say("how can I return an item?")  # while no bot runs
-    async with running_bot(server, kb):
+    async with running_bot(server, kb) as bot:
         messages = await messages_until(admin, visitor.chat_id, replies_to(owed))
-        await asyncio.sleep(0.5)
+        await bot.idle()  # whatever the restart replayed has been handled
         messages = await admin.all_messages(visitor.chat_id)
     assert sum(1 for m in messages if m.metadata.get("isWelcome")) == 1
     assert reply(messages, owed).content == ANSWERS["returns"]["en"]
@@ -422,8 +420,11 @@ async def test_a_message_sent_while_the_bots_socket_is_down_is_answered_once(
         await bot.client.realtime.drop()
         asked = await visitor.say("what payment methods do you accept?")
         await messages_until(admin, visitor.chat_id, replies_to(asked))
-        await eventually(lambda: bot.client.realtime.connects >= 2)
-        await asyncio.sleep(0.5)
+        await eventually(lambda: bot.client.realtime.connects >= 2, timeout=15)
+        # The resume replays what the socket missed: wait until the bot has read up to the head
+        # of the log, then until it has handled it.
+        head = (await admin.events(limit=1)).last_seq
+        await eventually(lambda: (bot.client.last_seq or 0) >= head, timeout=15)
         await bot.idle()
         messages = await admin.all_messages(visitor.chat_id)
     assert [m.metadata.get("replyTo") for m in messages if m.is_ai] == [None, asked]
@@ -444,7 +445,7 @@ async def test_llm_failure_gives_the_fallback_answer_and_the_bot_recovers(
             llm_backoff_initial_s=0.01,
             breaker_recovery_s=3.0,
             max_messages_before_escalation=50,
-        ):
+        ) as bot:
             visitor = await open_chat(server, "Lucía", "bot-llm")
             await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
 
@@ -466,7 +467,11 @@ async def test_llm_failure_gives_the_fallback_answer_and_the_bot_recovers(
             refused = await ask("where is my order?")
             assert refused["fallbackReason"] == "circuit_open" and len(fake.requests) == calls
             fake.mode = "answer"
-            await asyncio.sleep(3.1)
+            assert bot.answerer.llm is not None
+            breaker = bot.answerer.llm.breaker
+            await eventually(
+                lambda: breaker.state != BreakerState.OPEN, what="the breaker to let a call through"
+            )
             recovered = await ask("where is my order?")
             assert recovered["text"] == "Hi from the fake LLM" and "isFallback" not in recovered
     finally:
@@ -490,11 +495,12 @@ async def test_guiders_up_runs_the_bot_in_process(tmp_path: Path, kb_dir: Path) 
             # the dashboard's AI panel counts the reply from its committed message
             key = {"authorization": f"Bearer {proc.credentials()['integrationKey']}"}
             async with httpx.AsyncClient(base_url=proc.base, timeout=10) as http:
-                for _ in range(50):
+
+                async def answered() -> dict[str, Any] | None:
                     ai = (await http.get("/api/v2/dashboard/snapshot", headers=key)).json()["ai"]
-                    if ai and ai["outcomes"]["answer"] >= 1:
-                        break
-                    await asyncio.sleep(0.1)
+                    return ai if ai and ai["outcomes"]["answer"] >= 1 else None
+
+                ai = await eventually(answered, timeout=5, interval=0.1, what="the AI panel")
             assert ai["outcomes"]["answer"] == 1 and ai["automationRate"] == 1.0
             assert sum(b["count"] for b in ai["confidence"]) == 1
     finally:

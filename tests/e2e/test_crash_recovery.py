@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +44,7 @@ async def test_kill_9_loses_no_accepted_message_and_the_relay_catches_up(tmp_pat
                         accepted[cid] = r.json()["id"]
 
             tasks = [asyncio.create_task(sender(n)) for n in range(4)]
-            while len(accepted) < 150:  # noqa: ASYNC110 - polling another process's progress
-                await asyncio.sleep(0.02)
+            await eventually(lambda: len(accepted) >= 150, timeout=60, what="150 accepted messages")
             server.kill()
             await asyncio.gather(*tasks)
     finally:
@@ -61,14 +61,16 @@ async def test_kill_9_loses_no_accepted_message_and_the_relay_catches_up(tmp_pat
 
     server.start()  # restart: the relay publishes what it missed and empties the outbox
     try:
-        for _ in range(50):
+
+        def outbox_empty() -> bool:
             db = sqlite3.connect(tmp_path / "guiders.db")
             left = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
             db.close()
-            if left == 0:
-                break
-            await asyncio.sleep(0.2)
-        assert left == 0, f"{left} of {unpublished_before} events were never published"
+            return bool(left == 0)
+
+        await eventually(
+            outbox_empty, timeout=10, what=f"the relay to publish {unpublished_before} events"
+        )
         async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
             r = await http.get(
                 "/api/v2/events",

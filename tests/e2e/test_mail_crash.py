@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from tests.e2e.server import ServerProcess, free_port
 from tests.integration.test_mail import SmtpServer
+from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.e2e
 
@@ -47,10 +47,12 @@ def test_kill_9_with_a_queued_email_loses_nothing(
             headers={"authorization": f"Bearer {creds['integrationKey']}"},
         )
         assert r.status_code == 200, r.text
-    deadline = time.monotonic() + 20
-    while not any(attempts >= 1 for _, attempts in _rows(tmp_path)):
-        assert time.monotonic() < deadline, "no delivery attempt"
-        time.sleep(0.1)
+    eventually_sync(
+        lambda: any(attempts >= 1 for _, attempts in _rows(tmp_path)),
+        timeout=20,
+        interval=0.1,
+        what="a delivery attempt",
+    )
     server.kill()
     assert [status for status, _ in _rows(tmp_path)] == ["pending"]
 
@@ -59,10 +61,12 @@ def test_kill_9_with_a_queued_email_loses_nothing(
     restarted = ServerProcess(tmp_path, server.port)
     try:
         restarted.start()
-        deadline = time.monotonic() + 30
-        while _rows(tmp_path)[0][0] != "sent":
-            assert time.monotonic() < deadline, "not sent after the restart"
-            time.sleep(0.1)
+        eventually_sync(
+            lambda: _rows(tmp_path)[0][0] == "sent",
+            timeout=30,
+            interval=0.1,
+            what="the e-mail to be sent after the restart",
+        )
         assert len(smtp.inbox.messages) == 1
         assert smtp.inbox.messages[0]["To"] == "kim@example.com"
     finally:

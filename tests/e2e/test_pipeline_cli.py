@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 
 from guiders.pipeline.cli import EXAMPLE_RULES
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.e2e
 
@@ -79,14 +79,14 @@ def test_dry_run_shows_decisions_and_dead_letters_can_be_listed_and_retried(
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
-            letters: list[dict[str, object]] = []
-            for _ in range(200):
-                letters = http.get("/api/v2/consumers/cli/dead-letters", headers=headers).json()[
-                    "deadLetters"
-                ]
-                if letters:
-                    break
-                time.sleep(0.1)
+
+            def dead_letters() -> list[dict[str, object]]:
+                found: list[dict[str, object]] = http.get(
+                    "/api/v2/consumers/cli/dead-letters", headers=headers
+                ).json()["deadLetters"]
+                return found
+
+            letters = eventually_sync(dead_letters, timeout=60, what="a dead letter")
             worker.terminate()
             worker.wait(10)
             assert len(letters) == 1

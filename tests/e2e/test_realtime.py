@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
@@ -16,6 +15,7 @@ from guiders.secret_file import JWT_SECRET_FILE
 from guiders.services.access import Principal, PrincipalKind
 from guiders.services.credentials import TokenService
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -49,11 +49,9 @@ class Recorder:
         return [d for n, d in self.events if n == name]
 
     async def wait_for(self, name: str, count: int = 1, within: float = 10) -> list[Any]:
-        async def until() -> None:
-            while len(self.named(name)) < count:  # noqa: ASYNC110 - events arrive on the client
-                await asyncio.sleep(0.02)
-
-        await asyncio.wait_for(until(), within)
+        await eventually(
+            lambda: len(self.named(name)) >= count, timeout=within, what=f"{count} {name}"
+        )
         return self.named(name)
 
 
@@ -109,11 +107,15 @@ async def test_visitor_and_agent_see_each_others_messages(
         assigned = await v_sock.wait_for("chat:commercial-assigned")
         assert assigned[0]["commercial"]["name"] == "Ben Turner"
         assert (await v_sock.wait_for("chat:assigned"))[0]["eventId"] == assigned[0]["eventId"]
-        to_visitor = await v_sock.wait_for("message:new", 2)
-        await a_sock.wait_for("message:new", 3)
-        await asyncio.sleep(0.3)
-        assert [m["content"] for m in v_sock.named("message:new")] == ["hola", "hi!"]
-        assert [m["content"] for m in a_sock.named("message:new")] == ["hola", "hi!", "note"]
+        # One more public message: each socket delivers in order, so the internal note would
+        # reach the visitor before it.
+        await http.post(f"/api/v2/chats/{chat}/messages", json={"content": "bye"}, headers=ah)
+        to_visitor = await v_sock.wait_for("message:new", 3)
+        await a_sock.wait_for("message:new", 4)
+        assert [m["content"] for m in v_sock.named("message:new")] == ["hola", "hi!", "bye"]
+        assert [m["content"] for m in a_sock.named("message:new")] == [
+            "hola", "hi!", "note", "bye",
+        ]  # fmt: skip
         assert to_visitor[0]["seq"] < to_visitor[1]["seq"]
     finally:
         await v_sock.sio.disconnect()
@@ -203,9 +205,11 @@ async def test_resume_delivers_exactly_what_was_missed_in_order_then_live(
         missed = await back.wait_for("message:new", 50)
         await http.post(f"/api/v2/chats/{chat}/messages", json={"content": "live"}, headers=key)
         received = await back.wait_for("message:new", 51)
-        await asyncio.sleep(0.3)
+        # A last message: delivered in order, so a duplicate of the replay would come before it.
+        await http.post(f"/api/v2/chats/{chat}/messages", json={"content": "end"}, headers=key)
+        await back.wait_for("message:new", 52)
         contents = [m["content"] for m in back.named("message:new")]
-        assert contents == [f"missed {i}" for i in range(50)] + ["live"]
+        assert contents == [f"missed {i}" for i in range(50)] + ["live", "end"]
         seqs = [m["seq"] for m in received]
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
         assert missed[0]["seq"] > last_seq
@@ -240,8 +244,10 @@ async def test_a_resume_after_live_events_sends_only_what_was_missed(
         ack = await back.sio.call("resume", {"lastSeq": last_seq})
         assert ack == {"success": True, "replayed": 5}
         await back.wait_for("message:new", 6)
-        await asyncio.sleep(0.3)
+        # A last message: delivered in order, so a duplicate of the replay would come before it.
+        await http.post(url, json={"content": "end"}, headers=key)
+        await back.wait_for("message:new", 7)
         contents = [m["content"] for m in back.named("message:new")]
-        assert contents == ["live"] + [f"missed {i}" for i in range(5)]
+        assert contents == ["live"] + [f"missed {i}" for i in range(5)] + ["end"]
     finally:
         await back.sio.disconnect()

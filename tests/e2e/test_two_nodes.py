@@ -22,6 +22,7 @@ from tests.conftest import (
 )
 from tests.e2e.server import ServerProcess
 from tests.e2e.test_realtime import Recorder
+from tests.waiting import eventually, never
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
@@ -153,12 +154,15 @@ async def test_a_socket_on_one_node_gets_what_the_other_sends_and_resumes_there(
                 await back.wait_for("message:new", 20)
                 await send(via_b, "live")
                 await back.wait_for("message:new", 21)
-                await asyncio.sleep(0.3)
+                # A last message: each socket delivers in order, so a duplicate of the replay
+                # would come before it.
+                await send(via_b, "end")
+                await back.wait_for("message:new", 22)
+                await agent_on_b.wait_for("message:new", 42 + 22)
                 contents = [m["content"] for m in back.named("message:new")]
-                assert contents == [f"missed {i}" for i in range(20)] + ["live"]
-                await asyncio.sleep(0.2)
+                assert contents == [f"missed {i}" for i in range(20)] + ["live", "end"]
                 assert len(on_a.named("message:new")) == 42  # nothing after the kill
-                assert len(agent_on_b.named("message:new")) == 42 + 21
+                assert len(agent_on_b.named("message:new")) == 42 + 22
             finally:
                 await back.sio.disconnect()
         finally:
@@ -189,18 +193,21 @@ async def test_an_agent_is_online_while_any_node_holds_a_socket_of_theirs(
             ]
 
         async def ben_has(count: int) -> None:
-            while len(ben_statuses()) < count:  # noqa: ASYNC110 - the socket fills it
-                await asyncio.sleep(0.02)
+            await eventually(
+                lambda: len(ben_statuses()) >= count, timeout=10, what=f"{count} of Ben's statuses"
+            )
 
         ben_on_a = await connect(a, {"token": tokens[1]})
-        await asyncio.wait_for(ben_has(1), 10)
+        await ben_has(1)
         assert ben_statuses() == ["online"]
         ben_on_b = await connect(b, {"token": tokens[1]})
         await ben_on_a.sio.disconnect()
-        await asyncio.sleep(1.5)  # three grace periods: the socket on B keeps Ben online
+        # A negative: node A's grace timer ends in A's process with no event when Ben stays, so
+        # the check spans three grace periods and fails as soon as a status change arrives.
+        await never(lambda: len(ben_statuses()) > 1, window=1.5, what="a change of Ben's status")
         assert ben_statuses() == ["online"]
         await ben_on_b.sio.disconnect()
-        await asyncio.wait_for(ben_has(2), 10)
+        await ben_has(2)
         assert ben_statuses() == ["online", "offline"]
         change = [e for e in supervisor.named("presence:changed") if e["userId"] == ben][-1]
         assert change["previousStatus"] == "online" and change["seq"] > 0

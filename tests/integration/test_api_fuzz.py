@@ -80,6 +80,9 @@ def fuzz_setup(
         "jwt_secret": "test-secret-of-at-least-thirty-two-bytes",
         "rate_limit_per_minute": 1_000_000,
         "public_rate_limit_per_minute": 1_000_000,
+        # the limits raised for the test: the fuzzer sends thousands of bad credentials from
+        # one address, which a real server throttles (tests/security covers that)
+        "failed_auth_per_minute": 1_000_000,
     }
     pg_schema = None
     if request.param == "postgres":

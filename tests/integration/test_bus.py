@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from guiders.bus.redis import RedisBus, decode, encode
 from guiders.domain.events import StoredEvent
 from guiders.services.ports import EventBus
 from tests.conftest import REDIS_URL, redis_up, require_service
+from tests.waiting import eventually
 
 
 def event(seq: int, company: uuid.UUID | None = None) -> StoredEvent:
@@ -42,11 +42,7 @@ class Received:
         self.events.append(e)
 
     async def until(self, count: int, within: float = 5) -> list[StoredEvent]:
-        async def wait() -> None:
-            while len(self.events) < count:  # noqa: ASYNC110 - the bus fills it
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(wait(), within)
+        await eventually(lambda: len(self.events) >= count, timeout=within, what=f"{count} events")
         return self.events
 
 
@@ -144,8 +140,9 @@ async def test_a_node_starts_at_the_end_of_the_stream(redis_url: str, redis_pref
         await late.start()
         await early.publish([event(2)])
         assert [e.seq for e in await got.until(1)] == [2]
-        await asyncio.sleep(0.2)
-        assert len(got.events) == 1
+        # The stream is read in order: had the late node read from the start, 1 would come first.
+        await early.publish([event(3)])
+        assert [e.seq for e in await got.until(2)] == [2, 3]
     finally:
         await early.close()
         await late.close()

@@ -3,7 +3,6 @@ save: served from the cache, access still checked, dropped when a new score is r
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from guiders.store.tables import visitor_analyses
 from tests.conftest import REDIS_URL, drop_redis_keys, redis_up, require_service
 from tests.integration.test_api import key_headers, staff, visitor
 from tests.integration.test_strategies import score
+from tests.waiting import eventually
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -51,8 +51,11 @@ async def test_values_come_back_until_they_expire_or_are_deleted(cache: Cache) -
     assert (await cache.get("a"))["segment"] == "vip"
     await cache.delete("a")
     assert await cache.get("a") is None
-    await asyncio.sleep(0.15)
-    assert await cache.get("b") is None
+
+    async def expired() -> bool:
+        return await cache.get("b") is None
+
+    await eventually(expired, timeout=2, what="the 50 ms entry to expire")
     await cache.set("c", value, ttl_s=0)  # a TTL of 0 means "do not cache"
     assert await cache.get("c") is None
 

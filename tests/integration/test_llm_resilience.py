@@ -15,6 +15,7 @@ from guiders.ai.circuit_breaker import BreakerState
 from guiders.ai.kb_model import Classification
 from guiders.ai.llm import LlmClient, LlmConfig, LlmUnavailable
 from tests.fakes.openai_server import FakeOpenAI
+from tests.waiting import eventually
 
 FOUND = Classification("shipping", 0.93, False, "We ship in 2-4 working days.")
 
@@ -94,7 +95,7 @@ async def test_breaker_opens_visitors_get_the_fallback_and_it_recovers(
     assert answer.fallback_reason == "circuit_open" and len(fake.requests) == calls
     nothing = Classification("oos", 0.1, True, None)
     assert (await answerer.answer("?", nothing, [], "en")).text == "an agent will help"
-    await asyncio.sleep(0.55)
+    await eventually(lambda: llm.breaker.state != BreakerState.OPEN, timeout=5)
     for _ in range(3):
         answer = await answerer.answer("how long?", FOUND, [], "en")
         assert answer.text == "Hi from the fake LLM"

@@ -4,7 +4,6 @@ Redis stream with nothing handled twice and nothing lost."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import uuid
@@ -28,6 +27,7 @@ from guiders.pipeline.webhooks import verify
 from guiders.runtime import Runtime
 from guiders.sagas import SagaRunner
 from tests.integration.test_api import key_headers, visitor
+from tests.waiting import eventually
 
 RULES = """
 rules:
@@ -230,13 +230,14 @@ async def test_two_workers_split_a_redis_stream_and_take_over_a_dead_workers_ent
         await a.feed()
         dead = await redis.xreadgroup("group", "dead", {stream: ">"}, count=3)
         assert len(dead[0][1]) == 3
-        while await a.pump(recorder("a")) + await b.pump(recorder("b")):
-            pass
-        await asyncio.sleep(0.3)
-        while await b.pump(recorder("b")) + await a.pump(recorder("a")):
-            pass
-        pending = await redis.xpending(stream, "group")
-        assert pending["pending"] == 0, "the dead worker's entries were not taken over"
+
+        async def nothing_pending() -> bool:
+            # Past claim_idle_s a live worker claims the dead one's entries on its next pump;
+            # done when neither worker finds anything more and nothing is left unacknowledged.
+            handled = await a.pump(recorder("a")) + await b.pump(recorder("b"))
+            return handled == 0 and (await redis.xpending(stream, "group"))["pending"] == 0
+
+        await eventually(nothing_pending, what="the dead worker's entries to be taken over")
     finally:
         await redis.delete(stream)
         await redis.aclose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +17,7 @@ from guiders.services.access import Principal, PrincipalKind
 from guiders.services.ports import EventFilter
 from guiders.services.presence import PresenceService
 from tests.integration.test_api import staff, visitor
+from tests.waiting import eventually
 
 GRACE_S = 0.3
 
@@ -85,15 +85,19 @@ async def test_an_agent_is_online_with_a_socket_and_offline_after_the_grace_peri
     assert await presence.online(ben.subject_id)
     await presence.socket_closed(ben, "s1")
     await presence.socket_closed(ben, "s2")
+    timer = presence.grace_timer(ben.subject_id)
+    assert timer is not None
     await presence.socket_opened(ben, "s3")  # a page reload within the grace period
-    await asyncio.sleep(GRACE_S * 2)
+    await eventually(timer.done, what="the grace timer to be called off")
+    assert timer.cancelled()
     assert await statuses(runtime, demo, 1) == ["online"]
     await presence.activity("s3")
     assert await presence.online(ben.subject_id)
     await presence.socket_closed(ben, "s3")
-    await asyncio.sleep(GRACE_S / 3)
+    timer = presence.grace_timer(ben.subject_id)
+    assert timer is not None and not timer.done()
     assert await statuses(runtime, demo, 1) == ["online"]  # still within the grace period
-    await asyncio.sleep(GRACE_S * 2)
+    await eventually(timer.done, what="the end of the grace period")
     assert await statuses(runtime, demo, 1) == ["online", "offline"]
     assert not await presence.online(ben.subject_id)
 
@@ -111,7 +115,9 @@ async def test_a_status_the_agent_chose_is_kept_while_connected(
     await runtime.presence.socket_opened(staff_principal(demo, 2), "s1")
     assert await statuses(runtime, demo, 2) == ["busy"]
     await runtime.presence.socket_closed(staff_principal(demo, 2), "s1")
-    await asyncio.sleep(GRACE_S * 2)
+    timer = runtime.presence.grace_timer(staff_principal(demo, 2).subject_id)
+    assert timer is not None
+    await eventually(timer.done, what="the end of the grace period")
     assert await statuses(runtime, demo, 2) == ["busy", "offline"]
 
 
@@ -155,8 +161,11 @@ async def test_an_agent_left_online_by_a_dead_node_is_set_offline_by_another(
     await dying.socket_opened(ben, "s1")  # then the node dies: no close, no grace timer
     assert await statuses(runtime, demo, 1) == ["online"]
     assert await survivor.reconcile() == 0  # too early: the socket may still be alive
-    await asyncio.sleep(GRACE_S + 0.3 + 0.2)
-    assert await survivor.reconcile() == 1
+    # Once the grace period and the socket's expiry have passed, and the claim is free again.
+    assert (
+        await eventually(survivor.reconcile, timeout=5, what="a reconcile that sets Ben offline")
+        == 1
+    )
     assert await statuses(runtime, demo, 1) == ["online", "offline"]
     assert await store.staff_last_seen() == {}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from guiders.presence.memory import MemoryPresence
 from guiders.presence.redis import RedisPresence
 from guiders.services.ports import PresenceStore, Typing
 from tests.conftest import REDIS_URL, drop_redis_keys, redis_up, require_service
+from tests.waiting import eventually
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -41,12 +41,14 @@ async def test_counts_a_users_open_sockets(store: PresenceStore) -> None:
 
 
 async def test_sockets_not_refreshed_expire_as_a_dead_nodes_would(store: PresenceStore) -> None:
-    await store.socket_opened("u", "alive", 0.4)
-    await store.socket_opened("u", "dead", 0.4)
-    await asyncio.sleep(0.2)
-    await store.refresh([("u", "alive")], 0.4)
-    await asyncio.sleep(0.3)
-    assert await store.socket_count("u") == 1
+    await store.socket_opened("u", "alive", 0.2)
+    await store.socket_opened("u", "dead", 0.2)
+    await store.refresh([("u", "alive")], 30)
+
+    async def one_left() -> bool:
+        return await store.socket_count("u") == 1
+
+    await eventually(one_left, timeout=5, what="the unrefreshed socket to expire")
     assert await store.socket_closed("u", "alive") == 0
 
 
@@ -55,8 +57,11 @@ async def test_typing_is_listed_until_cleared_or_expired(store: PresenceStore) -
     await store.set_typing("c", Typing("a", "visitor", now), 30)
     await store.set_typing("c", Typing("b", "commercial", now), 0.2)
     assert {t.user_id for t in await store.typing("c")} == {"a", "b"}
-    await asyncio.sleep(0.3)
-    assert await store.typing("c") == [Typing("a", "visitor", now)]
+
+    async def only_a() -> bool:
+        return await store.typing("c") == [Typing("a", "visitor", now)]
+
+    await eventually(only_a, timeout=5, what="b's typing to expire")
     await store.clear_typing("c", "a")
     assert await store.typing("c") == []
     assert await store.typing("elsewhere") == []
@@ -86,5 +91,4 @@ async def test_a_claim_goes_to_one_caller_per_period(store: PresenceStore) -> No
     assert await store.claim("chore", 0.3) is True
     assert await store.claim("chore", 0.3) is False
     assert await store.claim("other", 0.3) is True
-    await asyncio.sleep(0.4)
-    assert await store.claim("chore", 0.3) is True
+    await eventually(lambda: store.claim("chore", 0.3), timeout=5, what="the claim to lapse")

@@ -56,4 +56,5 @@ async def new_tenant(
         "domain": domain,
         "email": admin_email,
         "headers": {"authorization": f"Bearer {r.json()['accessToken']}"},
+        "refreshToken": r.json()["refreshToken"],
     }

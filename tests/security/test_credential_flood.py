@@ -21,7 +21,6 @@ from guiders.demo import seed_demo
 from guiders.domain.company import StaffRole
 from guiders.runtime import Runtime
 from guiders.services.access import Principal, PrincipalKind
-from guiders.services.credentials import key_checksum, key_is_well_formed, new_api_key
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -33,6 +32,8 @@ def random_key() -> str:
 
 def checksummed_key() -> str:
     """An attacker who read the docs: the checksum matches, the key does not exist."""
+    from guiders.services.credentials import key_checksum
+
     body = "gdr_live_" + "".join(secrets.choice(ALPHABET) for _ in range(43))
     return f"{body}_{key_checksum(body)}"
 
@@ -58,6 +59,8 @@ async def _client(settings: Settings, runtime: Runtime) -> httpx.AsyncClient:
 
 
 def test_keys_carry_a_checksum_that_the_shape_check_verifies() -> None:
+    from guiders.services.credentials import key_is_well_formed, new_api_key
+
     plain, stored = new_api_key(uuid.uuid4(), "k")
     assert key_is_well_formed(plain)
     assert plain.startswith("gdr_live_") and stored.key_hash not in plain
@@ -210,3 +213,27 @@ async def test_anonymous_requests_are_limited_per_address(
             assert "retry-after" in r.headers
     finally:
         await runtime.stop()
+
+
+async def test_socket_handshakes_with_unknown_keys_are_throttled_per_address(
+    runtime: Runtime,
+) -> None:
+    from limits.aio.storage import MemoryStorage
+
+    from guiders.api.ratelimit import RateLimits
+    from guiders.domain.errors import RateLimited, Unauthenticated
+    from guiders.realtime.server import RealtimeServer
+
+    limits = RateLimits(MemoryStorage(), per_minute=100, public_per_minute=100, failed_per_minute=3)
+    realtime = RealtimeServer(runtime, limits)
+    environ = {"asgi.scope": {"type": "websocket", "client": ("198.51.100.7", 5555)}}
+    outcomes = []
+    with counting_queries(runtime) as queries:
+        for _ in range(50):
+            try:
+                await realtime._authenticate({"token": checksummed_key()}, dict(environ))
+            except (Unauthenticated, RateLimited) as exc:
+                outcomes.append(exc.code)
+    assert outcomes[:3] == ["unauthorized"] * 3
+    assert set(outcomes[3:]) == {"rate_limited"}
+    assert len(queries) <= 3 * 2, f"{len(queries)} queries for 50 handshakes"

@@ -14,7 +14,6 @@ from guiders.api.app import create_app
 from guiders.config import Settings
 from guiders.demo import seed_demo
 from guiders.runtime import Runtime
-from guiders.secret_file import JWT_SECRET_FILE
 from tests.security.forgery import PUBLISHED_PLACEHOLDER, forged_admin_token
 
 
@@ -46,6 +45,8 @@ async def test_a_token_signed_with_the_old_placeholder_is_refused(
 def test_the_generated_secret_is_private_and_kept_across_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from guiders.secret_file import JWT_SECRET_FILE
+
     _unset(monkeypatch)
     first = Runtime.build(Settings(_env_file=None, data_dir=tmp_path))
     path = tmp_path / JWT_SECRET_FILE

@@ -25,7 +25,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         tmp_path_factory.mktemp("sec"),
         capture_stdout=True,
         PYTHONUNBUFFERED="1",
-        GUIDERS_JWT_SECRET="",  # none configured: the server makes its own
     )
     proc.start()
     yield proc

@@ -10,6 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from guiders.api.app import create_app
+from guiders.bot.runner import stored_llm_key
+from guiders.client import GuidersClient
 from guiders.config import Settings
 from guiders.runtime import Runtime
 from guiders.services.secret_box import KEY_FILE, SecretBox, mask, new_key
@@ -59,6 +62,15 @@ async def test_a_secret_is_stored_encrypted_and_shown_masked(
     ] == []
     assert await runtime.services.secrets.value(tenant["company"], "llm_api_key") == LLM_KEY
 
+    # the bot (an API client with the integration key) picks the stored key up
+    app = open_api._transport.app  # type: ignore[attr-defined]
+    async with GuidersClient(
+        "http://testserver", plain, transport=httpx.ASGITransport(app=app)
+    ) as client:
+        assert await stored_llm_key(client) == LLM_KEY
+        await api.delete("/api/v2/company/secrets/llm_api_key", headers=admin)
+        assert await stored_llm_key(client) is None
+
     bad = await api.put("/api/v2/company/secrets/anything", json={"value": "x"}, headers=admin)
     assert bad.status_code == 422
 
@@ -84,3 +96,70 @@ def test_the_key_can_come_from_the_environment(
     box = SecretBox.from_settings(Settings(data_dir=tmp_path).secrets_key, tmp_path)
     assert SecretBox([key]).decrypt(box.encrypt("v")) == "v"
     assert not (tmp_path / KEY_FILE).exists()
+
+
+STORED_RULES = """
+rules:
+  - name: refund-hook
+    when: {event: [message.sent], sender: [visitor], keywords: [refund]}
+    then:
+      - {type: webhook, url: "http://crm.test/hook", secret: "stored:webhook:crm", attempts: 1}
+"""
+
+
+async def test_a_pipeline_webhook_signs_with_the_stored_secret(
+    runtime: Runtime,
+    settings: Settings,
+    demo: dict[str, Any],
+    api: httpx.AsyncClient,
+    tmp_path: Any,
+) -> None:
+    import uuid
+
+    from guiders.client import RetryPolicy
+    from guiders.domain.company import StaffRole
+    from guiders.pipeline.dispatcher import Dispatcher
+    from guiders.pipeline.processor import Processor
+    from guiders.pipeline.reload import RulesWatcher
+    from guiders.pipeline.saga_store import ApiSagaStore
+    from guiders.pipeline.sagas import SagaRunner
+    from guiders.pipeline.sources import LogSource
+    from guiders.services.access import Principal, PrincipalKind
+    from tests.integration.test_api import visitor
+    from tests.integration.test_pipeline_processor import Hooks
+
+    admin = Principal(
+        PrincipalKind.STAFF, uuid.UUID(demo["companyId"]), uuid.uuid4(), role=StaffRole.ADMIN
+    )
+    await runtime.services.secrets.put(admin, "webhook:crm", "webhook-secret")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(STORED_RULES)
+    hooks = Hooks()
+    transport = httpx.ASGITransport(app=create_app(settings, runtime))
+    async with GuidersClient(
+        "http://testserver",
+        demo["integrationKey"],
+        transport=transport,
+        retry=RetryPolicy(attempts=2, initial_s=0.01, max_wait_s=0.05),
+    ) as client:
+        processor = Processor(
+            client,
+            RulesWatcher(rules),
+            SagaRunner(ApiSagaStore(client), {}),
+            dispatcher=Dispatcher(client, httpx.AsyncClient(transport=httpx.MockTransport(hooks))),
+            consumer="pipeline",
+            attempts=1,
+            backoff_s=0.01,
+        )
+        source = LogSource(client, "pipeline")
+        assert await source.pump(processor.process) == 0
+        v = await visitor(api, demo, fp="hook")
+        chat = (await api.post("/api/v2/chats", json={}, headers=v["headers"])).json()["chatId"]
+        r = await api.post(
+            f"/api/v2/chats/{chat}/messages",
+            json={"content": "refund please"},
+            headers=v["headers"],
+        )
+        assert r.status_code == 201
+        await source.pump(processor.process)
+    assert len(hooks.received) == 1, "the webhook is signed with the stored secret (Hooks checks)"

@@ -85,6 +85,11 @@ async def test_a_company_can_require_totp_of_its_admins(
     assert r.status_code == 200, r.text
 
     creds = {"email": tenant["email"], "password": PASSWORD}
+    # the session from before the requirement cannot be renewed
+    refresh = await api.post(
+        "/api/user/auth/refresh", json={"refreshToken": tenant["refreshToken"]}
+    )
+    assert refresh.status_code == 401, refresh.text
     half = (await api.post("/api/user/auth/login", json=creds)).json()
     assert half["totpRequired"] is True and half["enrolmentRequired"] is True
     enrol = await api.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tests.waiting import eventually
 
 from guiders.supervision import BackgroundWorker, supervise
 
@@ -28,8 +29,7 @@ async def test_a_crashing_worker_is_restarted_with_a_growing_pause() -> None:
             BackgroundWorker("flaky", flaky), backoff_initial_s=1, backoff_max_s=5, sleep=pause
         )
     )
-    while starts < 5:  # noqa: ASYNC110 - the supervisor runs on its own task
-        await asyncio.sleep(0.01)
+    await eventually(lambda: starts >= 5, timeout=5, what="the fifth start")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -37,16 +37,17 @@ async def test_a_crashing_worker_is_restarted_with_a_growing_pause() -> None:
 
 
 async def test_cancelling_the_supervisor_cancels_the_worker() -> None:
-    cancelled = asyncio.Event()
+    cancelled, running = asyncio.Event(), asyncio.Event()
 
     async def forever() -> None:
+        running.set()
         try:
             await asyncio.Event().wait()
         finally:
             cancelled.set()
 
     task = asyncio.create_task(supervise(BackgroundWorker("forever", forever)))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(running.wait(), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

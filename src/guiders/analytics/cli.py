@@ -351,3 +351,50 @@ def promote(model_dir: str, version: str) -> None:
 
 if __name__ == "__main__":
     analytics()
+
+
+@analytics.command()
+@click.option("--server", required=True, help="Base URL of the Guiders server.")
+@click.option(
+    "--key",
+    "api_key",
+    required=True,
+    envvar="GUIDERS_API_KEY",
+    show_envvar=True,
+    help="Integration key (better from the environment than on the command line).",
+)
+@click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--days", default=30.0, show_default=True, help="Calibration window.")
+@click.option("--hours", default=24.0, show_default=True, help="Drift window.")
+@click.option("--post", is_flag=True, help="Also record it on the server (alerts, proposal).")
+def monitor(
+    server: str, api_key: str, model_dir: str, days: float, hours: float, post: bool
+) -> None:
+    """Print the live model's health: calibration against outcomes and input drift (PSI).
+
+    Reads scores and conversions from the server's event log; the same report the worker posts
+    every hour (docs/analytics.md, "Monitoring the live model").
+    """
+    import asyncio
+    from datetime import UTC, datetime
+
+    from guiders.analytics.health_reporting import HealthReporter
+    from guiders.analytics.monitoring import MonitorConfig
+    from guiders.client import GuidersClient
+
+    model = ConversionModel.load(model_dir)
+    config = MonitorConfig(calibration_days=days, drift_hours=hours)
+
+    async def go() -> dict[str, object]:
+        async with GuidersClient(server, api_key) as client:
+            reporter = HealthReporter(client, lambda: model, config=config)
+            await reporter.catch_up()
+            from guiders.analytics.drift import bins_from_metadata
+
+            now = datetime.now(UTC)
+            report = reporter.monitor.report(now, bins_from_metadata(model.metadata), model.version)
+            if post:
+                await client.request("POST", "/v2/analytics/model-health", json=report)
+            return report
+
+    click.echo(json.dumps(asyncio.run(go()), indent=2))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import structlog
 
+from guiders.analytics.health_reporting import HealthReporter, RetrainSetup
 from guiders.analytics.model import is_compatible
 from guiders.analytics.segments import Segmenter
 from guiders.analytics.worker import AnalyticsWorker, ModelSlot, WorkerConfig
@@ -107,8 +108,20 @@ async def run_embedded(settings: Settings, base_url: str, api_key: str) -> None:
     )
     try:
         async with GuidersClient(base_url, api_key) as client:
+            health = HealthReporter(
+                client,
+                slot,
+                interval_s=settings.analytics_health_interval_s,
+                retrain=RetrainSetup(
+                    BUNDLED_CSV, model_dir, members=tuple(DEMO_MEMBERS.split(","))
+                ),
+            )
             worker = AnalyticsWorker(
-                client, slot, config=config, state_path=settings.data_dir / "analytics-state.json"
+                client,
+                slot,
+                config=config,
+                state_path=settings.data_dir / "analytics-state.json",
+                health=health,
             )
             await worker.run()
     finally:

@@ -25,6 +25,7 @@ from guiders.analytics.dataset import (
     HOLDOUT_SEED,
     holdout_split,
 )
+from guiders.analytics.drift import training_bins
 from guiders.analytics.ensemble import new_member
 from guiders.analytics.features import UCI_FEATURES
 from guiders.analytics.metrics import ECE_BINS, Metrics, measure
@@ -98,6 +99,9 @@ def build_release(
         f"Brier {held_out.brier:.4f}"
     )
     reference = model.reference
+    fitted_rows = holdout_split(raw, labels)[0]
+    if extra is not None and len(extra[1]):
+        fitted_rows = pd.concat([fitted_rows, extra[0]], ignore_index=True)
     extra_rows = len(extra[1]) if extra is not None else 0
     training_rows = len(labels) - held_out.rows + extra_rows
     if extra is not None and extra_rows:
@@ -109,6 +113,7 @@ def build_release(
         model = ConversionModel(pipeline=final.pipeline, metadata={})
         reference = reference_values(raw)
         training_rows = len(labels)
+        fitted_rows = raw
     seconds = time.perf_counter() - started
     chosen_segmenter = segmenter or Segmenter()
     version = model_version(raw, labels, pinned, refit)
@@ -121,6 +126,7 @@ def build_release(
         "calibration": pinned.calibration,
         "thresholds": chosen_segmenter.as_dict(),
         "reference": reference,
+        "featureBins": [b.to_dict() for b in training_bins(fitted_rows)],
         "refitOnAllRows": refit,
         "trainingRows": training_rows,
         "extraRows": extra_rows,

@@ -11,6 +11,8 @@ the same inside ``guiders up`` and as ``guiders analytics worker --server URL --
 - Scoring fetches the visitor's profile, recorded tracking, sessions and chats over the API,
   computes the UCI features, and ``PUT``s the prediction; the server runs the strategy.
 - A snapshot (cursor + page stats) in ``state_path`` lets a restart continue where it stopped.
+- With a :class:`HealthReporter`, each pass also feeds the model monitor and posts a
+  model-health report every hour (calibration against outcomes, input drift).
 """
 
 from __future__ import annotations
@@ -27,14 +29,15 @@ from typing import Any
 
 import structlog
 
+from guiders.analytics.event_rows import fold_page_stats
 from guiders.analytics.features import FeatureConfig, compute_features
+from guiders.analytics.health_reporting import HealthReporter
 from guiders.analytics.model import ConversionModel
 from guiders.analytics.page_stats import PageStats
 from guiders.analytics.segments import Segmenter
 from guiders.analytics.tracking import (
     current_session,
     interest,
-    is_page_view,
     session_views,
     visitor_context,
 )
@@ -77,8 +80,10 @@ class AnalyticsWorker:
         *,
         config: WorkerConfig | None = None,
         state_path: Path | None = None,
+        health: HealthReporter | None = None,
     ) -> None:
         self._client = client
+        self.health = health
         self._model = model
         self.config = config or WorkerConfig()
         self._state_path = state_path
@@ -94,18 +99,9 @@ class AnalyticsWorker:
 
     def handle(self, event_type: str, payload: dict[str, Any], occurred_at: datetime) -> None:
         """Fold one logged event into the page stats and the re-scoring queue."""
-        if event_type == "visitor.activity_tracked":
-            for item in payload.get("events", []):
-                if is_page_view(item):
-                    session = str(item.get("sessionId") or item.get("visitorId"))
-                    self.stats.record_view(session, str(item["url"]))
-                    self._schedule(str(item["visitorId"]), occurred_at)
-        elif event_type == "visitor.converted":
-            if payload.get("sessionId"):
-                self.stats.record_conversion(payload["sessionId"], float(payload["value"] or 0.0))
-        elif event_type == "visitor.session_ended":
-            self.stats.forget_session(str(payload.get("sessionId")))
-        elif event_type == "chat.created":
+        for visitor in fold_page_stats(self.stats, event_type, payload):
+            self._schedule(visitor, occurred_at)
+        if event_type == "chat.created":
             self._schedule(str(payload["visitorId"]), occurred_at)
 
     def _schedule(self, visitor_id: str, occurred_at: datetime) -> None:
@@ -207,6 +203,8 @@ class AnalyticsWorker:
             try:
                 more = await self.poll()
                 await self.score_due()
+                if not more and self.health is not None:
+                    await self.health.step()
                 if self.cursor != saved:
                     self._save_state()
                     saved = self.cursor

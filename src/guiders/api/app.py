@@ -34,17 +34,20 @@ from guiders.api.routes import (
     events,
     handoff,
     health,
+    knowledge,
     mail,
     messages,
+    model_health,
     platform,
     presence,
     sagas,
     sdk,
     security,
+    shadow,
     visitors,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
-from guiders.config import Settings
+from guiders.config import DEFAULT_BODY_LIMITS, Settings
 from guiders.observability.alert_events import AlertPublisher, still_raised
 from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
@@ -135,8 +138,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         sagas,
         dashboard,
         mail,
+        knowledge,
         security,
         platform,
+        model_health,
+        shadow,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -167,7 +173,11 @@ def body_limits(settings: Settings) -> dict[str, Any]:
     polling bodies get the socket message limit."""
     return {
         "default": settings.max_body_bytes,
-        "limits": {**settings.body_limits, "/socket.io": settings.socket_max_message_bytes},
+        "limits": {
+            **DEFAULT_BODY_LIMITS,
+            **settings.body_limits,
+            "/socket.io": settings.socket_max_message_bytes,
+        },
     }
 
 
@@ -203,7 +213,7 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     app = create_app(settings, runtime)
-    realtime = RealtimeServer(runtime)
+    realtime = RealtimeServer(runtime, app.state.rate_limits)
     app.state.realtime = realtime
     realtime.origin_owners = app.state.site_hosts.owners
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")

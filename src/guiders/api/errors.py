@@ -24,6 +24,7 @@ STATUS: dict[type[errors.GuidersError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
     errors.RateLimited: 429,
     errors.Unavailable: 503,
 }

@@ -16,8 +16,8 @@ their window; nothing is ever cleared wholesale), in Redis when ``GUIDERS_REDIS_
 so N nodes share one limit instead of allowing N times it. The moving window keeps a burst at a
 window's edge from doubling the rate.
 
-Which address a request comes from is ``scope["client"]`` as the server set it (see
-docs/security.md about proxies).
+Which address a request comes from is ``api/client_address.py``'s answer (forwarded headers
+believed from trusted proxies only).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from guiders.api.client_address import client_address
 from guiders.config import Settings
 from guiders.domain.errors import RateLimited
 from guiders.services.access import Principal
@@ -152,11 +153,6 @@ class RateLimits:
     async def _refused(self, item: RateLimitItem, key: str) -> Decision:
         stats = await self._window.get_window_stats(item, key)
         return Decision(False, item.amount, 0, max(0.0, stats.reset_time - time.time()))
-
-
-def client_address(scope: Scope) -> str:
-    client = scope.get("client") or ("unknown", 0)
-    return str(client[0])
 
 
 class RateLimitMiddleware:

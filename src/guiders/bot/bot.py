@@ -23,10 +23,12 @@ from guiders.ai.kb_model import Classification
 from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason, decide
+from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metadata
 from guiders.bot.handover import hand_over
 from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.settings import BotSettings
+from guiders.bot.shadow import ShadowTopics
 from guiders.bot.workers import ChatWorkers
 from guiders.client import GuidersClient, Message
 from guiders.domain.errors import GuidersError
@@ -53,6 +55,7 @@ class FirstLineBot:
         self.settings = settings
         self.answerer = answerer
         self.model_name = answerer.llm.model if answerer.llm else "guiders-kb"
+        self.grounded = GroundedReplies(client, enabled=settings.knowledge_enabled)
         self._sleep = sleep
         self.chats: dict[str, Conversation] = {}
         self.workers = ChatWorkers()
@@ -60,6 +63,7 @@ class FirstLineBot:
         # one query at a time leaves the other core to the server.
         self._kb_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb")
         self.kb_cache = KbAnswerCache(settings.kb_cache_ttl_s)
+        self.shadow = ShadowTopics(client, settings.shadow_topics)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -209,13 +213,35 @@ class FirstLineBot:
             threshold=self.settings.auto_respond_threshold,
             escalation_intents=self.settings.escalation_intents,
         )
-        if decision.escalate:
+        if decision.escalate and decision.reason is not Reason.TOO_COMPLEX:
             await self._escalate(conv, decision, message, language)
             return
-        answer = await self.answerer.answer(message.content, found, history, language)
+        # the company's documents next (bot/grounded.py); a hand-off falls through to intents
+        grounded = await self.grounded.ask(chat_id, message.content, history, language)
+        extra = knowledge_metadata(grounded, "intent") if grounded else None
+        if grounded is not None and grounded.action in SENT_ACTIONS:
+            answer = Answer(grounded.text, "guiders-knowledge")
+            extra = knowledge_metadata(grounded, grounded.action)
+        elif decision.escalate:
+            await self._escalate(conv, decision, message, language)
+            return
+        else:
+            answer = await self.answerer.answer(message.content, found, history, language)
         elapsed = time.perf_counter() - started
         BOT_DECISION_SECONDS.observe(elapsed)
-        await self._reply(conv, message, answer, found, elapsed, language)
+        if await self.shadow.in_shadow(found.intent):
+            await self.shadow.draft(
+                chat_id,
+                message.id,
+                answer.text,
+                topic=str(found.intent),
+                confidence=found.confidence,
+                language=language,
+                model=answer.model,
+                extra=extra,
+            )
+            return
+        await self._reply(conv, message, answer, found, elapsed, language, extra)
 
     async def _classify(self, text: str, language: str) -> Classification:
         cached = self.kb_cache.get(text, language)
@@ -234,6 +260,7 @@ class FirstLineBot:
         found: Classification,
         elapsed: float,
         language: str,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         await self._typing(conv.chat_id, True)
         delay = self.settings.reply_delay_s(answer.text)
@@ -253,6 +280,8 @@ class FirstLineBot:
         }
         if answer.fallback_reason:
             metadata |= {"isFallback": True, "fallbackReason": answer.fallback_reason}
+        if extra:
+            metadata |= extra
         await self.client.send_message(
             conv.chat_id,
             answer.text,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, Protocol
 
 import structlog
 
@@ -13,6 +15,7 @@ from guiders.bot.bot import Classifier, FirstLineBot
 from guiders.bot.knowledge import ensure_kb
 from guiders.bot.settings import BotSettings
 from guiders.client import GuidersClient
+from guiders.domain.errors import Forbidden, NotFound
 
 log = structlog.get_logger(__name__)
 
@@ -25,6 +28,40 @@ def build_bot(server: str, key: str, settings: BotSettings, kb: Classifier) -> F
         bot_name=settings.bot_name,
     )
     return FirstLineBot(GuidersClient(server, key), kb, settings, answerer)
+
+
+class _Requests(Protocol):
+    async def request(self, method: str, path: str) -> Any: ...
+
+
+async def stored_llm_key(client: _Requests) -> str | None:
+    """The company's LLM key as the server keeps it, encrypted (``llm_api_key``,
+    docs/security.md#secrets-at-rest), or None when none is stored."""
+    try:
+        body = await client.request("GET", "/v2/company/secrets/llm_api_key/value")
+    except (NotFound, Forbidden):
+        return None
+    value = body.get("value") if isinstance(body, dict) else None
+    return str(value) if value else None
+
+
+async def _use_stored_llm_key(bot: FirstLineBot, settings: BotSettings) -> None:
+    """Without ``GUIDERS_BOT_LLM_API_KEY`` the key stored for the company is used, if any."""
+    config = settings.llm_config()
+    if config is None or "llm_api_key" in settings.model_fields_set:
+        return
+    try:
+        stored = await stored_llm_key(bot.client)
+    except Exception:
+        log.warning("could not read the stored LLM key; going on without it")
+        return
+    if stored is None:
+        return
+    previous = bot.answerer.llm
+    bot.answerer.llm = LlmClient(replace(config, api_key=stored))
+    if previous is not None:
+        await previous.aclose()
+    log.info("the bot uses the LLM key stored for its company")
 
 
 async def check_access(server: str, key: str) -> None:
@@ -48,6 +85,7 @@ async def run_bot(
     bot = build_bot(server, key, settings, kb)
     try:
         await bot.start(wait_for_server_s=wait_for_server_s)
+        await _use_stored_llm_key(bot, settings)
         await (stop or asyncio.Event()).wait()
     finally:
         await bot.stop()

@@ -52,6 +52,8 @@ class BotSettings(BaseSettings):
     escalation_intents: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["human_agent"]
     )
+    shadow_topics: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """KB intents answered as drafts for the agent only (shadow mode, docs/bot-testing.md)."""
     max_messages_before_escalation: int = Field(5, ge=1)
     response_delay_ms: int = Field(300, ge=0)
     typing_ms_per_char: int = Field(20, ge=0)
@@ -66,6 +68,9 @@ class BotSettings(BaseSettings):
     """How long the agent a chat is handed to has to answer (sent with the hand-off request)."""
     history_messages: int = Field(10, ge=0)
     kb_cache_ttl_s: float = Field(1800.0, ge=0)
+    knowledge_enabled: bool = Field(
+        True, description="Answer from the company's documents first (docs/knowledge.md)"
+    )
     kb_model_dir: Path | None = None
     kb_file: Path = DEMO_KB
     llm_base_url: str | None = None
@@ -80,7 +85,7 @@ class BotSettings(BaseSettings):
     breaker_recovery_s: float = 30.0
     breaker_successes: int = 3
 
-    @field_validator("escalation_keywords", "escalation_intents", mode="before")
+    @field_validator("escalation_keywords", "escalation_intents", "shadow_topics", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -28,6 +28,7 @@ from guiders.client.models import (
     Chat,
     Commercial,
     EventPage,
+    GroundedReply,
     Message,
     Page,
     Session,
@@ -155,6 +156,33 @@ class GuidersClient:
         return Message.model_validate(
             await self.request("POST", f"/v2/chats/{chat_id}/messages", json=body)
         )
+
+    async def knowledge_answer(
+        self,
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        *,
+        language: str | None = None,
+        chat_id: str | None = None,
+    ) -> GroundedReply:
+        """The company's documents' answer to ``question`` (``history``: earlier turns as
+        ``{speaker, text}``), with its citations and scores."""
+        body = {
+            "question": question,
+            "history": history or [],
+            "language": language,
+            "chatId": chat_id,
+        }
+        return GroundedReply.model_validate(
+            await self.request("POST", "/v2/knowledge/answer", json=body)
+        )
+
+    async def upload(
+        self, path: str, files: list[tuple[str, bytes, str]], data: dict[str, str] | None = None
+    ) -> Any:
+        """A ``multipart/form-data`` POST (``files``: name, content, content type), under
+        ``/api``, with the same auth and errors as ``request``."""
+        return await self.http.upload(f"/api{path}", files, data or {})
 
     async def send_internal_note(
         self, chat_id: str, content: str, *, metadata: dict[str, Any] | None = None

@@ -109,11 +109,26 @@ class HttpTransport:
                 return await self._once(method, path, json, clean)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
+    async def upload(
+        self, path: str, files: list[tuple[str, bytes, str]], data: dict[str, str]
+    ) -> Any:
+        """One multipart POST; not retried (an upload is not idempotent)."""
+        parts = [("files", (name, content, kind)) for name, content, kind in files]
+        try:
+            response = await self._http.post(path, files=parts, data=data)
+        except httpx.TransportError as exc:
+            raise Unavailable(f"cannot reach {self._http.base_url}: {exc!r}") from exc
+        return self._decode(response)
+
     async def _once(self, method: str, path: str, json: Any, params: dict[str, Any]) -> Any:
         try:
             response = await self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as exc:
             raise Unavailable(f"cannot reach {self._http.base_url}: {exc!r}") from exc
+        return self._decode(response)
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> Any:
         if response.is_success:
             return response.json() if response.content else None
         try:

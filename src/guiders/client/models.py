@@ -123,3 +123,25 @@ class EventPage(BaseModel):
     events: list[Event]
     last_seq: int
     has_more: bool
+
+
+class Citation(ApiModel):
+    document_id: str
+    chunk_id: str | None = None
+    title: str = ""
+    url: str | None = None
+    heading_path: list[str] = Field(default_factory=list)
+    score: float = 0.0
+
+
+class GroundedReply(ApiModel):
+    """``POST /v2/knowledge/answer``: ``action`` is answer, handoff or clarify."""
+
+    action: str
+    text: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    retrieval_scores: list[float] = Field(default_factory=list)
+    answerability: float | None = None
+    grounding: float | None = None
+    reason: str | None = None
+    language: str | None = None

@@ -64,6 +64,10 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class PayloadTooLarge(GuidersError):
+    code = "payload_too_large"
+
+
 class RateLimited(GuidersError):
     code = "rate_limited"
 

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import yaml
 
+from guiders.domain.model_health import model_rules as domain_model_rules
+
 Severity = Literal["warning", "critical"]
 
 RULES_HEADER = (
@@ -129,6 +131,26 @@ def production_rules(
                 f"> {login_failures_per_min:g}"
             ),
         ),
+    ]
+
+
+def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[AlertRule]:
+    """The conversion model's rules (``domain/model_health.py`` holds and evaluates them per
+    company, on each model-health report of the analytics worker), for the exported file."""
+    exprs = {
+        "modelEce": f"max by (company) (guiders_model_ece) > {ece:g}",
+        "modelMaxPsi": f"max by (company) (guiders_model_feature_psi) > {psi:g}",
+    }
+    return [
+        AlertRule(
+            name=r.name,
+            metric=r.metric,
+            threshold=r.threshold,
+            severity="critical" if r.severity == "critical" else "warning",
+            summary=r.summary,
+            expr=exprs[r.metric],
+        )
+        for r in domain_model_rules(ece, psi)
     ]
 
 

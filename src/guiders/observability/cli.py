@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from guiders.config import Settings
-from guiders.observability.alerts import production_rules, prometheus_rules
+from guiders.observability.alerts import model_rules, production_rules, prometheus_rules
 
 
 def settings_rules(settings: Settings) -> str:
@@ -18,6 +18,7 @@ def settings_rules(settings: Settings) -> str:
             settings.alert_ai_failure_rate,
             settings.alert_login_failures_per_minute,
         )
+        + model_rules(settings.alert_model_ece, settings.alert_model_psi)
     )
 
 

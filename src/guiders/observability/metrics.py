@@ -15,6 +15,9 @@ Names (served at ``/metrics``):
 - ``guiders_visitor_segment_changes_total{segment}``: visitors entering a segment.
 - ``guiders_api_key_checks_total{result}``: integration keys checked: ``malformed`` (refused
   without the database: bad shape or checksum), ``cached`` or ``database`` (a look-up).
+- ``guiders_model_ece{company}`` and ``guiders_model_feature_psi{company,feature}``: the
+  conversion model's live calibration error and input drift, from the latest model-health
+  report of each company (docs/analytics.md, "Monitoring").
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.domain.events import StoredEvent
@@ -38,6 +41,10 @@ HTTP_LATENCY = Histogram(
     "HTTP request latency",
     ["route"],
     buckets=LATENCY_BUCKETS,
+)
+MODEL_ECE = Gauge("guiders_model_ece", "Live ECE of the conversion model", ["company"])
+MODEL_PSI = Gauge(
+    "guiders_model_feature_psi", "PSI of a model input against training", ["company", "feature"]
 )
 MESSAGES = Counter("guiders_messages_total", "Messages committed, by sender role", ["role"])
 API_KEY_CHECKS = Counter(
@@ -62,6 +69,14 @@ AI_CONFIDENCE = Histogram(
 )
 BOT_OUTCOMES = Counter(
     "guiders_bot_outcomes_total", "The bot's replies: answer, fallback, escalation", ["outcome"]
+)
+KNOWLEDGE_DECISIONS = Counter(
+    "guiders_knowledge_decisions_total",
+    "Questions asked of the documents, by decision (answer, handoff, clarify) and reason",
+    ["decision", "reason"],
+)
+KNOWLEDGE_GROUNDING = Counter(
+    "guiders_knowledge_grounding", "Grounding scores of LLM-written document answers", ["stat"]
 )
 VISITORS = Counter("guiders_visitors_registered_total", "Visitors registered")
 CONVERSIONS = Counter(
@@ -149,6 +164,8 @@ async def record_event(event: StoredEvent) -> None:
             _channels.put(str(p.get("visitorId")), "agent")
     elif event.type == "chat.rated":
         _rating(p.get("satisfaction"))
+    elif event.type == "knowledge.answered":
+        _knowledge(p)
     elif event.type == "visitor.registered":
         VISITORS.inc()
     elif event.type == "visitor.segment_changed":
@@ -175,6 +192,16 @@ def _bot_message(p: dict[str, Any]) -> None:
     elif meta.get("replyTo") is not None:
         BOT_OUTCOMES.labels("fallback" if meta.get("isFallback") else "answer").inc()
         _confidence(meta.get("confidence"))
+
+
+def _knowledge(p: dict[str, Any]) -> None:
+    decision = str(p.get("decision") or "unknown")[:20]
+    reason = str(p.get("reason") or "")[:40] if decision == "handoff" else ""
+    KNOWLEDGE_DECISIONS.labels(decision, reason).inc()
+    grounding = p.get("grounding")
+    if isinstance(grounding, int | float) and 0.0 <= grounding <= 1.0:
+        KNOWLEDGE_GROUNDING.labels("sum").inc(float(grounding))
+        KNOWLEDGE_GROUNDING.labels("count").inc()
 
 
 def _confidence(value: object) -> None:

@@ -28,6 +28,8 @@ from guiders.observability.metrics import (
     CONVERSIONS,
     HTTP_LATENCY,
     HTTP_REQUESTS,
+    KNOWLEDGE_DECISIONS,
+    KNOWLEDGE_GROUNDING,
     LOGIN_FAILURES,
     MESSAGES,
     RATINGS,
@@ -190,6 +192,36 @@ def ai() -> dict[str, Any] | None:
         "escalationRate": outcomes["escalation"] / total if total else None,
         "confidence": histogram,
         "breakers": breakers,
+    }
+
+
+def knowledge() -> dict[str, Any] | None:
+    """Questions asked of the documents since this process started: answer, clarify and
+    hand-off rates, hand-offs by reason, and the mean grounding score of LLM-written answers
+    (``None`` before the first question)."""
+    decisions: dict[str, float] = {}
+    reasons: dict[str, int] = {}
+    for family in KNOWLEDGE_DECISIONS.collect():
+        for sample in family.samples:
+            if not sample.name.endswith("_total"):
+                continue
+            decision = sample.labels.get("decision", "")
+            decisions[decision] = decisions.get(decision, 0.0) + sample.value
+            if decision == "handoff":
+                reason = sample.labels.get("reason") or "unknown"
+                reasons[reason] = reasons.get(reason, 0) + int(sample.value)
+    total = sum(decisions.values())
+    if not total:
+        return None
+    grounding = _by_label(KNOWLEDGE_GROUNDING, "stat")
+    count = grounding.get("count", 0.0)
+    return {
+        "questions": int(total),
+        "answerRate": decisions.get("answer", 0.0) / total,
+        "clarifyRate": decisions.get("clarify", 0.0) / total,
+        "handoffRate": decisions.get("handoff", 0.0) / total,
+        "handoffByReason": {k: v / total for k, v in sorted(reasons.items())},
+        "meanGrounding": grounding.get("sum", 0.0) / count if count else None,
     }
 
 

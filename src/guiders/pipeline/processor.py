@@ -22,6 +22,7 @@ import structlog
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from guiders.client import GuidersClient
+from guiders.domain.errors import NotFound
 from guiders.pipeline.analysis import Analyzer
 from guiders.pipeline.context import EventContext
 from guiders.pipeline.dispatcher import ActionSkipped, Dispatcher
@@ -34,6 +35,9 @@ log = structlog.get_logger(__name__)
 
 RULES_SAGA = "rules"
 NAMESPACE = uuid.UUID("0b9a4a52-27c3-4f0e-8a51-3d0b1c6e9f21")
+
+STORED = "stored:"
+"""A webhook ``secret`` with this prefix names a stored company secret (``webhook:<name>``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +166,7 @@ class Processor:
             async def run(step_ctx: StepContext) -> None:
                 try:
                     if action.kind == "webhook":
-                        action.params["secret"] = self._secret(action)
+                        action.params["secret"] = await self._secret(action)
                     step_ctx.data["_result"] = await self.dispatcher.perform(
                         action, ctx, action.key(ctx.event_id)
                     )
@@ -179,10 +183,19 @@ class Processor:
             compensate_on_error=False,
         )
 
-    def _secret(self, action: PlannedAction) -> str:
+    async def _secret(self, action: PlannedAction) -> str:
+        """The webhook's secret from the live rules; ``stored:webhook:<name>`` there names a
+        secret the server keeps encrypted for the company (docs/security.md#secrets-at-rest)."""
         for rule in self.rules.engine.rules.rules:
             if rule.name == action.rule and action.index < len(rule.then):
                 configured = rule.then[action.index]
                 if configured.type == "webhook":
-                    return configured.secret
+                    if not configured.secret.startswith(STORED):
+                        return configured.secret
+                    name = configured.secret.removeprefix(STORED)
+                    try:
+                        body = await self.client.request("GET", f"/v2/company/secrets/{name}/value")
+                    except NotFound as exc:
+                        raise ActionSkipped(f"no stored secret {name}") from exc
+                    return str(body["value"])
         raise ActionSkipped(f"rule {action.rule} no longer has this webhook")

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -20,7 +20,7 @@ import socketio
 import structlog
 
 from guiders.config import Settings
-from guiders.domain.errors import Forbidden, GuidersError, Unauthenticated
+from guiders.domain.errors import Forbidden, GuidersError, RateLimited, Unauthenticated
 from guiders.domain.events import MAX_SEQ, StoredEvent
 from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.ordering import SeqOrder
@@ -32,6 +32,29 @@ from guiders.services.ports import EventFilter
 from guiders.services.visitors import visitor_principal
 
 log = structlog.get_logger(__name__)
+
+
+class FailureAllowance(Protocol):
+    allowed: bool
+    limit: int
+    retry_after_s: float
+
+
+class FailureLimits(Protocol):
+    """Failed credentials per client address, shared with the REST edge (``api/ratelimit.py``
+    implements it; the composition in ``api/app.py`` passes the same instance)."""
+
+    async def failures_allowed(self, address: str) -> FailureAllowance: ...
+    async def record_failure(self, address: str) -> None: ...
+
+
+def client_address(scope: dict[str, Any]) -> str:
+    """The client's address as the outermost middleware left it (trusted proxies applied,
+    ``api/client_address.py``)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 NAMESPACE = "/"
 REPLAY_PAGE = 500
 MAX_LIVE_BEFORE_RESUME = 10_000
@@ -48,8 +71,11 @@ class SocketState:
 
 
 class RealtimeServer:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, limits: FailureLimits | None = None) -> None:
         self.runtime = runtime
+        self.limits = limits
+        """The HTTP API's: a failed handshake counts against its address's failed-credential
+        limit, and past it only what needs no database is checked (``api/ratelimit.py``)."""
         self.sio = SocketServer(
             async_mode="asgi",
             client_manager=client_manager(runtime.settings),
@@ -115,21 +141,47 @@ class RealtimeServer:
             log.exception("presence not recorded for a new socket")
 
     async def _authenticate(self, auth: dict[str, Any], environ: dict[str, Any]) -> Principal:
+        if self.limits is None:
+            found = await self._credential(auth, environ, offline=False)
+            assert found is not None
+            return found
+        address = client_address(environ.get("asgi.scope") or {})
+        allowed = await self.limits.failures_allowed(address)
+        try:
+            principal = await self._credential(auth, environ, offline=not allowed.allowed)
+        except Unauthenticated:
+            await self.limits.record_failure(address)
+            raise
+        if principal is None:
+            raise RateLimited(
+                "Too many failed credentials from this address; slow down",
+                retry_after=allowed.retry_after_s,
+                limit=allowed.limit,
+            )
+        return principal
+
+    async def _credential(
+        self, auth: dict[str, Any], environ: dict[str, Any], *, offline: bool
+    ) -> Principal | None:
+        """``None`` when ``offline`` and the credential needs a database look-up."""
         services = self.runtime.services
         token = auth.get("token")
         if isinstance(token, str) and token:
+            if offline:
+                return services.tokens.authenticate_offline(token)
             return await services.tokens.authenticate(token)
         session = auth.get("sessionId") or _cookie(environ, "x-guiders-sid")
         if isinstance(session, str) and session:
             try:
-                return await services.visitors.session_principal(UUID(session))
+                session_id = UUID(session)
             except ValueError as exc:
                 raise Unauthenticated("The session id is not valid") from exc
+            return None if offline else await services.visitors.session_principal(session_id)
         if self.runtime.settings.sdk_secretless_sockets:
             visitor = _uuid(auth, "visitorId")
             tenant = _uuid(auth, "tenantId")
             if visitor is not None and tenant is not None:
-                return await self._secretless_visitor(visitor, tenant)
+                return None if offline else await self._secretless_visitor(visitor, tenant)
         raise Unauthenticated("No credential in the handshake: send auth {token}")
 
     async def _check_origin(self, principal: Principal, environ: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
 from guiders.services.handoff import HandoffService
 from guiders.services.handoff_desk import SagaRecords
+from guiders.services.knowledge import KnowledgeService
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.onboarding import OnboardingService
@@ -46,6 +47,7 @@ class Services:
     handoff: HandoffService
     consumers: ConsumerService
     outgoing_mail: OutgoingMailService
+    knowledge: KnowledgeService
     onboarding: OnboardingService
     secrets: CompanySecretService
 
@@ -79,6 +81,7 @@ class Services:
             handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),
             outgoing_mail=OutgoingMailService(uow),
+            knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
         )

@@ -209,6 +209,11 @@ class LoginService:
             user = await uow.tenancy.get_staff(token.subject_id)
         if user is None:
             raise Unauthenticated("The staff member no longer exists")
+        if await self.two_factor.required(
+            user.company_id, user.role
+        ) and not await self.two_factor.enabled(user.id):
+            # a session from before the company required a second factor ends here
+            raise Unauthenticated("Two-factor sign-in is now required; sign in again")
         principal = _principal(user)
         return principal, TokenPair(
             self._tokens.sign(principal), successor, self._tokens.access_ttl_s

@@ -107,6 +107,8 @@ class OnboardingService:
         async with self._uow() as uow:
             if await uow.tenancy.get_company(company_id) is None:
                 raise NotFound("Company not found", field="companyId")
+            if await uow.tenancy.staff_by_email(email) is not None:
+                raise Conflict("A staff member with this e-mail exists", field="email")
             await uow.security.add_invitation(invitation)
             await uow.commit()
         return IssuedInvitation(invitation, token)

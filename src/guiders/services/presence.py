@@ -142,6 +142,11 @@ class PresenceService:
                 self._offline_after_grace(principal)
             )
 
+    def grace_timer(self, user_id: UUID) -> asyncio.Task[None] | None:
+        """The pending decision to set this agent offline, if any: a caller (a test, a drain)
+        waits for the decision itself rather than for the length of the grace period."""
+        return self._going_offline.get(user_id)
+
     async def _offline_after_grace(self, principal: Principal) -> None:
         try:
             await asyncio.sleep(self._grace_s)

@@ -14,7 +14,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -22,16 +21,10 @@ from sqlalchemy import (
     Uuid,
 )
 
+from guiders.store.metadata import metadata
 from guiders.store.types import JSONType, UTCDateTime
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+__all__ = ["metadata"]
 
 companies = Table(
     "companies",
@@ -401,3 +394,6 @@ company_secrets = Table(
 )
 """Company secrets (LLM key, SMTP password, webhook secrets), encrypted with the deployment's
 secrets key (``services/secret_box.py``); the plain value never reaches the database."""
+
+# The knowledge feature's tables live in their own module, on this same metadata.
+from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401

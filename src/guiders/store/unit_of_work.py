@@ -12,6 +12,7 @@ from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
+from guiders.store.knowledge import SqlKnowledgeRepository
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.security import SqlSecurityStore
 from guiders.store.tenancy import SqlTenancy
@@ -45,6 +46,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.mail = SqlMailQueue(conn)
         self.sagas = SqlSagaRepository(conn)
         self.consumers = SqlConsumerState(conn)
+        self.knowledge = SqlKnowledgeRepository(conn)
         self.security = SqlSecurityStore(conn)
         return self
 

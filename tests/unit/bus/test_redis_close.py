@@ -19,7 +19,10 @@ def reading(bus: RedisBus, xread: Any) -> asyncio.Task[None]:
 
 
 async def test_a_cancelled_read_that_surfaces_as_a_connection_error_ends_the_reader() -> None:
+    started = asyncio.Event()
+
     async def xread(*_: Any, **__: Any) -> Any:
+        started.set()
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
@@ -27,7 +30,7 @@ async def test_a_cancelled_read_that_surfaces_as_a_connection_error_ends_the_rea
 
     bus = RedisBus("redis://127.0.0.1:9/0", stream="s")
     reader = reading(bus, xread)
-    await asyncio.sleep(0)
+    await asyncio.wait_for(started.wait(), 10)  # the reader is inside xread
     await asyncio.wait_for(bus.close(), 10)
     assert reader.done()
 
@@ -36,9 +39,10 @@ async def test_a_reader_that_ignores_cancellation_is_abandoned_after_the_wait(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(redis_bus, "CLOSE_WAIT_S", 0.2)
-    stop = asyncio.Event()
+    stop, started = asyncio.Event(), asyncio.Event()
 
     async def xread(*_: Any, **__: Any) -> Any:
+        started.set()
         while not stop.is_set():
             try:
                 await stop.wait()
@@ -48,7 +52,7 @@ async def test_a_reader_that_ignores_cancellation_is_abandoned_after_the_wait(
 
     bus = RedisBus("redis://127.0.0.1:9/0", stream="s")
     reader = reading(bus, xread)
-    await asyncio.sleep(0)
+    await asyncio.wait_for(started.wait(), 10)  # the reader is inside xread
     await asyncio.wait_for(bus.close(), 10)
     assert not reader.done()
     stop.set()

@@ -15,7 +15,12 @@ from guiders.cli import main
 from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.observability.alert_events import alert_events, rule_id
-from guiders.observability.alerts import AlertEvaluator, production_rules, prometheus_rules
+from guiders.observability.alerts import (
+    AlertEvaluator,
+    model_rules,
+    production_rules,
+    prometheus_rules,
+)
 from guiders.realtime.targets import outgoing
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -96,7 +101,8 @@ def test_the_rules_file_in_docs_is_generated_from_the_code() -> None:
         0.05,
         0.10,
     )
-    expected = prometheus_rules(production_rules())
+    assert (defaults.alert_model_ece, defaults.alert_model_psi) == (0.05, 0.25)
+    expected = prometheus_rules(production_rules() + model_rules())
     assert DOCS.read_text() == expected, "run: guiders observability rules -o docs/alerts.rules.yml"
     rules = yaml.safe_load(expected)["groups"][0]["rules"]
     assert {r["alert"]: r["labels"]["severity"] for r in rules} == {
@@ -104,6 +110,8 @@ def test_the_rules_file_in_docs_is_generated_from_the_code() -> None:
         "HighErrorRate": "critical",
         "HighAiFailureRate": "warning",
         "LoginFailureBurst": "warning",
+        "ModelCalibrationDrift": "warning",
+        "ModelInputDrift": "warning",
     }
     assert rules[0]["expr"].endswith("> 5")
 

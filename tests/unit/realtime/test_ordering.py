@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from uuid import UUID
+
+from tests.waiting import eventually
 
 from guiders.domain.events import StoredEvent
 from guiders.realtime.ordering import SeqOrder
@@ -82,10 +83,7 @@ async def test_reads_a_gap_that_lasts_from_the_log() -> None:
     await order.track(COMPANY)
     await order.push(event(14))
     await order.push(event(15))
-    for _ in range(100):
-        if seen:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: seen, timeout=5, what="the gap to be read from the log")
     assert seen == [11, 12, 13, 14, 15]
     assert log.fetches == [(10, 3)]
     await order.push(event(12))  # the late publish of a filled gap is a duplicate

@@ -46,7 +46,7 @@ async def test_join_waits_until_every_item_is_marked_done() -> None:
     joined = asyncio.ensure_future(queue.join())
     queue.get_nowait()
     queue.task_done()
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # not a wait for time: one turn of the loop, so a wrong wake-up shows
     assert not joined.done()
     queue.get_nowait()
     queue.task_done()

@@ -5,8 +5,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { io, type Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
 import { InvitationForm, LoginForm, StaffSession, TwoFactorPanel } from "../shared/staff";
-import { type Chat, clock, type Message, mergeMessage } from "../shared/types";
+import { clock } from "../shared/clock";
+import { mergeMessage } from "../shared/messages";
+import type { Chat, Message } from "../shared/types";
+import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
+import { DraftActions, type DraftAction, isDraft, recordReview } from "./Drafts";
 import { Profile } from "./Profile";
 
 const session = new StaffSession();
@@ -45,6 +49,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [typing, setTyping] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [security, setSecurity] = useState(false);
+  const [knowledge, setKnowledge] = useState(false);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -174,6 +179,11 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               </option>
             ))}
           </select>
+          {(me.role === "admin" || me.role === "supervisor") && (
+            <button type="button" onClick={() => setKnowledge(!knowledge)}>
+              {knowledge ? "Chats" : "Knowledge"}
+            </button>
+          )}
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -181,7 +191,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
-      <div class="cols">
+      {knowledge && <Knowledge session={session} />}
+      <div class="cols" style={knowledge ? "display: none" : undefined}>
         <div class="box">
           {error && (
             <div class="err" onClick={() => setError(null)}>
@@ -276,7 +287,35 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
   const [text, setText] = useState("");
   const [internal, setInternal] = useState(false);
   const [resolution, setResolution] = useState("");
+  const [editing, setEditing] = useState<Message | null>(null);
+  const [reviewed, setReviewed] = useState<Set<string>>(new Set());
   const typingAt = useRef(0);
+  const review = async (draft: Message, action: DraftAction) => {
+    await recordReview(session, draft, action);
+    setReviewed((done) => new Set(done).add(draft.id));
+  };
+  const post = async (content: string) =>
+    onSent(await session.call<Message>("POST", `/v2/chats/${chat.id}/messages`, { content, clientMessageId: uuid() }));
+  const sendDraft = async (draft: Message) => {
+    try {
+      await post(draft.content);
+      await review(draft, "sent");
+    } catch (err) {
+      onError(err);
+    }
+  };
+  const editDraft = (draft: Message) => {
+    setEditing(draft);
+    setInternal(false);
+    setText(draft.content);
+  };
+  const discardDraft = async (draft: Message) => {
+    try {
+      await review(draft, "discarded");
+    } catch (err) {
+      onError(err);
+    }
+  };
   const closed = chat.status === "CLOSED" || chat.status === "ABANDONED";
 
   const send = async (e: Event) => {
@@ -289,6 +328,10 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
     try {
       const body = { content, clientMessageId: uuid(), ...(internal ? { type: "internal" } : {}) };
       onSent(await session.call<Message>("POST", `/v2/chats/${chat.id}/messages`, body));
+      if (editing && !internal) {
+        await review(editing, content === editing.content.trim() ? "sent" : "edited");
+        setEditing(null);
+      }
     } catch (err) {
       onError(err);
     }
@@ -327,13 +370,19 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
         {messages.length === 0 && <div class="empty">No messages yet.</div>}
         {messages.map((m) => {
           const kind = m.isInternal ? "internal" : m.isAI ? "ai" : m.sender.role;
-          const label = m.isInternal ? `Internal note · ${m.sender.name || m.sender.role}` : m.sender.name || m.sender.role;
+          const draft = isDraft(m);
+          const label = draft
+            ? `Draft by the bot · ${String(m.metadata.topic ?? "")} (only you see it)`
+            : m.isInternal
+              ? `Internal note · ${m.sender.name || m.sender.role}`
+              : m.sender.name || m.sender.role;
           return (
-            <div class={`m ${kind}`} key={m.id} data-id={m.id}>
+            <div class={`m ${draft ? "internal draft" : kind}`} key={m.id} data-id={m.id}>
               <span class="who">
                 {label} · {clock(m.sentAt)}
               </span>
               <span class="text">{m.content}</span>
+              {draft && !closed && <DraftActions draft={m} reviewed={reviewed.has(m.id)} onSend={sendDraft} onEdit={editDraft} onDiscard={discardDraft} />}
             </div>
           );
         })}

@@ -1,7 +1,7 @@
 // The visitor beside the chat: profile, device, conversion score and segment, pages seen.
 
 import { useEffect, useState } from "preact/hooks";
-import { clock } from "../shared/types";
+import { clock } from "../shared/clock";
 import type { StaffSession } from "../shared/staff";
 
 interface Visitor {

@@ -16,6 +16,8 @@ import {
 import { useEffect, useRef, useState } from "preact/hooks";
 import { io } from "socket.io-client";
 import { LoginForm, StaffSession } from "../shared/staff";
+import { ModelHealthPanels } from "./ModelHealth";
+import { ShadowPanel } from "./Shadow";
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Filler, Tooltip);
 
@@ -56,12 +58,22 @@ interface Conversions {
   segments: Record<string, number>;
 }
 
+interface KnowledgeFigures {
+  questions: number;
+  answerRate: number;
+  clarifyRate: number;
+  handoffRate: number;
+  handoffByReason: Record<string, number>;
+  meanGrounding: number | null;
+}
+
 interface Snapshot {
   intervalSeconds: number | null;
   series: Point[];
   chatsByStatus: Record<string, number>;
   queueLength: number;
   ai: Ai | null;
+  knowledge?: KnowledgeFigures | null;
   conversions: Conversions | null;
   csat: { count: number; average: number; distribution: Record<string, number> } | null;
   alerts: Alert[];
@@ -86,6 +98,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
   const [live, setLive] = useState(false);
   const [range, setRange] = useState("live");
   const [past, setPast] = useState<Point[] | null>(null);
+  const [modelRefresh, setModelRefresh] = useState(0);
 
   useEffect(() => {
     const seconds = RANGES[range];
@@ -128,6 +141,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
     socket.on("connect", () => setLive(true));
     socket.on("disconnect", () => setLive(false));
     for (const name of ["chat:created", "chat:assigned", "chat:closed", "message:new", "alert:raised", "alert:resolved"]) socket.on(name, load);
+    for (const name of ["alert:raised", "alert:resolved"]) socket.on(name, () => setModelRefresh((n) => n + 1));
     return () => {
       stopped = true;
       window.clearInterval(timer);
@@ -182,6 +196,16 @@ function Board({ onLogout }: { onLogout: () => void }) {
           <Empty title="AI confidence, escalation and automation rate" value={null} />
         )}
         <Breakers breakers={snap?.ai?.breakers ?? {}} />
+        {snap?.knowledge ? (
+          <BarPanel
+            id="knowledge"
+            title={`Answers from documents · ${snap.knowledge.questions} questions · answered ${pct(snap.knowledge.answerRate)} · clarified ${pct(snap.knowledge.clarifyRate)} · handed off ${pct(snap.knowledge.handoffRate)} · mean grounding ${snap.knowledge.meanGrounding === null ? "– (no LLM)" : snap.knowledge.meanGrounding.toFixed(2)}`}
+            labels={Object.keys(snap.knowledge.handoffByReason).map((r) => `hand-off: ${r}`)}
+            values={Object.values(snap.knowledge.handoffByReason).map((v) => v * 100)}
+          />
+        ) : (
+          <Empty title="Answers from documents: answer rate, hand-offs by reason, grounding" value={null} />
+        )}
         {snap?.conversions ? (
           <BarPanel
             id="revenue"
@@ -213,6 +237,8 @@ function Board({ onLogout }: { onLogout: () => void }) {
           <Empty title="CSAT" value={null} />
         )}
       </div>
+      <ModelHealthPanels session={session} refresh={modelRefresh} />
+      <ShadowPanel session={session} />
       <p class="empty" style="padding:0 14px">
         Rates are this server's, sampled every {snap?.intervalSeconds ?? "?"} s; chats are your company's, now.
       </p>

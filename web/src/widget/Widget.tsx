@@ -4,7 +4,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Socket } from "socket.io-client";
 import { ApiError, request, uuid } from "../shared/http";
-import { type Message, mergeMessage } from "../shared/types";
+import { localMessage, mergeMessage } from "../shared/messages";
+import type { Message } from "../shared/types";
+import { Citations } from "./citations";
 import type { VisitorSession } from "./session";
 
 interface Props {
@@ -115,18 +117,15 @@ export function Widget({ session, socket, title }: Props) {
       "visitor:content",
       (c: { eventId?: string; title?: string; body?: string; url?: string; timestamp: string }) => {
         const id = `content-${c.eventId ?? c.timestamp}`;
-        const card: Message = {
+        const card = localMessage({
           id,
-          messageId: id,
           chatId: chatRef.current ?? "",
           sender: { id: "", name: null, role: "system" },
           content: c.body ?? "",
           type: "system",
-          isInternal: false,
-          isAI: false,
           metadata: { nurturing: true, title: c.title, url: c.url },
           sentAt: c.timestamp,
-        };
+        });
         setMessages((list) => mergeMessage(list, card));
       },
     );
@@ -205,20 +204,17 @@ export function Widget({ session, socket, title }: Props) {
   const send = async (content: string, clientMessageId: string) => {
     const id = await openChat();
     if (!id) return;
-    const draft: Message = {
+    const draft = localMessage({
       id: clientMessageId,
-      messageId: clientMessageId,
       chatId: id,
       sender: { id: session.visitorId ?? "", name: null, role: "visitor" },
       content,
       type: "text",
-      isInternal: false,
-      isAI: false,
       metadata: {},
       sentAt: new Date().toISOString(),
       clientMessageId,
       pending: true,
-    };
+    });
     setMessages((list) => mergeMessage(list, draft));
     try {
       // Idempotent by clientMessageId: a retry after a lost reply stores nothing twice.
@@ -411,6 +407,7 @@ function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
     <div class={cls.join(" ")} data-id={m.id}>
       {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
       <span class="text">{m.content}</span>
+      {m.isAI && <Citations metadata={meta} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>
           Not sent · retry

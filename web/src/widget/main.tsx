@@ -23,9 +23,8 @@ function start(): { socket: Socket; session: VisitorSession } | null {
     autoConnect: false,
     // Called on every (re)connect: the server replays every event after lastSeq.
     auth: (cb) => {
-      session.token().then(
-        (token) =>
-          cb({ token, lastSeq: session.lastSeq, currentUrl: location.href, title: document.title }),
+      session.handshake(location.href, document.title).then(
+        (handshake) => cb({ ...handshake }),
         () => cb({}),
       );
     },

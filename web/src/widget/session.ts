@@ -1,7 +1,10 @@
 // The visitor's identity on this site: registered once with the site key and the page's domain,
 // tokens kept in localStorage so a reload (or a new tab) is the same visitor and the same chat.
 
+import type { components } from "../shared/api";
 import { ApiError, request } from "../shared/http";
+
+type Schemas = components["schemas"];
 
 export interface Stored {
   visitorId: string;
@@ -12,12 +15,15 @@ export interface Stored {
   lastSeq: number;
 }
 
-interface TokenReply {
-  visitorId?: string;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
+/** What the socket sends on every (re)connect: the server replays every event after lastSeq. */
+export interface Handshake {
+  token: string;
+  lastSeq: number;
+  currentUrl: string;
+  title: string;
 }
+
+type TokenReply = Schemas["VisitorTokens"] & Partial<Pick<Schemas["VisitorRegistered"], "visitorId">>;
 
 export class VisitorSession {
   private state: Stored | null;
@@ -76,6 +82,12 @@ export class VisitorSession {
       this.state.lastSeq = seq;
       this.save();
     }
+  }
+
+  /** The socket's auth for a (re)connect from this page: resumes after the last event seen. */
+  async handshake(currentUrl: string, title: string): Promise<Handshake> {
+    const token = await this.token();
+    return { token, lastSeq: this.lastSeq, currentUrl, title };
   }
 
   /** A valid access token: registers the first time, refreshes a minute before expiry. */

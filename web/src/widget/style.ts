@@ -24,6 +24,10 @@ export const STYLE = `
 .card { align-self: flex-start; max-width: 85%; background: #fff; border: 1px solid #d1d5db; border-radius: 12px; padding: 10px; }
 .card b { display: block; margin-bottom: 4px; }
 .card a { color: #2563eb; }
+.sources { display: flex; flex-wrap: wrap; gap: 4px 8px; margin-top: 6px; font-size: 12px; white-space: normal; }
+.sources-label { opacity: .7; }
+.source { color: #2563eb; text-decoration: underline; word-break: break-word; }
+span.source { color: inherit; text-decoration: none; }
 .typing { font-size: 12px; color: #6b7280; padding: 2px 12px; min-height: 18px; background: #f8fafc; }
 .bar { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e5e7eb; }
 .bar input { flex: 1; padding: 9px 10px; border: 1px solid #d1d5db; border-radius: 8px; font-size: 14px; }

@@ -9,13 +9,16 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.people import Conversion as ConversionReply
+from guiders.api.responses.people import Prediction, PredictionRecorded, VisitorContact
 from guiders.api.routes.visitors import device_of
 from guiders.api.schemas import Body, iso, visitor_response
 from guiders.domain.analysis import Analysis, Conversion, Segment
 from guiders.domain.strategy import persona_for
 from guiders.services.analytics import AnalysisDraft
 
-router = APIRouter(prefix="/v2/visitors", tags=["analytics"])
+router = APIRouter(prefix="/v2/visitors", tags=["analytics"], route_class=WireRoute)
 
 
 class Factor(Body):
@@ -76,7 +79,7 @@ def conversion_response(c: Conversion) -> dict[str, Any]:
     }
 
 
-@router.get("/{visitor_id}/prediction")
+@router.get("/{visitor_id}/prediction", response_model=Prediction)
 async def get_prediction(
     visitor_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -84,7 +87,7 @@ async def get_prediction(
     return prediction_response(await services.analytics.prediction(principal, visitor_id))
 
 
-@router.put("/{visitor_id}/prediction")
+@router.put("/{visitor_id}/prediction", response_model=PredictionRecorded)
 async def put_prediction(
     visitor_id: UUID, body: PredictionBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -109,7 +112,7 @@ async def put_prediction(
     }
 
 
-@router.post("/{visitor_id}/conversions", status_code=201)
+@router.post("/{visitor_id}/conversions", status_code=201, response_model=ConversionReply)
 async def post_conversion(
     visitor_id: UUID,
     principal: CurrentPrincipal,
@@ -127,7 +130,7 @@ async def post_conversion(
     return conversion_response(conversion)
 
 
-@router.patch("/{visitor_id}")
+@router.patch("/{visitor_id}", response_model=VisitorContact)
 async def patch_visitor(
     visitor_id: UUID, body: ContactBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

@@ -10,12 +10,20 @@ from pydantic import Field
 
 from guiders.api.client_address import client_address
 from guiders.api.deps import ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.accounts import StaffMember, TotpEnrolment, TotpRequired
+from guiders.api.responses.people import (
+    StaffSignedIn,
+    StaffTokens,
+    VisitorRegistered,
+    VisitorTokens,
+)
 from guiders.api.schemas import Body, RefreshBody, StaffLogin, VisitorRegister
 from guiders.domain.errors import GuidersError
 from guiders.observability.metrics import LOGIN_FAILURES
 from guiders.services.login import StaffLogin as StaffLoginResult
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=WireRoute)
 
 
 class TotpLogin(Body):
@@ -60,7 +68,7 @@ def _login_response(result: StaffLoginResult) -> dict[str, Any]:
     return body
 
 
-@router.post("/user/auth/login")
+@router.post("/user/auth/login", response_model=StaffSignedIn | TotpRequired)
 async def staff_login(body: StaffLogin, request: Request, services: ServicesDep) -> dict[str, Any]:
     """Tokens; or, when the account has two-factor sign-in, ``{totpRequired: true, challenge}``
     to send with a code to ``/user/auth/login/totp`` (``enrolmentRequired``: the company
@@ -76,7 +84,7 @@ async def staff_login(body: StaffLogin, request: Request, services: ServicesDep)
     return _login_response(result)
 
 
-@router.post("/user/auth/login/totp")
+@router.post("/user/auth/login/totp", response_model=StaffSignedIn | TotpRequired)
 async def staff_login_totp(
     body: TotpLogin, request: Request, services: ServicesDep
 ) -> dict[str, Any]:
@@ -91,14 +99,14 @@ async def staff_login_totp(
     return _login_response(result)
 
 
-@router.post("/user/auth/login/totp/enrolment")
+@router.post("/user/auth/login/totp/enrolment", response_model=TotpEnrolment)
 async def staff_login_enrolment(body: ChallengeBody, services: ServicesDep) -> dict[str, Any]:
     """For an admin who must enrol before signing in: the secret, shown this once."""
     enrolment = await services.login.begin_required_enrolment(body.challenge)
     return {"secret": enrolment.secret, "otpauthUri": enrolment.uri}
 
 
-@router.post("/user/auth/invitations/{token}/accept", status_code=201)
+@router.post("/user/auth/invitations/{token}/accept", status_code=201, response_model=StaffMember)
 async def accept_invitation(
     token: str, body: AcceptInvitation, services: ServicesDep
 ) -> dict[str, Any]:
@@ -113,7 +121,7 @@ async def accept_invitation(
     }
 
 
-@router.post("/user/auth/refresh")
+@router.post("/user/auth/refresh", response_model=StaffTokens)
 async def staff_refresh(body: RefreshBody, services: ServicesDep) -> dict[str, Any]:
     _, pair = await services.login.staff_refresh(body.refresh_token)
     return {
@@ -125,7 +133,7 @@ async def staff_refresh(body: RefreshBody, services: ServicesDep) -> dict[str, A
     }
 
 
-@router.post("/auth/visitor/register")
+@router.post("/auth/visitor/register", response_model=VisitorRegistered)
 async def visitor_register(body: VisitorRegister, services: ServicesDep) -> dict[str, Any]:
     login = await services.login.visitor_register(
         body.api_key, body.domain, fingerprint=body.fingerprint, user_agent=body.user_agent
@@ -139,7 +147,7 @@ async def visitor_register(body: VisitorRegister, services: ServicesDep) -> dict
     }
 
 
-@router.post("/auth/visitor/refresh")
+@router.post("/auth/visitor/refresh", response_model=VisitorTokens)
 async def visitor_refresh(body: RefreshBody, services: ServicesDep) -> dict[str, Any]:
     pair = await services.login.visitor_refresh(body.refresh_token)
     return {

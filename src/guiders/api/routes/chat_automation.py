@@ -9,10 +9,12 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.chats import Chat
 from guiders.api.schemas import Body, chat_response
 from guiders.domain.chat import Priority
 
-router = APIRouter(prefix="/v2/chats", tags=["chats"])
+router = APIRouter(prefix="/v2/chats", tags=["chats"], route_class=WireRoute)
 
 
 class PriorityBody(Body):
@@ -33,7 +35,7 @@ class ReleaseBody(Body):
     reason: str = Field(default="released", min_length=1, max_length=200)
 
 
-@router.put("/{chat_id}/priority")
+@router.put("/{chat_id}/priority", response_model=Chat)
 async def set_priority(
     chat_id: UUID, body: PriorityBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -41,7 +43,7 @@ async def set_priority(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.post("/{chat_id}/tags")
+@router.post("/{chat_id}/tags", response_model=Chat)
 async def add_tags(
     chat_id: UUID, body: TagsBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -50,7 +52,7 @@ async def add_tags(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.patch("/{chat_id}/custom-fields")
+@router.patch("/{chat_id}/custom-fields", response_model=Chat)
 async def set_custom_fields(
     chat_id: UUID, body: CustomFieldsBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -58,7 +60,7 @@ async def set_custom_fields(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.put("/{chat_id}/release")
+@router.put("/{chat_id}/release", response_model=Chat)
 async def release_chat(
     chat_id: UUID, body: ReleaseBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

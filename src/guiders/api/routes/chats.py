@@ -10,6 +10,15 @@ from fastapi import APIRouter, Body, Query
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.chats import (
+    Chat,
+    ChatOpened,
+    ChatOpenedWithMessage,
+    ChatPage,
+    ChatQueue,
+    ChatViewed,
+)
 from guiders.api.schemas import (
     ChatCloseBody,
     ChatCreate,
@@ -27,7 +36,7 @@ from guiders.services.messages import MessageDraft
 from guiders.services.ports import ChatQuery
 from guiders.store.chats import SORT_FIELDS
 
-router = APIRouter(prefix="/v2", tags=["chats"])
+router = APIRouter(prefix="/v2", tags=["chats"], route_class=WireRoute)
 E = TypeVar("E", ChatStatus, Priority)
 
 
@@ -62,7 +71,7 @@ def _enum_list(raw: str | None, enum: type[E], field: str) -> list[E] | None:
         ) from exc
 
 
-@router.post("/chats", status_code=201)
+@router.post("/chats", status_code=201, response_model=ChatOpened)
 async def create_chat(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -82,7 +91,7 @@ class WithMessage(ChatCreate):
     first_message: MessageBody = Field(alias="firstMessage")
 
 
-@router.post("/chats/with-message", status_code=201)
+@router.post("/chats/with-message", status_code=201, response_model=ChatOpenedWithMessage)
 async def create_chat_with_message(
     body: WithMessage, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -119,7 +128,7 @@ def _page(views: list[ChatView], total: int, cursor: tuple[str, str] | None) -> 
     }
 
 
-@router.get("/chats")
+@router.get("/chats", response_model=ChatPage)
 async def list_chats(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -158,7 +167,7 @@ async def list_chats(
     return _page(page.items, page.total, page.next_cursor)
 
 
-@router.get("/chats/queue/pending")
+@router.get("/chats/queue/pending", response_model=ChatQueue)
 async def pending_queue(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -168,8 +177,8 @@ async def pending_queue(
     return {"chats": [chat_response(v) for v in views], "total": len(views)}
 
 
-@router.get("/visitors/{visitor_id}/chats")
-@router.get("/chats/visitor/{visitor_id}")
+@router.get("/visitors/{visitor_id}/chats", response_model=ChatPage)
+@router.get("/chats/visitor/{visitor_id}", response_model=ChatPage)
 async def visitor_chats(
     visitor_id: UUID,
     principal: CurrentPrincipal,
@@ -188,14 +197,14 @@ async def visitor_chats(
     return _page(page.items, page.total, page.next_cursor)
 
 
-@router.get("/chats/{chat_id}")
+@router.get("/chats/{chat_id}", response_model=Chat)
 async def get_chat(
     chat_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.put("/chats/{chat_id}/assign/{commercial_id}")
+@router.put("/chats/{chat_id}/assign/{commercial_id}", response_model=Chat)
 async def assign_chat(
     chat_id: UUID, commercial_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -203,7 +212,7 @@ async def assign_chat(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.put("/chats/{chat_id}/close")
+@router.put("/chats/{chat_id}/close", response_model=Chat)
 async def close_chat(
     chat_id: UUID,
     principal: CurrentPrincipal,
@@ -220,7 +229,7 @@ async def close_chat(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.put("/chats/{chat_id}/rating")
+@router.put("/chats/{chat_id}/rating", response_model=Chat)
 async def rate_chat(
     chat_id: UUID, body: RatingBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -229,7 +238,7 @@ async def rate_chat(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.post("/chats/{chat_id}/request-agent")
+@router.post("/chats/{chat_id}/request-agent", response_model=Chat)
 async def request_agent(
     chat_id: UUID,
     principal: CurrentPrincipal,
@@ -240,8 +249,8 @@ async def request_agent(
     return chat_response(await services.chats.get(principal, chat_id))
 
 
-@router.put("/chats/{chat_id}/view-open")
-@router.put("/chats/{chat_id}/view-close")
+@router.put("/chats/{chat_id}/view-open", response_model=ChatViewed)
+@router.put("/chats/{chat_id}/view-close", response_model=ChatViewed)
 async def view_toggle(
     chat_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

@@ -9,13 +9,19 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.people import (
+    AvailableCommercials,
+    CommercialList,
+    CommercialStatusChanged,
+)
 from guiders.api.schemas import CommercialStatusBody, iso
 from guiders.domain.assignment import Candidate
 from guiders.domain.commercial import CommercialStatus
 from guiders.domain.errors import ValidationFailed
 from guiders.services.access import require_staff_or_key
 
-router = APIRouter(prefix="/v2/commercials", tags=["commercials"])
+router = APIRouter(prefix="/v2/commercials", tags=["commercials"], route_class=WireRoute)
 
 
 def commercial_response(c: Candidate) -> dict[str, Any]:
@@ -34,7 +40,7 @@ def commercial_response(c: Candidate) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=CommercialList)
 async def list_commercials(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -52,7 +58,7 @@ async def list_commercials(
     return {"data": [commercial_response(c) for c in candidates], "total": len(candidates)}
 
 
-@router.get("/available")
+@router.get("/available", response_model=AvailableCommercials)
 async def available_commercials(
     principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -72,7 +78,7 @@ async def available_commercials(
     }
 
 
-@router.put("/{commercial_id}/status")
+@router.put("/{commercial_id}/status", response_model=CommercialStatusChanged)
 async def set_status(
     commercial_id: UUID,
     body: CommercialStatusBody,

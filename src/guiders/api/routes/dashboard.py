@@ -8,17 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import DashboardHistory, DashboardSnapshot
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
-from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat
+from guiders.observability.snapshot import MetricsCollector, ai, conversions, csat, knowledge
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import ChatQuery
 from guiders.store.snapshots import SqlSnapshotStore
 
-router = APIRouter(prefix="/v2/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/v2/dashboard", tags=["dashboard"], route_class=WireRoute)
 
 
-@router.get("/snapshot")
+@router.get("/snapshot", response_model=DashboardSnapshot)
 async def snapshot(
     request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -42,6 +44,7 @@ async def snapshot(
         "chatsByStatus": by_status,
         "queueLength": by_status[ChatStatus.PENDING.value],
         "ai": ai(),
+        "knowledge": knowledge(),
         "conversions": conversions(),
         "csat": csat(),
         "alerts": [a.to_payload() for a in collector.alerts.active]
@@ -54,7 +57,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@router.get("/history")
+@router.get("/history", response_model=DashboardHistory)
 async def history(
     request: Request,
     principal: CurrentPrincipal,

@@ -9,11 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import EventPage
 from guiders.domain.events import MAX_SEQ, StoredEvent
 from guiders.services.access import require_supervisor_or_key
 from guiders.services.ports import EventFilter
 
-router = APIRouter(prefix="/v2", tags=["events"])
+router = APIRouter(prefix="/v2", tags=["events"], route_class=WireRoute)
 MAX_BIGINT = MAX_SEQ  # the column type on both databases; beyond it is a 422, not a crash
 
 
@@ -34,7 +36,7 @@ def event_response(e: StoredEvent) -> dict[str, Any]:
     }
 
 
-@router.get("/events")
+@router.get("/events", response_model=EventPage)
 async def read_events(
     principal: CurrentPrincipal,
     services: ServicesDep,

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from guiders.api.deps import runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import Health, Readiness
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=WireRoute)
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health)
 async def health() -> dict[str, Any]:
     return {"status": "ok"}
 
@@ -23,7 +25,13 @@ async def health_probe() -> Response:
     return Response(status_code=200)
 
 
-@router.get("/ready")
+@router.get(
+    "/ready",
+    responses={
+        200: {"model": Readiness, "description": "the database and the bus answer"},
+        503: {"model": Readiness, "description": "a dependency is unreachable"},
+    },
+)
 async def ready(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     database = await runtime.db.ping()

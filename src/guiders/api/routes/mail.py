@@ -9,11 +9,13 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import QueuedEmail as QueuedEmailReply
 from guiders.api.schemas import Body, iso
 from guiders.services.outgoing_mail import EmailRequest
 from guiders.services.ports import QueuedEmail
 
-router = APIRouter(prefix="/v2/mail", tags=["mail"])
+router = APIRouter(prefix="/v2/mail", tags=["mail"], route_class=WireRoute)
 
 
 class EmailBody(Body):
@@ -39,7 +41,12 @@ def email_response(e: QueuedEmail) -> dict[str, Any]:
     }
 
 
-@router.post("/outbox", status_code=201)
+@router.post(
+    "/outbox",
+    status_code=201,
+    response_model=QueuedEmailReply,
+    responses={200: {"model": QueuedEmailReply, "description": "already queued (idempotencyKey)"}},
+)
 async def queue_email(
     body: EmailBody, principal: CurrentPrincipal, services: ServicesDep, response: Response
 ) -> dict[str, Any]:

@@ -10,10 +10,15 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.chats import MarkedRead, Message, MessagePage, UnreadMessage
 from guiders.api.schemas import Body, MessageBody, decode_cursor, encode_cursor
 from guiders.services.messages import MessageDraft
 
-router = APIRouter(prefix="/v2", tags=["messages"])
+router = APIRouter(prefix="/v2", tags=["messages"], route_class=WireRoute)
+SAME_MESSAGE: dict[int | str, dict[str, Any]] = {
+    200: {"model": Message, "description": "already stored under this clientMessageId"}
+}
 
 
 def _draft(body: MessageBody) -> MessageDraft:
@@ -26,7 +31,9 @@ def _draft(body: MessageBody) -> MessageDraft:
     )
 
 
-@router.post("/chats/{chat_id}/messages", status_code=201)
+@router.post(
+    "/chats/{chat_id}/messages", status_code=201, response_model=Message, responses=SAME_MESSAGE
+)
 async def send_message(
     chat_id: UUID,
     body: MessageBody,
@@ -44,7 +51,7 @@ class SdkMessage(MessageBody):
     chat_id: UUID = Field(alias="chatId")
 
 
-@router.post("/messages", status_code=201)
+@router.post("/messages", status_code=201, response_model=Message, responses=SAME_MESSAGE)
 async def send_message_sdk(
     body: SdkMessage, principal: CurrentPrincipal, services: ServicesDep, response: Response
 ) -> dict[str, Any]:
@@ -54,7 +61,7 @@ async def send_message_sdk(
     return message.to_payload()
 
 
-@router.get("/chats/{chat_id}/messages")
+@router.get("/chats/{chat_id}/messages", response_model=MessagePage)
 async def list_messages(
     chat_id: UUID,
     principal: CurrentPrincipal,
@@ -79,7 +86,7 @@ async def list_messages(
     }
 
 
-@router.get("/messages/chat/{chat_id}")
+@router.get("/messages/chat/{chat_id}", response_model=MessagePage)
 async def list_messages_sdk(
     chat_id: UUID,
     principal: CurrentPrincipal,
@@ -98,7 +105,7 @@ async def list_messages_sdk(
     }
 
 
-@router.get("/messages/chat/{chat_id}/unread")
+@router.get("/messages/chat/{chat_id}/unread", response_model=list[UnreadMessage])
 async def unread_messages(
     chat_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> list[dict[str, Any]]:
@@ -114,7 +121,7 @@ class MarkRead(Body):
     message_ids: list[UUID] = Field(alias="messageIds", min_length=1, max_length=500)
 
 
-@router.put("/messages/mark-as-read")
+@router.put("/messages/mark-as-read", response_model=MarkedRead)
 async def mark_as_read(
     body: MarkRead, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

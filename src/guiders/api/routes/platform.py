@@ -15,12 +15,14 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from guiders.api.deps import ServicesDep, runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.accounts import NewCompany as NewCompanyReply
 from guiders.api.routes.security import invitation_response
 from guiders.api.schemas import Body, iso
 from guiders.config import Settings
 from guiders.domain.errors import NotFound, Unauthenticated
 
-router = APIRouter(prefix="/platform", tags=["platform"])
+router = APIRouter(prefix="/platform", tags=["platform"], route_class=WireRoute)
 TOKEN_FILE = "platform-admin.token"
 MIN_TOKEN = 32
 
@@ -58,7 +60,7 @@ class NewCompany(Body):
     site_name: str | None = Field(default=None, alias="siteName", max_length=200)
 
 
-@router.post("/companies", status_code=201)
+@router.post("/companies", status_code=201, response_model=NewCompanyReply)
 async def create_company(
     body: NewCompany, _: PlatformAdmin, services: ServicesDep
 ) -> dict[str, Any]:

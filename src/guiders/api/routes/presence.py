@@ -8,9 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 
 from guiders.api.deps import CurrentPrincipal, runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.people import ChatPresence, Typing
 from guiders.services.presence import PresenceService
 
-router = APIRouter(prefix="/presence", tags=["presence"])
+router = APIRouter(prefix="/presence", tags=["presence"], route_class=WireRoute)
 
 
 async def get_presence(request: Request) -> PresenceService:
@@ -20,7 +22,7 @@ async def get_presence(request: Request) -> PresenceService:
 PresenceDep = Annotated[PresenceService, Depends(get_presence)]
 
 
-@router.post("/chat/{chat_id}/typing/start")
+@router.post("/chat/{chat_id}/typing/start", response_model=Typing)
 async def typing_start(
     chat_id: UUID, principal: CurrentPrincipal, presence: PresenceDep
 ) -> dict[str, Any]:
@@ -28,14 +30,14 @@ async def typing_start(
     return {"success": True} | await presence.typing(principal, chat_id, started=True)
 
 
-@router.post("/chat/{chat_id}/typing/stop")
+@router.post("/chat/{chat_id}/typing/stop", response_model=Typing)
 async def typing_stop(
     chat_id: UUID, principal: CurrentPrincipal, presence: PresenceDep
 ) -> dict[str, Any]:
     return {"success": True} | await presence.typing(principal, chat_id, started=False)
 
 
-@router.get("/chat/{chat_id}")
+@router.get("/chat/{chat_id}", response_model=ChatPresence)
 async def chat_presence(
     chat_id: UUID, principal: CurrentPrincipal, presence: PresenceDep
 ) -> dict[str, Any]:

@@ -10,6 +10,18 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.operations import (
+    ConsumerPosition,
+    DeadLetterList,
+    SagaList,
+)
+from guiders.api.responses.operations import (
+    DeadLetter as DeadLetterReply,
+)
+from guiders.api.responses.operations import (
+    Saga as SagaReply,
+)
 from guiders.api.schemas import Body, iso
 from guiders.domain.errors import ValidationFailed
 from guiders.domain.events import MAX_SEQ
@@ -17,7 +29,7 @@ from guiders.domain.saga import Saga, SagaStatus
 from guiders.services.ports import DeadLetter
 from guiders.services.sagas import SagaWrite
 
-router = APIRouter(prefix="/v2", tags=["sagas"])
+router = APIRouter(prefix="/v2", tags=["sagas"], route_class=WireRoute)
 
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
@@ -78,7 +90,7 @@ def dead_letter_response(d: DeadLetter) -> dict[str, Any]:
     }
 
 
-@router.get("/sagas")
+@router.get("/sagas", response_model=SagaList)
 async def list_sagas(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -96,12 +108,12 @@ async def list_sagas(
     return {"sagas": [saga_response(s) for s in found], "total": len(found)}
 
 
-@router.get("/sagas/{saga_id}")
+@router.get("/sagas/{saga_id}", response_model=SagaReply)
 async def get_saga(saga_id: UUID, principal: CurrentPrincipal, services: ServicesDep) -> Any:
     return saga_response(await services.sagas.get(principal, saga_id))
 
 
-@router.put("/sagas/{saga_id}")
+@router.put("/sagas/{saga_id}", response_model=SagaReply)
 async def put_saga(
     saga_id: UUID, body: SagaBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -118,14 +130,14 @@ async def put_saga(
     return saga_response(await services.sagas.put(principal, saga_id, write))
 
 
-@router.get("/consumers/{consumer}/position")
+@router.get("/consumers/{consumer}/position", response_model=ConsumerPosition)
 async def get_position(
     consumer: Name, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
     return {"consumer": consumer, "seq": await services.consumers.position(principal, consumer)}
 
 
-@router.put("/consumers/{consumer}/position")
+@router.put("/consumers/{consumer}/position", response_model=ConsumerPosition)
 async def put_position(
     consumer: Name, body: PositionBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -133,7 +145,7 @@ async def put_position(
     return {"consumer": consumer, "seq": body.seq}
 
 
-@router.post("/consumers/{consumer}/dead-letters", status_code=201)
+@router.post("/consumers/{consumer}/dead-letters", status_code=201, response_model=DeadLetterReply)
 async def park_dead_letter(
     consumer: Name, body: DeadLetterBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -143,7 +155,7 @@ async def park_dead_letter(
     return dead_letter_response(letter)
 
 
-@router.get("/consumers/{consumer}/dead-letters")
+@router.get("/consumers/{consumer}/dead-letters", response_model=DeadLetterList)
 async def list_dead_letters(
     consumer: Name,
     principal: CurrentPrincipal,
@@ -155,7 +167,7 @@ async def list_dead_letters(
     return {"deadLetters": [dead_letter_response(d) for d in letters], "total": len(letters)}
 
 
-@router.put("/consumers/{consumer}/dead-letters/{letter_id}")
+@router.put("/consumers/{consumer}/dead-letters/{letter_id}", response_model=DeadLetterReply)
 async def set_dead_letter_status(
     consumer: Name,
     letter_id: UUID,

@@ -17,13 +17,15 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import Field
 
 from guiders.api.deps import SID_HEADER, ServicesDep, get_principal
+from guiders.api.responses import SuccessMessage, WireRoute
+from guiders.api.responses.people import Availability, Heartbeat, Identified, PixelMetadata, Tracked
 from guiders.api.schemas import Body as BodyModel
 from guiders.api.schemas import iso
 from guiders.domain.company import Site, normalise_domain
 from guiders.domain.errors import ConsentRequired, Forbidden, Unauthenticated, ValidationFailed
 from guiders.services.access import Principal
 
-router = APIRouter(tags=["sdk"])
+router = APIRouter(tags=["sdk"], route_class=WireRoute)
 SESSION_COOKIE_MAX_AGE_S = 24 * 3600
 GRANTED_ACTIONS = ["chat", "forms", "tracking"]
 
@@ -87,7 +89,7 @@ def _cookie(request: Request, response: Response, value: str, max_age: int) -> N
     response.headers.append("set-cookie", "; ".join(parts))
 
 
-@router.get("/pixel/metadata")
+@router.get("/pixel/metadata", response_model=PixelMetadata)
 async def pixel_metadata(
     services: ServicesDep,
     api_key: Annotated[str, Query(alias="apiKey", min_length=4, max_length=200)],
@@ -101,7 +103,7 @@ async def pixel_metadata(
     }
 
 
-@router.post("/visitors/identify")
+@router.post("/visitors/identify", response_model=Identified)
 async def identify(
     body: IdentifyBody, request: Request, response: Response, services: ServicesDep
 ) -> dict[str, Any]:
@@ -173,7 +175,7 @@ def _uuid(value: str | None, field: str) -> UUID | None:
         raise ValidationFailed(f"{field} must be a UUID", field=field) from exc
 
 
-@router.post("/visitors/session/heartbeat")
+@router.post("/visitors/session/heartbeat", response_model=Heartbeat)
 async def heartbeat(
     request: Request,
     services: ServicesDep,
@@ -189,7 +191,7 @@ async def heartbeat(
     }
 
 
-@router.post("/visitors/session/end")
+@router.post("/visitors/session/end", response_model=SuccessMessage)
 async def end_session(
     request: Request,
     response: Response,
@@ -202,7 +204,7 @@ async def end_session(
     return {"success": True, "message": "Session ended"}
 
 
-@router.post("/tracking-v2/events")
+@router.post("/tracking-v2/events", response_model=Tracked)
 async def tracking_v2(body: TrackingV2Body, services: ServicesDep) -> dict[str, Any]:
     site = await services.visitors.site_by_ref(body.site_id)
     if body.tenant_id not in (None, "", str(site.company_id), body.site_id):
@@ -217,7 +219,7 @@ async def tracking_v2(body: TrackingV2Body, services: ServicesDep) -> dict[str, 
     }
 
 
-@router.post("/v2/commercials/availability")
+@router.post("/v2/commercials/availability", response_model=Availability)
 async def availability(
     body: AvailabilityBody, request: Request, services: ServicesDep
 ) -> dict[str, Any]:

@@ -9,12 +9,23 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.accounts import (
+    Invitation,
+    SecretList,
+    TotpEnabled,
+    TotpEnrolment,
+    TotpStatus,
+)
+from guiders.api.responses.accounts import MaskedSecret as MaskedSecretReply
+from guiders.api.responses.accounts import SecretValue as SecretValueReply
+from guiders.api.responses.accounts import SecurityPolicy as SecurityPolicyReply
 from guiders.api.schemas import Body, iso
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden
 from guiders.services.company_secrets import MaskedSecret
 
-router = APIRouter(tags=["security"])
+router = APIRouter(tags=["security"], route_class=WireRoute)
 
 
 class CodeBody(Body):
@@ -38,19 +49,19 @@ def _masked(secret: MaskedSecret) -> dict[str, Any]:
     return {"name": secret.name, "masked": secret.masked, "updatedAt": iso(secret.updated_at)}
 
 
-@router.get("/user/totp")
+@router.get("/user/totp", response_model=TotpStatus)
 async def totp_status(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     return await services.login.two_factor.status(principal)
 
 
-@router.post("/user/totp/enrolment")
+@router.post("/user/totp/enrolment", response_model=TotpEnrolment)
 async def totp_begin(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """A new secret, shown this once; it counts after ``/user/totp/confirm``."""
     enrolment = await services.login.begin_enrolment(principal)
     return {"secret": enrolment.secret, "otpauthUri": enrolment.uri}
 
 
-@router.post("/user/totp/confirm")
+@router.post("/user/totp/confirm", response_model=TotpEnabled)
 async def totp_confirm(
     body: CodeBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -69,13 +80,13 @@ async def totp_disable(
     return Response(status_code=204)
 
 
-@router.get("/v2/company/security")
+@router.get("/v2/company/security", response_model=SecurityPolicyReply)
 async def get_policy(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     status = await services.login.two_factor.status(principal)
     return {"adminsNeedTotp": status["requiredForAdmins"]}
 
 
-@router.put("/v2/company/security")
+@router.put("/v2/company/security", response_model=SecurityPolicyReply)
 async def put_policy(
     body: SecurityPolicy, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -83,13 +94,13 @@ async def put_policy(
     return {"adminsNeedTotp": body.admins_need_totp}
 
 
-@router.get("/v2/company/secrets")
+@router.get("/v2/company/secrets", response_model=SecretList)
 async def list_secrets(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """Every secret, masked (``sk-…abcd``); the plain value is never shown again."""
     return {"secrets": [_masked(s) for s in await services.secrets.list_masked(principal)]}
 
 
-@router.put("/v2/company/secrets/{name}")
+@router.put("/v2/company/secrets/{name}", response_model=MaskedSecretReply)
 async def put_secret(
     name: str, body: SecretValue, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -103,7 +114,7 @@ async def delete_secret(name: str, principal: CurrentPrincipal, services: Servic
     return Response(status_code=204)
 
 
-@router.get("/v2/company/secrets/{name}/value")
+@router.get("/v2/company/secrets/{name}/value", response_model=SecretValueReply)
 async def secret_value(
     name: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -111,7 +122,7 @@ async def secret_value(
     return {"name": name, "value": await services.secrets.reveal(principal, name)}
 
 
-@router.post("/v2/company/invitations", status_code=201)
+@router.post("/v2/company/invitations", status_code=201, response_model=Invitation)
 async def invite(
     body: InvitationBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query
 from user_agents import parse as parse_user_agent
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import WireRoute
+from guiders.api.responses.people import SessionList, Tracked, TrackingEvents, Visitor
 from guiders.api.schemas import TrackingBody, session_response, visitor_response
 
-router = APIRouter(tags=["visitors"])
+router = APIRouter(tags=["visitors"], route_class=WireRoute)
 
 
 @lru_cache(maxsize=1024)
@@ -40,7 +42,7 @@ def device_of(user_agent: str | None) -> dict[str, Any]:
     }
 
 
-@router.get("/v2/visitors/{visitor_id}")
+@router.get("/v2/visitors/{visitor_id}", response_model=Visitor)
 async def visitor_profile(
     visitor_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -48,7 +50,7 @@ async def visitor_profile(
     return visitor_response(visitor, device_of(visitor.user_agent))
 
 
-@router.get("/v2/visitors/{visitor_id}/sessions")
+@router.get("/v2/visitors/{visitor_id}/sessions", response_model=SessionList)
 async def visitor_sessions(
     visitor_id: UUID,
     principal: CurrentPrincipal,
@@ -59,8 +61,8 @@ async def visitor_sessions(
     return {"sessions": [session_response(s) for s in sessions], "total": len(sessions)}
 
 
-@router.get("/v2/visitors/{visitor_id}/events")
-@router.get("/v2/visitors/{visitor_id}/activity")
+@router.get("/v2/visitors/{visitor_id}/events", response_model=TrackingEvents)
+@router.get("/v2/visitors/{visitor_id}/activity", response_model=TrackingEvents)
 async def visitor_events(
     visitor_id: UUID,
     principal: CurrentPrincipal,
@@ -71,7 +73,7 @@ async def visitor_events(
     return {"events": [e.to_dict() for e in events], "total": len(events)}
 
 
-@router.post("/tracking/events")
+@router.post("/tracking/events", response_model=Tracked)
 async def track(
     body: TrackingBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

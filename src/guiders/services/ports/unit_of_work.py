@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
+from guiders.services.knowledge_ports import KnowledgeRepository
 from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
     SYSTEM,
@@ -49,6 +50,7 @@ class UnitOfWork(abc.ABC):
     mail: MailQueue
     sagas: SagaRepository
     consumers: ConsumerState
+    knowledge: KnowledgeRepository
     security: SecurityStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
