@@ -121,9 +121,9 @@ async def test_a_pipeline_webhook_signs_with_the_stored_secret(
     from guiders.pipeline.dispatcher import Dispatcher
     from guiders.pipeline.processor import Processor
     from guiders.pipeline.reload import RulesWatcher
-    from guiders.pipeline.saga_store import ApiSagaStore
-    from guiders.pipeline.sagas import SagaRunner
+    from guiders.pipeline.saga_api import ApiSagaStore
     from guiders.pipeline.sources import LogSource
+    from guiders.sagas import SagaRunner
     from guiders.services.access import Principal, PrincipalKind
     from tests.integration.test_api import visitor
     from tests.integration.test_pipeline_processor import Hooks

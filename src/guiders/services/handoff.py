@@ -227,7 +227,10 @@ class HandoffWorker:
                 await self.scan()
             except Exception as exc:  # the database was away: the next scan tries again
                 log.warning("handoff.scan_failed", error=f"{type(exc).__name__}: {exc}")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # lands as the event is set, and stop() would wait for this loop forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.scan_s)
+                async with asyncio.timeout(self.settings.scan_s):
+                    await self._wake.wait()
             await asyncio.sleep(WAKE_COALESCE_S)  # a burst of events: one scan
             self._wake.clear()
