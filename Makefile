@@ -67,6 +67,8 @@ bench: $(STAMP) $(WRK)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/two_nodes.py
 	$(BIN)/python benchmarks/analytics_scoring.py
 	$(BIN)/python benchmarks/bot_latency.py
+	$(BIN)/python benchmarks/grounded.py
+	$(BIN)/python benchmarks/ingest_speed.py
 	$(BIN)/python benchmarks/abuse.py
 
 clean:  ## remove the virtualenv and local data

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from guiders.knowledge.chunks import split_sentences
 from guiders.knowledge.index import Retrieval
 from guiders.knowledge.text import content_words
 
@@ -44,7 +46,36 @@ FEATURES = (
     "has_context",
     "vague_markers",
     "close_titles",
+    "idf_coverage",
+    "sentence_coverage",
+    "missing_idf",
+    "answer_type",
 )
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_MONTHS = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|century|decade|years?|days?|months?|weeks?|hours?|minutes?)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|"
+    r"million|billion|dozen|several|many)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+
+
+def _answer_type(question: str, sentence: str) -> float:
+    """1 when the best sentence holds what the question asks for (a date for "when", a number
+    for "how many", a name for "who"), 0 when it does not, 0.5 for other questions."""
+    q = question.casefold().strip()
+    if q.startswith(("when", "what year", "what time", "how long", "cuando", "cuándo")):
+        return float(bool(_YEAR.search(sentence) or _MONTHS.search(sentence)))
+    if q.startswith(("how many", "how much", "how old", "cuanto", "cuánto", "cuantos")):
+        return float(bool(_NUMBER.search(sentence)))
+    if q.startswith(("who ", "whom", "quien", "quién")):
+        return float(bool(_NAME.search(sentence)))
+    return 0.5
 
 
 def features(question: str, retrieval: Retrieval, has_context: bool) -> dict[str, float]:
@@ -59,6 +90,12 @@ def features(question: str, retrieval: Retrieval, has_context: bool) -> dict[str
     dense_sorted = sorted((h.dense for h in hits), reverse=True)
     titles = {h.chunk.title or h.chunk.document_id for h in hits[:5] if h.score >= top.score - 0.05}
     folded = [w.casefold() for w in question.split()]
+    idf = retrieval.term_idf
+    weight = sum(idf.get(t, 0.0) for t in terms) or 1.0
+    sentences = split_sentences(top.chunk.text) or [top.chunk.text]
+    bags = [set(content_words(sentence)) for sentence in sentences]
+    best = max(range(len(bags)), key=lambda i: sum(idf.get(t, 0.0) for t in terms & bags[i]))
+    missing = [idf.get(t, 0.0) for t in terms - chunk_words]
     return {
         "dense_top": top.dense,
         "dense_gap": dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1 else 0.0),
@@ -73,6 +110,10 @@ def features(question: str, retrieval: Retrieval, has_context: bool) -> dict[str
         "has_context": float(has_context),
         "vague_markers": float(sum(w.strip("?.,!¿¡'\"") in _VAGUE_MARKERS for w in folded)),
         "close_titles": float(len(titles)),
+        "idf_coverage": sum(idf.get(t, 0.0) for t in terms & chunk_words) / weight,
+        "sentence_coverage": sum(idf.get(t, 0.0) for t in terms & bags[best]) / weight,
+        "missing_idf": max(missing, default=0.0),
+        "answer_type": _answer_type(question, sentences[best]),
     }
 
 

@@ -109,6 +109,11 @@ class GroundedAnswerer:
         self, question: str, history: Sequence[HistoryTurn], language: str | None = None
     ) -> GroundedReply:
         """The offline reply: extractive answer, clarifying question or hand-off."""
+        return self._offline(question, history, language)[0]
+
+    def _offline(
+        self, question: str, history: Sequence[HistoryTurn], language: str | None
+    ) -> tuple[GroundedReply, Retrieval]:
         language = language or detect_language(question, self.settings.default_language)
         retrieval, context = self.retrieve(question, history)
         values = features(question, retrieval, bool(context))
@@ -119,22 +124,24 @@ class GroundedAnswerer:
             "handoff", "", [], scores, answerable, None, "not_in_documents", language, vague
         )
         if not retrieval.hits:
-            return replace(base, reason="no_documents")
+            return replace(base, reason="no_documents"), retrieval
         if vague >= self.clarify_threshold:
-            return replace(
+            clarify = replace(
                 base,
                 action="clarify",
                 text=self._clarifying_question(retrieval.hits, language),
                 citations=[_citation(h) for h in self._distinct_topics(retrieval.hits)],
                 reason="too_vague",
             )
+            return clarify, retrieval
         if answerable < self.answer_threshold:
-            return base
+            return base, retrieval
         top = retrieval.hits[0]
         text = extract(top.chunk.text, question, context, title=top.chunk.title)
-        return replace(
+        answer = replace(
             base, action="answer", text=text, citations=[_citation(top)], reason="answered"
         )
+        return answer, retrieval
 
     async def areply(
         self,
@@ -146,12 +153,11 @@ class GroundedAnswerer:
         """With ``llm``, the LLM writes an answer the offline path decided to give, from the
         top passages only; an unsupported sentence or a failing LLM keeps the extractive
         answer (the reason says which)."""
-        offline = self.reply(question, history, language)
+        offline, retrieval = self._offline(question, history, language)
         if llm is None or offline.action != "answer":
             return offline
         from guiders.ai.llm import LlmUnavailable
 
-        retrieval, _ = self.retrieve(question, history)
         passages = [h.chunk for h in retrieval.hits[: self.settings.llm_passages]]
         messages = grounding.prompt(
             question, history, passages, offline.language, bot_name=self.settings.bot_name

@@ -35,7 +35,8 @@ def _progress(stage: str) -> Callable[[int, int], None]:
 
 @click.group()
 def docs() -> None:
-    """Documents the bot answers from: evaluate on public sets, score, refit the models."""
+    """Documents the bot answers from: add, list, re-crawl and remove sources, see the
+    content gaps (through the API), evaluate on public sets, score, refit the models."""
 
 
 @docs.command()

@@ -14,9 +14,11 @@ turn drown a short question.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,7 +92,7 @@ class RetrievalSettings:
 
     lexical_weight: float = 0.3  # of the max-normalised BM25 score, beside the cosine
     context_lexical: float = 0.35  # weight of earlier user turns in the BM25 score
-    context_dense: float = 0.35  # ... and in the cosine
+    context_dense: float = 0.35  # ... and in the query vector (before normalising)
     k1: float = 1.2
     b: float = 0.75
 
@@ -115,7 +117,14 @@ class Retrieval:
     lexical_max: float
     dense_max: float
     question_terms: tuple[str, ...]
-    extra: dict[str, float] = field(default_factory=dict)
+    term_idf: dict[str, float] = field(default_factory=dict)  # of the question's terms
+
+
+@lru_cache(maxsize=1024)
+def _embed_cached(encoder: Encoder, text: str) -> FloatArray:
+    vector = encoder.embed_one(text)
+    vector.setflags(write=False)  # shared between callers
+    return vector
 
 
 class KnowledgeIndex:
@@ -127,7 +136,10 @@ class KnowledgeIndex:
         vectors: FloatArray,
         settings: RetrievalSettings,
         encoder: Encoder | None,
+        tokens: Sequence[tuple[str, ...]] | None = None,
     ) -> None:
+        """``tokens``: the chunks' words when known (kept from the index this one derives
+        from, so replacing one document does not re-tokenise the others)."""
         import bm25s
 
         if len(chunks) != len(vectors):
@@ -138,8 +150,11 @@ class KnowledgeIndex:
         self._encoder = encoder
         self._bm25: bm25s.BM25 | None = None
         self._vocab: dict[str, int] = {}
+        self._document_frequency: dict[str, int] = {}
+        if tokens is None or len(tokens) != len(self.chunks):
+            tokens = [tuple(content_words(c.indexed_text)) for c in self.chunks]
+        self._tokens: tuple[tuple[str, ...], ...] = tuple(tokens)
         if self.chunks:
-            tokens = [content_words(c.indexed_text) for c in self.chunks]
             self._bm25 = bm25s.BM25(k1=settings.k1, b=settings.b)
             vocab: dict[str, int] = {}
             ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
@@ -147,6 +162,11 @@ class KnowledgeIndex:
                 bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False
             )
             self._vocab = vocab
+            frequency: dict[str, int] = {}
+            for doc in tokens:
+                for term in set(doc):
+                    frequency[term] = frequency.get(term, 0) + 1
+            self._document_frequency = frequency
 
     @classmethod
     def build(
@@ -187,13 +207,20 @@ class KnowledgeIndex:
         keep = [i for i, c in enumerate(self.chunks) if c.document_id not in replaced]
         new_chunks = [self.chunks[i] for i in keep] + list(chunks)
         parts = [self.vectors[keep]] + ([vectors] if vectors is not None else [])
-        return KnowledgeIndex(new_chunks, np.vstack(parts), self.settings, self._encoder)
+        tokens = [self._tokens[i] for i in keep] + [
+            tuple(content_words(c.indexed_text)) for c in chunks
+        ]
+        return KnowledgeIndex(new_chunks, np.vstack(parts), self.settings, self._encoder, tokens)
 
     def without_document(self, document_ids: str | Iterable[str]) -> KnowledgeIndex:
         gone = {document_ids} if isinstance(document_ids, str) else set(document_ids)
         keep = [i for i, c in enumerate(self.chunks) if c.document_id not in gone]
         return KnowledgeIndex(
-            [self.chunks[i] for i in keep], self.vectors[keep], self.settings, self._encoder
+            [self.chunks[i] for i in keep],
+            self.vectors[keep],
+            self.settings,
+            self._encoder,
+            [self._tokens[i] for i in keep],
         )
 
     def memory_bytes(self) -> int:
@@ -202,7 +229,8 @@ class KnowledgeIndex:
         if self._bm25 is not None:
             for value in self._bm25.scores.values():
                 size += getattr(value, "nbytes", 0)
-        size += sum(len(k) + 80 for k in self._vocab)
+        size += sum(len(k) + 160 for k in self._vocab)  # vocabulary and document frequency
+        size += sum(56 + 8 * len(t) for t in self._tokens)  # token tuples (words are shared)
         size += sum(len(c.text) + len(c.title) + len(c.id) + 200 for c in self.chunks)
         return size
 
@@ -216,14 +244,22 @@ class KnowledgeIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
 
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency; an unknown term counts as the rarest."""
+        n, df = len(self.chunks), self._document_frequency.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
     def embed_query(self, text: str) -> FloatArray:
-        return self.encoder.embed_one(text)
+        """The query's vector; the last 1,024 are kept, because a visitor's previous message,
+        the context of this one, was the question of the previous search."""
+        return _embed_cached(self.encoder, text)
 
     def search(self, question: str, context: str = "", k: int = 8) -> Retrieval:
         """The ``k`` best documents for ``question`` (its best chunk each), best first."""
         terms = tuple(content_words(question))
         if not self.chunks:
             return Retrieval([], 0.0, 0.0, terms)
+        idf = {t: self.idf(t) for t in terms}
         s = self.settings
         lexical = self.lexical_scores(terms)
         query_vector = self.embed_query(question)
@@ -240,13 +276,12 @@ class KnowledgeIndex:
             lexical_max,
             float(dense.max()),
             terms,
+            idf,
         )
 
     def _top_documents(
         self, fused: FloatArray, lexical: FloatArray, dense: FloatArray, k: int
     ) -> list[Hit]:
-        lexical_rank = _ranks(lexical)
-        dense_rank = _ranks(dense)
         hits: list[Hit] = []
         seen: set[str] = set()
         take = min(len(fused), max(4 * k, 32))
@@ -262,16 +297,10 @@ class KnowledgeIndex:
                     float(fused[i]),
                     float(lexical[i]),
                     float(dense[i]),
-                    int(lexical_rank[i]),
-                    int(dense_rank[i]),
+                    int(np.count_nonzero(lexical > lexical[i])),  # O(n), for a few hits only
+                    int(np.count_nonzero(dense > dense[i])),
                 )
             )
             if len(hits) == k:
                 break
         return hits
-
-
-def _ranks(scores: FloatArray) -> npt.NDArray[np.int64]:
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
-    return ranks

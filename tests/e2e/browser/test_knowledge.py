@@ -4,6 +4,7 @@ a clickable source; a question the documents (and intents) cannot answer reaches
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,7 +67,7 @@ def test_an_uploaded_document_answers_the_visitor_with_a_clickable_source(
         "input[name=files]",
         files=[{"name": "warranty.md", "mimeType": "text/markdown", "buffer": GUIDE}],
     )
-    console.fill("input[name=url]", "https://help.example.com/warranty")
+    console.fill("form:has(input[name=files]) input[name=url]", "https://help.example.com/warranty")
     console.click("form:has(input[name=files]) button[type=submit]")
     row = console.locator(".source-row", has_text="warranty.md")
     expect(row).to_have_attribute("data-status", "indexed", timeout=90000)
@@ -102,6 +103,8 @@ def test_an_uploaded_document_answers_the_visitor_with_a_clickable_source(
     assert r.status_code == 200, r.text
     visitor.fill(box, "Can I bring my dog to your warehouse on Sundays?")
     visitor.press(box, "Enter")
-    expect(log.locator(".theirs .text", has_text="Carla Ruiz")).to_have_count(1, timeout=30000)
+    # the supervisor's open console counts as online too: either of them may take it
+    agent = re.compile("Ana García|Carla Ruiz")
+    expect(log.locator(".theirs .text", has_text=agent)).to_have_count(1, timeout=30000)
     visitor.screenshot(path=str(screenshots / "widget-knowledge-handover.png"))
     assert errors == []
