@@ -113,6 +113,8 @@ class Runtime:
             await self.mail.start()
         if self.ingestion is not None:
             await self.ingestion.start()
+        if self.knowledge is not None:
+            self.knowledge.warm()
         self._tasks = [
             asyncio.create_task(supervise(worker), name=worker.name) for worker in self.background
         ]
