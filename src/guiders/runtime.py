@@ -181,6 +181,8 @@ class Runtime:
             await self.mail.start()
         if self.ingestion is not None:
             await self.ingestion.start()
+        if self.knowledge is not None:
+            self.knowledge.warm()
         for hook in self.on_start:
             await hook(self)
         self._tasks = [

@@ -124,6 +124,17 @@ class NodeIndexes(KnowledgeAnswers):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, run)
 
+    def warm(self) -> None:
+        """Loads the encoder in the background (about a second and 90 MB, once per process),
+        so the first question of a company is not the one that waits for it."""
+
+        def load() -> None:
+            from guiders.knowledge.index import default_encoder
+
+            default_encoder()
+
+        self._executor.submit(load)
+
     async def on_event(self, event: StoredEvent) -> None:
         """A source's chunks changed somewhere: rebuild this node's copy now, not on the
         next question."""

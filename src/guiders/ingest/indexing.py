@@ -18,6 +18,8 @@ from guiders.domain.knowledge import KnowledgeDocument
 from guiders.ingest.parsers import ParsedDocument
 from guiders.services.knowledge_ports import StoredChunk
 
+BATCH = 16
+
 
 def engine_chunks(doc: KnowledgeDocument, parsed: ParsedDocument) -> list[Any]:
     from guiders.knowledge.chunks import Section, chunk_document
@@ -53,9 +55,17 @@ class Indexer:
 
     def index_sync(self, doc: KnowledgeDocument, parsed: ParsedDocument) -> list[StoredChunk]:
         chunks = engine_chunks(doc, parsed)
-        if not chunks:
+        return self._stored(doc, parsed, chunks, encode(chunks) if chunks else None)
+
+    def _stored(
+        self,
+        doc: KnowledgeDocument,
+        parsed: ParsedDocument,
+        chunks: list[Any],
+        vectors: np.ndarray[Any, Any] | None,
+    ) -> list[StoredChunk]:
+        if not chunks or vectors is None:
             return []
-        vectors = encode(chunks)
         return [
             StoredChunk(
                 id=uuid.uuid4(),
@@ -73,5 +83,14 @@ class Indexer:
         ]
 
     async def index(self, doc: KnowledgeDocument, parsed: ParsedDocument) -> list[StoredChunk]:
+        """Encodes ``BATCH`` chunks per turn of the shared encoder thread, so a question
+        waits behind one batch of a large document, not the whole of it."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.index_sync, doc, parsed)
+        chunks = await loop.run_in_executor(self._executor, engine_chunks, doc, parsed)
+        if not chunks:
+            return []
+        parts = []
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start : start + BATCH]
+            parts.append(await loop.run_in_executor(self._executor, encode, batch))
+        return self._stored(doc, parsed, chunks, np.vstack(parts))

@@ -59,13 +59,14 @@ class IngestionWorker:
         self._wake.set()
 
     async def start(self) -> None:
+        self._wake = asyncio.Event()  # of this loop: an app may be started again in another
         self._pool = parse_pool(self._parse_processes)
         self._task = asyncio.create_task(self._loop(), name="knowledge-ingestion")
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         if self._pool is not None:

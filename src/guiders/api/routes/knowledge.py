@@ -22,7 +22,7 @@ MAX_FILES = 20
 
 class FaqPair(Body):
     question: str = Field(min_length=1, max_length=2000)
-    answer: str = Field(min_length=1, max_length=20_000)
+    answer: str = Field(min_length=1, max_length=5000)
 
 
 class SourceBody(Body):
@@ -30,7 +30,7 @@ class SourceBody(Body):
 
     url: str | None = Field(default=None, min_length=8, max_length=2000)
     name: str | None = Field(default=None, min_length=1, max_length=300)
-    faq: list[FaqPair] | None = Field(default=None, min_length=1, max_length=2000)
+    faq: list[FaqPair] | None = Field(default=None, min_length=1, max_length=500)
     max_pages: int = Field(default=50, ge=1, le=5000, alias="maxPages")
     max_depth: int = Field(default=3, ge=0, le=20, alias="maxDepth")
     recrawl_hours: float = Field(default=24.0, ge=0, le=24 * 365, alias="recrawlHours")
