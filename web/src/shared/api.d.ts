@@ -2343,6 +2343,11 @@ export interface components {
             at: string;
             /** Errorrate */
             errorRate: number | null;
+            /**
+             * Loginfailuresperminute
+             * @description absent from points stored before it was measured
+             */
+            loginFailuresPerMinute?: number | null;
             /** Messagesperminute */
             messagesPerMinute: number;
             /**

@@ -61,6 +61,9 @@ class MetricPoint(Reply):
     p95Ms: float | None
     messagesPerMinute: float
     aiFailureRate: float | None
+    loginFailuresPerMinute: float | None = Field(
+        default=None, description="absent from points stored before it was measured"
+    )
     node: str | None = Field(default=None, description="the server process (history only)")
 
 
