@@ -639,6 +639,27 @@ export interface paths {
         patch: operations["set_custom_fields_api_v2_chats__chat_id__custom_fields_patch"];
         trace?: never;
     };
+    "/api/v2/chats/{chat_id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Handoff
+         * @description 202: the hand-off is recorded (a saga, in the event log) and runs on the server; a
+         *     repeat with the same ``key``, or while one runs for the chat, returns that one.
+         */
+        post: operations["request_handoff_api_v2_chats__chat_id__handoff_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/chats/{chat_id}/messages": {
         parameters: {
             query?: never;
@@ -1813,6 +1834,21 @@ export interface components {
             /** Success */
             success: boolean;
         };
+        /** Citation */
+        Citation: {
+            /** Chunkid */
+            chunkId: string;
+            /** Documentid */
+            documentId: string;
+            /** Headingpath */
+            headingPath: string[];
+            /** Score */
+            score: number;
+            /** Title */
+            title: string;
+            /** Url */
+            url: string | null;
+        };
         /** CodeBody */
         CodeBody: {
             /** Code */
@@ -1938,6 +1974,15 @@ export interface components {
             /** Visitors */
             visitors: number;
         };
+        /** CrawlLimits */
+        CrawlLimits: {
+            /** Maxdepth */
+            maxDepth: number;
+            /** Maxpages */
+            maxPages: number;
+            /** Recrawlhours */
+            recrawlHours: number;
+        };
         /** CsatFigures */
         CsatFigures: {
             /** Average */
@@ -1978,6 +2023,7 @@ export interface components {
             csat: components["schemas"]["CsatFigures"] | null;
             /** Intervalseconds */
             intervalSeconds: number | null;
+            knowledge: components["schemas"]["KnowledgeFigures"] | null;
             /** Queuelength */
             queueLength: number;
             /** Series */
@@ -2132,6 +2178,57 @@ export interface components {
             /** Question */
             question: string;
         };
+        /** Gap */
+        Gap: {
+            /** Count */
+            count: number;
+            /** Examples */
+            examples: string[];
+            /** Lastaskedat */
+            lastAskedAt: string | null;
+            /** Question */
+            question: string;
+            /** Reasons */
+            reasons: {
+                [key: string]: number;
+            };
+        };
+        /** GapList */
+        GapList: {
+            /** Gaps */
+            gaps: components["schemas"]["Gap"][];
+            /** Total */
+            total: number;
+        };
+        /** GraduationPolicy */
+        GraduationPolicy: {
+            /** Acceptance */
+            acceptance: number;
+            /** Mindrafts */
+            minDrafts: number;
+        };
+        /** GroundedReply */
+        GroundedReply: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "answer" | "handoff" | "clarify";
+            /** Answerability */
+            answerability: number | null;
+            /** Citations */
+            citations: components["schemas"]["Citation"][];
+            /** Grounding */
+            grounding: number | null;
+            /** Language */
+            language: string | null;
+            /** Reason */
+            reason: string;
+            /** Retrievalscores */
+            retrievalScores: number[];
+            /** Text */
+            text: string;
+        };
         /** Error */
         HTTPValidationError: {
             error: string;
@@ -2141,6 +2238,42 @@ export interface components {
             }[];
             field?: string;
             message: string;
+        };
+        /** HandoffAccepted */
+        HandoffAccepted: {
+            /** Chatid */
+            chatId: string;
+            /** Revision */
+            revision: number;
+            /** Sagaid */
+            sagaId: string;
+            /** Status */
+            status: string;
+        };
+        /** HandoffBody */
+        HandoffBody: {
+            /** Answertimeouts */
+            answerTimeoutS?: number | null;
+            /** Key */
+            key?: string | null;
+            /**
+             * Language
+             * @default en
+             */
+            language: string;
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** Reason */
+            reason: string;
+            /** Replyto */
+            replyTo?: string | null;
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
         };
         /** Health */
         Health: {
@@ -2231,6 +2364,26 @@ export interface components {
             email: string;
             /** @default commercial */
             role: components["schemas"]["StaffRole"];
+        };
+        /**
+         * KnowledgeFigures
+         * @description Questions asked of the documents since this process started (docs/knowledge.md).
+         */
+        KnowledgeFigures: {
+            /** Answerrate */
+            answerRate: number;
+            /** Clarifyrate */
+            clarifyRate: number;
+            /** Handoffbyreason */
+            handoffByReason: {
+                [key: string]: number;
+            };
+            /** Handoffrate */
+            handoffRate: number;
+            /** Meangrounding */
+            meanGrounding: number | null;
+            /** Questions */
+            questions: number;
         };
         /** MarkRead */
         MarkRead: {
@@ -2411,6 +2564,34 @@ export interface components {
             siteId: string;
             /** Sitekey */
             siteKey: string;
+        };
+        /** Page */
+        Page: {
+            /** Chunkcount */
+            chunkCount: number;
+            /** Contenttype */
+            contentType: string | null;
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: string;
+            /** Key */
+            key: string;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string | null;
+            /** Updatedat */
+            updatedAt: string | null;
+            /** Url */
+            url: string | null;
+        };
+        /** PageList */
+        PageList: {
+            /** Pages */
+            pages: components["schemas"]["Page"][];
+            /** Total */
+            total: number;
         };
         /** Participant */
         Participant: {
@@ -2801,6 +2982,67 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** ShadowTopic */
+        ShadowTopic: {
+            /** Acceptance */
+            acceptance: number | null;
+            /** Discarded */
+            discarded: number;
+            /** Drafts */
+            drafts: number;
+            /** Edited */
+            edited: number;
+            /** Graduated */
+            graduated: boolean;
+            /** Proposed */
+            proposed: boolean;
+            /** Sentunchanged */
+            sentUnchanged: number;
+            /** Topic */
+            topic: string;
+        };
+        /** ShadowView */
+        ShadowView: {
+            /** Graduated */
+            graduated: string[];
+            policy: components["schemas"]["GraduationPolicy"];
+            /** Topics */
+            topics: components["schemas"]["ShadowTopic"][];
+        };
+        /** Source */
+        Source: {
+            /** Chunkcount */
+            chunkCount: number;
+            /** Createdat */
+            createdAt: string | null;
+            /** Error */
+            error: string | null;
+            /** Failedcount */
+            failedCount: number;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Lastcrawlat */
+            lastCrawlAt: string | null;
+            limits: components["schemas"]["CrawlLimits"];
+            /** Name */
+            name: string;
+            /** Nextcrawlat */
+            nextCrawlAt: string | null;
+            /** Pagecount */
+            pageCount: number;
+            /** Progress */
+            progress: {
+                [key: string]: number;
+            };
+            /** Status */
+            status: string;
+            /** Updatedat */
+            updatedAt: string | null;
+            /** Url */
+            url: string | null;
+        };
         /**
          * SourceBody
          * @description A URL source (``url``) or a FAQ source (``faq``: question/answer pairs).
@@ -2827,6 +3069,13 @@ export interface components {
             recrawlHours: number;
             /** Url */
             url?: string | null;
+        };
+        /** SourceList */
+        SourceList: {
+            /** Sources */
+            sources: components["schemas"]["Source"][];
+            /** Total */
+            total: number;
         };
         /** StaffLogin */
         StaffLogin: {
@@ -4026,9 +4275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShadowView"];
                 };
             };
         };
@@ -4052,9 +4299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShadowView"];
                 };
             };
             /** @description Validation Error */
@@ -4085,9 +4330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShadowView"];
                 };
             };
             /** @description Validation Error */
@@ -4393,6 +4636,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_handoff_api_v2_chats__chat_id__handoff_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffAccepted"];
                 };
             };
             /** @description Validation Error */
@@ -5321,9 +5599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["GroundedReply"];
                 };
             };
             /** @description Validation Error */
@@ -5354,9 +5630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["GapList"];
                 };
             };
             /** @description Validation Error */
@@ -5385,9 +5659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SourceList"];
                 };
             };
         };
@@ -5411,9 +5683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Source"];
                 };
             };
             /** @description Validation Error */
@@ -5442,9 +5712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Source"];
                 };
             };
         };
@@ -5466,9 +5734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Source"];
                 };
             };
             /** @description Validation Error */
@@ -5528,9 +5794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PageList"];
                 };
             };
             /** @description Validation Error */
@@ -5561,9 +5825,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Source"];
                 };
             };
             /** @description Validation Error */

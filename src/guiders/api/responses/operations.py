@@ -81,6 +81,17 @@ class AiFigures(Reply):
     breakers: dict[str, str]
 
 
+class KnowledgeFigures(Reply):
+    """Questions asked of the documents since this process started (docs/knowledge.md)."""
+
+    questions: int
+    answerRate: float
+    clarifyRate: float
+    handoffRate: float
+    handoffByReason: dict[str, float]
+    meanGrounding: float | None
+
+
 class ConversionFigures(Reply):
     visitors: int
     conversions: int
@@ -111,6 +122,7 @@ class DashboardSnapshot(Reply):
     chatsByStatus: dict[str, int]
     queueLength: int
     ai: AiFigures | None
+    knowledge: KnowledgeFigures | None
     conversions: ConversionFigures | None
     csat: CsatFigures | None
     alerts: list[Alert]

@@ -9,10 +9,18 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep
+from guiders.api.responses import Reply, WireRoute
 from guiders.api.schemas import Body
 from guiders.services.handoff_saga import HandoffRequest
 
-router = APIRouter(prefix="/v2/chats", tags=["chats"])
+router = APIRouter(prefix="/v2/chats", tags=["chats"], route_class=WireRoute)
+
+
+class HandoffAccepted(Reply):
+    sagaId: str
+    chatId: str
+    status: str
+    revision: int
 
 
 class HandoffBody(Body):
@@ -25,7 +33,7 @@ class HandoffBody(Body):
     metadata: dict[str, Any] = Field(default_factory=dict, max_length=20)
 
 
-@router.post("/{chat_id}/handoff", status_code=202)
+@router.post("/{chat_id}/handoff", status_code=202, response_model=HandoffAccepted)
 async def request_handoff(
     chat_id: UUID, body: HandoffBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

@@ -10,13 +10,15 @@ from pydantic import Field
 from starlette.datastructures import UploadFile
 
 from guiders.api.deps import CurrentPrincipal, ServicesDep, runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.knowledge import GapList, GroundedReply, PageList, Source, SourceList
 from guiders.api.schemas import Body, iso
 from guiders.domain.errors import PayloadTooLarge, ValidationFailed
 from guiders.domain.knowledge import CrawlLimits, KnowledgeDocument, KnowledgeSource
 from guiders.services.knowledge import UploadedFile
 from guiders.services.knowledge_gaps import GapGroup
 
-router = APIRouter(prefix="/v2/knowledge", tags=["knowledge"])
+router = APIRouter(prefix="/v2/knowledge", tags=["knowledge"], route_class=WireRoute)
 MAX_FILES = 20
 
 
@@ -92,13 +94,13 @@ def gap_response(g: GapGroup) -> dict[str, Any]:
     }
 
 
-@router.get("/sources")
+@router.get("/sources", response_model=SourceList)
 async def list_sources(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     found = await services.knowledge.sources(principal)
     return {"sources": [source_response(s) for s in found], "total": len(found)}
 
 
-@router.post("/sources", status_code=201)
+@router.post("/sources", status_code=201, response_model=Source)
 async def add_source(
     body: SourceBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -113,7 +115,7 @@ async def add_source(
     return source_response(source)
 
 
-@router.post("/sources/upload", status_code=201)
+@router.post("/sources/upload", status_code=201, response_model=Source)
 async def upload_source(
     request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -156,7 +158,7 @@ async def upload_source(
     return source_response(source)
 
 
-@router.get("/sources/{source_id}")
+@router.get("/sources/{source_id}", response_model=Source)
 async def get_source(
     source_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -171,14 +173,14 @@ async def remove_source(
     return Response(status_code=204)
 
 
-@router.post("/sources/{source_id}/recrawl", status_code=202)
+@router.post("/sources/{source_id}/recrawl", status_code=202, response_model=Source)
 async def recrawl_source(
     source_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
     return source_response(await services.knowledge.recrawl(principal, source_id))
 
 
-@router.get("/sources/{source_id}/pages")
+@router.get("/sources/{source_id}/pages", response_model=PageList)
 async def source_pages(
     source_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -186,7 +188,7 @@ async def source_pages(
     return {"pages": [page_response(d) for d in pages], "total": len(pages)}
 
 
-@router.post("/answer")
+@router.post("/answer", response_model=GroundedReply)
 async def answer(
     body: AnswerBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -196,7 +198,7 @@ async def answer(
     )
 
 
-@router.get("/gaps")
+@router.get("/gaps", response_model=GapList)
 async def gaps(
     principal: CurrentPrincipal,
     services: ServicesDep,

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
 from guiders.api.deps import CurrentPrincipal, runtime_of
+from guiders.api.responses import WireRoute
+from guiders.api.responses.shadow import ShadowView
 from guiders.api.schemas import Body
 from guiders.domain.shadow import GraduationPolicy
 from guiders.services.shadow import ShadowService
 
-router = APIRouter(prefix="/v2/bot/shadow", tags=["bot"])
+router = APIRouter(prefix="/v2/bot/shadow", tags=["bot"], route_class=WireRoute)
 
 Topic = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -41,21 +43,21 @@ async def get_shadow(request: Request) -> ShadowService:
 ShadowDep = Annotated[ShadowService, Depends(get_shadow)]
 
 
-@router.get("")
+@router.get("", response_model=ShadowView)
 async def view(principal: CurrentPrincipal, shadow: ShadowDep) -> dict[str, Any]:
     """Per topic: drafts reviewed, sent unchanged, edited, discarded, acceptance, whether a
     graduation is proposed or done (supervisors, admins, integration keys)."""
     return await shadow.view(principal)
 
 
-@router.post("/reviews", status_code=201)
+@router.post("/reviews", status_code=201, response_model=ShadowView)
 async def review(body: Review, principal: CurrentPrincipal, shadow: ShadowDep) -> dict[str, Any]:
     """A staff member sent, edited or discarded a draft (``shadow.draft_reviewed``); 409 when
     that draft was reviewed already."""
     return await shadow.review(principal, body.topic, body.action, body.draft_id, body.chat_id)
 
 
-@router.post("/topics/{topic}/graduate")
+@router.post("/topics/{topic}/graduate", response_model=ShadowView)
 async def graduate(
     principal: CurrentPrincipal,
     shadow: ShadowDep,
