@@ -2146,6 +2146,11 @@ export interface components {
             payload: {
                 [key: string]: unknown;
             };
+            /**
+             * Schemaversion
+             * @description the payload's schema (docs/events.md)
+             */
+            schemaVersion: number;
             /** Seq */
             seq: number;
             /** Type */

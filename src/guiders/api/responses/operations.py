@@ -39,6 +39,7 @@ class Event(Reply):
     aggregateId: str
     version: int
     type: str
+    schemaVersion: int = Field(description="the payload's schema (docs/events.md)")
     payload: dict[str, Any]
     actor: Actor
     correlationId: str | None
