@@ -27,6 +27,7 @@ from guiders.api.routes import (
     chat_automation,
     chats,
     commercials,
+    company_settings,
     dashboard,
     events,
     handoff,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         platform,
         model_health,
         shadow,
+        company_settings,
     ):
         api.include_router(module.router)
     app.include_router(api)

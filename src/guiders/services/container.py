@@ -21,6 +21,7 @@ from guiders.services.password_hashing import PasswordHashing
 from guiders.services.ports import Cache, UnitOfWorkFactory
 from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
+from guiders.services.settings import SettingsService
 from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
 from guiders.services.two_factor import TwoFactorService
@@ -50,6 +51,7 @@ class Services:
     knowledge: KnowledgeService
     onboarding: OnboardingService
     secrets: CompanySecretService
+    settings: SettingsService
 
     @classmethod
     def build(
@@ -84,4 +86,5 @@ class Services:
             knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
+            settings=SettingsService(uow),
         )

@@ -1337,6 +1337,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Settings
+         * @description Every section with the values in force (defaults until an admin saves one).
+         */
+        get: operations["list_settings_api_v2_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/settings/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settings Schema */
+        get: operations["settings_schema_api_v2_settings_schema_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/settings/visitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitor Settings
+         * @description The widget's own view: any credential of the company, a visitor's session included.
+         */
+        get: operations["visitor_settings_api_v2_settings_visitor_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/settings/{section}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Section */
+        get: operations["get_section_api_v2_settings__section__get"];
+        /**
+         * Put Section
+         * @description Replace a section (admins); the change is audited as a ``settings.changed`` event.
+         */
+        put: operations["put_section_api_v2_settings__section__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/visitors/{visitor_id}": {
         parameters: {
             query?: never;
@@ -2927,6 +3005,15 @@ export interface components {
             /** Value */
             value: string;
         };
+        /** SectionChange */
+        SectionChange: {
+            /** Revision */
+            revision?: number | null;
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+        };
         /** SecurityPolicy */
         "SecurityPolicy-Input": {
             /** Adminsneedtotp */
@@ -2986,6 +3073,38 @@ export interface components {
             sessions: components["schemas"]["Session"][];
             /** Total */
             total: number;
+        };
+        /** SettingsList */
+        SettingsList: {
+            /** Sections */
+            sections: components["schemas"]["SettingsSection"][];
+        };
+        /**
+         * SettingsSchemas
+         * @description One JSON Schema per section: the console builds its forms and hints from these.
+         */
+        SettingsSchemas: {
+            /** Schemas */
+            schemas: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        /** SettingsSection */
+        SettingsSection: {
+            /** Revision */
+            revision: number;
+            /** Section */
+            section: string;
+            /** Updatedat */
+            updatedAt: string | null;
+            /** Updatedby */
+            updatedBy: string | null;
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
         };
         /** ShadowTopic */
         ShadowTopic: {
@@ -3508,6 +3627,18 @@ export interface components {
             sessionId: string;
             /** Visitorid */
             visitorId: string;
+        };
+        /**
+         * VisitorSettings
+         * @description What the widget shows: its look, the texts per language, and the business hours.
+         */
+        VisitorSettings: {
+            /** Sections */
+            sections: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /** VisitorTokens */
         VisitorTokens: {
@@ -6112,6 +6243,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Saga"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_settings_api_v2_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsList"];
+                };
+            };
+        };
+    };
+    settings_schema_api_v2_settings_schema_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsSchemas"];
+                };
+            };
+        };
+    };
+    visitor_settings_api_v2_settings_visitor_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorSettings"];
+                };
+            };
+        };
+    };
+    get_section_api_v2_settings__section__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                section: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsSection"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_section_api_v2_settings__section__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                section: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SectionChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsSection"];
                 };
             };
             /** @description Validation Error */

@@ -43,6 +43,10 @@ from guiders.services.ports.repositories import (
     TotpEnrolment,
     VisitorRepository,
 )
+from guiders.services.ports.settings import (
+    SettingsStore,
+    StoredSection,
+)
 from guiders.services.ports.unit_of_work import (
     AfterCommit,
     UnitOfWork,
@@ -74,7 +78,9 @@ __all__ = [
     "RefreshToken",
     "SagaRepository",
     "SecurityStore",
+    "SettingsStore",
     "StoredSecret",
+    "StoredSection",
     "Tenancy",
     "TotpEnrolment",
     "Typing",

@@ -1,0 +1,213 @@
+"""A company's settings, as sections an admin edits in the console.
+
+Each section is one document with its own rules. They are validated here, not at the edge,
+because the console, the CLI and the API all change them and must refuse the same values.
+pydantic does the field checks so an error names the field (``greetings.en``) the form shows it
+beside. A company that never saved a section gets its defaults, so reading never fails.
+
+Secrets (the LLM key, the SMTP password, webhook keys) are not settings: they live encrypted in
+``services/company_secrets.py`` and a section only names them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from functools import cache
+from itertools import pairwise
+from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from guiders.domain.errors import ValidationFailed
+
+LANGUAGE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+"""A language tag as the widget reads it off the page: ``en`` or ``en-GB``."""
+
+ShortText = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=2000)]
+PerLanguage = Annotated[dict[str, LongText], Field(max_length=20)]
+"""A text per language (``{"en": ..., "es": ...}``); the visitor's language picks one."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _languages(texts: dict[str, str]) -> dict[str, str]:
+    for tag in texts:
+        if not LANGUAGE.match(tag):
+            raise ValueError(f"{tag!r} is not a language tag like 'en' or 'en-GB'")
+    return texts
+
+
+class CompanyProfile(Section):
+    name: Annotated[str, Field(min_length=1, max_length=120)] = "My company"
+    time_zone: str = "UTC"
+    default_language: str = "en"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value not in _zones():
+            raise ValueError("an IANA time zone such as 'Europe/Madrid'")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not LANGUAGE.match(value):
+            raise ValueError("a language tag like 'en' or 'en-GB'")
+        return value
+
+
+class WidgetLook(Section):
+    colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#2563eb"
+    title: ShortText = "Chat with us"
+    position: Literal["right", "left"] = "right"
+    launcher_text: ShortText = "Chat"
+    greetings: PerLanguage = Field(
+        default_factory=lambda: {
+            "en": "Hi! How can we help?",
+            "es": "¡Hola! ¿En qué podemos ayudarte?",
+        }
+    )
+
+    _greetings = field_validator("greetings")(_languages)
+
+
+class BotConfig(Section):
+    enabled: bool = True
+    name: Annotated[str, Field(min_length=1, max_length=80)] = "Guiders AI"
+    avatar_url: Annotated[str, Field(max_length=500, pattern=r"^(https://\S+)?$")] = ""
+    welcome: PerLanguage = Field(
+        default_factory=lambda: {
+            "en": "Hi {name}! I'm {bot}, the virtual assistant. How can I help?",
+            "es": "¡Hola {name}! Soy {bot}, el asistente virtual. ¿En qué puedo ayudarte?",
+        }
+    )
+    escalation_keywords: Annotated[list[ShortText], Field(max_length=100)] = Field(
+        default_factory=lambda: ["human", "agent", "person", "humano", "agente", "persona"]
+    )
+    max_bot_messages: Annotated[int, Field(ge=1, le=100)] = 5
+    answer_threshold: Annotated[float, Field(ge=0, le=1)] = 0.53
+    disclosure: PerLanguage = Field(
+        default_factory=lambda: {
+            "en": "You are chatting with an AI assistant. A person can take over at any time.",
+            "es": "Estás hablando con un asistente de IA. Una persona puede atenderte cuando"
+            " quieras.",
+        }
+    )
+
+    _welcome = field_validator("welcome", "disclosure")(_languages)
+
+
+class TimeSlot(Section):
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeSlot:
+        if self.end <= self.start:
+            raise ValueError("a slot ends after it starts")
+        return self
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(Section):
+    """Open slots per weekday in the company's time zone; no slots on a day means closed."""
+
+    always_open: bool = True
+    week: dict[Weekday, Annotated[list[TimeSlot], Field(max_length=6)]] = Field(
+        default_factory=dict
+    )
+    holidays: Annotated[list[date], Field(max_length=366)] = Field(default_factory=list)
+    outside_hours: Literal["offer_email", "bot_only"] = "offer_email"
+
+    @field_validator("week")
+    @classmethod
+    def _no_overlap(cls, week: dict[str, list[TimeSlot]]) -> dict[str, list[TimeSlot]]:
+        for day, slots in week.items():
+            ordered = sorted(slots, key=lambda s: s.start)
+            for before, after in pairwise(ordered):
+                if after.start < before.end:
+                    raise ValueError(f"the slots of {day} overlap")
+        return week
+
+
+class Routing(Section):
+    policy: Literal["least_busy", "most_senior"] = "least_busy"
+    by_department: bool = False
+    accept_timeout_s: Annotated[int, Field(ge=10, le=3600)] = 120
+
+
+class Privacy(Section):
+    retention_days: Annotated[int | None, Field(ge=1, le=3650)] = None
+    """Conversations, visitors and tracking older than this are deleted; None keeps them."""
+    transcript_on_close: bool = False
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "company": CompanyProfile,
+    "widget": WidgetLook,
+    "bot": BotConfig,
+    "business_hours": BusinessHours,
+    "routing": Routing,
+    "privacy": Privacy,
+}
+"""Every section, by the name the API and the audit event use."""
+
+
+def section_type(name: str) -> type[Section]:
+    try:
+        return SECTIONS[name]
+    except KeyError:
+        raise ValidationFailed(
+            f"no such settings section; one of {', '.join(SECTIONS)}", field="section"
+        ) from None
+
+
+def defaults(name: str) -> Section:
+    return section_type(name)()
+
+
+def parse(name: str, document: dict[str, Any]) -> Section:
+    """The section a document describes, or ValidationFailed naming the first bad field."""
+    kind = section_type(name)
+    try:
+        return kind.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise ValidationFailed(first["msg"].removeprefix("Value error, "), field=field) from None
+
+
+def stored(name: str, document: dict[str, Any] | None) -> Section:
+    """A stored document read back; a document an older release wrote falls back field by field
+    to today's defaults rather than failing the reader."""
+    if document is None:
+        return defaults(name)
+    kind = section_type(name)
+    known = {k: v for k, v in document.items() if k in kind.model_fields}
+    try:
+        return kind.model_validate(known)
+    except ValidationError:
+        return kind()
+
+
+def to_document(section: Section) -> dict[str, Any]:
+    return section.model_dump(mode="json")
+
+
+def changed_fields(before: Section, after: Section) -> list[str]:
+    old, new = to_document(before), to_document(after)
+    return sorted(k for k in new if old.get(k) != new[k])
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}

@@ -1,0 +1,88 @@
+"""Company settings over HTTP, on SQLite and PostgreSQL: admins change them, the change is an
+audited event, other roles and other companies are refused, and readers see it at once."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from guiders.runtime import Runtime
+from tests.integration.test_api import key_headers, staff, visitor
+from tests.integration.test_model_health_api import admin
+
+
+async def test_an_admin_changes_a_section_and_the_change_is_audited(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    headers = await admin(api, runtime, demo)
+    r = await api.get("/api/v2/settings/widget", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["revision"] == 0
+    values = {**r.json()["values"], "colour": "#ff0066", "title": "Talk to us"}
+    r = await api.put(
+        "/api/v2/settings/widget", json={"values": values, "revision": 0}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["revision"] == 1
+    assert r.json()["values"]["colour"] == "#ff0066"
+
+    again = await api.get("/api/v2/settings", headers=headers)
+    widget = next(s for s in again.json()["sections"] if s["section"] == "widget")
+    assert widget["values"]["title"] == "Talk to us"
+
+    log = await api.get("/api/v2/events?limit=1000", headers=key_headers(demo))
+    (audit,) = [e for e in log.json()["events"] if e["type"] == "settings.changed"]
+    assert audit["payload"]["section"] == "widget"
+    assert audit["payload"]["changed"] == ["colour", "title"]
+    assert audit["payload"]["before"]["colour"] == "#2563eb"
+    assert audit["payload"]["after"]["colour"] == "#ff0066"
+
+
+async def test_a_stale_revision_is_a_conflict_and_a_bad_value_names_its_field(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    headers = await admin(api, runtime, demo)
+    ok = await api.put(
+        "/api/v2/settings/bot", json={"values": {"name": "Robin"}, "revision": 0}, headers=headers
+    )
+    assert ok.status_code == 200, ok.text
+    stale = await api.put(
+        "/api/v2/settings/bot", json={"values": {"name": "Rob"}, "revision": 0}, headers=headers
+    )
+    assert stale.status_code == 409
+    bad = await api.put(
+        "/api/v2/settings/bot", json={"values": {"answer_threshold": 7}}, headers=headers
+    )
+    assert bad.status_code == 422
+    assert "answer_threshold" in bad.text
+    unknown = await api.put("/api/v2/settings/nope", json={"values": {}}, headers=headers)
+    assert unknown.status_code == 422
+
+
+async def test_only_admins_change_and_visitors_read_only_the_widget_view(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    agent = await staff(api, demo, 1)
+    r = await api.put("/api/v2/settings/widget", json={"values": {}}, headers=agent)
+    assert r.status_code == 403
+    assert (await api.get("/api/v2/settings/bot", headers=key_headers(demo))).status_code == 200
+    eva = await visitor(api, demo, "settings-eva")
+    assert (await api.get("/api/v2/settings/routing", headers=eva["headers"])).status_code == 403
+    view = await api.get("/api/v2/settings/visitor", headers=eva["headers"])
+    assert view.status_code == 200, view.text
+    assert set(view.json()["sections"]) == {"company", "widget", "bot", "business_hours"}
+    assert (await api.get("/api/v2/settings/visitor")).status_code == 401
+
+
+async def test_another_company_never_sees_the_change(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    headers = await admin(api, runtime, demo)
+    await api.put("/api/v2/settings/company", json={"values": {"name": "Demo SA"}}, headers=headers)
+    other = await runtime.services.tenancy.create_company("Other Inc")
+    mine = await runtime.services.settings.effective(other.id, "company")
+    assert mine.name == "My company"  # type: ignore[attr-defined]
+    ours = await runtime.services.settings.effective(UUID(demo["companyId"]), "company")
+    assert ours.name == "Demo SA"  # type: ignore[attr-defined]
