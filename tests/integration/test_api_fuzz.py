@@ -25,6 +25,7 @@ from guiders.api.app import create_app
 from guiders.config import Settings
 from guiders.demo import seed_demo
 from guiders.domain.chat import Priority
+from guiders.knowledge.index import default_encoder
 from guiders.runtime import Runtime
 from guiders.services.messages import MessageDraft
 from guiders.services.visitors import visitor_principal
@@ -92,6 +93,9 @@ def fuzz_setup(
         base |= {"database_url": PG_URL, "database_schema": pg_schema}
     config = Settings(**base)
     demo = asyncio.run(_prepare(config))
+    # The first answer from the documents loads the encoder (seconds on a busy machine): load it
+    # here, so a request deadline never turns that one-off cost into a 5xx the fuzzer reports.
+    default_encoder().embed_one("warm up")
     yield {"app": create_app(config), "demo": demo}
     if pg_schema:
         asyncio.run(_pg(f"DROP SCHEMA {pg_schema} CASCADE"))
