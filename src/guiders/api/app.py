@@ -25,6 +25,7 @@ from guiders.api.routes import (
     analytics,
     auth,
     chat_automation,
+    chat_mail,
     chats,
     commercials,
     dashboard,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         platform,
         model_health,
         shadow,
+        chat_mail,
     ):
         api.include_router(module.router)
     app.include_router(api)
