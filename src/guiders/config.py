@@ -197,6 +197,31 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_from: str = "Guiders <no-reply@localhost>"
     smtp_timeout_s: float = 10.0
+    # continue by e-mail (docs/configuration.md): signed reply-to addresses, inbound SMTP
+    inbound_smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the inbound SMTP endpoint for visitors' e-mail replies "
+        "(`guiders up`/`serve` start it when set)",
+    )
+    inbound_smtp_host: str = Field(
+        default="127.0.0.1", description="Address the inbound SMTP endpoint listens on"
+    )
+    inbound_mail_domain: str | None = Field(
+        default=None,
+        description="Domain of the reply+<chat>.<signature>@ addresses (a company may set its own)",
+    )
+    inbound_max_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest inbound e-mail accepted (SMTP SIZE)"
+    )
+    chat_link_ttl_days: int = Field(
+        default=14, ge=1, le=365, description="How long an e-mailed link back to the chat works"
+    )
+    chat_page_url: str | None = Field(
+        default=None,
+        description="Page the e-mailed link opens (with the widget); default: the site's domain",
+    )
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_retry_base_s: float = Field(default=30.0, gt=0.0)
     mail_poll_s: float = Field(default=2.0, gt=0.0)

@@ -18,6 +18,7 @@ from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
+from guiders.mail.inbound import InboundConfig, InboundSmtp
 from guiders.mail.smtp import SmtpConfig, SmtpSender
 from guiders.observability.alert_events import AlertPublisher, still_raised
 from guiders.observability.alerts import AlertEvaluator, production_rules
@@ -25,6 +26,7 @@ from guiders.observability.metrics import record_key_check
 from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimePorts
 from guiders.secret_file import JWT_SECRET_FILE, read_or_create
+from guiders.services.chat_mail import ChatMailConfig
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.handoff import HandoffWorker
@@ -58,6 +60,8 @@ class Runtime:
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
     knowledge: NodeIndexes | None = field(default=None)
+    inbound: InboundSmtp | None = field(default=None)
+    """The inbound SMTP endpoint for visitors' e-mail replies, when a port is configured."""
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -95,6 +99,7 @@ class Runtime:
             cache=cache,
             profile_ttl_s=settings.cache_profile_ttl_s,
             hash_concurrency=settings.login_hash_concurrency,
+            chat_mail=chat_mail_config(settings, tokens),
         )
         bus.subscribe(forget_scored(services))
         presence = PresenceService(
@@ -104,6 +109,9 @@ class Runtime:
             services.commercials,
             grace_s=settings.presence_grace_s,
         )
+        # continue by e-mail: an agent's reply to a visitor with no widget open, on any node
+        services.mailer.visitor_online = presence.online
+        bus.subscribe(services.mailer.on_event)
         ingestion, knowledge = knowledge_workers(settings, uow, services)
         if knowledge is not None:
             bus.subscribe(knowledge.on_event)
@@ -133,6 +141,7 @@ class Runtime:
             cache=cache,
             ingestion=ingestion,
             knowledge=knowledge,
+            inbound=inbound_smtp(settings, services),
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -181,6 +190,8 @@ class Runtime:
             await self.mail.start()
         if self.ingestion is not None:
             await self.ingestion.start()
+        if self.inbound is not None:
+            await self.inbound.start()
         if self.knowledge is not None:
             self.knowledge.warm()
         for hook in self.on_start:
@@ -202,6 +213,8 @@ class Runtime:
         await self.handoff.stop()
         if self.mail is not None:
             await self.mail.stop()
+        if self.inbound is not None:
+            await self.inbound.stop()
         await self.presence.stop()
         await self.relay.stop()
         await self.bus.close()
@@ -366,4 +379,27 @@ def mail_dispatcher(settings: Settings, uow: Callable[[], UnitOfWork]) -> MailDi
         poll_s=settings.mail_poll_s,
         max_attempts=settings.mail_max_attempts,
         retry_base_s=settings.mail_retry_base_s,
+    )
+
+
+def chat_mail_config(settings: Settings, tokens: TokenService) -> ChatMailConfig:
+    return ChatMailConfig(
+        secret=tokens.mail_secret,
+        default_domain=settings.inbound_mail_domain,
+        link_ttl=timedelta(days=settings.chat_link_ttl_days),
+        chat_page_url=settings.chat_page_url,
+    )
+
+
+def inbound_smtp(settings: Settings, services: Services) -> InboundSmtp | None:
+    """The endpoint for visitors' e-mail replies, when ``inbound_smtp_port`` is set."""
+    if settings.inbound_smtp_port is None:
+        return None
+    return InboundSmtp(
+        services.mailer,
+        InboundConfig(
+            host=settings.inbound_smtp_host,
+            port=settings.inbound_smtp_port,
+            max_bytes=settings.inbound_max_bytes,
+        ),
     )

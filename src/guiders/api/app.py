@@ -17,7 +17,7 @@ from guiders import __version__
 from guiders.api import docs_ui, errors
 from guiders.api.body_limit import BodyLimitMiddleware
 from guiders.api.client_address import trust_forwarded
-from guiders.api.cors import SiteCorsMiddleware, SiteHosts, credential_resolver
+from guiders.api.cors import CredentialOriginMiddleware, SiteCorsMiddleware, SiteHosts
 from guiders.api.deps import reject_nul
 from guiders.api.metrics_endpoint import metrics_app
 from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
@@ -25,6 +25,7 @@ from guiders.api.routes import (
     analytics,
     auth,
     chat_automation,
+    chat_mail,
     chats,
     commercials,
     company_settings,
@@ -137,12 +138,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         model_health,
         shadow,
         company_settings,
+        chat_mail,
     ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(site.router)
     app.mount("/metrics", metrics_app(settings))
     app.state.rate_limits = RateLimits.from_settings(settings)
+    # inside the limiter: a credential is read only once the address may still try one
+    app.add_middleware(CredentialOriginMiddleware, services=runtime.services)
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(CorrelationIdMiddleware)
     app.add_middleware(BodyLimitMiddleware, **body_limits(settings))
@@ -151,7 +155,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         SiteCorsMiddleware,
         hosts=app.state.site_hosts,
         prefixes=("/api/",),
-        credential_company=credential_resolver(runtime.services),
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     if settings.metrics_enabled:

@@ -13,7 +13,10 @@ for a few seconds. The rules:
   is not a trusted origin for company A's visitors, so B's page can neither read A's answers nor
   act with an A visitor's cookie. Preflights carry no credential and are answered for any
   registered host; the request that follows is refused if its credential belongs elsewhere. An
-  invalid credential decides nothing here (the route answers 401);
+  invalid credential decides nothing here (the route answers 401). The credential is read by
+  :class:`CredentialOriginMiddleware`, which sits *inside* the rate limiter: an anonymous
+  client's made-up session ids are throttled per address like any other failed credential
+  before they cost a database look-up (issue 14), and the route reuses the principal found;
 - a request whose ``Origin`` is the server's own (``Host``/``X-Forwarded-Host``) is same-origin
   and needs nothing;
 - an allowed origin is echoed in ``Access-Control-Allow-Origin`` with
@@ -29,16 +32,21 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import structlog
 from cachetools import TLRUCache
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from guiders.api.deps import principal_of
+from guiders.api.errors import error_body
 from guiders.domain.company import normalise_domain
-from guiders.domain.errors import GuidersError
+from guiders.domain.errors import GuidersError, RateLimited
 from guiders.services.container import Services
 
 ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -52,8 +60,6 @@ log = structlog.get_logger(__name__)
 
 HostLoader = Callable[[], Awaitable[Iterable[tuple[str, UUID]]]]
 """Every registered site host with the company owning the site."""
-CredentialCompany = Callable[[dict[str, str]], Awaitable[UUID | None]]
-"""The company of the credential in these request headers, or None (none, or not valid)."""
 
 
 class SiteHosts:
@@ -128,19 +134,24 @@ life, so it holds these and no others."""
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-guiders-sid", "cookie")
 
 
+@dataclass(slots=True)
+class CredentialCheck:
+    """Left in the scope by :class:`SiteCorsMiddleware` for :class:`CredentialOriginMiddleware`:
+    the companies owning the request's origin, and whether the inner check refused it (then the
+    refusal goes out without the CORS headers)."""
+
+    owners: frozenset[UUID]
+    refused: bool = False
+
+
+CHECK_KEY = "guiders.cors_check"
+
+
 class SiteCorsMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        hosts: SiteHosts,
-        prefixes: tuple[str, ...],
-        credential_company: CredentialCompany | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, hosts: SiteHosts, prefixes: tuple[str, ...]) -> None:
         self.app = app
         self.hosts = hosts
         self.prefixes = prefixes
-        self.credential_company = credential_company
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(
@@ -158,14 +169,9 @@ class SiteCorsMiddleware:
         host = origin_host(origin)
         owners = await self.hosts.owners(host) if host is not None else frozenset()
         allowed = bool(owners)
-        if (
-            allowed
-            and scope["type"] == "http"
-            and self.credential_company is not None
-            and any(h in headers for h in CREDENTIAL_HEADERS)
-        ):
-            company = await self.credential_company(headers)
-            allowed = company is None or company in owners
+        check = CredentialCheck(owners)
+        if allowed and scope["type"] == "http" and _has_credential(headers):
+            scope[CHECK_KEY] = check
         if scope["type"] == "websocket":
             if allowed:
                 await self.app(scope, receive, send)
@@ -197,7 +203,7 @@ class SiteCorsMiddleware:
             return
 
         async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and not check.refused:
                 kept = [
                     (k, v)
                     for k, v in message.get("headers", [])
@@ -239,31 +245,50 @@ async def _refuse(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def credential_resolver(services: Services) -> CredentialCompany:
-    """Reads the request's credential the way ``deps.get_principal`` does, for its company."""
+class CredentialOriginMiddleware:
+    """The second half of the per-company rule, placed inside ``RateLimitMiddleware``: reads the
+    request's credential the way the routes do (``deps.principal_of``: the failed-credential
+    limit, the principal's limit, one look-up kept for the route) and refuses it from another
+    company's site. An invalid credential decides nothing (the route answers 401); a throttled
+    one is answered 429 here."""
 
-    async def company(headers: dict[str, str]) -> UUID | None:
+    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        check: CredentialCheck | None = scope.get(CHECK_KEY)
+        if scope["type"] != "http" or check is None:
+            await self.app(scope, receive, send)
+            return
         try:
-            authorization = headers.get("authorization", "")
-            if authorization:
-                scheme, _, token = authorization.partition(" ")
-                if scheme.lower() != "bearer" or not token.strip():
-                    return None
-                return (await services.tokens.authenticate(token.strip())).company_id
-            api_key = headers.get("x-api-key")
-            if api_key:
-                return (await services.tokens.authenticate_key(api_key.strip())).company_id
-            sid = headers.get("x-guiders-sid") or _cookie(headers.get("cookie", ""), SID)
-            if sid:
-                return (await services.visitors.session_principal(UUID(sid))).company_id
-        except (GuidersError, ValueError):
-            return None
-        return None
-
-    return company
+            principal = await principal_of(Request(scope), self.services)
+        except RateLimited as exc:
+            headers = {
+                "Retry-After": str(max(1, round(exc.retry_after + 0.5))),
+                "X-RateLimit-Limit": str(exc.limit),
+                "X-RateLimit-Remaining": "0",
+            }
+            refusal = JSONResponse(error_body(exc.code, exc.message), 429, headers=headers)
+            await refusal(scope, receive, send)
+            return
+        except GuidersError:
+            principal = None
+        if principal is not None and principal.company_id not in (None, *check.owners):
+            check.refused = True
+            await _refuse(send)
+            return
+        await self.app(scope, receive, send)
 
 
 SID = "x-guiders-sid"
+
+
+def _has_credential(headers: dict[str, str]) -> bool:
+    """A credential header, or the session cookie (not just any cookie)."""
+    if any(h in headers for h in CREDENTIAL_HEADERS if h != "cookie"):
+        return True
+    return _cookie(headers.get("cookie", ""), SID) is not None
 
 
 def _cookie(raw: str, name: str) -> str | None:

@@ -8,12 +8,14 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from guiders.api.ratelimit import QUOTA_KEY, Quota
-from guiders.domain.errors import Unauthenticated, ValidationFailed
+from guiders.domain.errors import GuidersError, Unauthenticated, ValidationFailed
 from guiders.runtime import Runtime
 from guiders.services.access import Principal
 from guiders.services.container import Services
 
 SID_HEADER = "x-guiders-sid"
+PRINCIPAL_KEY = "guiders.principal"
+"""Where :func:`principal_of` keeps a request's outcome in the ASGI scope."""
 
 
 async def reject_nul(request: Request) -> None:
@@ -43,10 +45,32 @@ async def get_principal(request: Request) -> Principal:
     holds counts against its principal's limit (``api/ratelimit.py``). While the address is
     over its failed-credential limit only what needs no database is checked (signed tokens,
     cached keys); the rest is refused with 429."""
+    return await principal_of(request, runtime_of(request).services)
+
+
+async def principal_of(request: Request, services: Services) -> Principal:
+    """:func:`get_principal`, once per request: the outcome (the principal, or the error) is
+    kept in the ASGI scope, so a middleware that needed it first (the per-company CORS check,
+    ``api/cors.py``) and the route share one look-up, one charge and one counted failure."""
+    done = request.scope.get(PRINCIPAL_KEY)
+    if isinstance(done, Principal):
+        return done
+    if isinstance(done, GuidersError):
+        raise done
+    try:
+        principal = await _charged_principal(request, services)
+    except GuidersError as exc:
+        request.scope[PRINCIPAL_KEY] = exc
+        raise
+    request.scope[PRINCIPAL_KEY] = principal
+    return principal
+
+
+async def _charged_principal(request: Request, services: Services) -> Principal:
     quota: Quota | None = request.scope.get(QUOTA_KEY)
     offline = quota is not None and quota.lookups_refused is not None
     try:
-        principal = await _authenticate(request, offline=offline)
+        principal = await _authenticate(request, services, offline=offline)
     except Unauthenticated:
         if quota is not None:
             await quota.record_failure()
@@ -59,9 +83,9 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
-async def _authenticate(request: Request, *, offline: bool) -> Principal | None:
+async def _authenticate(request: Request, services: Services, *, offline: bool) -> Principal | None:
     """``None`` when ``offline`` and the credential needs a database look-up."""
-    tokens = runtime_of(request).services.tokens
+    tokens = services.tokens
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -83,7 +107,7 @@ async def _authenticate(request: Request, *, offline: bool) -> Principal | None:
             raise Unauthenticated("The session id is not valid") from exc
         if offline:
             return None
-        return await runtime_of(request).services.visitors.session_principal(session_id)
+        return await services.visitors.session_principal(session_id)
     raise Unauthenticated("No credential: send Authorization: Bearer <token>")
 
 

@@ -40,6 +40,8 @@ class SmtpSender(MailSender):
         message["Date"] = formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = make_msgid(idstring=email.id.hex, domain="guiders")
         message["X-Guiders-Email-Id"] = str(email.id)
+        if email.reply_to:
+            message["Reply-To"] = email.reply_to
         message.set_content(email.body)
         return message
 

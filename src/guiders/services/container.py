@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.analytics import AnalyticsService
+from guiders.services.chat_mail import ChatMailConfig, ChatMailService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
@@ -14,6 +15,7 @@ from guiders.services.handoff import HandoffService
 from guiders.services.handoff_desk import SagaRecords
 from guiders.services.knowledge import KnowledgeService
 from guiders.services.login import LoginService
+from guiders.services.mail_replies import ChatMailer
 from guiders.services.messages import MessageService
 from guiders.services.onboarding import OnboardingService
 from guiders.services.outgoing_mail import OutgoingMailService
@@ -52,6 +54,8 @@ class Services:
     onboarding: OnboardingService
     secrets: CompanySecretService
     settings: SettingsService
+    chat_mail: ChatMailService
+    mailer: ChatMailer
 
     @classmethod
     def build(
@@ -65,8 +69,12 @@ class Services:
         cache: Cache | None = None,
         profile_ttl_s: float = 0.0,
         hash_concurrency: int = 2,
+        chat_mail: ChatMailConfig | None = None,
     ) -> Services:
         visitors = VisitorService(uow)
+        chats = ChatService(uow)
+        messages = MessageService(uow)
+        addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)
         return cls(
@@ -75,8 +83,8 @@ class Services:
             tenancy=tenancy,
             visitors=visitors,
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
-            chats=ChatService(uow),
-            messages=MessageService(uow),
+            chats=chats,
+            messages=messages,
             commercials=CommercialService(uow),
             analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
             sagas=SagaService(uow),
@@ -87,4 +95,6 @@ class Services:
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
             settings=SettingsService(uow),
+            chat_mail=addresses,
+            mailer=ChatMailer(uow, addresses, messages, chats),
         )

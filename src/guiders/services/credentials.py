@@ -144,6 +144,12 @@ class TokenService:
         self._legacy_keys = legacy_keys
         self._on_key_check = on_key_check or (lambda _: None)
 
+    @property
+    def mail_secret(self) -> bytes:
+        """The key of the e-mailed reply addresses and chat links (``domain/mail_links.py``):
+        derived from the signing secret, so it is never the JWT key itself."""
+        return hmac.new(self._secret.encode(), b"guiders mail links", hashlib.sha256).digest()
+
     def sign(self, principal: Principal, *, ttl_s: int | None = None) -> str:
         now = int(time.time())
         ttl = (

@@ -121,6 +121,7 @@ class SqlMailQueue(MailQueue):
                 attempts=email.attempts,
                 next_attempt_at=email.next_attempt_at,
                 created_at=email.created_at,
+                reply_to=email.reply_to,
             )
         )
 
@@ -219,4 +220,5 @@ def _email(r: Any) -> QueuedEmail:
         attempts=r["attempts"],
         last_error=r["last_error"],
         sent_at=r["sent_at"],
+        reply_to=r["reply_to"],
     )

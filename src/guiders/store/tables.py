@@ -282,6 +282,7 @@ mail_outbox = Table(
     Column("last_error", String(500)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    Column("reply_to", String(320)),
     Index("ix_mail_outbox_due", "status", "next_attempt_at"),
 )
 """E-mails waiting for the SMTP server: written in the transaction that decides to send them,
@@ -399,5 +400,7 @@ company_secrets = Table(
 secrets key (``services/secret_box.py``); the plain value never reaches the database."""
 
 # The knowledge feature's tables live in their own module, on this same metadata.
+# E-mail consents and the companies' e-mail toggles, on this same metadata.
+from guiders.store import chat_mail as _chat_mail  # noqa: E402, F401
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
 from guiders.store import settings as _settings_tables  # noqa: E402, F401

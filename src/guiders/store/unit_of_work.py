@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
+from guiders.store.chat_mail import SqlChatMailRecords
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
@@ -50,6 +51,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.knowledge = SqlKnowledgeRepository(conn)
         self.security = SqlSecurityStore(conn)
         self.settings = SqlSettingsStore(conn)
+        self.chat_mail = SqlChatMailRecords(conn)
         return self
 
     async def _close(self) -> None:

@@ -502,6 +502,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/chat-links/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Chat
+         * @description The e-mailed link's token (from ``#guiders-chat=``): the visitor's tokens and the chat,
+         *     for the widget to pick the conversation up. 401 when the link is forged or expired.
+         */
+        post: operations["resume_chat_api_v2_chat_links_resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/chats": {
         parameters: {
             query?: never;
@@ -766,6 +787,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/chats/{chat_id}/transcript": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Transcript
+         * @description Queues the chat's transcript to the visitor's address (their consent needed); its
+         *     Reply-To leads back into the chat. At most one every two minutes per visitor.
+         */
+        post: operations["send_transcript_api_v2_chats__chat_id__transcript_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/chats/{chat_id}/view-close": {
         parameters: {
             query?: never;
@@ -885,6 +927,27 @@ export interface paths {
         put?: never;
         /** Invite */
         post: operations["invite_api_v2_company_invitations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/mail-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail Settings
+         * @description The company's e-mail toggles (supervisors, admins, integration keys).
+         */
+        get: operations["mail_settings_api_v2_company_mail_settings_get"];
+        /** Save Mail Settings */
+        put: operations["save_mail_settings_api_v2_company_mail_settings_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1415,6 +1478,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/visitors/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture Email
+         * @description The visitor's answer to the widget's e-mail line: an optional address and the consent,
+         *     recorded with the words shown and the time. ``consent: false`` records a refusal and
+         *     withdraws an earlier consent.
+         */
+        post: operations["capture_email_api_v2_visitors_me_email_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/visitors/{visitor_id}": {
         parameters: {
             query?: never;
@@ -1481,6 +1566,26 @@ export interface paths {
         put?: never;
         /** Post Conversion */
         post: operations["post_conversion_api_v2_visitors__visitor_id__conversions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/visitors/{visitor_id}/email-consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Email Consents
+         * @description Every answer the visitor gave to the e-mail line (staff of the company, or the visitor).
+         */
+        get: operations["email_consents_api_v2_visitors__visitor_id__email_consents_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1755,6 +1860,19 @@ export interface components {
             /** To */
             to: string;
         };
+        /** CaptureBody */
+        CaptureBody: {
+            /** Chatid */
+            chatId?: string | null;
+            /** Consent */
+            consent: boolean;
+            /** Consenttext */
+            consentText: string;
+            /** Email */
+            email?: string | null;
+            /** Language */
+            language?: string | null;
+        };
         /** ChallengeBody */
         ChallengeBody: {
             /** Challenge */
@@ -1900,6 +2018,19 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** ChatResumed */
+        ChatResumed: {
+            /** Accesstoken */
+            accessToken: string;
+            /** Chatid */
+            chatId: string;
+            /** Expiresin */
+            expiresIn: number;
+            /** Refreshtoken */
+            refreshToken: string;
+            /** Visitorid */
+            visitorId: string;
+        };
         /**
          * ChatStatus
          * @enum {string}
@@ -1988,6 +2119,30 @@ export interface components {
             count: number;
             /** Le */
             le: number;
+        };
+        /** Consent */
+        Consent: {
+            /** At */
+            at: string | null;
+            /** Chatid */
+            chatId: string | null;
+            /** Consent */
+            consent: boolean;
+            /** Consenttext */
+            consentText: string;
+            /** Email */
+            email: string | null;
+            /** Id */
+            id: string;
+            /** Language */
+            language: string | null;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /** Consents */
+        Consents: {
+            /** Consents */
+            consents: components["schemas"]["Consent"][];
         };
         /** ConsumerPosition */
         ConsumerPosition: {
@@ -2203,6 +2358,16 @@ export interface components {
              * Visitorid
              * Format: uuid
              */
+            visitorId: string;
+        };
+        /** EmailCaptured */
+        EmailCaptured: {
+            consent: components["schemas"]["Consent"];
+            /** Email */
+            email: string | null;
+            /** Emailconsent */
+            emailConsent: boolean;
+            /** Visitorid */
             visitorId: string;
         };
         /** Event */
@@ -2467,6 +2632,28 @@ export interface components {
             meanGrounding: number | null;
             /** Questions */
             questions: number;
+        };
+        /** MailSettings */
+        MailSettings: {
+            /** Chatpageurl */
+            chatPageUrl: string | null;
+            /** Defaultinbounddomain */
+            defaultInboundDomain: string | null;
+            /** Inbounddomain */
+            inboundDomain: string | null;
+            /** Transcriptonclose */
+            transcriptOnClose: boolean;
+        };
+        /** MailSettingsBody */
+        MailSettingsBody: {
+            /** Chatpageurl */
+            chatPageUrl?: string | null;
+            /** Clear */
+            clear?: ("inboundDomain" | "chatPageUrl")[];
+            /** Inbounddomain */
+            inboundDomain?: string | null;
+            /** Transcriptonclose */
+            transcriptOnClose?: boolean | null;
         };
         /** MarkRead */
         MarkRead: {
@@ -2875,6 +3062,11 @@ export interface components {
         RequestAgentBody: {
             /** Reason */
             reason?: string | null;
+        };
+        /** ResumeBody */
+        ResumeBody: {
+            /** Token */
+            token: string;
         };
         /** RetrainOutcome */
         RetrainOutcome: {
@@ -3394,6 +3586,18 @@ export interface components {
             siteId: string;
             /** Tenantid */
             tenantId?: string | null;
+        };
+        /** TranscriptQueued */
+        TranscriptQueued: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "transcript";
+            /** Status */
+            status: string;
         };
         /** Turn */
         Turn: {
@@ -4480,6 +4684,39 @@ export interface operations {
             };
         };
     };
+    resume_chat_api_v2_chat_links_resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResumeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatResumed"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_chats_api_v2_chats_get: {
         parameters: {
             query?: {
@@ -5074,6 +5311,37 @@ export interface operations {
             };
         };
     };
+    send_transcript_api_v2_chats__chat_id__transcript_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptQueued"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     view_toggle_api_v2_chats__chat_id__view_close_put: {
         parameters: {
             query?: never;
@@ -5276,6 +5544,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mail_settings_api_v2_company_mail_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
+                };
+            };
+        };
+    };
+    save_mail_settings_api_v2_company_mail_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSettings"];
                 };
             };
             /** @description Validation Error */
@@ -6382,6 +6703,39 @@ export interface operations {
             };
         };
     };
+    capture_email_api_v2_visitors_me_email_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptureBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailCaptured"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     visitor_profile_api_v2_visitors__visitor_id__get: {
         parameters: {
             query?: never;
@@ -6537,6 +6891,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conversion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    email_consents_api_v2_visitors__visitor_id__email_consents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consents"];
                 };
             };
             /** @description Validation Error */

@@ -7,6 +7,7 @@ import { ApiError, request, uuid } from "../shared/http";
 import { localMessage, mergeMessage } from "../shared/messages";
 import type { Message } from "../shared/types";
 import { Citations } from "./citations";
+import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
 import type { VisitorSession } from "./session";
 
 interface Props {
@@ -28,6 +29,8 @@ export function Widget({ session, socket, title }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [humanAsked, setHumanAsked] = useState(false);
+  // the e-mail line: "ask" shows it, "done" once answered (saved or declined) in this chat
+  const [emailLine, setEmailLine] = useState<"auto" | "ask" | "done">("auto");
   const chatRef = useRef<string | null>(chatId);
   const logRef = useRef<HTMLDivElement>(null);
   const typingSent = useRef(0);
@@ -164,6 +167,35 @@ export function Widget({ session, socket, title }: Props) {
   useEffect(() => {
     logRef.current?.scrollTo(0, logRef.current.scrollHeight);
   }, [messages, typing, open]);
+
+  // Opened from an e-mailed link (#guiders-chat=...): become that visitor, in that chat.
+  useEffect(() => {
+    const token = linkToken();
+    if (!token) return;
+    forgetLinkToken();
+    request<{ visitorId: string; chatId: string; accessToken: string; refreshToken: string; expiresIn: number }>(
+      session.base,
+      "POST",
+      "/v2/chat-links/resume",
+      null,
+      { token },
+    ).then(
+      (reply) => {
+        session.resumeWith(reply);
+        chatRef.current = reply.chatId;
+        setChatId(reply.chatId);
+        setMessages([]);
+        setPhase("open");
+        setOpen(true);
+        openRef.current = true;
+        setEmailLine("done");
+        // the socket reconnects with the resumed visitor's token, joins and loads the chat
+        socket.disconnect();
+        socket.connect();
+      },
+      () => setError("This chat link has expired or is not valid."),
+    );
+  }, []);
 
   const creatingChat = useRef<Promise<string | null> | null>(null);
   /** One chat at a time: concurrent callers (open + send) share the same request. */
@@ -302,6 +334,7 @@ export function Widget({ session, socket, title }: Props) {
     setMessages([]);
     setAgent(null);
     setHumanAsked(false);
+    setEmailLine("auto");
     setPhase("open");
     void openChat();
   };
@@ -332,6 +365,9 @@ export function Widget({ session, socket, title }: Props) {
             ))}
           </div>
           <div class="typing">{typing ? `${typing} is typing…` : ""}</div>
+          {(emailLine === "ask" || (emailLine === "auto" && nobodyOnline(messages))) && (
+            <EmailCapture call={call} chatId={chatId} onDone={() => setEmailLine("done")} />
+          )}
           {phase === "open" ? (
             <div>
               <form class="bar" onSubmit={submit}>
@@ -354,6 +390,12 @@ export function Widget({ session, socket, title }: Props) {
                 <button type="button" class="end" onClick={endChat}>
                   End chat
                 </button>
+                {emailLine !== "done" && (
+                  <button type="button" class="email-ask" onClick={() => setEmailLine("ask")}>
+                    Continue by e-mail
+                  </button>
+                )}
+                <TranscriptButton call={call} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
               </div>
             </div>
           ) : (
@@ -373,6 +415,7 @@ export function Widget({ session, socket, title }: Props) {
               <button type="button" class="again" onClick={restart}>
                 Start a new chat
               </button>
+              <TranscriptButton call={call} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
             </div>
           )}
         </div>

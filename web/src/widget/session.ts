@@ -120,6 +120,14 @@ export class VisitorSession {
     return reply.accessToken;
   }
 
+  /** The visitor and chat of an e-mailed link (``POST /v2/chat-links/resume``): this browser
+   * becomes that visitor, in that chat. */
+  resumeWith(reply: TokenReply & { visitorId: string; chatId: string }): void {
+    this.state = null;
+    this.adopt(reply);
+    this.chatId = reply.chatId;
+  }
+
   private adopt(reply: TokenReply): void {
     this.state = {
       visitorId: reply.visitorId ?? this.state?.visitorId ?? "",

@@ -39,4 +39,10 @@ button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; p
 .rate button.again { margin-top: 8px; background: #2563eb; color: #fff; border: 0; border-radius: 8px; padding: 7px 12px; cursor: pointer; }
 .offline { background: #fef3c7; color: #92400e; font-size: 12px; padding: 4px 12px; }
 .error { background: #fee2e2; color: #991b1b; font-size: 12px; padding: 4px 12px; }
+.email-capture { padding: 10px 12px; border-top: 1px solid #e5e7eb; background: #f0f9ff; display: flex; flex-direction: column; gap: 6px; font-size: 13px; }
+.email-capture input[type=email] { padding: 8px 10px; border: 1px solid #d1d5db; border-radius: 8px; font-size: 14px; }
+.email-capture .consent { display: flex; gap: 6px; align-items: flex-start; font-size: 12px; color: #374151; }
+.email-capture .actions { padding: 0; justify-content: flex-start; gap: 8px; }
+.email-capture button.email-save { background: #2563eb; color: #fff; border-radius: 8px; padding: 6px 12px; }
+.transcript-note { display: block; font-size: 11px; color: #6b7280; }
 `;

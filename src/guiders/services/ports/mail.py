@@ -23,6 +23,8 @@ class QueuedEmail:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    reply_to: str | None = None
+    """A signed ``reply+...`` address: the visitor's answer comes back into the chat."""
 
 
 class MailQueue(abc.ABC):

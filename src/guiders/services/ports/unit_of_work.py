@@ -10,6 +10,7 @@ from typing import Self
 
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.services.knowledge_ports import KnowledgeRepository
+from guiders.services.ports.chat_mail import ChatMailRecords
 from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
     SYSTEM,
@@ -54,6 +55,7 @@ class UnitOfWork(abc.ABC):
     knowledge: KnowledgeRepository
     security: SecurityStore
     settings: SettingsStore
+    chat_mail: ChatMailRecords
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
