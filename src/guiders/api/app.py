@@ -24,11 +24,13 @@ from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
 from guiders.api.routes import (
     analytics,
     auth,
+    canned,
     chat_automation,
     chats,
     commercials,
     dashboard,
     events,
+    handing_on,
     handoff,
     health,
     knowledge,
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         platform,
         model_health,
         shadow,
+        canned,
+        handing_on,
     ):
         api.include_router(module.router)
     app.include_router(api)

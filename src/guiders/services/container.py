@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.analytics import AnalyticsService
+from guiders.services.canned import CannedService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
+from guiders.services.departments import DepartmentService
 from guiders.services.handoff import HandoffService
 from guiders.services.handoff_desk import SagaRecords
 from guiders.services.knowledge import KnowledgeService
@@ -23,6 +25,7 @@ from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
+from guiders.services.transfers import TransferService
 from guiders.services.two_factor import TwoFactorService
 from guiders.services.visitors import VisitorService
 
@@ -50,6 +53,9 @@ class Services:
     knowledge: KnowledgeService
     onboarding: OnboardingService
     secrets: CompanySecretService
+    canned: CannedService
+    departments: DepartmentService
+    transfers: TransferService
 
     @classmethod
     def build(
@@ -84,4 +90,7 @@ class Services:
             knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
+            canned=CannedService(uow),
+            departments=DepartmentService(uow),
+            transfers=TransferService(uow),
         )

@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
+from guiders.store.agent_tools import SqlCannedRepository, SqlDepartmentRepository
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
@@ -14,6 +15,7 @@ from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
+from guiders.store.search import SqlConversationSearch
 from guiders.store.security import SqlSecurityStore
 from guiders.store.tenancy import SqlTenancy
 from guiders.store.visitors import SqlVisitorRepository
@@ -48,6 +50,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.consumers = SqlConsumerState(conn)
         self.knowledge = SqlKnowledgeRepository(conn)
         self.security = SqlSecurityStore(conn)
+        self.canned = SqlCannedRepository(conn)
+        self.departments = SqlDepartmentRepository(conn)
+        self.search = SqlConversationSearch(conn)
         return self
 
     async def _close(self) -> None:

@@ -6,6 +6,12 @@ transaction over them, with its events), ``bus``, ``presence``, ``cache``, ``mai
 ``runtime.py``; everything is importable from here.
 """
 
+from guiders.services.ports.agent_tools import (
+    CannedRepository,
+    ConversationSearch,
+    DepartmentRepository,
+    SearchHit,
+)
 from guiders.services.ports.bus import (
     EventBus,
 )
@@ -56,11 +62,14 @@ __all__ = [
     "AfterCommit",
     "AnalysisRepository",
     "Cache",
+    "CannedRepository",
     "ChatQuery",
     "ChatRepository",
     "CommercialRepository",
     "ConsumerState",
+    "ConversationSearch",
     "DeadLetter",
+    "DepartmentRepository",
     "EventBus",
     "EventFilter",
     "EventLog",
@@ -73,6 +82,7 @@ __all__ = [
     "QueuedEmail",
     "RefreshToken",
     "SagaRepository",
+    "SearchHit",
     "SecurityStore",
     "StoredSecret",
     "Tenancy",

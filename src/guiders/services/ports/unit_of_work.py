@@ -10,6 +10,11 @@ from typing import Self
 
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.services.knowledge_ports import KnowledgeRepository
+from guiders.services.ports.agent_tools import (
+    CannedRepository,
+    ConversationSearch,
+    DepartmentRepository,
+)
 from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
     SYSTEM,
@@ -52,6 +57,9 @@ class UnitOfWork(abc.ABC):
     consumers: ConsumerState
     knowledge: KnowledgeRepository
     security: SecurityStore
+    canned: CannedRepository
+    departments: DepartmentRepository
+    search: ConversationSearch
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
