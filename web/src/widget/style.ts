@@ -39,4 +39,9 @@ button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; p
 .rate button.again { margin-top: 8px; background: #2563eb; color: #fff; border: 0; border-radius: 8px; padding: 7px 12px; cursor: pointer; }
 .offline { background: #fef3c7; color: #92400e; font-size: 12px; padding: 4px 12px; }
 .error { background: #fee2e2; color: #991b1b; font-size: 12px; padding: 4px 12px; }
+.md { white-space: normal; }
+.md p { margin: 0; }
+.md p + p, .md ul, .md ol { margin: 6px 0 0; }
+.md ul, .md ol { padding-left: 20px; }
+.md a { color: inherit; text-decoration: underline; }
 `;
