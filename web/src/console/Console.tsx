@@ -123,7 +123,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
     });
     for (const name of ["chat:created", "chat:assigned", "chat:closed", "chat:rated", "chat:agent-requested", "chat:status-changed"])
       socket.on(name, soon);
-    socket.on("typing:start", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(true));
+    socket.on("typing:start", (d: { chatId: string; userType?: string }) => d.chatId === selRef.current && d.userType === "visitor" && setTyping(true));
     socket.on("typing:stop", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(false));
     socket.on("commercial:status", (d: { userId: string; status: string }) => d.userId === me.id && setStatus(d.status));
     const timer = window.setInterval(() => tick((n) => n + 1), 15_000);
