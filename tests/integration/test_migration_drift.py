@@ -19,13 +19,19 @@ from sqlalchemy.engine import Connection
 from guiders.config import Settings
 from guiders.store.database import Database
 from guiders.store.migrate import upgrade
+from guiders.store.search import is_search_object
 from guiders.store.tables import metadata
 
 
 def _differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "compare_server_default": True},
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            # full-text search is raw DDL on both databases (store/search.py), not metadata
+            "include_name": lambda name, type_, parents: not is_search_object(name),
+        },
     )
     return list(compare_metadata(context, metadata))
 

@@ -24,6 +24,7 @@ from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
 from guiders.api.routes import (
     analytics,
     auth,
+    canned,
     chat_automation,
     chat_mail,
     chats,
@@ -31,6 +32,7 @@ from guiders.api.routes import (
     company_settings,
     dashboard,
     events,
+    handing_on,
     handoff,
     health,
     knowledge,
@@ -139,6 +141,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         shadow,
         company_settings,
         chat_mail,
+        canned,
+        handing_on,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -39,6 +39,8 @@ OPEN_STATUSES = frozenset(
     {ChatStatus.PENDING, ChatStatus.ASSIGNED, ChatStatus.ACTIVE, ChatStatus.TRANSFERRED}
 )
 WORKLOAD_STATUSES = frozenset({ChatStatus.ASSIGNED, ChatStatus.ACTIVE, ChatStatus.TRANSFERRED})
+MAX_TAGS = 30
+MAX_TRANSFER_NOTE = 1000
 
 S = ChatStatus
 TRANSITIONS: dict[ChatStatus, frozenset[ChatStatus]] = {
@@ -254,8 +256,59 @@ class Chat(Aggregate):
     def tag(self, tags: list[str], at: datetime) -> None:
         """Adds tags it does not have yet; adding nothing records nothing (idempotent)."""
         new = [t for t in dict.fromkeys(tags) if t not in self.metadata.tags]
+        if len(self.metadata.tags) + len(new) > MAX_TAGS:
+            raise ValidationFailed(f"a chat holds at most {MAX_TAGS} tags", field="tags")
         if new:
             self._record(self._event("chat.tagged", at, {"chat_id": str(self.id), "tags": new}))
+
+    def untag(self, tags: list[str], at: datetime) -> None:
+        """Removes the tags it has; removing one it lacks records nothing (idempotent)."""
+        gone = [t for t in dict.fromkeys(tags) if t in self.metadata.tags]
+        if gone:
+            self._record(self._event("chat.untagged", at, {"chat_id": str(self.id), "tags": gone}))
+
+    def transfer(
+        self,
+        *,
+        to_agent_id: UUID | None,
+        department: str | None,
+        note: str | None,
+        at: datetime,
+    ) -> None:
+        """Hands the chat on: to an agent (it becomes theirs) or to a department's queue.
+
+        ``chat.transferred`` says who from, to whom, and the note for the receiving agent; the
+        status change that follows is the usual ``chat.status_changed`` (assigned or queued).
+        """
+        if not self.is_open:
+            raise InvalidTransition(
+                f"A chat in status {self.status} cannot be transferred", current=self.status.value
+            )
+        if to_agent_id is None and not department:
+            raise ValidationFailed("name an agent or a department", field="commercialId")
+        if to_agent_id is not None and to_agent_id == self.assigned_commercial_id:
+            raise Conflict("The chat is already assigned to this commercial", field="commercialId")
+        note = (note or "").strip()
+        if len(note) > MAX_TRANSFER_NOTE:
+            raise ValidationFailed(f"note: at most {MAX_TRANSFER_NOTE} characters", field="note")
+        previous = self.assigned_commercial_id
+        payload = {
+            "chat_id": str(self.id),
+            "visitor_id": str(self.visitor_id),
+            "from_agent_id": str(previous) if previous else None,
+            "to_agent_id": str(to_agent_id) if to_agent_id else None,
+            "department": department,
+            "note": note or None,
+            "transferred_at": at.isoformat(),
+        }
+        self._record(self._event("chat.transferred", at, payload))
+        if to_agent_id is not None:
+            target = ChatStatus.ASSIGNED if self.status == ChatStatus.PENDING else S.TRANSFERRED
+            self._change_status(
+                target, at, agent_id=str(to_agent_id), assigned_at=at.isoformat(), reason="transfer"
+            )
+        elif self.status != ChatStatus.PENDING:
+            self._change_status(ChatStatus.PENDING, at, reason="transfer")
 
     def set_custom_fields(self, fields: dict[str, Any], at: datetime) -> None:
         changed = {k: v for k, v in fields.items() if self.metadata.custom_fields.get(k) != v}
@@ -314,6 +367,11 @@ class Chat(Aggregate):
             self.satisfaction = p["satisfaction"]
         elif event.type == "chat.tagged":
             self.metadata.tags = [*self.metadata.tags, *p["tags"]]
+        elif event.type == "chat.untagged":
+            self.metadata.tags = [t for t in self.metadata.tags if t not in p["tags"]]
+        elif event.type == "chat.transferred":
+            if p.get("department"):
+                self.metadata.department = p["department"]
         elif event.type == "chat.custom_fields_changed":
             self.metadata.custom_fields = {**self.metadata.custom_fields, **p["custom_fields"]}
         elif event.type == "message.sent":

@@ -9,6 +9,7 @@ and resume), ``targets.py`` (domain events to the wire), ``live_visitors.py``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from guiders.domain.events import MAX_SEQ
 from guiders.realtime.fanout import Fanout, SocketState
 from guiders.realtime.handshake import FailureLimits, Handshake, check_origin, uuid_field
 from guiders.realtime.live_visitors import LiveVisitors
+from guiders.realtime.page_views import PageViews
 from guiders.realtime.rooms import Rooms, refused
 from guiders.realtime.targets import tenant_room
 from guiders.realtime.transport import SocketServer, release_handshake
@@ -33,6 +35,9 @@ from guiders.services.presence import PresenceService
 from guiders.services.visitors import VisitorService
 
 log = structlog.get_logger(__name__)
+
+TYPING_GAP_S = 1.0
+"""A socket's typing state is relayed at most once a second while it does not change."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,9 @@ class RealtimeServer:
         self.fanout = Fanout(self.sio, self.sockets, ports.uow)
         self.order = self.fanout.order
         self.live = LiveVisitors()
+        self.page_views = PageViews(ports.visitors)
+        self._typing_sent: dict[str, tuple[str, bool, float]] = {}
+        """Per socket: the last typing state relayed (chat, started, when), to bound the rate."""
         ports.bus.subscribe(self.order.push)
         ports.presence.emit = self._emit_to_room
         handlers = {
@@ -116,6 +124,7 @@ class RealtimeServer:
         if principal.is_visitor:
             visit = self.live.arrive(sid, principal.subject_id, principal.company_id, auth)
             await self._announce("visitor:online", visit.company_id, visit.to_payload())
+            await self.page_views.record(sid, principal, visit.url, visit.title)
         last_seq = auth.get("lastSeq")
         if isinstance(last_seq, int) and 0 <= last_seq <= MAX_SEQ:
             await self.fanout.replay(sid, last_seq)
@@ -126,6 +135,8 @@ class RealtimeServer:
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         state = self.sockets.pop(sid, None)
+        self.page_views.forget(sid)
+        self._typing_sent.pop(sid, None)
         if state is not None:
             self.order.untrack(state.principal.company_id)
             try:
@@ -153,6 +164,7 @@ class RealtimeServer:
         visit = self.live.move(sid, data)
         if visit is not None:
             await self._announce("visitor:page", visit.company_id, visit.to_payload())
+            await self.page_views.record(sid, state.principal, visit.url, visit.title)
         return {"success": True}
 
     async def on_visitors_live(self, sid: str, *_: Any) -> dict[str, Any]:
@@ -191,6 +203,15 @@ class RealtimeServer:
             return refused("chatId is required")
         if not self.fanout.in_room(sid, f"chat:{chat_id}"):
             return refused("Join the chat first")
+        now = time.monotonic()
+        last = self._typing_sent.get(sid)
+        if (
+            last is not None
+            and last[:2] == (str(chat_id), started)
+            and now - last[2] < TYPING_GAP_S
+        ):
+            return {"success": True}  # the same state again within the gap: not relayed
+        self._typing_sent[sid] = (str(chat_id), started, now)
         await self.presence.typing(
             state.principal, chat_id, started=started, skip_socket=sid, checked=True
         )

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.analytics import AnalyticsService
+from guiders.services.canned import CannedService
 from guiders.services.chat_mail import ChatMailConfig, ChatMailService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
+from guiders.services.departments import DepartmentService
 from guiders.services.handoff import HandoffService
 from guiders.services.handoff_desk import SagaRecords
 from guiders.services.knowledge import KnowledgeService
@@ -26,6 +28,7 @@ from guiders.services.secret_box import SecretBox
 from guiders.services.settings import SettingsService
 from guiders.services.strategies import MailTemplate
 from guiders.services.tenancy import TenancyService
+from guiders.services.transfers import TransferService
 from guiders.services.two_factor import TwoFactorService
 from guiders.services.visitors import VisitorService
 
@@ -56,6 +59,9 @@ class Services:
     settings: SettingsService
     chat_mail: ChatMailService
     mailer: ChatMailer
+    canned: CannedService
+    departments: DepartmentService
+    transfers: TransferService
 
     @classmethod
     def build(
@@ -97,4 +103,7 @@ class Services:
             settings=SettingsService(uow),
             chat_mail=addresses,
             mailer=ChatMailer(uow, addresses, messages, chats),
+            canned=CannedService(uow),
+            departments=DepartmentService(uow),
+            transfers=TransferService(uow),
         )

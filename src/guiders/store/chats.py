@@ -7,7 +7,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.chat import WORKLOAD_STATUSES, Chat, ChatStatus, Priority
@@ -60,7 +73,7 @@ class SqlChatRepository(ChatRepository):
         await self._conn.execute(_UPDATE_CHAT, {"b_id": chat.id, **_chat_values(chat)})
 
     async def find(self, query: ChatQuery) -> Page[Chat]:
-        conditions = _conditions(query)
+        conditions = _conditions(query, self._conn.dialect.name)
         total = (
             await self._conn.execute(select(func.count()).select_from(chats).where(*conditions))
         ).scalar_one()
@@ -142,7 +155,16 @@ def _unread_for(reader_role: str) -> list[ColumnElement[bool]]:
     return [messages.c.sender_role == SenderRole.VISITOR.value]
 
 
-def _conditions(q: ChatQuery) -> list[ColumnElement[bool]]:
+def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
+    """The chat's ``metadata.tags`` holds ``tag`` (JSON on SQLite, JSONB on PostgreSQL)."""
+    if dialect == "sqlite":
+        each = func.json_each(chats.c.metadata, "$.tags").table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == tag))
+    tags = chats.c.metadata.op("->")("tags")
+    return tags.op("@>", return_type=Boolean)(func.jsonb_build_array(cast(tag, Text)))
+
+
+def _conditions(q: ChatQuery, dialect: str) -> list[ColumnElement[bool]]:
     c: list[ColumnElement[bool]] = [chats.c.company_id == q.company_id]
     if q.status:
         c.append(chats.c.status.in_([s.value for s in q.status]))
@@ -154,6 +176,8 @@ def _conditions(q: ChatQuery) -> list[ColumnElement[bool]]:
         c.append(chats.c.assigned_commercial_id == q.assigned_commercial_id)
     if q.department:
         c.append(chats.c.department_key == q.department)
+    if q.tag:
+        c.append(_has_tag(q.tag, dialect))
     if q.date_from:
         c.append(chats.c.created_at >= q.date_from)
     if q.date_to:

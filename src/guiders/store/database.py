@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from guiders.config import Settings
+from guiders.store import search as _search  # noqa: F401  (installs full-text search with the tables)
 from guiders.store.tables import metadata
 
 

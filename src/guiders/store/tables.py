@@ -399,8 +399,8 @@ company_secrets = Table(
 """Company secrets (LLM key, SMTP password, webhook secrets), encrypted with the deployment's
 secrets key (``services/secret_box.py``); the plain value never reaches the database."""
 
-# The knowledge feature's tables live in their own module, on this same metadata.
-# E-mail consents and the companies' e-mail toggles, on this same metadata.
+# Features with tables of their own (agent tools, e-mail, knowledge, settings), same metadata.
+from guiders.store import agent_tools_tables as _agent_tools_tables  # noqa: E402, F401
 from guiders.store import chat_mail as _chat_mail  # noqa: E402, F401
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
 from guiders.store import settings as _settings_tables  # noqa: E402, F401

@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
+from guiders.store.agent_tools import SqlCannedRepository, SqlDepartmentRepository
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
 from guiders.store.chat_mail import SqlChatMailRecords
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
@@ -15,6 +16,7 @@ from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
+from guiders.store.search import SqlConversationSearch
 from guiders.store.security import SqlSecurityStore
 from guiders.store.settings import SqlSettingsStore
 from guiders.store.tenancy import SqlTenancy
@@ -52,6 +54,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.security = SqlSecurityStore(conn)
         self.settings = SqlSettingsStore(conn)
         self.chat_mail = SqlChatMailRecords(conn)
+        self.canned = SqlCannedRepository(conn)
+        self.departments = SqlDepartmentRepository(conn)
+        self.search = SqlConversationSearch(conn)
         return self
 
     async def _close(self) -> None:

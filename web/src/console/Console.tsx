@@ -11,7 +11,12 @@ import type { Chat, Message } from "../shared/types";
 import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { DraftActions, type DraftAction, isDraft, recordReview } from "./Drafts";
-import { Profile } from "./Profile";
+import { AlertsToggle, useChatAlerts } from "./Alerts";
+import { CannedManager, CannedPreview, CannedSuggestions, complete, expandCanned, suggestions, useCanned } from "./Canned";
+import { Tags, Transfer } from "./HandOn";
+import { VisitorPanel } from "./VisitorPanel";
+import { Markdown } from "../shared/markdown";
+import { visitorLabel } from "../shared/visitor";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -50,11 +55,14 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [security, setSecurity] = useState(false);
   const [knowledge, setKnowledge] = useState(false);
+  const [cannedPage, setCannedPage] = useState(false);
+  const [cannedVersion, setCannedVersion] = useState(0);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
   const [socket, setSocket] = useState<Socket | null>(null);
   const visitors = useLiveVisitors(socket);
+  const alerts = useChatAlerts(socket);
   const lastSeq = useRef(0);
   const logRef = useRef<HTMLDivElement>(null);
   selRef.current = selected?.id ?? null;
@@ -115,7 +123,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
     });
     for (const name of ["chat:created", "chat:assigned", "chat:closed", "chat:rated", "chat:agent-requested", "chat:status-changed"])
       socket.on(name, soon);
-    socket.on("typing:start", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(true));
+    socket.on("typing:start", (d: { chatId: string; userType?: string }) => d.chatId === selRef.current && d.userType === "visitor" && setTyping(true));
     socket.on("typing:stop", (d: { chatId: string }) => d.chatId === selRef.current && setTyping(false));
     socket.on("commercial:status", (d: { userId: string; status: string }) => d.userId === me.id && setStatus(d.status));
     const timer = window.setInterval(() => tick((n) => n + 1), 15_000);
@@ -131,6 +139,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   }, [messages, typing]);
 
   const open = async (chat: Chat) => {
+    alerts.seen();
     const socket = socketRef.current;
     if (selRef.current && selRef.current !== chat.id) socket?.emit("chat:leave", { chatId: selRef.current });
     setSelected(chat);
@@ -184,6 +193,10 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               {knowledge ? "Chats" : "Knowledge"}
             </button>
           )}
+          <AlertsToggle alerts={alerts} />
+          <button type="button" class="canned-page" onClick={() => setCannedPage(!cannedPage)}>
+            {cannedPage ? "Chats" : "Canned"}
+          </button>
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -192,7 +205,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
       {knowledge && <Knowledge session={session} />}
-      <div class="cols" style={knowledge ? "display: none" : undefined}>
+      {cannedPage && <CannedManager session={session} isAdmin={me.role === "admin"} onChanged={() => setCannedVersion((n) => n + 1)} />}
+      <div class="cols" style={knowledge || cannedPage ? "display: none" : undefined}>
         <div class="box">
           {error && (
             <div class="err" onClick={() => setError(null)}>
@@ -215,7 +229,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
             {queue.map((c) => (
               <div class={`item ${selected?.id === c.id ? "sel" : ""}`} key={c.id} onClick={() => open(c)} data-chat={c.id}>
                 <div class="row">
-                  <b>{c.visitorInfo?.name || "Visitor"}</b>
+                  <b>{visitorLabel(c.visitorId, c.visitorInfo)}</b>
                   <span class={`prio ${c.priority}`}>{c.priority}</span>
                 </div>
                 <div class="preview">{c.lastMessagePreview || "no messages yet"}</div>
@@ -240,7 +254,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
             {mine.map((c) => (
               <div class={`item ${selected?.id === c.id ? "sel" : ""}`} key={c.id} onClick={() => open(c)} data-chat={c.id}>
                 <div class="row">
-                  <b>{c.visitorInfo?.name || "Visitor"}</b>
+                  <b>{visitorLabel(c.visitorId, c.visitorInfo)}</b>
                   <small>{c.status}</small>
                 </div>
                 <div class="preview">{c.lastMessagePreview || ""}</div>
@@ -255,6 +269,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
             typing={typing}
             logRef={logRef}
             socket={socketRef.current}
+            meId={me.id}
+            cannedVersion={cannedVersion}
             onSent={(m) => setMessages((list) => mergeMessage(list, m))}
             onError={fail}
             onClosed={refresh}
@@ -262,10 +278,11 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         ) : (
           <div class="box empty">Pick a chat from the queue or your chats.</div>
         )}
-        <div class="box">{selected ? <Profile
+        <div class="box">{selected ? <VisitorPanel
               session={session}
-              visitorId={selected.visitorId}
+              chat={selected}
               livePage={visitors.find((v) => v.visitorId === selected.visitorId)?.url ?? null}
+              onOpen={(c) => void open(c)}
             /> : <div class="empty">Visitor profile</div>}</div>
       </div>
     </div>
@@ -278,13 +295,16 @@ interface PaneProps {
   typing: boolean;
   logRef: { current: HTMLDivElement | null };
   socket: Socket | null;
+  meId: string;
+  cannedVersion: number;
   onSent: (m: Message) => void;
   onError: (err: unknown) => void;
   onClosed: () => void;
 }
 
-function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onClosed }: PaneProps) {
+function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion, onSent, onError, onClosed }: PaneProps) {
   const [text, setText] = useState("");
+  const [canned] = useCanned(session, cannedVersion);
   const [internal, setInternal] = useState(false);
   const [resolution, setResolution] = useState("");
   const [editing, setEditing] = useState<Message | null>(null);
@@ -320,12 +340,13 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
 
   const send = async (e: Event) => {
     e.preventDefault();
-    const content = text.trim();
-    if (!content) return;
+    const typed = text.trim();
+    if (!typed) return;
     setText("");
     socket?.emit("typing:stop", { chatId: chat.id });
     typingAt.current = 0;
     try {
+      const content = await expandCanned(session, chat.id, typed);
       const body = { content, clientMessageId: uuid(), ...(internal ? { type: "internal" } : {}) };
       onSent(await session.call<Message>("POST", `/v2/chats/${chat.id}/messages`, body));
       if (editing && !internal) {
@@ -360,7 +381,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
   return (
     <div class="box chat">
       <div class="row" style="display:flex;justify-content:space-between">
-        <b>{chat.visitorInfo?.name || "Visitor"}</b>
+        <b>{visitorLabel(chat.visitorId, chat.visitorInfo)}</b>
         <small class="chat-status">
           {chat.status} · {chat.priority}
           {chat.assignedCommercial?.name ? ` · ${chat.assignedCommercial.name}` : ""}
@@ -381,7 +402,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
               <span class="who">
                 {label} · {clock(m.sentAt)}
               </span>
-              <span class="text">{m.content}</span>
+              <Markdown text={m.content} />
               {draft && !closed && <DraftActions draft={m} reviewed={reviewed.has(m.id)} onSend={sendDraft} onEdit={editDraft} onDiscard={discardDraft} />}
             </div>
           );
@@ -395,6 +416,8 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
         </div>
       ) : (
         <div>
+          <CannedSuggestions text={text} list={canned} onPick={setText} />
+          <CannedPreview session={session} chatId={chat.id} text={text} />
           <form class="compose" onSubmit={send}>
             <input
               type="text"
@@ -403,6 +426,13 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
               value={text}
               maxLength={10000}
               onInput={(e) => onInput((e.target as HTMLInputElement).value)}
+              onKeyDown={(e) => {
+                const first = suggestions(text, canned)[0];
+                if (e.key === "Tab" && first) {
+                  e.preventDefault();
+                  setText(complete(text, first.shortcut));
+                }
+              }}
             />
             <label>
               <input type="checkbox" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> note
@@ -416,6 +446,10 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
             <button class="close-chat" onClick={close}>
               Close chat
             </button>
+          </div>
+          <div class="handon">
+            <Tags session={session} chat={chat} onChanged={onClosed} onError={onError} />
+            <Transfer session={session} chat={chat} meId={meId} onDone={onClosed} onError={onError} />
           </div>
         </div>
       )}

@@ -31,10 +31,12 @@ export function Profile({
   session,
   visitorId,
   livePage,
+  label,
 }: {
   session: StaffSession;
   visitorId: string;
   livePage: string | null;
+  label?: string;
 }) {
   const [visitor, setVisitor] = useState<Visitor | null>(null);
   const [prediction, setPrediction] = useState<Prediction | null | "none">(null);
@@ -55,8 +57,8 @@ export function Profile({
       .then((p) => alive && setPrediction(p))
       .catch(() => alive && setPrediction("none"));
     session
-      .call<{ events: TrackedEvent[] }>("GET", `/v2/visitors/${visitorId}/events?limit=20`)
-      .then((r) => alive && setPages(r.events.filter((e) => e.url)))
+      .call<{ events: TrackedEvent[] }>("GET", `/v2/visitors/${visitorId}/events?limit=100`)
+      .then((r) => alive && setPages(r.events.filter((e) => e.url).slice(0, 20)))
       .catch(() => undefined);
     return () => {
       alive = false;
@@ -67,7 +69,7 @@ export function Profile({
   if (!visitor) return <div class="empty">Loading…</div>;
   return (
     <div class="profile">
-      <h2>Visitor</h2>
+      <h2 class="visitor-name">{label ?? visitor.name ?? "Visitor"}</h2>
       <dl class="kv">
         <dt>Name</dt>
         <dd>{visitor.name || "—"}</dd>

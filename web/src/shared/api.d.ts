@@ -502,6 +502,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Canned */
+        get: operations["list_canned_api_v2_canned_responses_get"];
+        put?: never;
+        /** Create Canned */
+        post: operations["create_canned_api_v2_canned_responses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/canned-responses/{response_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Canned */
+        put: operations["update_canned_api_v2_canned_responses__response_id__put"];
+        post?: never;
+        /** Delete Canned */
+        delete: operations["delete_canned_api_v2_canned_responses__response_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/chat-links/resume": {
         parameters: {
             query?: never;
@@ -620,6 +656,23 @@ export interface paths {
         /** Assign Chat */
         put: operations["assign_chat_api_v2_chats__chat_id__assign__commercial_id__put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/canned-expansion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Expand Canned */
+        post: operations["expand_canned_api_v2_chats__chat_id__canned_expansion_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -787,6 +840,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/chats/{chat_id}/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Tag */
+        delete: operations["remove_tag_api_v2_chats__chat_id__tags__tag__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/chats/{chat_id}/transcript": {
         parameters: {
             query?: never;
@@ -802,6 +872,23 @@ export interface paths {
          *     Reply-To leads back into the chat. At most one every two minutes per visitor.
          */
         post: operations["send_transcript_api_v2_chats__chat_id__transcript_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer Chat */
+        post: operations["transfer_chat_api_v2_chats__chat_id__transfer_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1086,6 +1173,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/conversations/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search Conversations */
+        get: operations["search_conversations_api_v2_conversations_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/dashboard/history": {
         parameters: {
             query?: never;
@@ -1129,6 +1233,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v2/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Departments */
+        get: operations["list_departments_api_v2_departments_get"];
+        put?: never;
+        /** Create Department */
+        post: operations["create_department_api_v2_departments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/departments/{department_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Department */
+        delete: operations["delete_department_api_v2_departments__department_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Department */
+        patch: operations["update_department_api_v2_departments__department_id__patch"];
         trace?: never;
     };
     "/api/v2/events": {
@@ -1860,6 +2000,67 @@ export interface components {
             /** To */
             to: string;
         };
+        /** CannedBody */
+        CannedBody: {
+            /** Content */
+            content: string;
+            /** Shortcut */
+            shortcut: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+        };
+        /** CannedCreate */
+        CannedCreate: {
+            /** Content */
+            content: string;
+            /**
+             * Scope
+             * @default personal
+             * @enum {string}
+             */
+            scope: "personal" | "company";
+            /** Shortcut */
+            shortcut: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+        };
+        /** CannedExpansion */
+        CannedExpansion: {
+            /** Text */
+            text: string;
+            /** Used */
+            used: string[];
+        };
+        /** CannedResponseItem */
+        CannedResponseItem: {
+            /** Content */
+            content: string;
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Ownerid */
+            ownerId: string | null;
+            /** Scope */
+            scope: string;
+            /** Shortcut */
+            shortcut: string;
+            /** Title */
+            title: string;
+            /** Updatedat */
+            updatedAt: string;
+        };
+        /** CannedResponseList */
+        CannedResponseList: {
+            /** Responses */
+            responses: components["schemas"]["CannedResponseItem"][];
+        };
         /** CaptureBody */
         CaptureBody: {
             /** Chatid */
@@ -2310,6 +2511,34 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** DepartmentBody */
+        DepartmentBody: {
+            /** Memberids */
+            memberIds?: string[];
+            /** Name */
+            name: string;
+        };
+        /** DepartmentItem */
+        DepartmentItem: {
+            /** Id */
+            id: string;
+            /** Memberids */
+            memberIds: string[];
+            /** Name */
+            name: string;
+        };
+        /** DepartmentList */
+        DepartmentList: {
+            /** Departments */
+            departments: components["schemas"]["DepartmentItem"][];
+        };
+        /** DepartmentPatch */
+        DepartmentPatch: {
+            /** Memberids */
+            memberIds?: string[] | null;
+            /** Name */
+            name?: string | null;
+        };
         /** Device */
         Device: {
             /** Browser */
@@ -2409,6 +2638,11 @@ export interface components {
             hasMore: boolean;
             /** Lastseq */
             lastSeq: number;
+        };
+        /** ExpandBody */
+        ExpandBody: {
+            /** Text */
+            text: string;
         };
         /** Factor */
         Factor: {
@@ -3180,6 +3414,26 @@ export interface components {
             /** @default text */
             type: components["schemas"]["MessageType"];
         };
+        /** SearchHitItem */
+        SearchHitItem: {
+            /** Chatid */
+            chatId: string;
+            /** Content */
+            content: string;
+            /** Messageid */
+            messageId: string;
+            /** Sentat */
+            sentAt: string;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /** SearchResults */
+        SearchResults: {
+            /** Hits */
+            hits: components["schemas"]["SearchHitItem"][];
+            /** Query */
+            query: string;
+        };
         /** SecretList */
         SecretList: {
             /** Secrets */
@@ -3598,6 +3852,15 @@ export interface components {
             kind: "transcript";
             /** Status */
             status: string;
+        };
+        /** TransferBody */
+        TransferBody: {
+            /** Commercialid */
+            commercialId?: string | null;
+            /** Departmentid */
+            departmentId?: string | null;
+            /** Note */
+            note?: string | null;
         };
         /** Turn */
         Turn: {
@@ -4684,6 +4947,123 @@ export interface operations {
             };
         };
     };
+    list_canned_api_v2_canned_responses_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseList"];
+                };
+            };
+        };
+    };
+    create_canned_api_v2_canned_responses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_canned_api_v2_canned_responses__response_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                response_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_canned_api_v2_canned_responses__response_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                response_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     resume_chat_api_v2_chat_links_resume_post: {
         parameters: {
             query?: never;
@@ -4727,6 +5107,7 @@ export interface operations {
                 visitorId?: string | null;
                 assignedCommercialId?: string | null;
                 department?: string | null;
+                tag?: string | null;
                 dateFrom?: string | null;
                 dateTo?: string | null;
                 sort?: string;
@@ -4939,6 +5320,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    expand_canned_api_v2_chats__chat_id__canned_expansion_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpandBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedExpansion"];
                 };
             };
             /** @description Validation Error */
@@ -5311,6 +5727,38 @@ export interface operations {
             };
         };
     };
+    remove_tag_api_v2_chats__chat_id__tags__tag__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     send_transcript_api_v2_chats__chat_id__transcript_post: {
         parameters: {
             query?: never;
@@ -5329,6 +5777,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TranscriptQueued"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    transfer_chat_api_v2_chats__chat_id__transfer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Chat"];
                 };
             };
             /** @description Validation Error */
@@ -5949,6 +6432,39 @@ export interface operations {
             };
         };
     };
+    search_conversations_api_v2_conversations_search_get: {
+        parameters: {
+            query: {
+                q: string;
+                visitorId?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     history_api_v2_dashboard_history_get: {
         parameters: {
             query?: {
@@ -5998,6 +6514,123 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardSnapshot"];
+                };
+            };
+        };
+    };
+    list_departments_api_v2_departments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentList"];
+                };
+            };
+        };
+    };
+    create_department_api_v2_departments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_department_api_v2_departments__department_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_department_api_v2_departments__department_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

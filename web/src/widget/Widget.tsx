@@ -8,6 +8,7 @@ import { localMessage, mergeMessage } from "../shared/messages";
 import type { Message } from "../shared/types";
 import { Citations } from "./citations";
 import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
+import { Markdown } from "../shared/markdown";
 import type { VisitorSession } from "./session";
 
 interface Props {
@@ -449,7 +450,7 @@ function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
   return (
     <div class={cls.join(" ")} data-id={m.id}>
       {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
-      <span class="text">{m.content}</span>
+      <Markdown text={m.content} />
       {m.isAI && <Citations metadata={meta} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>

@@ -45,4 +45,9 @@ button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; p
 .email-capture .actions { padding: 0; justify-content: flex-start; gap: 8px; }
 .email-capture button.email-save { background: #2563eb; color: #fff; border-radius: 8px; padding: 6px 12px; }
 .transcript-note { display: block; font-size: 11px; color: #6b7280; }
+.md { white-space: normal; }
+.md p { margin: 0; }
+.md p + p, .md ul, .md ol { margin: 6px 0 0; }
+.md ul, .md ol { padding-left: 20px; }
+.md a { color: inherit; text-decoration: underline; }
 `;

@@ -6,6 +6,12 @@ transaction over them, with its events), ``bus``, ``presence``, ``cache``, ``mai
 ``runtime.py``; everything is importable from here.
 """
 
+from guiders.services.ports.agent_tools import (
+    CannedRepository,
+    ConversationSearch,
+    DepartmentRepository,
+    SearchHit,
+)
 from guiders.services.ports.bus import (
     EventBus,
 )
@@ -60,11 +66,14 @@ __all__ = [
     "AfterCommit",
     "AnalysisRepository",
     "Cache",
+    "CannedRepository",
     "ChatQuery",
     "ChatRepository",
     "CommercialRepository",
     "ConsumerState",
+    "ConversationSearch",
     "DeadLetter",
+    "DepartmentRepository",
     "EventBus",
     "EventFilter",
     "EventLog",
@@ -77,6 +86,7 @@ __all__ = [
     "QueuedEmail",
     "RefreshToken",
     "SagaRepository",
+    "SearchHit",
     "SecurityStore",
     "SettingsStore",
     "StoredSecret",

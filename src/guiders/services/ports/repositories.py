@@ -46,6 +46,7 @@ class ChatQuery:
     visitor_id: UUID | None = None
     assigned_commercial_id: UUID | None = None
     department: str | None = None
+    tag: str | None = None
     date_from: datetime | None = None
     date_to: datetime | None = None
     sort: str = "createdAt"

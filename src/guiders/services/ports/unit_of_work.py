@@ -10,6 +10,11 @@ from typing import Self
 
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.services.knowledge_ports import KnowledgeRepository
+from guiders.services.ports.agent_tools import (
+    CannedRepository,
+    ConversationSearch,
+    DepartmentRepository,
+)
 from guiders.services.ports.chat_mail import ChatMailRecords
 from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
@@ -56,6 +61,9 @@ class UnitOfWork(abc.ABC):
     security: SecurityStore
     settings: SettingsStore
     chat_mail: ChatMailRecords
+    canned: CannedRepository
+    departments: DepartmentRepository
+    search: ConversationSearch
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
