@@ -25,16 +25,19 @@ from guiders.observability.metrics import record_key_check
 from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimePorts
 from guiders.secret_file import JWT_SECRET_FILE, read_or_create
+from guiders.services.attachments import AttachmentService
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.handoff import HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
+from guiders.services.liveness import Liveness
 from guiders.services.mail import MailDispatcher
-from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
+from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
+from guiders.store.files import LocalFileStore, S3FileStore
 from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
@@ -54,6 +57,7 @@ class Runtime:
     services: Services
     presence: PresenceService
     handoff: HandoffWorker
+    attachments: AttachmentService
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
@@ -86,6 +90,7 @@ class Runtime:
             on_key_check=record_key_check,
         )
         cache = build_cache(settings)
+        presence_store = build_presence_store(settings)
         services = Services.build(
             uow,
             tokens,
@@ -95,14 +100,16 @@ class Runtime:
             cache=cache,
             profile_ttl_s=settings.cache_profile_ttl_s,
             hash_concurrency=settings.login_hash_concurrency,
+            liveness=Liveness(presence_store, required=settings.presence_requires_connection),
         )
         bus.subscribe(forget_scored(services))
         presence = PresenceService(
             uow,
-            build_presence_store(settings),
+            presence_store,
             services.chats,
             services.commercials,
             grace_s=settings.presence_grace_s,
+            sweep=settings.presence_requires_connection,
         )
         ingestion, knowledge = knowledge_workers(settings, uow, services)
         if knowledge is not None:
@@ -128,6 +135,9 @@ class Runtime:
             relay=relay,
             services=services,
             presence=presence,
+            attachments=AttachmentService(
+                uow, build_file_store(settings), max_bytes=settings.attachment_max_bytes
+            ),
             handoff=handoff,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
@@ -170,6 +180,8 @@ class Runtime:
             manager=socket_manager(self.settings),
             max_message_bytes=self.settings.socket_max_message_bytes,
             secretless_sockets=self.settings.sdk_secretless_sockets,
+            ping_interval_s=self.settings.presence_ping_interval_s,
+            ping_timeout_s=self.settings.presence_ping_timeout_s,
         )
 
     async def start(self) -> None:
@@ -317,6 +329,19 @@ def build_cache(settings: Settings) -> Cache:
     from guiders.cache.memory import MemoryCache
 
     return MemoryCache()
+
+
+def build_file_store(settings: Settings) -> FileStore:
+    """Attachments' bytes: an S3-compatible bucket when one is set, else the data dir."""
+    if settings.attachments_s3_bucket:
+        return S3FileStore(
+            settings.attachments_s3_bucket,
+            endpoint_url=settings.attachments_s3_endpoint_url,
+            region=settings.attachments_s3_region,
+            access_key=settings.attachments_s3_access_key,
+            secret_key=settings.attachments_s3_secret_key,
+        )
+    return LocalFileStore(settings.attachments_dir or settings.data_dir / "attachments")
 
 
 def build_presence_store(settings: Settings) -> PresenceStore:

@@ -13,6 +13,7 @@ from guiders.services.credentials import TokenService
 from guiders.services.handoff import HandoffService
 from guiders.services.handoff_desk import SagaRecords
 from guiders.services.knowledge import KnowledgeService
+from guiders.services.liveness import Liveness
 from guiders.services.login import LoginService
 from guiders.services.messages import MessageService
 from guiders.services.onboarding import OnboardingService
@@ -63,6 +64,7 @@ class Services:
         cache: Cache | None = None,
         profile_ttl_s: float = 0.0,
         hash_concurrency: int = 2,
+        liveness: Liveness | None = None,
     ) -> Services:
         visitors = VisitorService(uow)
         tenancy = TenancyService(uow, tokens)
@@ -73,10 +75,12 @@ class Services:
             tenancy=tenancy,
             visitors=visitors,
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
-            chats=ChatService(uow),
+            chats=ChatService(uow, liveness),
             messages=MessageService(uow),
-            commercials=CommercialService(uow),
-            analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
+            commercials=CommercialService(uow, liveness),
+            analytics=AnalyticsService(
+                uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
+            ),
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),

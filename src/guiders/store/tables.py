@@ -399,4 +399,5 @@ company_secrets = Table(
 secrets key (``services/secret_box.py``); the plain value never reaches the database."""
 
 # The knowledge feature's tables live in their own module, on this same metadata.
+from guiders.store import attachment_tables as _attachment_tables  # noqa: E402, F401
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
+from guiders.store.attachments import SqlAttachmentRepository
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
@@ -48,6 +49,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.consumers = SqlConsumerState(conn)
         self.knowledge = SqlKnowledgeRepository(conn)
         self.security = SqlSecurityStore(conn)
+        self.attachments = SqlAttachmentRepository(conn)
         return self
 
     async def _close(self) -> None:

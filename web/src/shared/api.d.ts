@@ -440,6 +440,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload
+         * @description Sends a file in the chat as a message (``image`` or ``file``); its type is read from its
+         *     content (PNG, JPEG, GIF, WebP, PDF), never from its name: 415 otherwise, 413 past the
+         *     size limit.
+         */
+        post: operations["upload_api_v2_attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download
+         * @description The file, to the chat's visitor and the company's staff (404 to anyone else). Images
+         *     are shown inline, PDFs downloaded; the type is never sniffed by the browser.
+         */
+        get: operations["download_api_v2_attachments__attachment_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/bot/shadow": {
         parameters: {
             query?: never;
@@ -1593,6 +1636,19 @@ export interface components {
             /** Name */
             name: string | null;
         };
+        /** AttachmentInfo */
+        AttachmentInfo: {
+            /** Contenttype */
+            contentType: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Url */
+            url: string;
+        };
         /** Availability */
         Availability: {
             /** Available */
@@ -1653,6 +1709,16 @@ export interface components {
             count: number;
             /** Timestamp */
             timestamp: string;
+        };
+        /** Body_upload_api_v2_attachments_post */
+        Body_upload_api_v2_attachments_post: {
+            /**
+             * Chatid
+             * Format: uuid
+             */
+            chatId: string;
+            /** File */
+            file: string;
         };
         /** Calibration */
         Calibration: {
@@ -3360,6 +3426,11 @@ export interface components {
             /** Updatedat */
             updatedAt: string;
         };
+        /** Uploaded */
+        Uploaded: {
+            attachment: components["schemas"]["AttachmentInfo"];
+            message: components["schemas"]["Message"];
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -4252,6 +4323,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelHealth"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_api_v2_attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_api_v2_attachments_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Uploaded"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_api_v2_attachments__attachment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/gif": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Validation Error */

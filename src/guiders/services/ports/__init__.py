@@ -6,6 +6,10 @@ transaction over them, with its events), ``bus``, ``presence``, ``cache``, ``mai
 ``runtime.py``; everything is importable from here.
 """
 
+from guiders.services.ports.attachments import (
+    AttachmentRepository,
+    FileStore,
+)
 from guiders.services.ports.bus import (
     EventBus,
 )
@@ -55,6 +59,7 @@ __all__ = [
     "Actor",
     "AfterCommit",
     "AnalysisRepository",
+    "AttachmentRepository",
     "Cache",
     "ChatQuery",
     "ChatRepository",
@@ -64,6 +69,7 @@ __all__ = [
     "EventBus",
     "EventFilter",
     "EventLog",
+    "FileStore",
     "Invitation",
     "MailQueue",
     "MailSender",

@@ -10,6 +10,7 @@ from typing import Self
 
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
 from guiders.services.knowledge_ports import KnowledgeRepository
+from guiders.services.ports.attachments import AttachmentRepository
 from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
     SYSTEM,
@@ -52,6 +53,7 @@ class UnitOfWork(abc.ABC):
     consumers: ConsumerState
     knowledge: KnowledgeRepository
     security: SecurityStore
+    attachments: AttachmentRepository
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
