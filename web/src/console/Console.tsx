@@ -12,6 +12,7 @@ import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { DraftActions, type DraftAction, isDraft, recordReview } from "./Drafts";
 import { Profile } from "./Profile";
+import { AttachButton, MessageBody } from "./Attachments";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -381,7 +382,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
               <span class="who">
                 {label} · {clock(m.sentAt)}
               </span>
-              <span class="text">{m.content}</span>
+              <MessageBody m={m} session={session} />
               {draft && !closed && <DraftActions draft={m} reviewed={reviewed.has(m.id)} onSend={sendDraft} onEdit={editDraft} onDiscard={discardDraft} />}
             </div>
           );
@@ -407,6 +408,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, onSent, onError, onC
             <label>
               <input type="checkbox" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> note
             </label>
+            <AttachButton session={session} chatId={chat.id} onSent={onSent} onError={onError} />
             <button class="primary" type="submit">
               Send
             </button>
