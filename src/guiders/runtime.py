@@ -28,6 +28,7 @@ from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.attachments import AttachmentService
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
+from guiders.services.dashboard_figures import ChatFiguresService
 from guiders.services.handoff import HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.liveness import Liveness
@@ -36,6 +37,7 @@ from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore, Un
 from guiders.services.presence import PresenceService
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
+from guiders.store.chat_figures import SqlChatTimings
 from guiders.store.database import Database
 from guiders.store.files import LocalFileStore, S3FileStore
 from guiders.store.relay import OutboxRelay
@@ -58,6 +60,7 @@ class Runtime:
     presence: PresenceService
     handoff: HandoffWorker
     attachments: AttachmentService
+    figures: ChatFiguresService
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
@@ -135,6 +138,7 @@ class Runtime:
             relay=relay,
             services=services,
             presence=presence,
+            figures=ChatFiguresService(uow, SqlChatTimings(db)),
             attachments=AttachmentService(
                 uow, build_file_store(settings), max_bytes=settings.attachment_max_bytes
             ),

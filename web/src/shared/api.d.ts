@@ -1066,6 +1066,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/dashboard/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat Figures
+         * @description Waiting and first-response times (p50, p95) of the chats opened in the last ``days``, and
+         *     per-agent figures (chats, first response, CSAT). Supervisors, admins and keys: the company
+         *     (``scope: company``); an agent: their own chats and row only (``scope: own``).
+         */
+        get: operations["chat_figures_api_v2_dashboard_figures_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/dashboard/history": {
         parameters: {
             query?: never;
@@ -1579,6 +1601,23 @@ export interface components {
             /** Type */
             type: string | null;
         };
+        /** AgentFigures */
+        AgentFigures: {
+            /** Chats */
+            chats: number;
+            /** Commercialid */
+            commercialId: string;
+            /** Csataverage */
+            csatAverage: number | null;
+            /** Csatcount */
+            csatCount: number;
+            /** Firstresponsep50Seconds */
+            firstResponseP50Seconds: number | null;
+            /** Firstresponsep95Seconds */
+            firstResponseP95Seconds: number | null;
+            /** Name */
+            name: string;
+        };
         /** AiFigures */
         AiFigures: {
             /** Automationrate */
@@ -1809,6 +1848,28 @@ export interface components {
             /** Visitorid */
             visitorId?: string | null;
             visitorInfo?: components["schemas"]["VisitorInfoBody"];
+        };
+        /** ChatFigures */
+        ChatFigures: {
+            /** Agents */
+            agents: components["schemas"]["AgentFigures"][];
+            /** Chats */
+            chats: number;
+            /** Days */
+            days: number;
+            firstResponseSeconds: components["schemas"]["Spread"];
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "company" | "own";
+            /** Since */
+            since: string;
+            /** Truncated */
+            truncated: boolean;
+            /** Unanswered */
+            unanswered: number;
+            waitingSeconds: components["schemas"]["Spread"];
         };
         /** ChatMetadata */
         ChatMetadata: {
@@ -3147,6 +3208,15 @@ export interface components {
             sources: components["schemas"]["Source"][];
             /** Total */
             total: number;
+        };
+        /** Spread */
+        Spread: {
+            /** Count */
+            count: number;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
         };
         /** StaffLogin */
         StaffLogin: {
@@ -5623,6 +5693,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsumerPosition"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat_figures_api_v2_dashboard_figures_get: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatFigures"];
                 };
             };
             /** @description Validation Error */
