@@ -1,6 +1,7 @@
 """Presence with two console tabs, over real Socket.IO (issue 16): closing one tab keeps the
 agent online; closing both makes them offline after the grace period, and from then on no chat
-is given to them. On one node (in-memory presence) and on two nodes sharing Redis."""
+is given to them. On one node (in-memory presence) here; on two nodes sharing Redis, one tab
+on each, in test_two_nodes.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import pytest
 
 from tests.e2e.server import ServerProcess
 from tests.e2e.test_realtime import Recorder
-from tests.e2e.test_two_nodes import shared_services
 from tests.waiting import eventually, never
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +24,6 @@ TRUTHFUL = {
     "GUIDERS_PRESENCE_GRACE_S": str(GRACE_S),
 }
 
-__all__ = ["shared_services"]  # the two-node fixture (PostgreSQL schema, Redis prefix)
-
 
 @pytest.fixture
 def one_node(tmp_path: Path) -> Iterator[list[ServerProcess]]:
@@ -33,20 +31,6 @@ def one_node(tmp_path: Path) -> Iterator[list[ServerProcess]]:
     node.start()
     yield [node, node]
     node.stop()
-
-
-@pytest.fixture
-def two_nodes(tmp_path: Path, shared_services: dict[str, str]) -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    try:
-        for _ in range(2):
-            node = ServerProcess(tmp_path, env={**shared_services, **TRUTHFUL})
-            node.start()
-            started.append(node)
-        yield started
-    finally:
-        for node in started:
-            node.stop()
 
 
 async def _login(http: httpx.AsyncClient, member: dict[str, Any]) -> str:
@@ -58,7 +42,7 @@ async def _login(http: httpx.AsyncClient, member: dict[str, Any]) -> str:
     return token
 
 
-async def _two_tabs_then_none(nodes: list[ServerProcess]) -> None:
+async def two_tabs_then_none(nodes: list[ServerProcess]) -> None:
     first = nodes[0]
     creds = first.credentials()
     ben = creds["staff"][1]
@@ -118,10 +102,7 @@ async def _equals(read: Any, expected: str) -> bool:
 
 
 async def test_two_tabs_on_one_node(one_node: list[ServerProcess]) -> None:
-    await _two_tabs_then_none(one_node)
+    await two_tabs_then_none(one_node)
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
-async def test_two_tabs_on_two_nodes_sharing_redis(two_nodes: list[ServerProcess]) -> None:
-    await _two_tabs_then_none(two_nodes)
+# On two nodes sharing PostgreSQL and Redis: tests/e2e/test_two_nodes.py.
