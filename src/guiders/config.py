@@ -254,6 +254,12 @@ class Settings(BaseSettings):
         le=1024 * 1024 * 1024,
         description="Largest file (image or PDF) a visitor or agent may send in a chat",
     )
+    attachment_max_files_per_visitor: int = Field(
+        default=100, ge=1, description="Files the chats of one visitor may hold in all"
+    )
+    attachment_max_bytes_per_visitor: int = Field(
+        default=200 * 1024 * 1024, ge=1024, description="Bytes the chats of one visitor may hold"
+    )
     attachments_dir: Path | None = Field(
         default=None, description="Where attachments are stored; default data_dir/attachments"
     )

@@ -140,7 +140,11 @@ class Runtime:
             presence=presence,
             figures=ChatFiguresService(uow, SqlChatTimings(db)),
             attachments=AttachmentService(
-                uow, build_file_store(settings), max_bytes=settings.attachment_max_bytes
+                uow,
+                build_file_store(settings),
+                max_bytes=settings.attachment_max_bytes,
+                max_files_per_visitor=settings.attachment_max_files_per_visitor,
+                max_bytes_per_visitor=settings.attachment_max_bytes_per_visitor,
             ),
             handoff=handoff,
             mail=mail_dispatcher(settings, uow),

@@ -28,7 +28,7 @@ TRUTHFUL = {
 @pytest.fixture
 def one_node(tmp_path: Path) -> Iterator[list[ServerProcess]]:
     node = ServerProcess(tmp_path, env=TRUTHFUL)
-    node.start()
+    node.start(timeout=180)
     yield [node, node]
     node.stop()
 

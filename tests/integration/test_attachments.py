@@ -39,7 +39,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"attachment_max_bytes": LIMIT})
+    return settings.model_copy(
+        update={"attachment_max_bytes": LIMIT, "attachment_max_files_per_visitor": 3}
+    )
 
 
 def upload(
@@ -101,7 +103,7 @@ async def test_a_visitor_sends_an_image_and_the_agent_a_pdf(
 
 
 async def test_too_large_and_wrong_type_are_refused(
-    api: httpx.AsyncClient, demo: dict[str, Any]
+    api: httpx.AsyncClient, demo: dict[str, Any], settings: Settings
 ) -> None:
     chat, alice = await open_chat(api, demo, "att-bad")
     big = png() + b"\x00" * LIMIT
@@ -115,6 +117,11 @@ async def test_too_large_and_wrong_type_are_refused(
     assert (await upload(api, chat, "empty.png", b"", alice["headers"])).status_code == 415
     listed = await api.get(f"/api/v2/chats/{chat}/messages", headers=alice["headers"])
     assert listed.json()["messages"] == []  # nothing refused was sent
+    assert not any(p.is_file() for p in (settings.data_dir / "attachments").rglob("*"))
+    for i in range(3):  # the visitor's chats hold at most three files here
+        assert (await upload(api, chat, f"{i}.png", png(), alice["headers"])).status_code == 201
+    full = await upload(api, chat, "more.png", png(), alice["headers"])
+    assert full.status_code == 413 and "files" in full.json()["message"]
     missing = await api.post("/api/v2/attachments", data={"chatId": chat}, headers=alice["headers"])
     assert missing.status_code == 422
 

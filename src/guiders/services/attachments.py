@@ -27,11 +27,13 @@ from guiders.domain.errors import NotFound, PayloadTooLarge, UnsupportedMediaTyp
 from guiders.domain.message import Message, MessageType
 from guiders.services.access import Principal, check_chat_access, check_may_handle
 from guiders.services.messages import MessageDraft, build_message
-from guiders.services.ports import FileStore, UnitOfWorkFactory
+from guiders.services.ports import FileStore, UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_FILES_PER_VISITOR = 100
+DEFAULT_MAX_BYTES_PER_VISITOR = 200 * 1024 * 1024
 
 
 def sniff(data: bytes) -> str:
@@ -61,11 +63,19 @@ class Download:
 
 class AttachmentService:
     def __init__(
-        self, uow: UnitOfWorkFactory, files: FileStore, *, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        uow: UnitOfWorkFactory,
+        files: FileStore,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_files_per_visitor: int = DEFAULT_MAX_FILES_PER_VISITOR,
+        max_bytes_per_visitor: int = DEFAULT_MAX_BYTES_PER_VISITOR,
     ) -> None:
         self._uow = uow
         self.files = files
         self.max_bytes = max_bytes
+        self.max_files_per_visitor = max_files_per_visitor
+        self.max_bytes_per_visitor = max_bytes_per_visitor
 
     async def upload(
         self, principal: Principal, chat_id: UUID, name: str | None, data: bytes
@@ -80,6 +90,7 @@ class AttachmentService:
         async with self._uow() as uow:  # who may write here, before a byte is stored
             chat = check_chat_access(principal, await uow.chats.get(chat_id))
             check_may_handle(principal, chat, "send files in")
+            await self._check_room(uow, chat.visitor_id, len(data))
         attachment_id = uuid.uuid4()
         key = f"{chat.company_id}/{chat.id}/{attachment_id}"
         await self.files.put(key, data, content_type)
@@ -106,6 +117,7 @@ class AttachmentService:
             uow.actor = principal.actor
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
             check_may_handle(principal, chat, "send files in")
+            await self._check_room(uow, chat.visitor_id, len(data))  # under the chat's lock
             filename = safe_filename(name, content_type)
             attachment = Attachment(
                 id=attachment_id,
@@ -142,6 +154,17 @@ class AttachmentService:
             await uow.chats.save(chat)
             await uow.commit()
         return Upload(attachment=attachment, message=message)
+
+    async def _check_room(self, uow: UnitOfWork, visitor_id: UUID, size: int) -> None:
+        """What one visitor's chats may hold in all: anything anonymous is bounded."""
+        count, total = await uow.attachments.usage_of_visitor(visitor_id)
+        if count >= self.max_files_per_visitor or total + size > self.max_bytes_per_visitor:
+            raise PayloadTooLarge(
+                "This conversation holds as many files as it may",
+                field="file",
+                files=self.max_files_per_visitor,
+                bytes=self.max_bytes_per_visitor,
+            )
 
     async def download(self, principal: Principal, attachment_id: UUID) -> Download:
         """The file, for the chat's visitor and the company's staff; 404 for anyone else."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.attachment import Attachment
@@ -40,6 +40,13 @@ class SqlAttachmentRepository(AttachmentRepository):
         stmt = select(attachments).where(attachments.c.id == attachment_id)
         row = (await self._conn.execute(stmt)).first()
         return _from_row(row._mapping) if row else None
+
+    async def usage_of_visitor(self, visitor_id: UUID) -> tuple[int, int]:
+        stmt = select(func.count(), func.coalesce(func.sum(attachments.c.size), 0)).where(
+            attachments.c.visitor_id == visitor_id
+        )
+        count, total = (await self._conn.execute(stmt)).one()
+        return int(count), int(total)
 
     async def of_visitor(self, visitor_id: UUID) -> list[Attachment]:
         stmt = (

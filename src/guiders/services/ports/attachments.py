@@ -15,6 +15,10 @@ class AttachmentRepository(abc.ABC):
     @abc.abstractmethod
     async def get(self, attachment_id: UUID) -> Attachment | None: ...
     @abc.abstractmethod
+    async def usage_of_visitor(self, visitor_id: UUID) -> tuple[int, int]:
+        """How many files the chats of this visitor hold, and their bytes."""
+
+    @abc.abstractmethod
     async def of_visitor(self, visitor_id: UUID) -> list[Attachment]: ...
     @abc.abstractmethod
     async def delete_of_visitor(self, visitor_id: UUID) -> list[Attachment]:
