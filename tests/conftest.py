@@ -50,6 +50,9 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         "data_dir": tmp_path,
         "environment": "test",
         "jwt_secret": "test-secret-of-at-least-thirty-two-bytes",
+        # most tests drive agents over REST only (no console socket); the presence tests
+        # turn this back on (tests/integration/test_presence_truth.py)
+        "presence_requires_connection": False,
     }
     if request.param == "sqlite":
         yield Settings(**base)

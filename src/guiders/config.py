@@ -72,6 +72,25 @@ class Settings(BaseSettings):
     presence_grace_s: float = Field(
         default=30.0, description="Seconds an agent stays online after their last socket closes"
     )
+    presence_requires_connection: bool = Field(
+        default=True,
+        description=(
+            "Only agents with a live console connection are given chats and counted online; "
+            "false trusts the status alone (agents working only through the REST API)"
+        ),
+    )
+    presence_ping_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds between the server's heartbeat pings on each Socket.IO connection",
+    )
+    presence_ping_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds without a heartbeat answer after which a connection counts as closed",
+    )
     handoff_answer_timeout_s: float = Field(
         default=120.0,
         gt=0,
@@ -254,6 +273,32 @@ class Settings(BaseSettings):
         description="Body limit per path prefix (JSON), over DEFAULT_BODY_LIMITS; the longest "
         "matching prefix wins",
     )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest file (image or PDF) a visitor or agent may send in a chat",
+    )
+    attachment_max_files_per_visitor: int = Field(
+        default=100, ge=1, description="Files the chats of one visitor may hold in all"
+    )
+    attachment_max_bytes_per_visitor: int = Field(
+        default=200 * 1024 * 1024, ge=1024, description="Bytes the chats of one visitor may hold"
+    )
+    attachments_dir: Path | None = Field(
+        default=None, description="Where attachments are stored; default data_dir/attachments"
+    )
+    attachments_s3_bucket: str | None = Field(
+        default=None,
+        description="Store attachments in this S3-compatible bucket instead of on disk "
+        "(needs boto3; see docs/configuration.md)",
+    )
+    attachments_s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (MinIO, Ceph...); default AWS"
+    )
+    attachments_s3_region: str | None = Field(default=None, description="S3 region")
+    attachments_s3_access_key: str | None = Field(default=None, description="S3 access key id")
+    attachments_s3_secret_key: str | None = Field(default=None, description="S3 secret access key")
     max_header_bytes: int = Field(
         default=32 * 1024, ge=4096, description="Request line and headers, in `guiders serve/up`"
     )

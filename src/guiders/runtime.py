@@ -26,17 +26,22 @@ from guiders.observability.metrics import record_key_check
 from guiders.observability.snapshot import MetricsCollector
 from guiders.realtime.server import RealtimePorts
 from guiders.secret_file import JWT_SECRET_FILE, read_or_create
+from guiders.services.attachments import AttachmentService
 from guiders.services.chat_mail import ChatMailConfig
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
+from guiders.services.dashboard_figures import ChatFiguresService
 from guiders.services.handoff import HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
+from guiders.services.liveness import Liveness
 from guiders.services.mail import MailDispatcher
-from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
+from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
+from guiders.store.chat_figures import SqlChatTimings
 from guiders.store.database import Database
+from guiders.store.files import LocalFileStore, S3FileStore
 from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
@@ -56,6 +61,8 @@ class Runtime:
     services: Services
     presence: PresenceService
     handoff: HandoffWorker
+    attachments: AttachmentService
+    figures: ChatFiguresService
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
@@ -90,6 +97,7 @@ class Runtime:
             on_key_check=record_key_check,
         )
         cache = build_cache(settings)
+        presence_store = build_presence_store(settings)
         services = Services.build(
             uow,
             tokens,
@@ -100,14 +108,16 @@ class Runtime:
             profile_ttl_s=settings.cache_profile_ttl_s,
             hash_concurrency=settings.login_hash_concurrency,
             chat_mail=chat_mail_config(settings, tokens),
+            liveness=Liveness(presence_store, required=settings.presence_requires_connection),
         )
         bus.subscribe(forget_scored(services))
         presence = PresenceService(
             uow,
-            build_presence_store(settings),
+            presence_store,
             services.chats,
             services.commercials,
             grace_s=settings.presence_grace_s,
+            sweep=settings.presence_requires_connection,
         )
         # continue by e-mail: an agent's reply to a visitor with no widget open, on any node
         services.mailer.visitor_online = presence.online
@@ -136,6 +146,14 @@ class Runtime:
             relay=relay,
             services=services,
             presence=presence,
+            figures=ChatFiguresService(uow, SqlChatTimings(db)),
+            attachments=AttachmentService(
+                uow,
+                build_file_store(settings),
+                max_bytes=settings.attachment_max_bytes,
+                max_files_per_visitor=settings.attachment_max_files_per_visitor,
+                max_bytes_per_visitor=settings.attachment_max_bytes_per_visitor,
+            ),
             handoff=handoff,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
@@ -179,6 +197,8 @@ class Runtime:
             manager=socket_manager(self.settings),
             max_message_bytes=self.settings.socket_max_message_bytes,
             secretless_sockets=self.settings.sdk_secretless_sockets,
+            ping_interval_s=self.settings.presence_ping_interval_s,
+            ping_timeout_s=self.settings.presence_ping_timeout_s,
         )
 
     async def start(self) -> None:
@@ -330,6 +350,19 @@ def build_cache(settings: Settings) -> Cache:
     from guiders.cache.memory import MemoryCache
 
     return MemoryCache()
+
+
+def build_file_store(settings: Settings) -> FileStore:
+    """Attachments' bytes: an S3-compatible bucket when one is set, else the data dir."""
+    if settings.attachments_s3_bucket:
+        return S3FileStore(
+            settings.attachments_s3_bucket,
+            endpoint_url=settings.attachments_s3_endpoint_url,
+            region=settings.attachments_s3_region,
+            access_key=settings.attachments_s3_access_key,
+            secret_key=settings.attachments_s3_secret_key,
+        )
+    return LocalFileStore(settings.attachments_dir or settings.data_dir / "attachments")
 
 
 def build_presence_store(settings: Settings) -> PresenceStore:

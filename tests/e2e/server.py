@@ -58,6 +58,9 @@ class ServerProcess:
             "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
             "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
             "GUIDERS_PIPELINE_ENABLED": "true" if self.pipeline else "false",
+            # agents set online over REST, without a console socket, are given chats in
+            # the tests that do not open one; test_presence_tabs.py turns it back on
+            "GUIDERS_PRESENCE_REQUIRES_CONNECTION": "false",
             **self.env,
         }
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it

@@ -92,3 +92,34 @@ async def test_a_claim_goes_to_one_caller_per_period(store: PresenceStore) -> No
     assert await store.claim("chore", 0.3) is False
     assert await store.claim("other", 0.3) is True
     await eventually(lambda: store.claim("chore", 0.3), timeout=5, what="the claim to lapse")
+
+
+async def test_says_which_users_have_a_live_socket(store: PresenceStore) -> None:
+    await store.socket_opened("a", "a1", 30)
+    await store.socket_opened("a", "a2", 30)
+    await store.socket_opened("b", "b1", 30)
+    assert await store.connected(["a", "b", "c"]) == {"a", "b"}
+    await store.socket_closed("a", "a1")  # one tab of two closed: still connected
+    assert await store.connected(["a", "b"]) == {"a", "b"}
+    await store.socket_closed("a", "a2")
+    assert await store.connected(["a", "b"]) == {"b"}
+    assert await store.connected([]) == set()
+
+
+async def test_assignment_candidates_follow_live_connections(store: PresenceStore) -> None:
+    from guiders.domain.assignment import choose_commercial
+    from guiders.domain.commercial import Commercial, CommercialStatus
+    from guiders.services.liveness import Liveness
+
+    company = uuid.uuid4()
+    gone, here = (
+        Commercial(id=uuid.uuid4(), company_id=company, name=n, status=CommercialStatus.ONLINE)
+        for n in ("Gone", "Here")
+    )
+    await store.socket_opened(str(here.id), "tab", 30)
+    liveness = Liveness(store, required=True)
+    candidates = await liveness.candidates([gone, here], {gone.id: 0, here.id: 3})
+    assert [c.connected for c in candidates] == [False, True]
+    assert choose_commercial(candidates) == here  # despite Gone's lighter workload
+    trusting = await Liveness(store, required=False).candidates([gone, here], {})
+    assert all(c.connected for c in trusting)

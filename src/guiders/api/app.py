@@ -23,6 +23,7 @@ from guiders.api.metrics_endpoint import metrics_app
 from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
 from guiders.api.routes import (
     analytics,
+    attachments,
     auth,
     canned,
     chat_automation,
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         chat_mail,
         canned,
         handing_on,
+        attachments,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -178,6 +180,8 @@ def body_limits(settings: Settings) -> dict[str, Any]:
             **DEFAULT_BODY_LIMITS,
             **settings.body_limits,
             "/socket.io": settings.socket_max_message_bytes,
+            # the multipart envelope around a file of the largest size accepted
+            "/api/v2/attachments": settings.attachment_max_bytes + 64 * 1024,
         },
     }
 

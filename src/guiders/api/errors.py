@@ -25,6 +25,7 @@ STATUS: dict[type[errors.GuidersError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.RateLimited: 429,
     errors.Unavailable: 503,
 }

@@ -15,10 +15,13 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 class Candidate:
     commercial: Commercial
     workload: int
+    connected: bool = True
+    """Whether the agent has a live connection (a console socket) on any node: an agent
+    whose status says online but who closed every tab is never given a chat."""
 
     @property
     def available(self) -> bool:
-        return self.commercial.is_available(self.workload)
+        return self.connected and self.commercial.is_available(self.workload)
 
 
 def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:

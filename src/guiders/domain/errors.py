@@ -68,6 +68,12 @@ class PayloadTooLarge(GuidersError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(GuidersError):
+    """(415) a file whose content is not of an accepted type, whatever its name says."""
+
+    code = "unsupported_media_type"
+
+
 class RateLimited(GuidersError):
     code = "rate_limited"
 

@@ -68,6 +68,17 @@ class RedisPresence(PresenceStore):
             count: Any = await self._redis.zcount(self._sockets_key(user_id), time.time(), "+inf")
             return int(count)
 
+    async def connected(self, user_ids: Sequence[str]) -> set[str]:
+        async with _reachable():
+            if not user_ids:
+                return set()
+            now = time.time()
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for user_id in user_ids:
+                    _ = pipe.zcount(self._sockets_key(user_id), now, "+inf")
+                counts: list[Any] = await pipe.execute()
+            return {u for u, n in zip(user_ids, counts, strict=True) if int(n) > 0}
+
     async def refresh(self, sockets: Sequence[tuple[str, str]], ttl_s: float) -> None:
         async with _reachable():
             if not sockets:

@@ -53,6 +53,10 @@ class RealtimePorts:
     max_message_bytes: int = 1_000_000
     """The largest message (or polling body) a client may send (docs/security.md)."""
     secretless_sockets: bool = False
+    ping_interval_s: float = 10.0
+    ping_timeout_s: float = 10.0
+    """Engine.IO's heartbeat on every connection: a tab that vanished without closing its
+    socket (a crash, a lost network) is disconnected after at most the sum of the two."""
 
 
 class RealtimeServer:
@@ -64,6 +68,8 @@ class RealtimeServer:
             # explicit, not Engine.IO's 1 MB default: the largest message (or polling body)
             # a client may send; a larger one closes its connection (docs/security.md)
             max_http_buffer_size=ports.max_message_bytes,
+            ping_interval=ports.ping_interval_s,
+            ping_timeout=ports.ping_timeout_s,
             logger=False,
             engineio_logger=False,
         )
@@ -181,6 +187,9 @@ class RealtimeServer:
     # -- presence and typing -------------------------------------------------------------
 
     async def on_ping(self, sid: str, *_: Any) -> dict[str, Any]:
+        """A client's heartbeat: keeps this connection (only this one) counted as present."""
+        if sid in self.sockets:
+            await self.presence.activity(sid)
         return {"success": True, "timestamp": datetime.now(UTC).isoformat()}
 
     async def on_user_activity(self, sid: str, *_: Any) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.analysis import Analysis, Conversion, Segment
-from guiders.domain.assignment import Candidate
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.strategy import Plan, StrategyConfig, plan
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal, check_visitor_access, require_staff_or_key
+from guiders.services.liveness import Liveness
 from guiders.services.ports import Cache, ChatQuery, UnitOfWork, UnitOfWorkFactory
 from guiders.services.strategies import MailTemplate, carry_out
 
@@ -59,8 +59,10 @@ class AnalyticsService:
         template: MailTemplate,
         cache: Cache | None = None,
         prediction_ttl_s: float = 0.0,
+        liveness: Liveness | None = None,
     ) -> None:
         self._uow = uow
+        self._liveness = liveness or Liveness()
         self._config = config
         self._template = template
         self._cache = cache
@@ -135,10 +137,9 @@ class AnalyticsService:
             )
             open_chats = [c for c in page.items if c.is_open]
             workloads = await uow.chats.workloads(visitor.company_id)
-            candidates = [
-                Candidate(c, workloads.get(c.id, 0))
-                for c in await uow.commercials.of_company(visitor.company_id)
-            ]
+            candidates = await self._liveness.candidates(
+                await uow.commercials.of_company(visitor.company_id), workloads
+            )
             decided = plan(
                 analysis,
                 previous,

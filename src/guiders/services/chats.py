@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from guiders.domain.assignment import Candidate, choose_commercial
+from guiders.domain.assignment import choose_commercial
 from guiders.domain.chat import Chat, Priority
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
@@ -21,6 +21,7 @@ from guiders.services.access import (
     require_staff_or_key,
     require_supervisor_or_key,
 )
+from guiders.services.liveness import Liveness
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
 
@@ -40,8 +41,9 @@ class ChatView:
 
 
 class ChatService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, liveness: Liveness | None = None) -> None:
         self._uow = uow
+        self._liveness = liveness or Liveness()
 
     async def open(
         self,
@@ -154,10 +156,9 @@ class ChatService:
 
     async def _choose(self, uow: UnitOfWork, company_id: UUID) -> UUID:
         workloads = await uow.chats.workloads(company_id)
-        candidates = [
-            Candidate(c, workloads.get(c.id, 0))
-            for c in await uow.commercials.of_company(company_id)
-        ]
+        candidates = await self._liveness.candidates(
+            await uow.commercials.of_company(company_id), workloads
+        )
         chosen = choose_commercial(candidates)
         if chosen is None:
             raise NotFound("No commercial is available", field="commercialId")

@@ -10,6 +10,7 @@ from guiders.domain.assignment import Candidate, rank_available
 from guiders.domain.commercial import Commercial, CommercialStatus
 from guiders.domain.errors import Forbidden, NotFound
 from guiders.services.access import Principal
+from guiders.services.liveness import Liveness
 from guiders.services.ports import Actor, UnitOfWorkFactory
 
 
@@ -20,21 +21,22 @@ class StatusChange:
 
 
 class CommercialService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, liveness: Liveness | None = None) -> None:
         self._uow = uow
+        self._liveness = liveness or Liveness()
 
     async def candidates(self, company_id: UUID) -> list[Candidate]:
         async with self._uow() as uow:
             workloads = await uow.chats.workloads(company_id)
-            return [
-                Candidate(c, workloads.get(c.id, 0))
-                for c in await uow.commercials.of_company(company_id)
-            ]
+            commercials = await uow.commercials.of_company(company_id)
+        return await self._liveness.candidates(commercials, workloads)
 
     async def availability(self, company_id: UUID) -> tuple[bool, int]:
         """(anyone can take a chat now, how many agents are online) for the widget's badge."""
         candidates = await self.candidates(company_id)
-        online = sum(1 for c in candidates if c.commercial.status == CommercialStatus.ONLINE)
+        online = sum(
+            1 for c in candidates if c.connected and c.commercial.status == CommercialStatus.ONLINE
+        )
         return any(c.available for c in candidates), online
 
     async def listing(

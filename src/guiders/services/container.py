@@ -16,6 +16,7 @@ from guiders.services.departments import DepartmentService
 from guiders.services.handoff import HandoffService
 from guiders.services.handoff_desk import SagaRecords
 from guiders.services.knowledge import KnowledgeService
+from guiders.services.liveness import Liveness
 from guiders.services.login import LoginService
 from guiders.services.mail_replies import ChatMailer
 from guiders.services.messages import MessageService
@@ -76,9 +77,10 @@ class Services:
         profile_ttl_s: float = 0.0,
         hash_concurrency: int = 2,
         chat_mail: ChatMailConfig | None = None,
+        liveness: Liveness | None = None,
     ) -> Services:
         visitors = VisitorService(uow)
-        chats = ChatService(uow)
+        chats = ChatService(uow, liveness)
         messages = MessageService(uow)
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
@@ -91,8 +93,10 @@ class Services:
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
             chats=chats,
             messages=messages,
-            commercials=CommercialService(uow),
-            analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
+            commercials=CommercialService(uow, liveness),
+            analytics=AnalyticsService(
+                uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
+            ),
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),

@@ -30,6 +30,7 @@ Emit = Callable[[str, dict[str, Any], str, str | None], Awaitable[None]]
 
 TYPING_TTL_S = 10.0
 SOCKET_TTL_S = 60.0
+SWEEP_BATCH = 1000
 
 
 def _staff_key(principal: Principal) -> str:
@@ -52,6 +53,7 @@ class PresenceService:
         *,
         grace_s: float,
         socket_ttl_s: float = SOCKET_TTL_S,
+        sweep: bool = False,
     ) -> None:
         self._uow = uow
         self.store = store
@@ -59,6 +61,7 @@ class PresenceService:
         self._commercials = commercials
         self._grace_s = grace_s
         self._ttl_s = socket_ttl_s
+        self._sweep = sweep
         self.emit: Emit | None = None
         self._local: dict[str, Principal] = {}  # this node's sockets
         self._going_offline: dict[UUID, asyncio.Task[None]] = {}
@@ -98,7 +101,10 @@ class PresenceService:
         if not await self.store.claim("reconcile", self._ttl_s / 3):
             return 0
         now, changed = time.time(), 0
-        for key, seen in (await self.store.staff_last_seen()).items():
+        last_seen = await self.store.staff_last_seen()
+        if self._sweep:
+            await self._start_clocks(last_seen, now)
+        for key, seen in last_seen.items():
             if now - seen < self._grace_s + self._ttl_s:
                 continue
             company, user = key.split(":", 1)
@@ -110,6 +116,19 @@ class PresenceService:
             changed += change is not None
             await self.store.staff_gone(key)
         return changed
+
+    async def _start_clocks(self, last_seen: dict[str, float], now: float) -> None:
+        """Agents whose status is not offline but who have no socket and no clock (a node
+        restarted with in-memory presence, a status set over REST): their grace period starts
+        now, so the status tells the truth within ``grace + ttl``."""
+        async with self._uow() as uow:
+            stale = await uow.commercials.not_offline(SWEEP_BATCH)
+        live = await self.store.connected([str(c.id) for c in stale])
+        for commercial in stale:
+            key = f"{commercial.company_id}:{commercial.id}"
+            if key not in last_seen and str(commercial.id) not in live:
+                await self.store.staff_seen(key, now)
+                last_seen[key] = now
 
     # -- sockets -------------------------------------------------------------------------
 

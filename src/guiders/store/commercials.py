@@ -39,6 +39,15 @@ class SqlCommercialRepository(CommercialRepository):
         stmt = select(commercials).where(commercials.c.company_id == company_id)
         return [commercial_from_row(r._mapping) for r in await self._conn.execute(stmt)]
 
+    async def not_offline(self, limit: int) -> list[Commercial]:
+        stmt = (
+            select(commercials)
+            .where(commercials.c.status != CommercialStatus.OFFLINE.value)
+            .order_by(commercials.c.id)
+            .limit(limit)
+        )
+        return [commercial_from_row(r._mapping) for r in await self._conn.execute(stmt)]
+
 
 def _values(c: Commercial) -> dict[str, Any]:
     return {

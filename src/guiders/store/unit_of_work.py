@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from guiders.services.ports import AfterCommit, UnitOfWork
 from guiders.store.agent_tools import SqlCannedRepository, SqlDepartmentRepository
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
+from guiders.store.attachments import SqlAttachmentRepository
 from guiders.store.chat_mail import SqlChatMailRecords
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.canned = SqlCannedRepository(conn)
         self.departments = SqlDepartmentRepository(conn)
         self.search = SqlConversationSearch(conn)
+        self.attachments = SqlAttachmentRepository(conn)
         return self
 
     async def _close(self) -> None:

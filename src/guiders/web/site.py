@@ -29,7 +29,7 @@ _MISSING = """<!doctype html><meta charset="utf-8"><title>Guiders: front end not
 # Defence in depth for pages that show what people write: no inline or foreign script runs.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'; object-src 'none'"
 )
 PAGE_HEADERS = {"cache-control": "no-cache", "content-security-policy": CSP}

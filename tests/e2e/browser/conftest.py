@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import require_service
 from tests.e2e.server import ServerProcess
@@ -23,6 +24,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# A condition, not a time: on a machine busy with other work, pages and servers can take longer
+# than Playwright's default 5 s to reach it, and a deadline that fails on load proves nothing.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")

@@ -366,7 +366,14 @@ def test_dashboard_renders_its_charts_with_data(
     assert errors == [], errors
 
 
-def test_a_commercial_is_refused_the_dashboard(server: ServerProcess, browser: Any) -> None:
+def test_a_commercial_is_refused_the_team_dashboard(server: ServerProcess, browser: Any) -> None:
+    """The page gives an agent their own view (test_dashboard_figures.py); the API still
+    refuses them the team's figures."""
     page = browser.new_context().new_page()
     sign_in(page, server.base, "/dashboard/", server.credentials()["staff"][1])
-    expect(page.locator(".err")).to_contain_text("supervisor")
+    expect(page.locator("[data-view=own]")).to_be_visible()
+    token = page.evaluate("() => JSON.parse(sessionStorage.getItem('guiders:staff')).access")
+    refused = httpx.get(
+        f"{server.base}/api/v2/dashboard/snapshot", headers={"authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 403

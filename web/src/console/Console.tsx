@@ -15,8 +15,8 @@ import { AlertsToggle, useChatAlerts } from "./Alerts";
 import { CannedManager, CannedPreview, CannedSuggestions, complete, expandCanned, suggestions, useCanned } from "./Canned";
 import { Tags, Transfer } from "./HandOn";
 import { VisitorPanel } from "./VisitorPanel";
-import { Markdown } from "../shared/markdown";
 import { visitorLabel } from "../shared/visitor";
+import { AttachButton, MessageBody } from "./Attachments";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -402,7 +402,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
               <span class="who">
                 {label} · {clock(m.sentAt)}
               </span>
-              <Markdown text={m.content} />
+              <MessageBody m={m} session={session} />
               {draft && !closed && <DraftActions draft={m} reviewed={reviewed.has(m.id)} onSend={sendDraft} onEdit={editDraft} onDiscard={discardDraft} />}
             </div>
           );
@@ -437,6 +437,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
             <label>
               <input type="checkbox" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> note
             </label>
+            <AttachButton session={session} chatId={chat.id} onSent={onSent} onError={onError} />
             <button class="primary" type="submit">
               Send
             </button>

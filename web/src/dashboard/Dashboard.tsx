@@ -16,6 +16,8 @@ import {
 import { useEffect, useRef, useState } from "preact/hooks";
 import { io } from "socket.io-client";
 import { LoginForm, StaffSession } from "../shared/staff";
+import { axisLabel, span } from "./axis";
+import { CsvButton, FiguresPanels, OwnView } from "./Figures";
 import { ModelHealthPanels } from "./ModelHealth";
 import { ShadowPanel } from "./Shadow";
 
@@ -86,6 +88,7 @@ const CHANNEL_LABELS = ["bot only", "agent", "no chat"];
 export function Dashboard() {
   const [user, setUser] = useState(session.user);
   if (!user) return <LoginForm session={session} title="Supervisor dashboard" onDone={() => setUser(session.user)} />;
+  if (user.role === "commercial") return <OwnView session={session} onLogout={() => (session.logout(), setUser(null))} />;
   return <Board onLogout={() => (session.logout(), setUser(null))} />;
 }
 
@@ -150,8 +153,9 @@ function Board({ onLogout }: { onLogout: () => void }) {
   }, []);
 
   const series = past ?? snap?.series ?? [];
-  const format: Intl.DateTimeFormatOptions = past ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { minute: "2-digit", second: "2-digit" };
-  const labels = series.map((p) => new Date(p.at).toLocaleString([], format));
+  const seconds = past ? RANGES[range] : span(series.map((p) => p.at));
+  const labels = series.map((p) => axisLabel(p.at, seconds));
+  const times = series.map((p) => p.at);
   const statuses = Object.keys(snap?.chatsByStatus ?? {});
   return (
     <div>
@@ -174,16 +178,17 @@ function Board({ onLogout }: { onLogout: () => void }) {
         ))}
       </div>
       <div class="grid" data-source={past ? "history" : "live"}>
-        <LinePanel id="p95" title="p95 response time (ms)" labels={labels} values={series.map((p) => p.p95Ms)} color="#2563eb" />
-        <LinePanel id="throughput" title="Throughput (requests/s)" labels={labels} values={series.map((p) => p.throughput)} color="#059669" />
+        <LinePanel id="p95" title="p95 response time (ms)" labels={labels} times={times} values={series.map((p) => p.p95Ms)} color="#2563eb" />
+        <LinePanel id="throughput" title="Throughput (requests/s)" labels={labels} times={times} values={series.map((p) => p.throughput)} color="#059669" />
         <LinePanel
           id="errors"
           title="Error rate (% of requests, 5xx)"
           labels={labels}
+          times={times}
           values={series.map((p) => (p.errorRate === null ? null : p.errorRate * 100))}
           color="#dc2626"
         />
-        <LinePanel id="messages" title="Messages per minute" labels={labels} values={series.map((p) => p.messagesPerMinute)} color="#7c3aed" />
+        <LinePanel id="messages" title="Messages per minute" labels={labels} times={times} values={series.map((p) => p.messagesPerMinute)} color="#7c3aed" />
         <BarPanel id="chats" title={`Chats by status · queue ${snap?.queueLength ?? 0}`} labels={statuses} values={statuses.map((s) => snap!.chatsByStatus[s])} />
         {snap?.ai ? (
           <BarPanel
@@ -237,6 +242,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
           <Empty title="CSAT" value={null} />
         )}
       </div>
+      <FiguresPanels session={session} />
       <ModelHealthPanels session={session} refresh={modelRefresh} />
       <ShadowPanel session={session} />
       <p class="empty" style="padding:0 14px">
@@ -268,11 +274,12 @@ function useChart(kind: "line" | "bar", labels: string[], values: (number | null
   return canvas;
 }
 
-function LinePanel({ id, title, labels, values, color }: { id: string; title: string; labels: string[]; values: (number | null)[]; color: string }) {
+function LinePanel({ id, title, labels, times, values, color }: { id: string; title: string; labels: string[]; times?: string[]; values: (number | null)[]; color: string }) {
   const canvas = useChart("line", labels, values, color);
   const points = values.filter((v) => v !== null).length;
   return (
-    <div class="box panel" data-panel={id} data-points={points}>
+    <div class="box panel" data-panel={id} data-points={points} data-first-label={labels[0] ?? ""} data-last-label={labels[labels.length - 1] ?? ""}>
+      <CsvButton name={id} header={["time (UTC)", title]} rows={(times ?? labels).map((l, i) => [l, values[i]])} />
       <h3>{title}</h3>
       <div style="position:relative;height:200px">
         <canvas ref={canvas} />
@@ -286,6 +293,7 @@ function BarPanel({ id, title, labels, values }: { id: string; title: string; la
   const canvas = useChart("bar", labels, values, "#0891b2");
   return (
     <div class="box panel" data-panel={id} data-points={values.length}>
+      <CsvButton name={id} header={["label", title]} rows={labels.map((l, i) => [l, values[i]])} />
       <h3>{title}</h3>
       <div style="position:relative;height:200px">
         <canvas ref={canvas} />

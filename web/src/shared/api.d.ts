@@ -440,6 +440,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload
+         * @description Sends a file in the chat as a message (``image`` or ``file``); its type is read from its
+         *     content (PNG, JPEG, GIF, WebP, PDF), never from its name: 415 otherwise, 413 past the
+         *     size limit.
+         */
+        post: operations["upload_api_v2_attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download
+         * @description The file, to the chat's visitor and the company's staff (404 to anyone else). Images
+         *     are shown inline, PDFs downloaded; the type is never sniffed by the browser.
+         */
+        get: operations["download_api_v2_attachments__attachment_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/bot/shadow": {
         parameters: {
             query?: never;
@@ -1190,6 +1233,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/dashboard/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat Figures
+         * @description Waiting and first-response times (p50, p95) of the chats opened in the last ``days``, and
+         *     per-agent figures (chats, first response, CSAT). Supervisors, admins and keys: the company
+         *     (``scope: company``); an agent: their own chats and row only (``scope: own``).
+         */
+        get: operations["chat_figures_api_v2_dashboard_figures_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/dashboard/history": {
         parameters: {
             query?: never;
@@ -1859,6 +1924,23 @@ export interface components {
             /** Type */
             type: string | null;
         };
+        /** AgentFigures */
+        AgentFigures: {
+            /** Chats */
+            chats: number;
+            /** Commercialid */
+            commercialId: string;
+            /** Csataverage */
+            csatAverage: number | null;
+            /** Csatcount */
+            csatCount: number;
+            /** Firstresponsep50Seconds */
+            firstResponseP50Seconds: number | null;
+            /** Firstresponsep95Seconds */
+            firstResponseP95Seconds: number | null;
+            /** Name */
+            name: string;
+        };
         /** AiFigures */
         AiFigures: {
             /** Automationrate */
@@ -1915,6 +1997,19 @@ export interface components {
             id: string;
             /** Name */
             name: string | null;
+        };
+        /** AttachmentInfo */
+        AttachmentInfo: {
+            /** Contenttype */
+            contentType: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Url */
+            url: string;
         };
         /** Availability */
         Availability: {
@@ -1976,6 +2071,16 @@ export interface components {
             count: number;
             /** Timestamp */
             timestamp: string;
+        };
+        /** Body_upload_api_v2_attachments_post */
+        Body_upload_api_v2_attachments_post: {
+            /**
+             * Chatid
+             * Format: uuid
+             */
+            chatId: string;
+            /** File */
+            file: string;
         };
         /** Calibration */
         Calibration: {
@@ -2140,6 +2245,28 @@ export interface components {
             /** Visitorid */
             visitorId?: string | null;
             visitorInfo?: components["schemas"]["VisitorInfoBody"];
+        };
+        /** ChatFigures */
+        ChatFigures: {
+            /** Agents */
+            agents: components["schemas"]["AgentFigures"][];
+            /** Chats */
+            chats: number;
+            /** Days */
+            days: number;
+            firstResponseSeconds: components["schemas"]["Spread"];
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "company" | "own";
+            /** Since */
+            since: string;
+            /** Truncated */
+            truncated: boolean;
+            /** Unanswered */
+            unanswered: number;
+            waitingSeconds: components["schemas"]["Spread"];
         };
         /** ChatMetadata */
         ChatMetadata: {
@@ -3647,6 +3774,15 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Spread */
+        Spread: {
+            /** Count */
+            count: number;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+        };
         /** StaffLogin */
         StaffLogin: {
             /** Email */
@@ -3945,6 +4081,11 @@ export interface components {
             type: components["schemas"]["MessageType"];
             /** Updatedat */
             updatedAt: string;
+        };
+        /** Uploaded */
+        Uploaded: {
+            attachment: components["schemas"]["AttachmentInfo"];
+            message: components["schemas"]["Message"];
         };
         /** ValidationError */
         ValidationError: {
@@ -4850,6 +4991,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelHealth"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_api_v2_attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_api_v2_attachments_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Uploaded"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_api_v2_attachments__attachment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/gif": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
                 };
             };
             /** @description Validation Error */
@@ -6452,6 +6661,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat_figures_api_v2_dashboard_figures_get: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatFigures"];
                 };
             };
             /** @description Validation Error */

@@ -3,6 +3,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Socket } from "socket.io-client";
+import { ACCEPT, AttachmentView, attachmentOf, uploadFile } from "../shared/attachments";
 import { ApiError, request, uuid } from "../shared/http";
 import { localMessage, mergeMessage } from "../shared/messages";
 import type { Message } from "../shared/types";
@@ -32,6 +33,7 @@ export function Widget({ session, socket, title }: Props) {
   const [humanAsked, setHumanAsked] = useState(false);
   // the e-mail line: "ask" shows it, "done" once answered (saved or declined) in this chat
   const [emailLine, setEmailLine] = useState<"auto" | "ask" | "done">("auto");
+  const [uploading, setUploading] = useState(false);
   const chatRef = useRef<string | null>(chatId);
   const logRef = useRef<HTMLDivElement>(null);
   const typingSent = useRef(0);
@@ -263,6 +265,23 @@ export function Widget({ session, socket, title }: Props) {
     }
   };
 
+  const attach = async (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    input.value = "";
+    const id = chatRef.current;
+    if (!file || !id) return;
+    setUploading(true);
+    setError(null);
+    try {
+      const stored = await uploadFile(session.base, await session.token(), id, file);
+      setMessages((list) => mergeMessage(list, stored));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setUploading(false);
+    }
+  };
+
   /** The same clientMessageId: if the first try was stored after all, nothing is duplicated. */
   const retry = (m: Message) => {
     setMessages((list) => list.filter((x) => x.clientMessageId !== m.clientMessageId));
@@ -361,6 +380,7 @@ export function Widget({ session, socket, title }: Props) {
               <Bubble
                 key={m.clientMessageId || m.id}
                 m={m}
+                session={session}
                 onRetry={m.failed && m.clientMessageId ? () => retry(m) : undefined}
               />
             ))}
@@ -380,6 +400,16 @@ export function Widget({ session, socket, title }: Props) {
                   onInput={(e) => onInput((e.target as HTMLInputElement).value)}
                   onBlur={stopTyping}
                 />
+                <label class="attach" title="Send an image or a PDF" aria-label="Attach a file">
+                  {uploading ? "…" : "📎"}
+                  <input
+                    type="file"
+                    accept={ACCEPT}
+                    style="display:none"
+                    disabled={uploading || !chatId}
+                    onChange={(e) => void attach(e.target as HTMLInputElement)}
+                  />
+                </label>
                 <button class="send" type="submit">
                   Send
                 </button>
@@ -428,7 +458,7 @@ export function Widget({ session, socket, title }: Props) {
   );
 }
 
-function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
+function Bubble({ m, session, onRetry }: { m: Message; session: VisitorSession; onRetry?: () => void }) {
   const meta = m.metadata || {};
   if (meta.nurturing || meta.strategy === "nurturing" || meta.kind === "content") {
     const url = typeof meta.url === "string" && /^(https?:\/\/|\/)/.test(meta.url) ? meta.url : null;
@@ -446,11 +476,16 @@ function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
   }
   if (m.sender.role === "system" || m.type === "system") return <div class="msg system">{m.content}</div>;
   const mine = m.sender.role === "visitor";
+  const file = attachmentOf(m);
   const cls = ["msg", mine ? "mine" : "theirs", m.isAI ? "ai" : "", m.pending ? "pending" : "", m.failed ? "failed" : ""];
   return (
     <div class={cls.join(" ")} data-id={m.id}>
       {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
-      <Markdown text={m.content} />
+      {file ? (
+        <AttachmentView info={file} base={session.base} token={() => session.token()} />
+      ) : (
+        <Markdown text={m.content} />
+      )}
       {m.isAI && <Citations metadata={meta} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>

@@ -32,6 +32,8 @@ span.source { color: inherit; text-decoration: none; }
 .bar { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e5e7eb; }
 .bar input { flex: 1; padding: 9px 10px; border: 1px solid #d1d5db; border-radius: 8px; font-size: 14px; }
 button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; padding: 0 14px; cursor: pointer; }
+.attach { display: flex; align-items: center; padding: 0 6px; cursor: pointer; font-size: 18px; }
+.attachment img { max-width: 220px; max-height: 220px; }
 .actions { display: flex; justify-content: space-between; padding: 0 8px 8px; }
 .actions button { background: none; border: 0; color: #2563eb; cursor: pointer; font-size: 12px; padding: 4px; }
 .rate { padding: 14px; text-align: center; border-top: 1px solid #e5e7eb; }

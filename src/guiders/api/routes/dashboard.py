@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from guiders.api.deps import CurrentPrincipal, ServicesDep
-from guiders.api.responses import WireRoute
+from guiders.api.deps import CurrentPrincipal, ServicesDep, runtime_of
+from guiders.api.responses import Reply, WireRoute
 from guiders.api.responses.operations import DashboardHistory, DashboardSnapshot
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
@@ -85,3 +85,43 @@ async def history(
         await store.history(start, end, max_points) if isinstance(store, SnapshotHistory) else []
     )
     return {"from": start.isoformat(), "to": end.isoformat(), "series": points}
+
+
+class Spread(Reply):
+    count: int
+    p50: float | None
+    p95: float | None
+
+
+class AgentFigures(Reply):
+    commercialId: str
+    name: str
+    chats: int
+    firstResponseP50Seconds: float | None
+    firstResponseP95Seconds: float | None
+    csatAverage: float | None
+    csatCount: int
+
+
+class ChatFigures(Reply):
+    scope: Literal["company", "own"]
+    days: int
+    since: str
+    truncated: bool
+    chats: int
+    waitingSeconds: Spread
+    firstResponseSeconds: Spread
+    unanswered: int
+    agents: list[AgentFigures]
+
+
+@router.get("/figures", response_model=ChatFigures)
+async def chat_figures(
+    request: Request,
+    principal: CurrentPrincipal,
+    days: Annotated[int, Query(ge=1, le=90)] = 7,
+) -> dict[str, Any]:
+    """Waiting and first-response times (p50, p95) of the chats opened in the last ``days``, and
+    per-agent figures (chats, first response, CSAT). Supervisors, admins and keys: the company
+    (``scope: company``); an agent: their own chats and row only (``scope: own``)."""
+    return await runtime_of(request).figures.read(principal, days)

@@ -12,6 +12,10 @@ from guiders.services.ports.agent_tools import (
     DepartmentRepository,
     SearchHit,
 )
+from guiders.services.ports.attachments import (
+    AttachmentRepository,
+    FileStore,
+)
 from guiders.services.ports.bus import (
     EventBus,
 )
@@ -65,6 +69,7 @@ __all__ = [
     "Actor",
     "AfterCommit",
     "AnalysisRepository",
+    "AttachmentRepository",
     "Cache",
     "CannedRepository",
     "ChatQuery",
@@ -77,6 +82,7 @@ __all__ = [
     "EventBus",
     "EventFilter",
     "EventLog",
+    "FileStore",
     "Invitation",
     "MailQueue",
     "MailSender",

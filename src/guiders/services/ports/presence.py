@@ -32,6 +32,10 @@ class PresenceStore(abc.ABC):
     @abc.abstractmethod
     async def socket_count(self, user_id: str) -> int: ...
 
+    async def connected(self, user_ids: Sequence[str]) -> set[str]:
+        """Which of these users have at least one live socket, on any node."""
+        return {u for u in user_ids if await self.socket_count(u) > 0}
+
     @abc.abstractmethod
     async def refresh(self, sockets: Sequence[tuple[str, str]], ttl_s: float) -> None:
         """Keeps this node's ``(user_id, socket_id)`` entries alive for another ``ttl_s``."""

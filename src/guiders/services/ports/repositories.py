@@ -285,6 +285,9 @@ class CommercialRepository(abc.ABC):
     async def save(self, commercial: Commercial) -> None: ...
     @abc.abstractmethod
     async def of_company(self, company_id: UUID) -> list[Commercial]: ...
+    async def not_offline(self, limit: int) -> list[Commercial]:
+        """Agents of every company whose status is not offline (presence's sweep)."""
+        return []
 
 
 class AnalysisRepository(abc.ABC):

@@ -15,6 +15,7 @@ from guiders.services.ports.agent_tools import (
     ConversationSearch,
     DepartmentRepository,
 )
+from guiders.services.ports.attachments import AttachmentRepository
 from guiders.services.ports.chat_mail import ChatMailRecords
 from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
@@ -64,6 +65,7 @@ class UnitOfWork(abc.ABC):
     canned: CannedRepository
     departments: DepartmentRepository
     search: ConversationSearch
+    attachments: AttachmentRepository
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
