@@ -10,6 +10,11 @@ the demo) through a ``metadata`` hook, and in migration ``0011_agent_tools``.
 - PostgreSQL: ``ix_messages_content_fts``, a GIN index on ``to_tsvector('simple', content)``;
   the query uses the same expression, so it is answered from the index.
 
+On SQLite, a later migration that *recreates* ``messages`` (Alembic's batch mode copies the
+table when SQLite cannot alter it in place) drops its triggers: such a migration must run
+``statements("sqlite")`` again and rebuild ``messages_fts`` (``SQLITE_BACKFILL`` after a
+``DELETE FROM messages_fts``). Adding a column does not recreate the table.
+
 The ``simple`` configuration (no stemming, no stop words) works the same for every language a
 company's visitors write in. What the user typed is reduced to words (at most 8), each matched
 as a prefix, all required: no query syntax of either database reaches it.

@@ -6,6 +6,7 @@ import type { Socket } from "socket.io-client";
 import { uuid } from "../shared/http";
 import type { StaffSession } from "../shared/staff";
 import type { Chat } from "../shared/types";
+import { visitorHandle } from "../shared/visitor";
 
 export interface LiveVisitor {
   visitorId: string;
@@ -131,7 +132,9 @@ function LiveRow({
         </button>
       </div>
       <div class="row">
-        <small>{path}</small>
+        <small>
+          <span class="who">{visitorHandle(visitor.visitorId)}</span> · {path}
+        </small>
         <small class="segment">
           {score === undefined ? "…" : score ? `${score.segment} · ${Math.round(score.conversionProbability * 100)}%` : "no score"}
         </small>
