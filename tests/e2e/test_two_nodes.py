@@ -213,3 +213,21 @@ async def test_an_agent_is_online_while_any_node_holds_a_socket_of_theirs(
         assert change["previousStatus"] == "online" and change["seq"] > 0
     finally:
         await supervisor.sio.disconnect()
+
+
+async def test_two_tabs_on_two_nodes_then_none_and_the_agent_is_never_assigned(
+    tmp_path: Path, shared_services: dict[str, str]
+) -> None:
+    """Presence that tells the truth (issue 16), with Redis presence: one tab on each node."""
+    from tests.e2e.test_presence_tabs import TRUTHFUL, two_tabs_then_none
+
+    started: list[ServerProcess] = []
+    try:
+        for _ in range(2):
+            node = ServerProcess(tmp_path, env={**shared_services, **TRUTHFUL})
+            node.start(timeout=180)  # a start took 47 s on the shared test machine
+            started.append(node)
+        await two_tabs_then_none(started)
+    finally:
+        for node in started:
+            node.stop()
