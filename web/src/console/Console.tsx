@@ -12,6 +12,7 @@ import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { DraftActions, type DraftAction, isDraft, recordReview } from "./Drafts";
 import { Profile } from "./Profile";
+import { MailSettingsPanel } from "./MailSettings";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -50,6 +51,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [security, setSecurity] = useState(false);
   const [knowledge, setKnowledge] = useState(false);
+  const [mailSettings, setMailSettings] = useState(false);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -184,6 +186,11 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               {knowledge ? "Chats" : "Knowledge"}
             </button>
           )}
+          {(me.role === "admin" || me.role === "supervisor") && (
+            <button type="button" class="mail-settings-open" onClick={() => setMailSettings(!mailSettings)}>
+              E-mail
+            </button>
+          )}
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -191,6 +198,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
+      {mailSettings && <MailSettingsPanel session={session} onClose={() => setMailSettings(false)} />}
       {knowledge && <Knowledge session={session} />}
       <div class="cols" style={knowledge ? "display: none" : undefined}>
         <div class="box">
