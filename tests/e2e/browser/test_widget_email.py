@@ -77,6 +77,7 @@ def test_nobody_online_the_email_reply_comes_back_into_the_chat(
     assert handoff.status_code == 202, handoff.text
     line = page.locator("#guiders-widget .email-capture")
     expect(line).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(screenshots / "widget-email-line.png"))
     page.fill("#guiders-widget .email-capture input[type=email]", "not an address")
     page.click("#guiders-widget .email-capture input[name=consent]")
     page.click("#guiders-widget .email-save")
