@@ -237,6 +237,7 @@ class Runtime:
             await self.inbound.stop()
         await self.presence.stop()
         await self.relay.stop()
+        await self.services.mailer.drain()
         await self.bus.close()
         if self.cache is not None:
             await self.cache.close()

@@ -5,6 +5,7 @@ SMTP endpoint (aiosmtpd in the server's loop), then shows up in the chat."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import smtplib
 import uuid
@@ -281,3 +282,23 @@ async def test_a_refusal_is_recorded_and_honoured(world: dict[str, Any]) -> None
         headers=v["headers"],
     )
     assert bad.status_code == 422
+
+
+async def test_open_connections_are_bounded(world: dict[str, Any]) -> None:
+    runtime: Runtime = world["runtime"]
+    assert runtime.inbound is not None
+    runtime.inbound.config = dataclasses.replace(runtime.inbound.config, max_connections=2)
+
+    def connect() -> smtplib.SMTP:
+        return smtplib.SMTP("127.0.0.1", world["inbound"], timeout=10)
+
+    first, second = await asyncio.to_thread(connect), await asyncio.to_thread(connect)
+    with pytest.raises(smtplib.SMTPConnectError) as refused:
+        await asyncio.to_thread(connect)
+    assert refused.value.smtp_code == 421
+    await asyncio.to_thread(first.quit)
+    await eventually(lambda: runtime.inbound is not None and runtime.inbound.open_connections == 1)
+    third = await asyncio.to_thread(connect)
+    assert (await asyncio.to_thread(third.noop))[0] == 250
+    await asyncio.to_thread(third.quit)
+    await asyncio.to_thread(second.quit)

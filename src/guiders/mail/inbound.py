@@ -23,6 +23,7 @@ import html
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -32,6 +33,8 @@ from guiders.services.ports.chat_mail import InboundReply, ReplyInbox
 
 log = structlog.get_logger(__name__)
 MAX_RECIPIENTS = 5
+MAX_CONNECTIONS = 50
+"""Open connections at once; one more is told 421 and closed (anonymous clients are bounded)."""
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -42,6 +45,33 @@ class InboundConfig:
     max_bytes: int = 256 * 1024
     timeout_s: float = 60.0
     hostname: str = "guiders"
+    max_connections: int = MAX_CONNECTIONS
+
+
+class _BoundedSmtp(SMTP):
+    """aiosmtpd's protocol, counted: past the limit a connection gets 421 and is closed."""
+
+    def __init__(self, endpoint: InboundSmtp, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._endpoint = endpoint
+        self._counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._endpoint.open_connections >= self._endpoint.config.max_connections:
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(b"421 4.7.0 Too many connections, try again later\r\n")
+            transport.close()
+            return
+        self._endpoint.open_connections += 1
+        self._counted = True
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if not self._counted:
+            return
+        self._endpoint.open_connections -= 1
+        self._counted = False
+        super().connection_lost(error)
 
 
 class ReplyHandler:
@@ -120,11 +150,13 @@ class InboundSmtp:
     def __init__(self, inbox: ReplyInbox, config: InboundConfig) -> None:
         self.config = config
         self.handler = ReplyHandler(inbox)
+        self.open_connections = 0
         self._server: asyncio.Server | None = None
 
     def _protocol(self) -> SMTP:
         c = self.config
-        return SMTP(
+        return _BoundedSmtp(
+            self,
             self.handler,
             data_size_limit=c.max_bytes,
             hostname=c.hostname,

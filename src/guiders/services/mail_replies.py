@@ -14,6 +14,7 @@ that both see it, queue one e-mail.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -62,21 +63,44 @@ class ChatMailer(ReplyInbox):
         self._messages = messages
         self._chats = chats
         self.visitor_online: VisitorOnline = visitor_online or _nobody_online
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(4)
         """Whether the visitor has a widget socket open on any node (the runtime wires presence)."""
 
     # -- out -------------------------------------------------------------------------------
 
     async def on_event(self, event: StoredEvent) -> None:
-        """Bus subscriber: an agent's reply to a visitor who left; a close (transcript)."""
-        try:
-            p = event.payload
-            if event.type == "message.sent":
-                if p.get("sender_role") == "agent" and not p.get("internal"):
+        """Bus subscriber: an agent's reply to a visitor who left; a close (transcript).
+
+        The bus awaits its subscribers in turn (the socket fan-out among them), so the check
+        here is only on the event itself; the database work runs in a task of its own, a few
+        at a time."""
+        p = event.payload
+        wanted = (
+            event.type == "message.sent"
+            and p.get("sender_role") == "agent"
+            and not p.get("internal")
+        ) or (event.type == "chat.status_changed" and p.get("to") == ChatStatus.CLOSED.value)
+        if not wanted:
+            return
+        task = asyncio.create_task(self._handle(event), name="chat-mail")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, event: StoredEvent) -> None:
+        async with self._working:
+            try:
+                if event.type == "message.sent":
                     await self.reply_by_email(event)
-            elif event.type == "chat.status_changed" and p.get("to") == ChatStatus.CLOSED.value:
-                await self.transcript_on_close(event.aggregate_id)
-        except Exception:
-            log.exception("continue by e-mail: could not queue", event_type=event.type)
+                else:
+                    await self.transcript_on_close(event.aggregate_id)
+            except Exception:
+                log.exception("continue by e-mail: could not queue", event_type=event.type)
+
+    async def drain(self) -> None:
+        """Waits for what the subscriber started (tests, a clean stop)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def reply_by_email(self, event: StoredEvent) -> QueuedEmail | None:
         p = event.payload

@@ -17,6 +17,7 @@ import { Tags, Transfer } from "./HandOn";
 import { VisitorPanel } from "./VisitorPanel";
 import { visitorLabel } from "../shared/visitor";
 import { AttachButton, MessageBody } from "./Attachments";
+import { MailSettingsPanel } from "./MailSettings";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -57,6 +58,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [knowledge, setKnowledge] = useState(false);
   const [cannedPage, setCannedPage] = useState(false);
   const [cannedVersion, setCannedVersion] = useState(0);
+  const [mailSettings, setMailSettings] = useState(false);
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -197,6 +199,11 @@ function Desk({ onLogout }: { onLogout: () => void }) {
           <button type="button" class="canned-page" onClick={() => setCannedPage(!cannedPage)}>
             {cannedPage ? "Chats" : "Canned"}
           </button>
+          {(me.role === "admin" || me.role === "supervisor") && (
+            <button type="button" class="mail-settings-open" onClick={() => setMailSettings(!mailSettings)}>
+              E-mail
+            </button>
+          )}
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -204,6 +211,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
+      {mailSettings && <MailSettingsPanel session={session} onClose={() => setMailSettings(false)} />}
       {knowledge && <Knowledge session={session} />}
       {cannedPage && <CannedManager session={session} isAdmin={me.role === "admin"} onChanged={() => setCannedVersion((n) => n + 1)} />}
       <div class="cols" style={knowledge || cannedPage ? "display: none" : undefined}>

@@ -68,6 +68,7 @@ export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
     <form
       class="email-capture"
       aria-label="Continue by e-mail"
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         void answer(true);

@@ -421,7 +421,7 @@ export function Widget({ session, socket, title }: Props) {
                 <button type="button" class="end" onClick={endChat}>
                   End chat
                 </button>
-                {emailLine !== "done" && (
+                {emailLine === "auto" && !nobodyOnline(messages) && (
                   <button type="button" class="email-ask" onClick={() => setEmailLine("ask")}>
                     Continue by e-mail
                   </button>
