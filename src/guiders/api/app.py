@@ -42,6 +42,7 @@ from guiders.api.routes import (
     sdk,
     security,
     shadow,
+    team,
     visitors,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         model_health,
         shadow,
         company_settings,
+        team,
     ):
         api.include_router(module.router)
     app.include_router(api)

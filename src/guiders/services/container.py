@@ -23,6 +23,7 @@ from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
 from guiders.services.settings import SettingsService
 from guiders.services.strategies import MailTemplate
+from guiders.services.team import TeamService
 from guiders.services.tenancy import TenancyService
 from guiders.services.two_factor import TwoFactorService
 from guiders.services.visitors import VisitorService
@@ -52,6 +53,7 @@ class Services:
     onboarding: OnboardingService
     secrets: CompanySecretService
     settings: SettingsService
+    team: TeamService
 
     @classmethod
     def build(
@@ -69,15 +71,16 @@ class Services:
         visitors = VisitorService(uow)
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)
+        settings = SettingsService(uow)
         return cls(
             uow=uow,
             tokens=tokens,
             tenancy=tenancy,
             visitors=visitors,
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
-            chats=ChatService(uow),
+            chats=ChatService(uow, settings),
             messages=MessageService(uow),
-            commercials=CommercialService(uow),
+            commercials=CommercialService(uow, settings),
             analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
@@ -86,5 +89,6 @@ class Services:
             knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
-            settings=SettingsService(uow),
+            settings=settings,
+            team=TeamService(uow, tenancy),
         )

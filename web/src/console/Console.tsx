@@ -12,6 +12,7 @@ import { Knowledge } from "./Knowledge";
 import { LiveVisitorList, useLiveVisitors } from "./LiveVisitors";
 import { DraftActions, type DraftAction, isDraft, recordReview } from "./Drafts";
 import { Profile } from "./Profile";
+import { Settings } from "./settings/Settings";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -50,6 +51,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [security, setSecurity] = useState(false);
   const [knowledge, setKnowledge] = useState(false);
+  const [settings, setSettings] = useState(location.hash.startsWith("#settings"));
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -184,6 +186,16 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               {knowledge ? "Chats" : "Knowledge"}
             </button>
           )}
+          <button
+            type="button"
+            class="settings-toggle"
+            onClick={() => {
+              setSettings(!settings);
+              if (settings && location.hash.startsWith("#settings")) history.replaceState(null, "", location.pathname);
+            }}
+          >
+            {settings ? "Chats" : "Settings"}
+          </button>
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -191,8 +203,9 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
-      {knowledge && <Knowledge session={session} />}
-      <div class="cols" style={knowledge ? "display: none" : undefined}>
+      {knowledge && !settings && <Knowledge session={session} />}
+      {settings && <Settings session={session} />}
+      <div class="cols" style={knowledge || settings ? "display: none" : undefined}>
         <div class="box">
           {error && (
             <div class="err" onClick={() => setError(null)}>

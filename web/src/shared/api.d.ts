@@ -970,6 +970,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/company/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sites */
+        get: operations["list_sites_api_v2_company_sites_get"];
+        put?: never;
+        /** Create Site */
+        post: operations["create_site_api_v2_company_sites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/sites/{site_id}/origins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change Origins */
+        put: operations["change_origins_api_v2_company_sites__site_id__origins_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/sites/{site_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke Site */
+        post: operations["revoke_site_api_v2_company_sites__site_id__revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Team */
+        get: operations["team_api_v2_company_team_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/team/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Member
+         * @description Role, capacity, skills (departments), seniority, or ``active: false`` to deactivate.
+         */
+        patch: operations["change_member_api_v2_company_team__user_id__patch"];
+        trace?: never;
+    };
     "/api/v2/consumers/{consumer}/dead-letters": {
         parameters: {
             query?: never;
@@ -2489,6 +2578,18 @@ export interface components {
             /** Updatedat */
             updatedAt: string | null;
         };
+        /** MemberBody */
+        MemberBody: {
+            /** Active */
+            active?: boolean | null;
+            /** Maxchats */
+            maxChats?: number | null;
+            role?: components["schemas"]["StaffRole"] | null;
+            /** Seniority */
+            seniority?: number | null;
+            /** Skills */
+            skills?: string[] | null;
+        };
         /**
          * Message
          * @description One message; ``id``/``messageId``, ``sentAt``/``timestamp``/``createdAt`` and the
@@ -2647,6 +2748,13 @@ export interface components {
             siteId: string;
             /** Sitekey */
             siteKey: string;
+        };
+        /** OriginsBody */
+        OriginsBody: {
+            /** Aliases */
+            aliases?: string[];
+            /** Domain */
+            domain: string;
         };
         /** Page */
         Page: {
@@ -3133,6 +3241,37 @@ export interface components {
             /** Topics */
             topics: components["schemas"]["ShadowTopic"][];
         };
+        /** SiteBody */
+        SiteBody: {
+            /** Aliases */
+            aliases?: string[];
+            /** Domain */
+            domain: string;
+            /** Name */
+            name: string;
+        };
+        /** SiteKey */
+        SiteKey: {
+            /** Aliases */
+            aliases: string[];
+            /** Domain */
+            domain: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Revoked */
+            revoked: boolean;
+            /** Revokedat */
+            revokedAt: string | null;
+            /** Sitekey */
+            siteKey: string;
+        };
+        /** SiteKeyList */
+        SiteKeyList: {
+            /** Sites */
+            sites: components["schemas"]["SiteKey"][];
+        };
         /** Source */
         Source: {
             /** Chunkcount */
@@ -3287,6 +3426,32 @@ export interface components {
         TagsBody: {
             /** Tags */
             tags: string[];
+        };
+        /** TeamList */
+        TeamList: {
+            /** Members */
+            members: components["schemas"]["TeamMember"][];
+        };
+        /** TeamMember */
+        TeamMember: {
+            /** Active */
+            active: boolean;
+            /** Deactivatedat */
+            deactivatedAt: string | null;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /** Maxchats */
+            maxChats: number | null;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** Seniority */
+            seniority: number | null;
+            /** Skills */
+            skills: string[];
         };
         /** TotpEnabled */
         TotpEnabled: {
@@ -5444,6 +5609,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SecurityPolicy-Output"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sites_api_v2_company_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKeyList"];
+                };
+            };
+        };
+    };
+    create_site_api_v2_company_sites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_origins_api_v2_company_sites__site_id__origins_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OriginsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_site_api_v2_company_sites__site_id__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    team_api_v2_company_team_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamList"];
+                };
+            };
+        };
+    };
+    change_member_api_v2_company_team__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamMember"];
                 };
             };
             /** @description Validation Error */

@@ -7,6 +7,7 @@ import { ApiError, request, uuid } from "../shared/http";
 import { localMessage, mergeMessage } from "../shared/messages";
 import type { Message } from "../shared/types";
 import { Citations } from "./citations";
+import { loadLook, lookCss, type Look } from "./look";
 import type { VisitorSession } from "./session";
 
 interface Props {
@@ -28,6 +29,7 @@ export function Widget({ session, socket, title }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [humanAsked, setHumanAsked] = useState(false);
+  const [look, setLook] = useState<Look | null>(null);
   const chatRef = useRef<string | null>(chatId);
   const logRef = useRef<HTMLDivElement>(null);
   const typingSent = useRef(0);
@@ -164,6 +166,12 @@ export function Widget({ session, socket, title }: Props) {
   useEffect(() => {
     logRef.current?.scrollTo(0, logRef.current.scrollHeight);
   }, [messages, typing, open]);
+
+  // The company's look and greeting (console settings), read again on every opening.
+  useEffect(() => {
+    void loadLook(() => call("GET", "/v2/settings/visitor"), navigator.language).then(setLook);
+  }, [open]);
+  const shownTitle = look?.title || title;
 
   const creatingChat = useRef<Promise<string | null> | null>(null);
   /** One chat at a time: concurrent callers (open + send) share the same request. */
@@ -314,15 +322,17 @@ export function Widget({ session, socket, title }: Props) {
 
   return (
     <div>
+      {look && <style>{lookCss(look)}</style>}
       {open && (
-        <div class="panel" role="dialog" aria-label={title}>
+        <div class="panel" role="dialog" aria-label={shownTitle}>
           <div class="head">
-            <b>{title}</b>
+            <b>{shownTitle}</b>
             <small class="subtitle">{subtitle}</small>
           </div>
           {!online && <div class="offline">Reconnecting…</div>}
           {error && <div class="error">{error}</div>}
           <div class="log" ref={logRef}>
+            {look?.greeting && <div class="msg greeting">{look.greeting}</div>}
             {messages.map((m) => (
               <Bubble
                 key={m.clientMessageId || m.id}
@@ -377,8 +387,8 @@ export function Widget({ session, socket, title }: Props) {
           )}
         </div>
       )}
-      <button class="launcher" type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
-        {open ? "×" : "💬"}
+      <button class={look?.launcher_text && !open ? "launcher text" : "launcher"} type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
+        {open ? "×" : look?.launcher_text || "💬"}
       </button>
     </div>
   );
