@@ -36,6 +36,7 @@ from guiders.api.routes import (
     mail,
     messages,
     model_health,
+    pipeline_rules,
     platform,
     presence,
     sagas,
@@ -44,6 +45,7 @@ from guiders.api.routes import (
     shadow,
     team,
     visitors,
+    webhooks,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
 from guiders.config import DEFAULT_BODY_LIMITS, Settings
@@ -139,6 +141,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         shadow,
         company_settings,
         team,
+        pipeline_rules,
+        webhooks,
     ):
         api.include_router(module.router)
     app.include_router(api)

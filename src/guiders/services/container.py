@@ -27,6 +27,7 @@ from guiders.services.team import TeamService
 from guiders.services.tenancy import TenancyService
 from guiders.services.two_factor import TwoFactorService
 from guiders.services.visitors import VisitorService
+from guiders.services.webhooks import WebhookLog
 
 DEFAULT_STRATEGY = StrategyConfig(
     content=NurturingContent(title="Our buying guide", body="Compare the options side by side.")
@@ -54,6 +55,7 @@ class Services:
     secrets: CompanySecretService
     settings: SettingsService
     team: TeamService
+    webhooks: WebhookLog
 
     @classmethod
     def build(
@@ -91,4 +93,5 @@ class Services:
             secrets=CompanySecretService(uow, box),
             settings=settings,
             team=TeamService(uow, tenancy),
+            webhooks=WebhookLog(uow),
         )

@@ -1059,6 +1059,30 @@ export interface paths {
         patch: operations["change_member_api_v2_company_team__user_id__patch"];
         trace?: never;
     };
+    "/api/v2/company/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries
+         * @description The latest deliveries, newest first (admins).
+         */
+        get: operations["deliveries_api_v2_company_webhooks_deliveries_get"];
+        put?: never;
+        /**
+         * Report Delivery
+         * @description The sender's report of one delivery (the integration key).
+         */
+        post: operations["report_delivery_api_v2_company_webhooks_deliveries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/consumers/{consumer}/dead-letters": {
         parameters: {
             query?: never;
@@ -1385,6 +1409,44 @@ export interface paths {
         /** Mark As Read */
         put: operations["mark_as_read_api_v2_messages_mark_as_read_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/pipeline/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Rules */
+        get: operations["get_rules_api_v2_pipeline_rules_get"];
+        /**
+         * Put Rules
+         * @description Admins; validated first, then saved (and audited) as the ``pipeline_rules`` section.
+         */
+        put: operations["put_rules_api_v2_pipeline_rules_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/pipeline/rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate Rules */
+        post: operations["validate_rules_api_v2_pipeline_rules_validate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2244,6 +2306,32 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Delivery */
+        Delivery: {
+            /** At */
+            at: string;
+            /** Attempts */
+            attempts: number | null;
+            /** Error */
+            error: string | null;
+            /** Eventid */
+            eventId: string | null;
+            /** Eventtype */
+            eventType: string | null;
+            /** Outcome */
+            outcome: string | null;
+            /** Statuscode */
+            statusCode: number | null;
+            /** Url */
+            url: string | null;
+            /** Webhook */
+            webhook: string | null;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            /** Deliveries */
+            deliveries: components["schemas"]["Delivery"][];
+        };
         /** Device */
         Device: {
             /** Browser */
@@ -2979,6 +3067,28 @@ export interface components {
             /** Upper */
             upper: number;
         };
+        /** ReportBody */
+        ReportBody: {
+            /** Attempts */
+            attempts: number;
+            /** Error */
+            error?: string | null;
+            /** Eventid */
+            eventId: string;
+            /** Eventtype */
+            eventType: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "delivered" | "failed" | "refused";
+            /** Statuscode */
+            statusCode?: number | null;
+            /** Url */
+            url: string;
+            /** Webhook */
+            webhook: string;
+        };
         /** RequestAgentBody */
         RequestAgentBody: {
             /** Reason */
@@ -3010,6 +3120,49 @@ export interface components {
             draftId: string;
             /** Topic */
             topic: string;
+        };
+        /** RulesBody */
+        RulesBody: {
+            /** Yaml */
+            yaml: string;
+        };
+        /** RulesChange */
+        RulesChange: {
+            /** Revision */
+            revision?: number | null;
+            /** Yaml */
+            yaml: string;
+        };
+        /** RulesCheck */
+        RulesCheck: {
+            /** Problems */
+            problems: components["schemas"]["RulesProblem"][];
+            /** Rules */
+            rules: number;
+            /** Valid */
+            valid: boolean;
+        };
+        /** RulesDocument */
+        RulesDocument: {
+            /** Revision */
+            revision: number;
+            /** Source */
+            source: string;
+            /** Updatedat */
+            updatedAt: string | null;
+            /** Updatedby */
+            updatedBy: string | null;
+            /** Yaml */
+            yaml: string;
+        };
+        /** RulesProblem */
+        RulesProblem: {
+            /** Field */
+            field: string;
+            /** Line */
+            line: number | null;
+            /** Message */
+            message: string;
         };
         /** Saga */
         Saga: {
@@ -5796,6 +5949,68 @@ export interface operations {
             };
         };
     };
+    deliveries_api_v2_company_webhooks_deliveries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_delivery_api_v2_company_webhooks_deliveries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_dead_letters_api_v2_consumers__consumer__dead_letters_get: {
         parameters: {
             query?: {
@@ -6483,6 +6698,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rules_api_v2_pipeline_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesDocument"];
+                };
+            };
+        };
+    };
+    put_rules_api_v2_pipeline_rules_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesDocument"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_rules_api_v2_pipeline_rules_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesCheck"];
                 };
             };
             /** @description Validation Error */
