@@ -6,6 +6,8 @@ bad value shows its error next to the field; a stale form asks for a reload; a n
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,12 @@ from playwright.sync_api import Page, expect
 
 from guiders.config import Settings
 from guiders.domain.company import StaffRole
+from guiders.pipeline.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.e2e.browser.test_web import sign_in
 from tests.e2e.browser.test_widget_bot import bot_server  # noqa: F401 - a fixture
 from tests.e2e.server import ServerProcess
+from tests.integration.test_company_webhooks import Receiver
+from tests.waiting import eventually_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 ADMIN = {"email": "sofia@demo.guiders.local", "password": "admin-password-123"}
@@ -320,4 +325,97 @@ def test_the_bot_page_changes_what_the_bot_says(
     visitor.screenshot(path=str(screenshots / "settings-bot-welcome.png"))
     page.click(".settings-nav a[href='#settings/audit']")
     expect(page.locator(".audit-log tr[data-section=bot]").first).to_contain_text("welcome")
+    assert errors == []
+
+
+@pytest.fixture(scope="module")
+def pipeline_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = ServerProcess(
+        tmp_path_factory.mktemp("settings-pipeline"),
+        pipeline=True,
+        GUIDERS_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES="true",
+    )
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def test_integrations_keep_secrets_masked_and_webhooks_deliver_with_a_log(
+    pipeline_server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    receiver = Receiver(fail_first=0)
+    try:
+        errors: list[str] = []
+        page = settings_page(browser, pipeline_server, "integrations", errors)
+        page.click(".settings-page button.add-webhook")
+        page.get_by_label("Webhook 1 name").fill("crm")
+        page.get_by_label("Webhook 1 URL").fill("ftp://nowhere")
+        page.get_by_label("Webhook 1 events").fill("chat.*")
+        page.click(".settings-page .settings-form button.save")
+        expect(page.locator(".webhook .field-error")).to_contain_text("pattern")
+        page.get_by_label("Webhook 1 URL").fill(receiver.url)
+        page.click(".settings-page .settings-form button.save")
+        expect(page.locator(".settings-page .saved").first).to_be_visible()
+
+        secrets = page.locator("form.secrets")
+        secrets.get_by_label("Secret", exact=True).select_option("webhook:crm")
+        secrets.get_by_label("Secret value").fill("whsec-browser-0123456789")
+        secrets.locator("button.save-secret").click()
+        masked = secrets.locator("tr[data-secret='webhook:crm'] .masked")
+        expect(masked).to_be_visible()
+        assert "whsec-browser-0123456789" not in masked.inner_text()
+
+        visitor = open_widget(browser, pipeline_server)
+        visitor.click("#guiders-widget .launcher")
+        visitor.fill("#guiders-widget input[aria-label=Message]", "hello hooks")
+        visitor.press("#guiders-widget input[aria-label=Message]", "Enter")
+        row = page.locator(".delivery-log tr.delivered").first
+        expect(row).to_contain_text("crm", timeout=30000)
+        page.screenshot(path=str(screenshots / "settings-integrations.png"))
+        sent, body = receiver.requests[0]
+        assert verify(
+            "whsec-browser-0123456789", sent[TIMESTAMP_HEADER], body, sent[SIGNATURE_HEADER]
+        )
+
+        page.click(".settings-nav a[href='#settings/audit']")
+        expect(page.locator(".audit-log tr[data-section=integrations]").first).to_be_visible()
+        expect(
+            page.locator(".audit-log tr[data-type='company.secret_changed']").first
+        ).to_be_visible()
+        assert errors == []
+    finally:
+        receiver.close()
+
+
+def test_pipeline_rules_are_validated_by_line_and_reach_the_pipeline(
+    pipeline_server: ServerProcess, browser: Any
+) -> None:
+    errors: list[str] = []
+    page = settings_page(browser, pipeline_server, "rules", errors)
+    editor = page.locator("textarea.rules-yaml")
+    expect(editor).to_have_value(re.compile("rules:"))
+    bad = (
+        "version: 1\nrules:\n  - name: broken\n    when:\n      event: [message.sent]\n"
+        "    then:\n      - type: no_such_action\n"
+    )
+    editor.fill(bad)
+    page.click(".settings-page button.validate")
+    expect(page.locator(".rules-problems li").first).to_contain_text("Line 7")
+    page.click(".settings-page button.save")
+    expect(page.locator(".field[data-name=yaml] .field-error")).to_contain_text("line")
+    good = (
+        "version: 1\nrules:\n  - name: tag-refunds\n    when:\n      event: [message.sent]\n"
+        "      keywords: [refund]\n    then:\n      - type: tag\n        tags: [refund]\n"
+    )
+    editor.fill(good)
+    page.click(".settings-page button.validate")
+    expect(page.locator(".rules-valid")).to_contain_text("1 rule")
+    page.click(".settings-page button.save")
+    expect(page.locator(".settings-page .saved")).to_contain_text("revision 1")
+    followed = pipeline_server.data_dir / "pipeline-rules.console.yaml"
+    eventually_sync(
+        lambda: followed.is_file() and "tag-refunds" in followed.read_text(),
+        timeout=30,
+        what="the pipeline's rules file following the console",
+    )
     assert errors == []

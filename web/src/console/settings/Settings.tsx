@@ -8,6 +8,7 @@ import { Knowledge } from "../Knowledge";
 import { AuditPage } from "./Audit";
 import { HoursPage } from "./Hours";
 import { BotPage, CompanyPage, PrivacyPage, RoutingPage, WidgetPage } from "./sections";
+import { IntegrationsPage } from "./Integrations";
 import { RulesPage } from "./Rules";
 import { SitesPage } from "./Sites";
 import { TeamPage } from "./Team";
@@ -23,6 +24,7 @@ export const PAGES: Page[] = [
   { id: "privacy", label: "Privacy", render: (s) => <PrivacyPage session={s} /> },
   { id: "sites", label: "Site keys", render: (s) => <SitesPage session={s} /> },
   { id: "team", label: "Team", render: (s) => <TeamPage session={s} /> },
+  { id: "integrations", label: "Integrations", render: (s) => <IntegrationsPage session={s} /> },
   { id: "rules", label: "Pipeline rules", render: (s) => <RulesPage session={s} /> },
   { id: "knowledge", label: "Knowledge sources", render: (s) => <Knowledge session={s} /> },
   { id: "audit", label: "Audit", render: (s) => <AuditPage session={s} /> },
