@@ -1,5 +1,6 @@
-// The settings audit: every change an admin made (settings.changed and the team, site key and
-// integration events), newest first, with who, when, what and the values before and after.
+// The settings audit: every change an admin made (settings.changed, including the integrations
+// and pipeline rules sections, and the team, site key and secret events), newest first, with
+// who, when, what and the values before and after.
 
 import { useEffect, useState } from "preact/hooks";
 import type { StaffSession } from "../../shared/staff";
@@ -18,9 +19,8 @@ export const AUDITED = [
   "site.created",
   "site.revoked",
   "site.origins_changed",
+  "staff.created",
   "staff.updated",
-  "webhook.changed",
-  "pipeline.rules_changed",
 ];
 
 const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
