@@ -322,6 +322,10 @@ class Settings(BaseSettings):
         default=False,
         description="Let the crawler fetch loopback, private and link-local addresses",
     )
+    webhooks_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let outgoing webhooks reach loopback, private and link-local addresses",
+    )
     knowledge_max_bytes: int = Field(
         default=10 * 1024 * 1024, gt=0, description="Largest page or file read (bytes)"
     )

@@ -40,13 +40,16 @@ from guiders.api.routes import (
     mail,
     messages,
     model_health,
+    pipeline_rules,
     platform,
     presence,
     sagas,
     sdk,
     security,
     shadow,
+    team,
     visitors,
+    webhooks,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
 from guiders.config import DEFAULT_BODY_LIMITS, Settings
@@ -145,6 +148,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         canned,
         handing_on,
         attachments,
+        team,
+        pipeline_rules,
+        webhooks,
     ):
         api.include_router(module.router)
     app.include_router(api)

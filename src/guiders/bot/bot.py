@@ -21,6 +21,7 @@ import structlog
 from guiders.ai.answering import Answer, Answerer, Turn
 from guiders.ai.kb_model import Classification
 from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
+from guiders.bot.company_settings import CompanyBotSettings
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason, decide
 from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metadata
@@ -64,6 +65,8 @@ class FirstLineBot:
         self._kb_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb")
         self.kb_cache = KbAnswerCache(settings.kb_cache_ttl_s)
         self.shadow = ShadowTopics(client, settings.shadow_topics)
+        self.behaviour = CompanyBotSettings(client, settings)
+        """The console's bot settings (on/off, name, welcome, keywords, cap, threshold)."""
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -173,8 +176,18 @@ class FirstLineBot:
             await self._on_visitor_message(chat_id, conv.unanswered)
 
     async def _welcome(self, conv: Conversation) -> None:
+        behaviour = await self.behaviour.current()
+        if not behaviour.enabled:
+            return
         name = conv.visitor_name or self.settings.visitor_fallback_name
-        text = self.settings.welcome_message.format(name=name, bot=self.settings.bot_name)
+        if behaviour.from_console:
+            language = behaviour.default_language
+            text = behaviour.welcome_text(language, name)
+            disclosure = behaviour.disclosure.get(language) or behaviour.disclosure.get("en")
+            if disclosure:
+                text = f"{text}\n\n{disclosure}"
+        else:
+            text = self.settings.welcome_message.format(name=name, bot=self.settings.bot_name)
         await self.client.send_message(
             conv.chat_id,
             text,
@@ -201,6 +214,9 @@ class FirstLineBot:
         conv.history.append(Turn("visitor", message.content))
         if not conv.bot_may_answer:
             return
+        behaviour = await self.behaviour.current()
+        if not behaviour.enabled:
+            return
         started = time.perf_counter()
         language = detect_language(message.content, self.settings.default_language)
         found = await self._classify(message.content, language)
@@ -208,9 +224,9 @@ class FirstLineBot:
             message.content,
             previous,
             found,
-            keywords=self.settings.escalation_keywords,
-            max_messages=self.settings.max_messages_before_escalation,
-            threshold=self.settings.auto_respond_threshold,
+            keywords=behaviour.escalation_keywords,
+            max_messages=behaviour.max_messages,
+            threshold=behaviour.threshold,
             escalation_intents=self.settings.escalation_intents,
         )
         if decision.escalate and decision.reason is not Reason.TOO_COMPLEX:

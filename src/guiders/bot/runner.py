@@ -64,6 +64,32 @@ async def _use_stored_llm_key(bot: FirstLineBot, settings: BotSettings) -> None:
     log.info("the bot uses the LLM key stored for its company")
 
 
+async def _use_console_llm(bot: FirstLineBot, settings: BotSettings) -> None:
+    """Without ``GUIDERS_BOT_LLM_BASE_URL`` the endpoint set in the console (Settings →
+    Integrations: ``llm_base_url``, ``llm_model``) is used, with the stored key; read at start."""
+    if settings.llm_config() is not None:
+        return
+    try:
+        section = await bot.client.request("GET", "/v2/settings/integrations")
+        values = section["values"]
+        stored = await stored_llm_key(bot.client)
+    except Exception:
+        log.warning("could not read the console's LLM endpoint; going on without it")
+        return
+    if not values.get("llm_base_url"):
+        return
+    update: dict[str, Any] = {"llm_base_url": values["llm_base_url"]}
+    if values.get("llm_model"):
+        update["llm_model"] = values["llm_model"]
+    if stored:
+        update["llm_api_key"] = stored
+    config = settings.model_copy(update=update).llm_config()
+    if config is not None:
+        bot.answerer.llm = LlmClient(config)
+        bot.model_name = config.model
+        log.info("the bot uses the LLM endpoint set in the console", model=config.model)
+
+
 async def check_access(server: str, key: str) -> None:
     """Fail fast on a wrong URL or key, before spending seconds on the knowledge base."""
     async with GuidersClient(server, key) as client:
@@ -86,6 +112,7 @@ async def run_bot(
     try:
         await bot.start(wait_for_server_s=wait_for_server_s)
         await _use_stored_llm_key(bot, settings)
+        await _use_console_llm(bot, settings)
         await (stop or asyncio.Event()).wait()
     finally:
         await bot.stop()

@@ -37,6 +37,16 @@ def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:
     )
 
 
+def rank_for_policy(candidates: Iterable[Candidate], policy: str) -> list[Candidate]:
+    """Available candidates in the order the company's routing policy (``routing.policy``)
+    offers them a chat: ``least_busy`` (workload, then seniority) or ``most_senior``
+    (seniority first, workload breaking ties)."""
+    ranked = rank_available(candidates)
+    if policy == "most_senior":
+        ranked.sort(key=lambda c: -c.commercial.seniority)
+    return ranked
+
+
 def choose_commercial(
     candidates: Iterable[Candidate], *, most_senior: bool = False
 ) -> Commercial | None:

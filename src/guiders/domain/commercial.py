@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from guiders.domain.errors import ValidationFailed
 from guiders.domain.events import Aggregate, DomainEvent
 
 
@@ -29,6 +30,8 @@ class Commercial(Aggregate):
     seniority: int = 1
     last_activity_at: datetime | None = None
     avatar_url: str | None = None
+    active: bool = True
+    """False once an admin deactivated the agent: never assigned, whatever the status."""
 
     @classmethod
     def hire(
@@ -59,7 +62,35 @@ class Commercial(Aggregate):
         return commercial
 
     def is_available(self, workload: int) -> bool:
-        return self.status == CommercialStatus.ONLINE and workload < self.max_chats
+        return self.active and self.status == CommercialStatus.ONLINE and workload < self.max_chats
+
+    def reprofile(
+        self, *, max_chats: int, skills: list[str], seniority: int, active: bool, at: datetime
+    ) -> bool:
+        """An admin's change of capacity, skills (departments), seniority or activation;
+        False when nothing changed."""
+        if not 1 <= max_chats <= 50:
+            raise ValidationFailed("an agent takes 1 to 50 chats at once", field="maxChats")
+        if not 1 <= seniority <= 10:
+            raise ValidationFailed("seniority is 1 to 10", field="seniority")
+        skills = list(dict.fromkeys(s.strip().lower() for s in skills if s.strip()))
+        if len(skills) > 30 or any(len(s) > 60 for s in skills):
+            raise ValidationFailed("at most 30 skills of 60 characters", field="skills")
+        new = (max_chats, skills, seniority, active)
+        if new == (self.max_chats, self.skills, self.seniority, self.active):
+            return False
+        self._event(
+            "commercial.profile_changed",
+            at,
+            {
+                "agent_id": str(self.id),
+                "max_chats": max_chats,
+                "skills": skills,
+                "seniority": seniority,
+                "active": active,
+            },
+        )
+        return True
 
     def change_status(self, status: CommercialStatus, at: datetime) -> CommercialStatus | None:
         """Returns the previous status, or None when nothing changed."""
@@ -97,6 +128,11 @@ class Commercial(Aggregate):
             self.skills = list(p["skills"])
             self.seniority = p["seniority"]
             self.avatar_url = p.get("avatar_url")
+        elif event.type == "commercial.profile_changed":
+            self.max_chats = p["max_chats"]
+            self.skills = list(p["skills"])
+            self.seniority = p["seniority"]
+            self.active = p["active"]
         elif event.type == "commercial.status_changed":
             self.status = CommercialStatus(p["status"])
             self.last_activity_at = event.occurred_at

@@ -32,6 +32,8 @@ class Site:
     domain: str
     site_key: str
     aliases: list[str] = field(default_factory=list)
+    revoked_at: datetime | None = None
+    """A revoked site key registers no visitor and its hosts leave the CORS list."""
 
     def serves(self, domain: str) -> bool:
         wanted = normalise_domain(domain)
@@ -52,6 +54,8 @@ class StaffUser:
     name: str
     role: StaffRole
     password_hash: str
+    deactivated_at: datetime | None = None
+    """A deactivated staff member cannot sign in (nor refresh a session)."""
 
 
 @dataclass(slots=True)

@@ -151,6 +151,52 @@ class Privacy(Section):
     transcript_on_close: bool = False
 
 
+WEBHOOK_NAME = r"^[a-z0-9][a-z0-9_.-]{0,60}$"
+"""A webhook's name; its signing secret is the company secret ``webhook:<name>``."""
+
+
+class WebhookTarget(Section):
+    name: Annotated[str, Field(pattern=WEBHOOK_NAME)]
+    url: Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s/]+\S*$")]
+    events: Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)] = Field(
+        default_factory=list
+    )
+    """Event types (``chat.closed``) or prefixes (``chat.*``); empty: every event."""
+    enabled: bool = True
+
+
+class Integrations(Section):
+    """The LLM endpoint, SMTP and outgoing webhooks; their keys and passwords are company
+    secrets (``llm_api_key``, ``smtp_password``, ``webhook:<name>``), never stored here."""
+
+    llm_base_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
+    llm_model: ShortText = ""
+    smtp_host: Annotated[str, Field(max_length=255, pattern=r"^[A-Za-z0-9.-]*$")] = ""
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_username: ShortText = ""
+    smtp_from: Annotated[str, Field(max_length=255)] = ""
+    smtp_starttls: bool = True
+    webhooks: Annotated[list[WebhookTarget], Field(max_length=10)] = Field(default_factory=list)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique(cls, hooks: list[WebhookTarget]) -> list[WebhookTarget]:
+        names = [h.name for h in hooks]
+        if len(set(names)) != len(names):
+            raise ValueError("two webhooks have the same name")
+        return hooks
+
+
+class PipelineRules(Section):
+    """The pipeline's business rules as YAML, edited in the console; the API validates them
+    with the pipeline's own validator before saving (errors name the line). Empty: the
+    pipeline keeps the rules file it was started with."""
+
+    yaml: Annotated[str, Field(max_length=200_000)] = ""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
 SECTIONS: dict[str, type[Section]] = {
     "company": CompanyProfile,
     "widget": WidgetLook,
@@ -158,6 +204,8 @@ SECTIONS: dict[str, type[Section]] = {
     "business_hours": BusinessHours,
     "routing": Routing,
     "privacy": Privacy,
+    "pipeline_rules": PipelineRules,
+    "integrations": Integrations,
 }
 """Every section, by the name the API and the audit event use."""
 

@@ -14,6 +14,7 @@ from guiders.domain.chat import Chat, Priority
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.message import Message
+from guiders.domain.settings import Routing
 from guiders.services.access import (
     Principal,
     check_chat_access,
@@ -24,6 +25,7 @@ from guiders.services.access import (
 from guiders.services.liveness import Liveness
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
+from guiders.services.settings import SettingsService
 
 SORT_FIELDS = ("createdAt", "updatedAt", "lastMessageDate")
 """What a chat listing may be sorted by (``ChatQuery.sort``); every repository supports each."""
@@ -41,9 +43,15 @@ class ChatView:
 
 
 class ChatService:
-    def __init__(self, uow: UnitOfWorkFactory, liveness: Liveness | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        liveness: Liveness | None = None,
+        settings: SettingsService | None = None,
+    ) -> None:
         self._uow = uow
         self._liveness = liveness or Liveness()
+        self._settings = settings
 
     async def open(
         self,
@@ -128,11 +136,18 @@ class ChatService:
         """Assigns to the named commercial, or by policy when none is named."""
         require_staff_or_key(principal)
         now = datetime.now(UTC)
+        routing = await self._routing(principal.company_id) if commercial_id is None else None
         async with self._uow() as uow:
             uow.actor = principal.actor
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
             if commercial_id is None:
-                commercial_id = await self._choose(uow, principal.company_id)
+                department = chat.metadata.department if routing and routing.by_department else None
+                commercial_id = await self._choose(
+                    uow,
+                    principal.company_id,
+                    most_senior=routing is not None and routing.policy == "most_senior",
+                    department=department,
+                )
                 reason = "auto" if reason == "manual" else reason
             commercial = await uow.commercials.get(commercial_id)
             if commercial is None or commercial.company_id != principal.company_id:
@@ -154,12 +169,31 @@ class ChatService:
             await uow.commit()
         return chat
 
-    async def _choose(self, uow: UnitOfWork, company_id: UUID) -> UUID:
+    async def _routing(self, company_id: UUID) -> Routing | None:
+        """The company's routing settings (policy, by department), read before the
+        transaction so the settings cache never holds a second connection inside it."""
+        if self._settings is None:
+            return None
+        routing = await self._settings.effective(company_id, "routing")
+        return routing if isinstance(routing, Routing) else None
+
+    async def _choose(
+        self,
+        uow: UnitOfWork,
+        company_id: UUID,
+        *,
+        most_senior: bool = False,
+        department: str | None = None,
+    ) -> UUID:
         workloads = await uow.chats.workloads(company_id)
         candidates = await self._liveness.candidates(
             await uow.commercials.of_company(company_id), workloads
         )
-        chosen = choose_commercial(candidates)
+        if department:
+            wanted = department.strip().lower()
+            skilled = [c for c in candidates if wanted in (s.lower() for s in c.commercial.skills)]
+            candidates = skilled or candidates
+        chosen = choose_commercial(candidates, most_senior=most_senior)
         if chosen is None:
             raise NotFound("No commercial is available", field="commercialId")
         return chosen.id

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from guiders.domain.assignment import Candidate, rank_available
+from guiders.domain.assignment import Candidate, rank_available, rank_for_policy
 from guiders.domain.commercial import Commercial, CommercialStatus
 from guiders.domain.errors import Forbidden, NotFound
+from guiders.domain.settings import Routing
 from guiders.services.access import Principal
 from guiders.services.liveness import Liveness
 from guiders.services.ports import Actor, UnitOfWorkFactory
+from guiders.services.settings import SettingsService
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +23,24 @@ class StatusChange:
 
 
 class CommercialService:
-    def __init__(self, uow: UnitOfWorkFactory, liveness: Liveness | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        liveness: Liveness | None = None,
+        settings: SettingsService | None = None,
+    ) -> None:
         self._uow = uow
         self._liveness = liveness or Liveness()
+        self._settings = settings
+
+    async def assignable(self, company_id: UUID) -> list[Candidate]:
+        """Who may be offered a chat now, in the order of the company's routing policy."""
+        policy = "least_busy"
+        if self._settings is not None:
+            routing = await self._settings.effective(company_id, "routing")
+            if isinstance(routing, Routing):
+                policy = routing.policy
+        return rank_for_policy(await self.candidates(company_id), policy)
 
     async def candidates(self, company_id: UUID) -> list[Candidate]:
         async with self._uow() as uow:

@@ -28,10 +28,12 @@ from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
 from guiders.services.settings import SettingsService
 from guiders.services.strategies import MailTemplate
+from guiders.services.team import TeamService
 from guiders.services.tenancy import TenancyService
 from guiders.services.transfers import TransferService
 from guiders.services.two_factor import TwoFactorService
 from guiders.services.visitors import VisitorService
+from guiders.services.webhooks import WebhookLog
 
 DEFAULT_STRATEGY = StrategyConfig(
     content=NurturingContent(title="Our buying guide", body="Compare the options side by side.")
@@ -63,6 +65,8 @@ class Services:
     canned: CannedService
     departments: DepartmentService
     transfers: TransferService
+    team: TeamService
+    webhooks: WebhookLog
 
     @classmethod
     def build(
@@ -80,7 +84,8 @@ class Services:
         liveness: Liveness | None = None,
     ) -> Services:
         visitors = VisitorService(uow)
-        chats = ChatService(uow, liveness)
+        settings = SettingsService(uow)
+        chats = ChatService(uow, liveness, settings)
         messages = MessageService(uow)
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
@@ -93,7 +98,7 @@ class Services:
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
             chats=chats,
             messages=messages,
-            commercials=CommercialService(uow, liveness),
+            commercials=CommercialService(uow, liveness, settings),
             analytics=AnalyticsService(
                 uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
             ),
@@ -104,10 +109,12 @@ class Services:
             knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
-            settings=SettingsService(uow),
             chat_mail=addresses,
             mailer=ChatMailer(uow, addresses, messages, chats),
             canned=CannedService(uow),
             departments=DepartmentService(uow),
             transfers=TransferService(uow),
+            settings=settings,
+            team=TeamService(uow, tenancy),
+            webhooks=WebhookLog(uow),
         )

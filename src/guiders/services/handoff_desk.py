@@ -63,9 +63,7 @@ class ServiceDesk:
         )
 
     async def available_agents(self) -> list[Agent]:
-        ranked = await self._commercials.listing(
-            self._principal, available_only=True, order_by="workload"
-        )
+        ranked = await self._commercials.assignable(self._principal.company_id)
         return [_agent(c.commercial.id, c.commercial.name, c.commercial.status) for c in ranked]
 
     async def agent(self, agent_id: str) -> Agent | None:

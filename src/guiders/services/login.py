@@ -107,6 +107,7 @@ class LoginService:
             await self._failed(keys, who=_who(user, email), address=address, reason="password")
             raise Unauthenticated("Wrong e-mail or password")
         await self._forget(keys[0][0])
+        _refuse_deactivated(user)
         if await self.two_factor.enabled(user.id):
             return StaffLogin(challenge=self.two_factor.challenge(user.id, enrol=False))
         if await self.two_factor.required(user.company_id, user.role):
@@ -128,6 +129,7 @@ class LoginService:
             user = await uow.tenancy.get_staff(opened.staff_id)
         if user is None:
             raise Unauthenticated("The staff member no longer exists")
+        _refuse_deactivated(user)
         recovery: list[str] | None = None
         if opened.enrol:
             try:
@@ -209,6 +211,7 @@ class LoginService:
             user = await uow.tenancy.get_staff(token.subject_id)
         if user is None:
             raise Unauthenticated("The staff member no longer exists")
+        _refuse_deactivated(user)
         if await self.two_factor.required(
             user.company_id, user.role
         ) and not await self.two_factor.enabled(user.id):
@@ -258,3 +261,9 @@ def _principal(user: StaffUser) -> Principal:
 def _who(user: StaffUser | None, email: str) -> str:
     """The staff id when the e-mail is known, else a short hash of it (never the e-mail)."""
     return str(user.id) if user is not None else account_key(email)[5:21]
+
+
+def _refuse_deactivated(user: StaffUser) -> None:
+    """An admin deactivated this account (the team page): no sign-in, no refreshed session."""
+    if user.deactivated_at is not None:
+        raise Unauthenticated("This account is deactivated; ask an admin of your company")

@@ -59,6 +59,7 @@ def _values(c: Commercial) -> dict[str, Any]:
         "seniority": c.seniority,
         "last_activity_at": c.last_activity_at,
         "avatar_url": c.avatar_url,
+        "active": c.active,
     }
 
 
@@ -73,4 +74,5 @@ def commercial_from_row(r: Any) -> Commercial:
         seniority=r["seniority"],
         last_activity_at=r["last_activity_at"],
         avatar_url=r["avatar_url"],
+        active=bool(r["active"]),
     )

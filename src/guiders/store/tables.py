@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     text,
+    true,
 )
 
 from guiders.store.metadata import metadata
@@ -45,6 +46,7 @@ sites = Table(
     Column("domain", String(255), nullable=False),
     Column("aliases", JSONType, nullable=False),
     Column("site_key", String(80), nullable=False, unique=True),
+    Column("revoked_at", UTCDateTime),
 )
 
 staff_users = Table(
@@ -56,6 +58,7 @@ staff_users = Table(
     Column("name", String(200), nullable=False),
     Column("role", String(20), nullable=False),
     Column("password_hash", String(255), nullable=False),
+    Column("deactivated_at", UTCDateTime),
 )
 
 commercials = Table(
@@ -70,6 +73,7 @@ commercials = Table(
     Column("seniority", Integer, nullable=False),
     Column("last_activity_at", UTCDateTime),
     Column("avatar_url", String(500)),
+    Column("active", Boolean, nullable=False, server_default=true()),
 )
 
 api_keys = Table(

@@ -46,7 +46,9 @@ class SqlTenancy(Tenancy):
         )
 
     async def site_by_key(self, site_key: str) -> Site | None:
-        r = await self._one(select(sites).where(sites.c.site_key == site_key))
+        r = await self._one(
+            select(sites).where(sites.c.site_key == site_key, sites.c.revoked_at.is_(None))
+        )
         return _site(r) if r else None
 
     async def get_site(self, site_id: UUID) -> Site | None:
@@ -54,11 +56,36 @@ class SqlTenancy(Tenancy):
         return _site(r) if r else None
 
     async def all_sites(self) -> list[Site]:
-        return [_site(r._mapping) for r in await self._conn.execute(select(sites))]
+        live = select(sites).where(sites.c.revoked_at.is_(None))
+        return [_site(r._mapping) for r in await self._conn.execute(live)]
 
     async def sites_of(self, company_id: UUID) -> list[Site]:
         rows = await self._conn.execute(select(sites).where(sites.c.company_id == company_id))
         return [_site(r._mapping) for r in rows]
+
+    async def save_site(self, site: Site) -> None:
+        await self._conn.execute(
+            update(sites)
+            .where(sites.c.id == site.id, sites.c.company_id == site.company_id)
+            .values(
+                name=site.name, domain=site.domain, aliases=site.aliases, revoked_at=site.revoked_at
+            )
+        )
+
+    async def staff_of(self, company_id: UUID) -> list[StaffUser]:
+        stmt = (
+            select(staff_users)
+            .where(staff_users.c.company_id == company_id)
+            .order_by(staff_users.c.email)
+        )
+        return [_staff(r._mapping) for r in await self._conn.execute(stmt)]
+
+    async def save_staff(self, user: StaffUser) -> None:
+        await self._conn.execute(
+            update(staff_users)
+            .where(staff_users.c.id == user.id, staff_users.c.company_id == user.company_id)
+            .values(name=user.name, role=user.role.value, deactivated_at=user.deactivated_at)
+        )
 
     async def add_staff(self, user: StaffUser) -> None:
         await self._conn.execute(
@@ -168,6 +195,7 @@ def _site(r: Any) -> Site:
         domain=r["domain"],
         site_key=r["site_key"],
         aliases=list(r["aliases"] or []),
+        revoked_at=r["revoked_at"],
     )
 
 
@@ -179,6 +207,7 @@ def _staff(r: Any) -> StaffUser:
         name=r["name"],
         role=StaffRole(r["role"]),
         password_hash=r["password_hash"],
+        deactivated_at=r["deactivated_at"],
     )
 
 

@@ -18,6 +18,7 @@ import { VisitorPanel } from "./VisitorPanel";
 import { visitorLabel } from "../shared/visitor";
 import { AttachButton, MessageBody } from "./Attachments";
 import { MailSettingsPanel } from "./MailSettings";
+import { Settings } from "./settings/Settings";
 
 const session = new StaffSession();
 const OPEN = "ASSIGNED,ACTIVE,TRANSFERRED";
@@ -59,6 +60,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [cannedPage, setCannedPage] = useState(false);
   const [cannedVersion, setCannedVersion] = useState(0);
   const [mailSettings, setMailSettings] = useState(false);
+  const [settings, setSettings] = useState(location.hash.startsWith("#settings"));
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -204,6 +206,16 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               E-mail
             </button>
           )}
+          <button
+            type="button"
+            class="settings-toggle"
+            onClick={() => {
+              setSettings(!settings);
+              if (settings && location.hash.startsWith("#settings")) history.replaceState(null, "", location.pathname);
+            }}
+          >
+            {settings ? "Chats" : "Settings"}
+          </button>
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>
@@ -212,9 +224,10 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
       {mailSettings && <MailSettingsPanel session={session} onClose={() => setMailSettings(false)} />}
-      {knowledge && <Knowledge session={session} />}
-      {cannedPage && <CannedManager session={session} isAdmin={me.role === "admin"} onChanged={() => setCannedVersion((n) => n + 1)} />}
-      <div class="cols" style={knowledge || cannedPage ? "display: none" : undefined}>
+      {knowledge && !settings && <Knowledge session={session} />}
+      {cannedPage && !settings && <CannedManager session={session} isAdmin={me.role === "admin"} onChanged={() => setCannedVersion((n) => n + 1)} />}
+      {settings && <Settings session={session} />}
+      <div class="cols" style={knowledge || cannedPage || settings ? "display: none" : undefined}>
         <div class="box">
           {error && (
             <div class="err" onClick={() => setError(null)}>

@@ -1163,6 +1163,119 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/company/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Sites */
+        get: operations["list_sites_api_v2_company_sites_get"];
+        put?: never;
+        /** Create Site */
+        post: operations["create_site_api_v2_company_sites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/sites/{site_id}/origins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change Origins */
+        put: operations["change_origins_api_v2_company_sites__site_id__origins_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/sites/{site_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke Site */
+        post: operations["revoke_site_api_v2_company_sites__site_id__revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Team */
+        get: operations["team_api_v2_company_team_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/company/team/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change Member
+         * @description Role, capacity, skills (departments), seniority, or ``active: false`` to deactivate.
+         */
+        patch: operations["change_member_api_v2_company_team__user_id__patch"];
+        trace?: never;
+    };
+    "/api/v2/company/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries
+         * @description The latest deliveries, newest first (admins).
+         */
+        get: operations["deliveries_api_v2_company_webhooks_deliveries_get"];
+        put?: never;
+        /**
+         * Report Delivery
+         * @description The sender's report of one delivery (the integration key).
+         */
+        post: operations["report_delivery_api_v2_company_webhooks_deliveries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/consumers/{consumer}/dead-letters": {
         parameters: {
             query?: never;
@@ -1564,6 +1677,44 @@ export interface paths {
         /** Mark As Read */
         put: operations["mark_as_read_api_v2_messages_mark_as_read_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/pipeline/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Rules */
+        get: operations["get_rules_api_v2_pipeline_rules_get"];
+        /**
+         * Put Rules
+         * @description Admins; validated first, then saved (and audited) as the ``pipeline_rules`` section.
+         */
+        put: operations["put_rules_api_v2_pipeline_rules_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/pipeline/rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate Rules */
+        post: operations["validate_rules_api_v2_pipeline_rules_validate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2638,6 +2789,32 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Delivery */
+        Delivery: {
+            /** At */
+            at: string;
+            /** Attempts */
+            attempts: number | null;
+            /** Error */
+            error: string | null;
+            /** Eventid */
+            eventId: string | null;
+            /** Eventtype */
+            eventType: string | null;
+            /** Outcome */
+            outcome: string | null;
+            /** Statuscode */
+            statusCode: number | null;
+            /** Url */
+            url: string | null;
+            /** Webhook */
+            webhook: string | null;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            /** Deliveries */
+            deliveries: components["schemas"]["Delivery"][];
+        };
         /** DepartmentBody */
         DepartmentBody: {
             /** Memberids */
@@ -3037,6 +3214,18 @@ export interface components {
             /** Updatedat */
             updatedAt: string | null;
         };
+        /** MemberBody */
+        MemberBody: {
+            /** Active */
+            active?: boolean | null;
+            /** Maxchats */
+            maxChats?: number | null;
+            role?: components["schemas"]["StaffRole"] | null;
+            /** Seniority */
+            seniority?: number | null;
+            /** Skills */
+            skills?: string[] | null;
+        };
         /**
          * Message
          * @description One message; ``id``/``messageId``, ``sentAt``/``timestamp``/``createdAt`` and the
@@ -3195,6 +3384,13 @@ export interface components {
             siteId: string;
             /** Sitekey */
             siteKey: string;
+        };
+        /** OriginsBody */
+        OriginsBody: {
+            /** Aliases */
+            aliases?: string[];
+            /** Domain */
+            domain: string;
         };
         /** Page */
         Page: {
@@ -3419,6 +3615,28 @@ export interface components {
             /** Upper */
             upper: number;
         };
+        /** ReportBody */
+        ReportBody: {
+            /** Attempts */
+            attempts: number;
+            /** Error */
+            error?: string | null;
+            /** Eventid */
+            eventId: string;
+            /** Eventtype */
+            eventType: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "delivered" | "failed" | "refused";
+            /** Statuscode */
+            statusCode?: number | null;
+            /** Url */
+            url: string;
+            /** Webhook */
+            webhook: string;
+        };
         /** RequestAgentBody */
         RequestAgentBody: {
             /** Reason */
@@ -3455,6 +3673,49 @@ export interface components {
             draftId: string;
             /** Topic */
             topic: string;
+        };
+        /** RulesBody */
+        RulesBody: {
+            /** Yaml */
+            yaml: string;
+        };
+        /** RulesChange */
+        RulesChange: {
+            /** Revision */
+            revision?: number | null;
+            /** Yaml */
+            yaml: string;
+        };
+        /** RulesCheck */
+        RulesCheck: {
+            /** Problems */
+            problems: components["schemas"]["RulesProblem"][];
+            /** Rules */
+            rules: number;
+            /** Valid */
+            valid: boolean;
+        };
+        /** RulesDocument */
+        RulesDocument: {
+            /** Revision */
+            revision: number;
+            /** Source */
+            source: string;
+            /** Updatedat */
+            updatedAt: string | null;
+            /** Updatedby */
+            updatedBy: string | null;
+            /** Yaml */
+            yaml: string;
+        };
+        /** RulesProblem */
+        RulesProblem: {
+            /** Field */
+            field: string;
+            /** Line */
+            line: number | null;
+            /** Message */
+            message: string;
         };
         /** Saga */
         Saga: {
@@ -3706,6 +3967,37 @@ export interface components {
             /** Topics */
             topics: components["schemas"]["ShadowTopic"][];
         };
+        /** SiteBody */
+        SiteBody: {
+            /** Aliases */
+            aliases?: string[];
+            /** Domain */
+            domain: string;
+            /** Name */
+            name: string;
+        };
+        /** SiteKey */
+        SiteKey: {
+            /** Aliases */
+            aliases: string[];
+            /** Domain */
+            domain: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Revoked */
+            revoked: boolean;
+            /** Revokedat */
+            revokedAt: string | null;
+            /** Sitekey */
+            siteKey: string;
+        };
+        /** SiteKeyList */
+        SiteKeyList: {
+            /** Sites */
+            sites: components["schemas"]["SiteKey"][];
+        };
         /** Source */
         Source: {
             /** Chunkcount */
@@ -3869,6 +4161,32 @@ export interface components {
         TagsBody: {
             /** Tags */
             tags: string[];
+        };
+        /** TeamList */
+        TeamList: {
+            /** Members */
+            members: components["schemas"]["TeamMember"][];
+        };
+        /** TeamMember */
+        TeamMember: {
+            /** Active */
+            active: boolean;
+            /** Deactivatedat */
+            deactivatedAt: string | null;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /** Maxchats */
+            maxChats: number | null;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** Seniority */
+            seniority: number | null;
+            /** Skills */
+            skills: string[];
         };
         /** TotpEnabled */
         TotpEnabled: {
@@ -6470,6 +6788,242 @@ export interface operations {
             };
         };
     };
+    list_sites_api_v2_company_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKeyList"];
+                };
+            };
+        };
+    };
+    create_site_api_v2_company_sites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_origins_api_v2_company_sites__site_id__origins_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OriginsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_site_api_v2_company_sites__site_id__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    team_api_v2_company_team_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamList"];
+                };
+            };
+        };
+    };
+    change_member_api_v2_company_team__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamMember"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deliveries_api_v2_company_webhooks_deliveries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_delivery_api_v2_company_webhooks_deliveries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_dead_letters_api_v2_consumers__consumer__dead_letters_get: {
         parameters: {
             query?: {
@@ -7338,6 +7892,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rules_api_v2_pipeline_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesDocument"];
+                };
+            };
+        };
+    };
+    put_rules_api_v2_pipeline_rules_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesDocument"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_rules_api_v2_pipeline_rules_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulesCheck"];
                 };
             };
             /** @description Validation Error */

@@ -5,6 +5,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The field a 422 names (``greetings.en``): a form shows the message beside it. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -44,6 +46,7 @@ export async function request<T = Json>(
       response.status,
       String(data.error ?? "error"),
       String(data.message ?? response.statusText),
+      typeof data.field === "string" ? data.field : undefined,
     );
   }
   return data as T;

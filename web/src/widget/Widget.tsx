@@ -10,6 +10,7 @@ import type { Message } from "../shared/types";
 import { Citations } from "./citations";
 import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
 import { Markdown } from "../shared/markdown";
+import { loadLook, lookCss, type Look } from "./look";
 import type { VisitorSession } from "./session";
 
 interface Props {
@@ -34,6 +35,7 @@ export function Widget({ session, socket, title }: Props) {
   // the e-mail line: "ask" shows it, "done" once answered (saved or declined) in this chat
   const [emailLine, setEmailLine] = useState<"auto" | "ask" | "done">("auto");
   const [uploading, setUploading] = useState(false);
+  const [look, setLook] = useState<Look | null>(null);
   const chatRef = useRef<string | null>(chatId);
   const logRef = useRef<HTMLDivElement>(null);
   const typingSent = useRef(0);
@@ -199,6 +201,12 @@ export function Widget({ session, socket, title }: Props) {
       () => setError("This chat link has expired or is not valid."),
     );
   }, []);
+
+  // The company's look and greeting (console settings), read again on every opening.
+  useEffect(() => {
+    void loadLook(() => call("GET", "/v2/settings/visitor"), navigator.language).then(setLook);
+  }, [open]);
+  const shownTitle = look?.title || title;
 
   const creatingChat = useRef<Promise<string | null> | null>(null);
   /** One chat at a time: concurrent callers (open + send) share the same request. */
@@ -367,15 +375,17 @@ export function Widget({ session, socket, title }: Props) {
 
   return (
     <div>
+      {look && <style>{lookCss(look)}</style>}
       {open && (
-        <div class="panel" role="dialog" aria-label={title}>
+        <div class="panel" role="dialog" aria-label={shownTitle}>
           <div class="head">
-            <b>{title}</b>
+            <b>{shownTitle}</b>
             <small class="subtitle">{subtitle}</small>
           </div>
           {!online && <div class="offline">Reconnecting…</div>}
           {error && <div class="error">{error}</div>}
           <div class="log" ref={logRef}>
+            {look?.greeting && <div class="msg greeting">{look.greeting}</div>}
             {messages.map((m) => (
               <Bubble
                 key={m.clientMessageId || m.id}
@@ -451,8 +461,8 @@ export function Widget({ session, socket, title }: Props) {
           )}
         </div>
       )}
-      <button class="launcher" type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
-        {open ? "×" : "💬"}
+      <button class={look?.launcher_text && !open ? "launcher text" : "launcher"} type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
+        {open ? "×" : look?.launcher_text || "💬"}
       </button>
     </div>
   );

@@ -15,6 +15,7 @@ from guiders.api.responses.settings import (
     SettingsSection,
     VisitorSettings,
 )
+from guiders.api.routes.pipeline_rules import check_rules
 from guiders.api.schemas import Body, iso
 from guiders.domain import settings as catalogue
 from guiders.services.settings import SectionState
@@ -70,5 +71,7 @@ async def put_section(
     section: str, body: SectionChange, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
     """Replace a section (admins); the change is audited as a ``settings.changed`` event."""
+    if section == "pipeline_rules" and str(body.values.get("yaml") or "").strip():
+        check_rules(str(body.values["yaml"]))
     state = await services.settings.update(principal, section, body.values, revision=body.revision)
     return _section(state)

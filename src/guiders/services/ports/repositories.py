@@ -101,6 +101,16 @@ class Tenancy(abc.ABC):
     @abc.abstractmethod
     async def all_sites(self) -> list[Site]: ...
     @abc.abstractmethod
+    async def save_site(self, site: Site) -> None:
+        """Name, domain, aliases and revocation of a site of its company."""
+
+    @abc.abstractmethod
+    async def staff_of(self, company_id: UUID) -> list[StaffUser]: ...
+    @abc.abstractmethod
+    async def save_staff(self, user: StaffUser) -> None:
+        """Name, role and deactivation of a staff member of its company."""
+
+    @abc.abstractmethod
     async def add_staff(self, user: StaffUser) -> None: ...
     @abc.abstractmethod
     async def staff_by_email(self, email: str) -> StaffUser | None: ...
