@@ -32,12 +32,14 @@ from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
+from guiders.services.retention_job import RetentionJob
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
+from guiders.store.visitor_keys import VisitorKeys
 from guiders.supervision import BackgroundWorker, supervise
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ class Runtime:
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
     knowledge: NodeIndexes | None = field(default=None)
+    retention: RetentionJob | None = field(default=None)
+    """Deletes what each company's retention period lets go (``docs/privacy.md``)."""
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -71,6 +75,9 @@ class Runtime:
         settings = with_jwt_secret(settings)
         db = Database.from_settings(settings)
         bus = build_bus(settings)
+        box = SecretBox.from_settings(settings.secrets_key, settings.data_dir)
+        db.visitor_keys = keys = VisitorKeys(box)
+        bus.subscribe(keys.on_event)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
 
         def uow() -> UnitOfWork:
@@ -89,7 +96,7 @@ class Runtime:
         services = Services.build(
             uow,
             tokens,
-            SecretBox.from_settings(settings.secrets_key, settings.data_dir),
+            box,
             strategy=strategy_config(settings),
             mail_template=mail_template(settings),
             cache=cache,
@@ -133,6 +140,11 @@ class Runtime:
             cache=cache,
             ingestion=ingestion,
             knowledge=knowledge,
+            retention=(
+                RetentionJob(services.privacy, settings.privacy_retention_interval_s)
+                if settings.privacy_retention_interval_s > 0
+                else None
+            ),
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -183,6 +195,8 @@ class Runtime:
             await self.ingestion.start()
         if self.knowledge is not None:
             self.knowledge.warm()
+        if self.retention is not None:
+            await self.retention.start()
         for hook in self.on_start:
             await hook(self)
         self._tasks = [
@@ -200,6 +214,8 @@ class Runtime:
         if self.knowledge is not None:
             await self.knowledge.close()
         await self.handoff.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         if self.mail is not None:
             await self.mail.stop()
         await self.presence.stop()

@@ -37,6 +37,7 @@ from guiders.api.routes import (
     model_health,
     platform,
     presence,
+    privacy,
     sagas,
     sdk,
     security,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         platform,
         model_health,
         shadow,
+        privacy,
     ):
         api.include_router(module.router)
     app.include_router(api)

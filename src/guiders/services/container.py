@@ -19,6 +19,7 @@ from guiders.services.onboarding import OnboardingService
 from guiders.services.outgoing_mail import OutgoingMailService
 from guiders.services.password_hashing import PasswordHashing
 from guiders.services.ports import Cache, UnitOfWorkFactory
+from guiders.services.privacy import PrivacyService
 from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
@@ -50,6 +51,7 @@ class Services:
     knowledge: KnowledgeService
     onboarding: OnboardingService
     secrets: CompanySecretService
+    privacy: PrivacyService
 
     @classmethod
     def build(
@@ -67,6 +69,7 @@ class Services:
         visitors = VisitorService(uow)
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)
+        analytics = AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s)
         return cls(
             uow=uow,
             tokens=tokens,
@@ -76,7 +79,7 @@ class Services:
             chats=ChatService(uow),
             messages=MessageService(uow),
             commercials=CommercialService(uow),
-            analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
+            analytics=analytics,
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),
@@ -84,4 +87,5 @@ class Services:
             knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
+            privacy=PrivacyService(uow, [analytics.forget_prediction]),
         )

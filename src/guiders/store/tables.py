@@ -400,3 +400,6 @@ secrets key (``services/secret_box.py``); the plain value never reaches the data
 
 # The knowledge feature's tables live in their own module, on this same metadata.
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
+
+# The privacy feature's tables (visitor keys, consents, retention) too.
+from guiders.store import privacy_tables as _privacy_tables  # noqa: E402, F401

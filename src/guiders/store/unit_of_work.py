@@ -13,6 +13,7 @@ from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
+from guiders.store.privacy import SqlPrivacyStore
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.security import SqlSecurityStore
 from guiders.store.tenancy import SqlTenancy
@@ -41,13 +42,14 @@ class SqlUnitOfWork(UnitOfWork):
         self.messages = SqlMessageRepository(conn)
         self.visitors = SqlVisitorRepository(conn)
         self.commercials = SqlCommercialRepository(conn)
-        self.events = SqlEventLog(conn)
+        self.events = log = SqlEventLog(conn, self._db.visitor_keys)
         self.analyses = SqlAnalysisRepository(conn)
         self.mail = SqlMailQueue(conn)
         self.sagas = SqlSagaRepository(conn)
         self.consumers = SqlConsumerState(conn)
         self.knowledge = SqlKnowledgeRepository(conn)
         self.security = SqlSecurityStore(conn)
+        self.privacy = SqlPrivacyStore(conn, log.keys)
         return self
 
     async def _close(self) -> None:

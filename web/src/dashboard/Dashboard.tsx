@@ -18,6 +18,7 @@ import { io } from "socket.io-client";
 import { LoginForm, StaffSession } from "../shared/staff";
 import { ModelHealthPanels } from "./ModelHealth";
 import { ShadowPanel } from "./Shadow";
+import { RetentionPanel } from "./Retention";
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Filler, Tooltip);
 
@@ -239,6 +240,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
       </div>
       <ModelHealthPanels session={session} refresh={modelRefresh} />
       <ShadowPanel session={session} />
+      <RetentionPanel session={session} />
       <p class="empty" style="padding:0 14px">
         Rates are this server's, sampled every {snap?.intervalSeconds ?? "?"} s; chats are your company's, now.
       </p>

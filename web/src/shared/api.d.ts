@@ -1302,6 +1302,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/privacy/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Retention */
+        get: operations["get_retention_api_v2_privacy_retention_get"];
+        /**
+         * Put Retention
+         * @description Admins: delete conversations, visitors and tracking after this many days (null: keep).
+         */
+        put: operations["put_retention_api_v2_privacy_retention_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/privacy/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Retention
+         * @description Admins: what the next retention pass would delete now (a dry run: nothing is deleted).
+         */
+        get: operations["preview_retention_api_v2_privacy_retention_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/privacy/visitors/{visitor_id}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase Visitor
+         * @description Admins: erase the visitor everywhere, and shred their facts in the log. Final.
+         */
+        post: operations["erase_visitor_api_v2_privacy_visitors__visitor_id__erasure_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/privacy/visitors/{visitor_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Visitor
+         * @description Admins: everything held about the visitor, as JSON (rows, and the log's facts).
+         */
+        get: operations["export_visitor_api_v2_privacy_visitors__visitor_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/sagas": {
         parameters: {
             query?: never;
@@ -1386,6 +1467,30 @@ export interface paths {
         get: operations["visitor_chats_api_v2_visitors__visitor_id__chats_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/visitors/{visitor_id}/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Consents
+         * @description The consent in force per purpose (the latest recorded).
+         */
+        get: operations["list_consents_api_v2_visitors__visitor_id__consents_get"];
+        put?: never;
+        /**
+         * Record Consent
+         * @description The visitor (or staff, or a key, for them): consent given or refused, with its text.
+         */
+        post: operations["record_consent_api_v2_visitors__visitor_id__consents_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1911,6 +2016,34 @@ export interface components {
             /** Le */
             le: number;
         };
+        /** ConsentBody */
+        ConsentBody: {
+            /** Granted */
+            granted: boolean;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "email" | "tracking";
+            /** Text */
+            text: string;
+        };
+        /** ConsentReply */
+        ConsentReply: {
+            /** Granted */
+            granted: boolean;
+            /** Purpose */
+            purpose: string;
+            /** Recordedat */
+            recordedAt: string;
+            /** Text */
+            text: string;
+        };
+        /** Consents */
+        Consents: {
+            /** Consents */
+            consents: components["schemas"]["ConsentReply"][];
+        };
         /** ConsumerPosition */
         ConsumerPosition: {
             /** Consumer */
@@ -2125,6 +2258,17 @@ export interface components {
              * Visitorid
              * Format: uuid
              */
+            visitorId: string;
+        };
+        /** Erasure */
+        Erasure: {
+            /** Erased */
+            erased: boolean;
+            /** Removed */
+            removed: {
+                [key: string]: number;
+            };
+            /** Visitorid */
             visitorId: string;
         };
         /** Event */
@@ -2798,6 +2942,29 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** Retention */
+        Retention: {
+            /** Retentiondays */
+            retentionDays: number | null;
+        };
+        /** RetentionBody */
+        RetentionBody: {
+            /** Retentiondays */
+            retentionDays: number | null;
+        };
+        /** RetentionPreview */
+        RetentionPreview: {
+            /** Before */
+            before?: string | null;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Dryrun */
+            dryRun: boolean;
+            /** Retentiondays */
+            retentionDays: number | null;
+        };
         /** RetrainOutcome */
         RetrainOutcome: {
             /** Candidateversion */
@@ -3458,6 +3625,60 @@ export interface components {
             timeZone: string | null;
             /** Useragent */
             userAgent: string | null;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /**
+         * VisitorExport
+         * @description Everything held about one visitor; rows as stored, the log's facts opened.
+         */
+        VisitorExport: {
+            /** Analyses */
+            analyses: {
+                [key: string]: unknown;
+            }[];
+            /** Chats */
+            chats: {
+                [key: string]: unknown;
+            }[];
+            /** Consents */
+            consents: {
+                [key: string]: unknown;
+            }[];
+            /** Conversions */
+            conversions: {
+                [key: string]: unknown;
+            }[];
+            /** Emails */
+            emails: {
+                [key: string]: unknown;
+            }[];
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Exportedat */
+            exportedAt: string;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            }[];
+            /** Sessions */
+            sessions: {
+                [key: string]: unknown;
+            }[];
+            /** Trackingevents */
+            trackingEvents: {
+                [key: string]: unknown;
+            }[];
+            /** Unansweredquestions */
+            unansweredQuestions: {
+                [key: string]: unknown;
+            }[];
+            /** Visitor */
+            visitor: {
+                [key: string]: unknown;
+            }[];
             /** Visitorid */
             visitorId: string;
         };
@@ -6026,6 +6247,141 @@ export interface operations {
             };
         };
     };
+    get_retention_api_v2_privacy_retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+        };
+    };
+    put_retention_api_v2_privacy_retention_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_retention_api_v2_privacy_retention_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
+                };
+            };
+        };
+    };
+    erase_visitor_api_v2_privacy_visitors__visitor_id__erasure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_visitor_api_v2_privacy_visitors__visitor_id__export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorExport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_sagas_api_v2_sagas_get: {
         parameters: {
             query?: {
@@ -6245,6 +6601,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_consents_api_v2_visitors__visitor_id__consents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consents"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_consent_api_v2_visitors__visitor_id__consents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentReply"];
                 };
             };
             /** @description Validation Error */

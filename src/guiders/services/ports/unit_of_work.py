@@ -25,6 +25,7 @@ from guiders.services.ports.repositories import (
     Tenancy,
     VisitorRepository,
 )
+from guiders.services.privacy_ports import PrivacyStore
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 """Set per request by the API; every event appended during it carries the same id."""
@@ -52,6 +53,7 @@ class UnitOfWork(abc.ABC):
     consumers: ConsumerState
     knowledge: KnowledgeRepository
     security: SecurityStore
+    privacy: PrivacyStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
