@@ -122,6 +122,9 @@ class KeySession:
         return bool(result.rowcount)
 
     async def _cipher(self, company_id: UUID, visitor_id: UUID) -> AESGCM:
+        known = self._created.get(visitor_id) or self._ring.ciphers.get(visitor_id)
+        if known is not None:
+            return known  # the send path: no query, no set
         known = (await self._ciphers({visitor_id})).get(visitor_id)
         if known is not None:
             return known
