@@ -197,3 +197,35 @@ async def test_only_an_admin_of_the_company_erases_or_exports(
     stranger = r.json()["visitorId"]
     r = await api.post(f"/api/v2/privacy/visitors/{stranger}/erasure", headers=admin)
     assert r.status_code == 404
+
+
+async def test_a_key_made_in_a_rolled_back_transaction_never_seals_anything(
+    runtime: Runtime,
+) -> None:
+    """The first event of a visitor makes their key; if that transaction rolls back, the key
+    must not be reused from a cache (it was never stored), or later facts could not be read."""
+    from guiders.domain.events import DomainEvent
+
+    company, visitor_id = uuid.uuid4(), uuid.uuid4()
+
+    def profile(n: int) -> DomainEvent:
+        return DomainEvent(
+            type="visitor.profile_updated",
+            aggregate_type="visitor",
+            aggregate_id=visitor_id,
+            company_id=company,
+            payload={"email": f"rollback-{n}@example.com"},
+            occurred_at=datetime.now(UTC),
+            version=n,
+        )
+
+    async with runtime.services.uow() as uow:
+        uow.record(profile(1))
+        await uow.events.append(uow._loose, uow.actor, None)
+        await uow.rollback()
+    async with runtime.services.uow() as uow:
+        uow.record(profile(2))
+        await uow.commit()
+    async with runtime.services.uow() as uow:
+        [event] = await uow.events.read(EventFilter(company_id=company))
+    assert event.payload == {"email": "rollback-2@example.com"}
