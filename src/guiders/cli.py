@@ -23,6 +23,7 @@ from guiders.ingest.cli import add_source_commands
 from guiders.knowledge.cli import docs
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
+from guiders.privacy_cli import privacy
 
 
 def _settings(data_dir: Path | None = None) -> Settings:
@@ -255,7 +256,8 @@ def events_replay() -> None:
 
     report = _run_services(
         lambda _, rt: replay_and_compare(
-            rt.db, progress=lambda n: click.echo(f"  replayed {n} events", err=True)
+            rt.db,
+            progress=lambda n: click.echo(f"  replayed {n} events", err=True),
         )
     )
     for line in report.lines():
@@ -330,6 +332,7 @@ main.add_command(pipeline)
 main.add_command(observability)
 main.add_command(openapi)
 main.add_command(company)
+main.add_command(privacy)
 main.add_command(add_source_commands(docs))
 
 

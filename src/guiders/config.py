@@ -157,6 +157,11 @@ class Settings(BaseSettings):
     metrics_retention_days: float = Field(
         default=7.0, gt=0, description="How long the metric points are kept in the database"
     )
+    privacy_retention_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How often the retention job runs (0: never; docs/privacy.md)",
+    )
     alert_p95_ms: float = Field(default=5000.0, gt=0, description="p95 response time (warning)")
     alert_error_rate: float = Field(default=0.05, ge=0, le=1, description="5xx share (critical)")
     alert_ai_failure_rate: float = Field(

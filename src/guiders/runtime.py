@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import socketio
 
@@ -37,6 +38,7 @@ from guiders.services.liveness import Liveness
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
+from guiders.services.retention_job import RetentionJob
 from guiders.services.secret_box import SecretBox
 from guiders.services.strategies import MailTemplate
 from guiders.store.chat_figures import SqlChatTimings
@@ -45,6 +47,7 @@ from guiders.store.files import LocalFileStore, S3FileStore
 from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
+from guiders.store.visitor_keys import VisitorKeys
 from guiders.supervision import BackgroundWorker, supervise
 
 if TYPE_CHECKING:
@@ -69,6 +72,8 @@ class Runtime:
     knowledge: NodeIndexes | None = field(default=None)
     inbound: InboundSmtp | None = field(default=None)
     """The inbound SMTP endpoint for visitors' e-mail replies, when a port is configured."""
+    retention: RetentionJob | None = field(default=None)
+    """Deletes what each company's retention period lets go (``docs/privacy.md``)."""
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -82,6 +87,9 @@ class Runtime:
         settings = with_jwt_secret(settings)
         db = Database.from_settings(settings)
         bus = build_bus(settings)
+        box = SecretBox.from_settings(settings.secrets_key, settings.data_dir)
+        db.visitor_keys = keys = VisitorKeys(box)
+        bus.subscribe(keys.on_event)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
 
         def uow() -> UnitOfWork:
@@ -101,7 +109,7 @@ class Runtime:
         services = Services.build(
             uow,
             tokens,
-            SecretBox.from_settings(settings.secrets_key, settings.data_dir),
+            box,
             strategy=strategy_config(settings),
             mail_template=mail_template(settings),
             cache=cache,
@@ -139,6 +147,14 @@ class Runtime:
         )
         services.handoff.requested = handoff.submit
         bus.subscribe(handoff.on_event)
+        attachments = AttachmentService(
+            uow,
+            build_file_store(settings),
+            max_bytes=settings.attachment_max_bytes,
+            max_files_per_visitor=settings.attachment_max_files_per_visitor,
+            max_bytes_per_visitor=settings.attachment_max_bytes_per_visitor,
+        )
+        services.privacy.erased_hooks.append(forget_files(attachments))
         return cls(
             settings=settings,
             db=db,
@@ -147,19 +163,18 @@ class Runtime:
             services=services,
             presence=presence,
             figures=ChatFiguresService(uow, SqlChatTimings(db)),
-            attachments=AttachmentService(
-                uow,
-                build_file_store(settings),
-                max_bytes=settings.attachment_max_bytes,
-                max_files_per_visitor=settings.attachment_max_files_per_visitor,
-                max_bytes_per_visitor=settings.attachment_max_bytes_per_visitor,
-            ),
+            attachments=attachments,
             handoff=handoff,
             mail=mail_dispatcher(settings, uow),
             cache=cache,
             ingestion=ingestion,
             knowledge=knowledge,
             inbound=inbound_smtp(settings, services),
+            retention=(
+                RetentionJob(services.privacy, settings.privacy_retention_interval_s)
+                if settings.privacy_retention_interval_s > 0
+                else None
+            ),
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -214,6 +229,8 @@ class Runtime:
             await self.inbound.start()
         if self.knowledge is not None:
             self.knowledge.warm()
+        if self.retention is not None:
+            await self.retention.start()
         for hook in self.on_start:
             await hook(self)
         self._tasks = [
@@ -231,6 +248,8 @@ class Runtime:
         if self.knowledge is not None:
             await self.knowledge.close()
         await self.handoff.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         if self.mail is not None:
             await self.mail.stop()
         if self.inbound is not None:
@@ -437,3 +456,12 @@ def inbound_smtp(settings: Settings, services: Services) -> InboundSmtp | None:
             max_bytes=settings.inbound_max_bytes,
         ),
     )
+
+
+def forget_files(attachments: AttachmentService) -> Callable[[UUID], Awaitable[None]]:
+    """An erased visitor's attachments go too: their rows, then their bytes."""
+
+    async def forget(visitor_id: UUID) -> None:
+        await attachments.erase_visitor(visitor_id)
+
+    return forget

@@ -43,6 +43,7 @@ from guiders.api.routes import (
     pipeline_rules,
     platform,
     presence,
+    privacy,
     sagas,
     sdk,
     security,
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         team,
         pipeline_rules,
         webhooks,
+        privacy,
     ):
         api.include_router(module.router)
     app.include_router(api)

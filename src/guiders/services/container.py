@@ -24,6 +24,7 @@ from guiders.services.onboarding import OnboardingService
 from guiders.services.outgoing_mail import OutgoingMailService
 from guiders.services.password_hashing import PasswordHashing
 from guiders.services.ports import Cache, UnitOfWorkFactory
+from guiders.services.privacy import PrivacyService
 from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
 from guiders.services.settings import SettingsService
@@ -67,6 +68,7 @@ class Services:
     transfers: TransferService
     team: TeamService
     webhooks: WebhookLog
+    privacy: PrivacyService
 
     @classmethod
     def build(
@@ -90,6 +92,9 @@ class Services:
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)
+        analytics = AnalyticsService(
+            uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
+        )
         return cls(
             uow=uow,
             tokens=tokens,
@@ -99,9 +104,7 @@ class Services:
             chats=chats,
             messages=messages,
             commercials=CommercialService(uow, liveness, settings),
-            analytics=AnalyticsService(
-                uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
-            ),
+            analytics=analytics,
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
             consumers=ConsumerService(uow),
@@ -117,4 +120,5 @@ class Services:
             settings=settings,
             team=TeamService(uow, tenancy),
             webhooks=WebhookLog(uow),
+            privacy=PrivacyService(uow, [analytics.forget_prediction]),
         )

@@ -13,6 +13,7 @@ from guiders.domain.errors import Forbidden, NotFound, Unauthenticated, Validati
 from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
 from guiders.services.access import Principal, PrincipalKind, check_visitor_access
 from guiders.services.ports import Actor, UnitOfWork, UnitOfWorkFactory
+from guiders.services.privacy import tracking_refused
 
 MAX_TRACKING_BATCH = 500
 SESSION_TRACKING_GRACE = timedelta(minutes=5)
@@ -183,7 +184,7 @@ class VisitorService:
                     errors.append({"index": index, "error": "unknown visitorId"})
                     continue
                 accepted.setdefault(visitor.id, []).append(event)
-            await _persist(uow, visitors, accepted, now)
+            await _persist(uow, visitors, accepted, now, errors)
         return _result(len(raw_events), accepted, errors)
 
     async def track_sessions(self, site: Site, raw_events: list[Any]) -> TrackingResult:
@@ -228,7 +229,7 @@ class VisitorService:
                     errors.append({"index": index, "error": "unknown visitorId"})
                     continue
                 accepted.setdefault(event.visitor_id, []).append(event)
-            await _persist(uow, visitors, accepted, now)
+            await _persist(uow, visitors, accepted, now, errors)
         return _result(len(raw_events), accepted, errors)
 
     async def profile(self, principal: Principal, visitor_id: UUID) -> Visitor:
@@ -263,8 +264,13 @@ async def _persist(
     visitors: dict[UUID, Visitor | None],
     accepted: dict[UUID, list[TrackingEvent]],
     now: datetime,
+    errors: list[dict[str, Any]],
 ) -> None:
-    for visitor_id, batch in accepted.items():
+    for visitor_id, batch in list(accepted.items()):
+        if await tracking_refused(uow, visitor_id):  # the visitor said no: nothing is stored
+            del accepted[visitor_id]
+            errors.append({"visitorId": str(visitor_id), "error": "tracking consent refused"})
+            continue
         visitor = visitors[visitor_id]
         assert visitor is not None
         visitor.track(batch, now)

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 from sqlalchemy import event, text
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from guiders.config import Settings
 from guiders.store import search as _search  # noqa: F401  (installs full-text search with the tables)
 from guiders.store.tables import metadata
+
+if TYPE_CHECKING:
+    from guiders.store.visitor_keys import VisitorKeys
 
 
 class Database:
@@ -42,6 +45,9 @@ class Database:
         retry_backoff_s: float = 0.1,
     ) -> None:
         self.url = url
+        self.visitor_keys: VisitorKeys | None = None
+        """The key ring that seals and opens visitors' facts in the log (set by the runtime;
+        None: events are stored and read as they are)."""
         self.connect_retries = connect_retries
         self.retry_backoff_s = retry_backoff_s
         self.is_sqlite = url.startswith("sqlite")

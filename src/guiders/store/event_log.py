@@ -15,6 +15,7 @@ from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
 from guiders.domain.upcasting import upcast
 from guiders.services.ports import Actor, EventFilter, EventLog
 from guiders.store.tables import company_sequences, events, outbox
+from guiders.store.visitor_keys import KeySession, VisitorKeys
 
 
 def _reserve_statement(insert: Any) -> Any:
@@ -39,8 +40,14 @@ _INSERT_OUTBOX = outbox.insert()
 
 
 class SqlEventLog(EventLog):
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, keys: VisitorKeys | None = None) -> None:
         self._conn = conn
+        self._keys = keys.session(conn) if keys is not None else None
+
+    @property
+    def keys(self) -> KeySession | None:
+        """This transaction's view of the visitors' data keys (None: events are not sealed)."""
+        return self._keys
 
     async def append(
         self, new: Sequence[DomainEvent], actor: Actor, correlation_id: str | None
@@ -75,7 +82,11 @@ class SqlEventLog(EventLog):
                         occurred_at=event.occurred_at,
                     )
                 )
-        await self._conn.execute(_INSERT_EVENTS, [_row(e) for e in stored])
+        if self._keys is None:
+            rows = [_row(e, e.payload) for e in stored]
+        else:
+            rows = [_row(e, await self._keys.seal(e)) for e in stored]
+        await self._conn.execute(_INSERT_EVENTS, rows)
         await self._conn.execute(
             _INSERT_OUTBOX,
             [{"event_id": e.event_id, "company_id": e.company_id, "seq": e.seq} for e in stored],
@@ -98,7 +109,8 @@ class SqlEventLog(EventLog):
         if query.after_seq is not None:
             stmt = stmt.where(events.c.seq > query.after_seq)
         stmt = stmt.order_by(events.c.seq).limit(query.limit)
-        return [stored_event(r._mapping) for r in await self._conn.execute(stmt)]
+        rows = [r._mapping for r in await self._conn.execute(stmt)]
+        return await opened_events(self._conn, self._keys, rows)
 
     async def last_seq(self, company_id: UUID) -> int:
         stmt = select(func.coalesce(func.max(company_sequences.c.last_seq), 0)).where(
@@ -107,7 +119,7 @@ class SqlEventLog(EventLog):
         return int((await self._conn.execute(stmt)).scalar_one())
 
 
-def _row(e: StoredEvent) -> dict[str, Any]:
+def _row(e: StoredEvent, payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "event_id": e.event_id,
         "company_id": e.company_id,
@@ -116,7 +128,7 @@ def _row(e: StoredEvent) -> dict[str, Any]:
         "aggregate_id": e.aggregate_id,
         "version": e.version,
         "type": e.type,
-        "payload": e.payload,
+        "payload": payload,
         "schema_version": SCHEMA_VERSION,
         "actor_id": e.actor_id,
         "actor_type": e.actor_type,
@@ -125,8 +137,20 @@ def _row(e: StoredEvent) -> dict[str, Any]:
     }
 
 
-def stored_event(r: Any) -> StoredEvent:
-    """A row as the current schema: rows of an older one are upcast here, on every read."""
+async def opened_events(
+    conn: AsyncConnection, keys: VisitorKeys | KeySession | None, rows: Sequence[Any]
+) -> list[StoredEvent]:
+    """Rows as events: sealed personal fields opened (or marked erased), then upcast."""
+    if keys is None:
+        return [stored_event(r) for r in rows]
+    session = keys.session(conn) if isinstance(keys, VisitorKeys) else keys
+    payloads = await session.open_all(rows)
+    return [stored_event(r, p) for r, p in zip(rows, payloads, strict=True)]
+
+
+def stored_event(r: Any, payload: dict[str, Any] | None = None) -> StoredEvent:
+    """A row as the current schema: rows of an older one are upcast here, on every read.
+    ``payload``: the row's payload once opened (``opened_events``); sealed rows need it."""
     return StoredEvent(
         event_id=r["event_id"],
         seq=r["seq"],
@@ -135,7 +159,9 @@ def stored_event(r: Any) -> StoredEvent:
         aggregate_id=r["aggregate_id"],
         version=r["version"],
         type=r["type"],
-        payload=upcast(r["type"], r["schema_version"], r["payload"]),
+        payload=upcast(
+            r["type"], r["schema_version"], r["payload"] if payload is None else payload
+        ),
         actor_id=r["actor_id"],
         actor_type=r["actor_type"],
         correlation_id=r["correlation_id"],

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from guiders.domain.events import StoredEvent
 from guiders.services.ports import EventBus
 from guiders.store.database import Database
-from guiders.store.event_log import stored_event
+from guiders.store.event_log import opened_events
 from guiders.store.tables import events, outbox
 
 log = structlog.get_logger(__name__)
@@ -28,7 +28,12 @@ log = structlog.get_logger(__name__)
 
 class OutboxRelay:
     def __init__(
-        self, db: Database, bus: EventBus, *, interval_s: float = 0.5, sweep_after_s: float = 5.0
+        self,
+        db: Database,
+        bus: EventBus,
+        *,
+        interval_s: float = 0.5,
+        sweep_after_s: float = 5.0,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -66,7 +71,9 @@ class OutboxRelay:
                         .limit(limit)
                     )
                 )
-            pending = [stored_event(r._mapping) for r in rows]
+                pending = await opened_events(
+                    conn, self._db.visitor_keys, [r._mapping for r in rows]
+                )
             missed = [e for e in pending if e.event_id not in self._published]
             if missed:
                 log.info("relay publishing missed events", count=len(missed))

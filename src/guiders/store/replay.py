@@ -28,7 +28,7 @@ from guiders.store.analyses import SqlAnalysisRepository
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
 from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
-from guiders.store.event_log import stored_event
+from guiders.store.event_log import opened_events
 from guiders.store.tables import (
     chats,
     commercials,
@@ -65,7 +65,7 @@ async def history(db: Database, aggregate_id: UUID) -> list[StoredEvent]:
             .where(events.c.aggregate_id == aggregate_id)
             .order_by(events.c.version, events.c.seq)
         )
-        return [stored_event(r._mapping) for r in rows]
+        return await opened_events(conn, db.visitor_keys, [r._mapping for r in rows])
 
 
 @dataclass
@@ -90,7 +90,9 @@ class Projection:
             version=stored.version,
         )
         kind, p = stored.aggregate_type, stored.payload
-        if kind == "chat":
+        if kind == "privacy" and event.type == "privacy.retention_applied":
+            self.expire(p)
+        elif kind == "chat":
             if event.type == "chat.created":
                 self.chats[event.aggregate_id] = Chat.from_created(event)
                 return
@@ -104,6 +106,9 @@ class Projection:
                 for mid in p["message_ids"]:
                     self.messages[UUID(mid)].read_at = event.occurred_at
         elif kind == "visitor":
+            if event.type == "visitor.erased":
+                self.erase(event.aggregate_id)
+                return
             if event.type == "visitor.registered":
                 self.visitors[event.aggregate_id] = Visitor.from_registered(event)
                 return
@@ -139,6 +144,30 @@ class Projection:
             commercial = self.commercials[event.aggregate_id]
             commercial.apply(event)
             commercial.version = event.version
+
+    def erase(self, visitor_id: UUID) -> None:
+        """``visitor.erased``: the visitor and everything of theirs leave the projection, as
+        they left the tables (their sealed facts before it read as erased anyway)."""
+        self.visitors.pop(visitor_id, None)
+        gone = {cid for cid, chat in self.chats.items() if chat.visitor_id == visitor_id}
+        for cid in gone:
+            del self.chats[cid]
+        self.messages = {k: m for k, m in self.messages.items() if m.chat_id not in gone}
+        self.sessions = {k: s for k, s in self.sessions.items() if s.visitor_id != visitor_id}
+        self.tracking = [t for t in self.tracking if t.visitor_id != visitor_id]
+        self.analyses.pop(visitor_id, None)
+        self.conversions = [c for c in self.conversions if c.visitor_id != visitor_id]
+
+    def expire(self, p: dict[str, Any]) -> None:
+        """``privacy.retention_applied``: the chats, sessions and tracking it deleted."""
+        chats_gone = {UUID(c) for c in p.get("chats", [])}
+        sessions_gone = {UUID(s) for s in p.get("sessions", [])}
+        before = datetime.fromisoformat(p["before"])
+        for cid in chats_gone:
+            self.chats.pop(cid, None)
+        self.messages = {k: m for k, m in self.messages.items() if m.chat_id not in chats_gone}
+        self.sessions = {k: s for k, s in self.sessions.items() if k not in sessions_gone}
+        self.tracking = [t for t in self.tracking if t.occurred_at >= before]
 
 
 def _tracking(visitor: Visitor, raw: dict[str, Any]) -> TrackingEvent:
@@ -184,17 +213,21 @@ class ReplayReport:
 
 
 async def replay_and_compare(
-    db: Database, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+    db: Database,
+    *,
+    batch: int = 5000,
+    progress: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     report = ReplayReport()
     projection = Projection()
     async with db.engine.connect() as conn:
         result = await conn.stream(select(events).order_by(events.c.company_id, events.c.seq))
-        async for row in result:
-            projection.apply(stored_event(row._mapping))
-            report.events += 1
-            if progress and report.events % batch == 0:
-                progress(report.events)
+        async for rows in result.mappings().partitions(500):
+            for event in await opened_events(conn, db.visitor_keys, rows):
+                projection.apply(event)
+                report.events += 1
+                if progress and report.events % batch == 0:
+                    progress(report.events)
     with tempfile.TemporaryDirectory() as tmp:
         # credentials are not in the log, so rows referencing them cannot satisfy FKs here
         scratch = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'replay.db'}", foreign_keys=False)

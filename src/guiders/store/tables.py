@@ -403,11 +403,11 @@ company_secrets = Table(
 """Company secrets (LLM key, SMTP password, webhook secrets), encrypted with the deployment's
 secrets key (``services/secret_box.py``); the plain value never reaches the database."""
 
-# Features with tables of their own (agent tools, e-mail, knowledge, settings), same metadata.
-from guiders.store import agent_tools_tables as _agent_tools_tables  # noqa: E402, F401
 
-# The knowledge feature's tables live in their own module, on this same metadata.
+# Features keep their tables in modules of their own, on this same metadata.
+from guiders.store import agent_tools_tables as _agent_tools_tables  # noqa: E402, F401
 from guiders.store import attachment_tables as _attachment_tables  # noqa: E402, F401
 from guiders.store import chat_mail as _chat_mail  # noqa: E402, F401
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
+from guiders.store import privacy_tables as _privacy_tables  # noqa: E402, F401
 from guiders.store import settings as _settings_tables  # noqa: E402, F401

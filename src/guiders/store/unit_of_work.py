@@ -16,6 +16,7 @@ from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
+from guiders.store.privacy import SqlPrivacyStore
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.search import SqlConversationSearch
 from guiders.store.security import SqlSecurityStore
@@ -46,7 +47,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.messages = SqlMessageRepository(conn)
         self.visitors = SqlVisitorRepository(conn)
         self.commercials = SqlCommercialRepository(conn)
-        self.events = SqlEventLog(conn)
+        self.events = log = SqlEventLog(conn, self._db.visitor_keys)
         self.analyses = SqlAnalysisRepository(conn)
         self.mail = SqlMailQueue(conn)
         self.sagas = SqlSagaRepository(conn)
@@ -59,6 +60,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.departments = SqlDepartmentRepository(conn)
         self.search = SqlConversationSearch(conn)
         self.attachments = SqlAttachmentRepository(conn)
+        self.privacy = SqlPrivacyStore(conn, log.keys)
         return self
 
     async def _close(self) -> None:

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { clock } from "../shared/clock";
 import type { StaffSession } from "../shared/staff";
+import { VisitorPrivacy } from "./Privacy";
 
 interface Visitor {
   name: string | null;
@@ -111,6 +112,7 @@ export function Profile({
           ))}
         </ul>
       )}
+      <VisitorPrivacy session={session} visitorId={visitorId} />
     </div>
   );
 }

@@ -20,6 +20,7 @@ import { axisLabel, span } from "./axis";
 import { CsvButton, FiguresPanels, OwnView } from "./Figures";
 import { ModelHealthPanels } from "./ModelHealth";
 import { ShadowPanel } from "./Shadow";
+import { RetentionPanel } from "./Retention";
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, BarController, BarElement, Filler, Tooltip);
 
@@ -245,6 +246,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
       <FiguresPanels session={session} />
       <ModelHealthPanels session={session} refresh={modelRefresh} />
       <ShadowPanel session={session} />
+      <RetentionPanel session={session} />
       <p class="empty" style="padding:0 14px">
         Rates are this server's, sampled every {snap?.intervalSeconds ?? "?"} s; chats are your company's, now.
       </p>

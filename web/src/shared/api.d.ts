@@ -1721,6 +1721,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/privacy/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Retention */
+        get: operations["get_retention_api_v2_privacy_retention_get"];
+        /**
+         * Put Retention
+         * @description Admins: delete conversations, visitors and tracking after this many days (null: keep).
+         */
+        put: operations["put_retention_api_v2_privacy_retention_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/privacy/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Retention
+         * @description Admins: what the next retention pass would delete now (a dry run: nothing is deleted).
+         */
+        get: operations["preview_retention_api_v2_privacy_retention_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/privacy/visitors/{visitor_id}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase Visitor
+         * @description Admins: erase the visitor everywhere, and shred their facts in the log. Final.
+         */
+        post: operations["erase_visitor_api_v2_privacy_visitors__visitor_id__erasure_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/privacy/visitors/{visitor_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Visitor
+         * @description Admins: everything held about the visitor, as JSON (rows, and the log's facts).
+         */
+        get: operations["export_visitor_api_v2_privacy_visitors__visitor_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/sagas": {
         parameters: {
             query?: never;
@@ -1905,6 +1986,30 @@ export interface paths {
         get: operations["visitor_chats_api_v2_visitors__visitor_id__chats_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/visitors/{visitor_id}/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Consents
+         * @description The consent in force per purpose (the latest recorded).
+         */
+        get: operations["list_consents_api_v2_visitors__visitor_id__consents_get"];
+        put?: never;
+        /**
+         * Record Consent
+         * @description The visitor (or staff, or a key, for them): consent given or refused, with its text.
+         */
+        post: operations["record_consent_api_v2_visitors__visitor_id__consents_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2618,10 +2723,28 @@ export interface components {
             /** Visitorid */
             visitorId: string;
         };
-        /** Consents */
-        Consents: {
-            /** Consents */
-            consents: components["schemas"]["Consent"][];
+        /** ConsentBody */
+        ConsentBody: {
+            /** Granted */
+            granted: boolean;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "email" | "tracking";
+            /** Text */
+            text: string;
+        };
+        /** ConsentReply */
+        ConsentReply: {
+            /** Granted */
+            granted: boolean;
+            /** Purpose */
+            purpose: string;
+            /** Recordedat */
+            recordedAt: string;
+            /** Text */
+            text: string;
         };
         /** ConsumerPosition */
         ConsumerPosition: {
@@ -2900,6 +3023,17 @@ export interface components {
             email: string | null;
             /** Emailconsent */
             emailConsent: boolean;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /** Erasure */
+        Erasure: {
+            /** Erased */
+            erased: boolean;
+            /** Removed */
+            removed: {
+                [key: string]: number;
+            };
             /** Visitorid */
             visitorId: string;
         };
@@ -3646,6 +3780,29 @@ export interface components {
         ResumeBody: {
             /** Token */
             token: string;
+        };
+        /** Retention */
+        Retention: {
+            /** Retentiondays */
+            retentionDays: number | null;
+        };
+        /** RetentionBody */
+        RetentionBody: {
+            /** Retentiondays */
+            retentionDays: number | null;
+        };
+        /** RetentionPreview */
+        RetentionPreview: {
+            /** Before */
+            before?: string | null;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Dryrun */
+            dryRun: boolean;
+            /** Retentiondays */
+            retentionDays: number | null;
         };
         /** RetrainOutcome */
         RetrainOutcome: {
@@ -4506,6 +4663,64 @@ export interface components {
             /** Visitorid */
             visitorId: string;
         };
+        /**
+         * VisitorExport
+         * @description Everything held about one visitor; rows as stored, the log's facts opened.
+         */
+        VisitorExport: {
+            /** Analyses */
+            analyses: {
+                [key: string]: unknown;
+            }[];
+            /** Chats */
+            chats: {
+                [key: string]: unknown;
+            }[];
+            /** Consents */
+            consents: {
+                [key: string]: unknown;
+            }[];
+            /** Conversions */
+            conversions: {
+                [key: string]: unknown;
+            }[];
+            /** Emailconsents */
+            emailConsents: {
+                [key: string]: unknown;
+            }[];
+            /** Emails */
+            emails: {
+                [key: string]: unknown;
+            }[];
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Exportedat */
+            exportedAt: string;
+            /** Messages */
+            messages: {
+                [key: string]: unknown;
+            }[];
+            /** Sessions */
+            sessions: {
+                [key: string]: unknown;
+            }[];
+            /** Trackingevents */
+            trackingEvents: {
+                [key: string]: unknown;
+            }[];
+            /** Unansweredquestions */
+            unansweredQuestions: {
+                [key: string]: unknown;
+            }[];
+            /** Visitor */
+            visitor: {
+                [key: string]: unknown;
+            }[];
+            /** Visitorid */
+            visitorId: string;
+        };
         /** VisitorInfo */
         VisitorInfo: {
             /** Email */
@@ -4584,6 +4799,16 @@ export interface components {
             /** Visitorid */
             visitorId?: string | null;
             visitorInfo?: components["schemas"]["VisitorInfoBody"];
+        };
+        /** Consents */
+        guiders__api__responses__privacy__Consents: {
+            /** Consents */
+            consents: components["schemas"]["ConsentReply"][];
+        };
+        /** Consents */
+        guiders__api__routes__chat_mail__Consents: {
+            /** Consents */
+            consents: components["schemas"]["Consent"][];
         };
     };
     responses: never;
@@ -7991,6 +8216,141 @@ export interface operations {
             };
         };
     };
+    get_retention_api_v2_privacy_retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+        };
+    };
+    put_retention_api_v2_privacy_retention_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_retention_api_v2_privacy_retention_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
+                };
+            };
+        };
+    };
+    erase_visitor_api_v2_privacy_visitors__visitor_id__erasure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_visitor_api_v2_privacy_visitors__visitor_id__export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorExport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_sagas_api_v2_sagas_get: {
         parameters: {
             query?: {
@@ -8382,6 +8742,72 @@ export interface operations {
             };
         };
     };
+    list_consents_api_v2_visitors__visitor_id__consents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["guiders__api__responses__privacy__Consents"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_consent_api_v2_visitors__visitor_id__consents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentReply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     post_conversion_api_v2_visitors__visitor_id__conversions_post: {
         parameters: {
             query?: never;
@@ -8434,7 +8860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Consents"];
+                    "application/json": components["schemas"]["guiders__api__routes__chat_mail__Consents"];
                 };
             };
             /** @description Validation Error */

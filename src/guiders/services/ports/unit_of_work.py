@@ -33,6 +33,7 @@ from guiders.services.ports.repositories import (
     VisitorRepository,
 )
 from guiders.services.ports.settings import SettingsStore
+from guiders.services.privacy_ports import PrivacyStore
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 """Set per request by the API; every event appended during it carries the same id."""
@@ -66,6 +67,7 @@ class UnitOfWork(abc.ABC):
     departments: DepartmentRepository
     search: ConversationSearch
     attachments: AttachmentRepository
+    privacy: PrivacyStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit

@@ -1,0 +1,262 @@
+"""The visitor's rights and the company's retention: erasure, export, retention, consent.
+
+- **Erasure** (admins): every row of the visitor goes, and their data key, which shreds their
+  facts in the append-only log (``store/visitor_keys.py``). A ``visitor.erased`` event without
+  personal data records that it happened, and evicts the key on every node.
+- **Export** (admins): everything held about the visitor, the log's facts opened, as JSON.
+- **Retention** (per company, in days): visitors last seen before the limit are erased; older
+  chats and tracking of visitors still around are deleted. ``dry_run`` only counts.
+- **Consent** (the visitor, or staff for them): e-mail and tracking, with the time and the text
+  shown. A refused tracking consent stops tracking from being stored; a refused e-mail consent
+  withdraws the visitor's e-mail consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from guiders.domain.company import StaffRole
+from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
+from guiders.domain.events import DomainEvent
+from guiders.services.access import Principal
+from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
+from guiders.services.privacy_ports import PURPOSES, Consent
+
+MAX_RETENTION_DAYS = 3650
+MAX_CONSENT_TEXT = 2000
+
+
+@dataclass(slots=True)
+class RetentionReport:
+    company_id: UUID
+    days: int
+    before: datetime
+    dry_run: bool
+    visitors: int = 0
+    chats: int = 0
+    messages: int = 0
+    sessions: int = 0
+    tracking: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "visitors": self.visitors,
+            "chats": self.chats,
+            "messages": self.messages,
+            "sessions": self.sessions,
+            "tracking": self.tracking,
+        }
+
+
+@dataclass
+class PrivacyService:
+    uow: UnitOfWorkFactory
+    erased_hooks: list[Callable[[UUID], Awaitable[None]]] = field(default_factory=list)
+    """Run after an erasure commits (the score cache forgets the visitor)."""
+
+    async def erase(self, principal: Principal, visitor_id: UUID) -> dict[str, int]:
+        _require_admin(principal)
+        return await self.erase_visitor(principal.company_id, visitor_id, reason="request")
+
+    async def erase_visitor(
+        self, company_id: UUID, visitor_id: UUID, *, reason: str, actor: Principal | None = None
+    ) -> dict[str, int]:
+        """No authorisation here: for the retention job and the CLI (the operator)."""
+        async with self.uow() as uow:
+            if actor is not None:
+                uow.actor = actor.actor
+            await _own_visitor(uow, company_id, visitor_id)
+            visitor = await uow.visitors.get(visitor_id)
+            version = visitor.version + 1 if visitor is not None else 1
+            counts = await uow.privacy.erase(company_id, visitor_id)
+            uow.record(
+                DomainEvent(
+                    type="visitor.erased",
+                    aggregate_type="visitor",
+                    aggregate_id=visitor_id,
+                    company_id=company_id,
+                    payload={"visitor_id": str(visitor_id), "reason": reason, "removed": counts},
+                    occurred_at=datetime.now(UTC),
+                    version=version,
+                )
+            )
+            await uow.commit()
+        for hook in self.erased_hooks:
+            await hook(visitor_id)
+        return counts
+
+    async def company_of(self, visitor_id: UUID) -> UUID:
+        """The visitor's company, for the operator's CLI (no authorisation here)."""
+        async with self.uow() as uow:
+            company = await uow.privacy.visitor_company(visitor_id)
+        if company is None:
+            raise NotFound("Visitor not found", field="visitorId")
+        return company
+
+    async def export(self, principal: Principal, visitor_id: UUID) -> dict[str, Any]:
+        _require_admin(principal)
+        return await self.export_visitor(principal.company_id, visitor_id)
+
+    async def export_visitor(self, company_id: UUID, visitor_id: UUID) -> dict[str, Any]:
+        async with self.uow() as uow:
+            await _own_visitor(uow, company_id, visitor_id)
+            data = await uow.privacy.export(company_id, visitor_id)
+        return {
+            "visitorId": str(visitor_id),
+            "exportedAt": datetime.now(UTC).isoformat(),
+            **data,
+        }
+
+    async def retention_days(self, principal: Principal) -> int | None:
+        _require_admin(principal)
+        async with self.uow() as uow:
+            return await uow.privacy.retention_days(principal.company_id)
+
+    async def set_retention_days(self, principal: Principal, days: int | None) -> int | None:
+        _require_admin(principal)
+        await self.set_company_retention(principal.company_id, days)
+        return days
+
+    async def set_company_retention(self, company_id: UUID, days: int | None) -> None:
+        if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+            raise ValidationFailed(
+                f"retention is 1 to {MAX_RETENTION_DAYS} days, or none", field="retentionDays"
+            )
+        async with self.uow() as uow:
+            await uow.privacy.set_retention_days(company_id, days)
+            await uow.commit()
+
+    async def preview_retention(self, principal: Principal) -> RetentionReport | None:
+        """The dry run for the console: what the next pass would delete now."""
+        _require_admin(principal)
+        async with self.uow() as uow:
+            days = await uow.privacy.retention_days(principal.company_id)
+        if days is None:
+            return None
+        return await self.apply_retention(principal.company_id, days, dry_run=True)
+
+    async def apply_retention(
+        self, company_id: UUID, days: int, *, dry_run: bool, now: datetime | None = None
+    ) -> RetentionReport:
+        before = (now or datetime.now(UTC)) - timedelta(days=days)
+        async with self.uow() as uow:
+            expiry = await uow.privacy.expiry(company_id, before)
+        report = RetentionReport(
+            company_id,
+            days,
+            before,
+            dry_run,
+            visitors=len(expiry.visitors),
+            chats=len(expiry.chats),
+            messages=expiry.messages,
+            sessions=len(expiry.sessions),
+            tracking=expiry.tracking,
+        )
+        if dry_run:
+            return report
+        for visitor_id in expiry.visitors:
+            try:
+                await self.erase_visitor(company_id, visitor_id, reason="retention")
+            except NotFound:
+                continue  # erased meanwhile (by hand, or by another node's pass)
+        async with self.uow() as uow:
+            await uow.privacy.expire(company_id, before, expiry)
+            uow.record(
+                DomainEvent(
+                    type="privacy.retention_applied",
+                    aggregate_type="privacy",
+                    aggregate_id=company_id,
+                    company_id=company_id,
+                    payload={
+                        "before": before.isoformat(),
+                        "days": days,
+                        "chats": [str(c) for c in expiry.chats],
+                        "sessions": [str(s) for s in expiry.sessions],
+                        "counts": report.counts(),
+                    },
+                    occurred_at=datetime.now(UTC),
+                    version=1,
+                )
+            )
+            await uow.commit()
+        return report
+
+    async def apply_all(
+        self, *, dry_run: bool, now: datetime | None = None
+    ) -> list[RetentionReport]:
+        """Every company with a retention period: the scheduled job's pass."""
+        async with self.uow() as uow:
+            policies = await uow.privacy.retention_policies()
+        return [
+            await self.apply_retention(company_id, days, dry_run=dry_run, now=now)
+            for company_id, days in policies
+        ]
+
+    async def record_consent(
+        self, principal: Principal, visitor_id: UUID, purpose: str, granted: bool, text: str
+    ) -> Consent:
+        if purpose not in PURPOSES:
+            raise ValidationFailed("purpose is email or tracking", field="purpose")
+        if not text.strip() or len(text) > MAX_CONSENT_TEXT:
+            raise ValidationFailed(
+                f"text is the consent line shown, 1 to {MAX_CONSENT_TEXT} characters", field="text"
+            )
+        if principal.is_visitor and principal.subject_id != visitor_id:
+            raise NotFound("Visitor not found", field="visitorId")
+        consent = Consent(purpose, granted, text, datetime.now(UTC))
+        async with self.uow() as uow:
+            uow.actor = principal.actor
+            await _own_visitor(uow, principal.company_id, visitor_id)
+            await uow.privacy.add_consent(principal.company_id, visitor_id, consent)
+            if purpose == "email" and not granted:
+                visitor = await uow.visitors.get(visitor_id)
+                if visitor is not None:
+                    visitor.set_email_consent(False, consent.recorded_at)
+                    uow.track(visitor)
+                    await uow.visitors.save(visitor)
+            uow.record(
+                DomainEvent(
+                    type="visitor.consent_recorded",
+                    aggregate_type="visitor_consent",
+                    aggregate_id=visitor_id,
+                    company_id=principal.company_id,
+                    payload={
+                        "visitor_id": str(visitor_id),
+                        "purpose": purpose,
+                        "granted": granted,
+                        "text": text,
+                    },
+                    occurred_at=consent.recorded_at,
+                    version=1,
+                )
+            )
+            await uow.commit()
+        return consent
+
+    async def consents(self, principal: Principal, visitor_id: UUID) -> list[Consent]:
+        if principal.is_visitor and principal.subject_id != visitor_id:
+            raise NotFound("Visitor not found", field="visitorId")
+        async with self.uow() as uow:
+            await _own_visitor(uow, principal.company_id, visitor_id)
+            return await uow.privacy.consents(visitor_id)
+
+
+async def tracking_refused(uow: UnitOfWork, visitor_id: UUID) -> bool:
+    """Whether the visitor's latest tracking consent is a refusal (no answer: not refused)."""
+    return any(
+        c.purpose == "tracking" and not c.granted for c in await uow.privacy.consents(visitor_id)
+    )
+
+
+async def _own_visitor(uow: UnitOfWork, company_id: UUID, visitor_id: UUID) -> None:
+    if await uow.privacy.visitor_company(visitor_id) != company_id:
+        raise NotFound("Visitor not found", field="visitorId")
+
+
+def _require_admin(principal: Principal) -> None:
+    if not (principal.is_staff and principal.role == StaffRole.ADMIN):
+        raise Forbidden("Only an admin exports, erases or sets retention")

@@ -1,0 +1,73 @@
+"""The privacy feature's port: what erasure, export, retention and consent need of the store.
+
+Kept beside ``ports/`` like ``knowledge_ports.py``; the unit of work exposes it as
+``uow.privacy`` (``store/privacy.py`` implements it on SQL).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+PURPOSES = ("email", "tracking")
+"""What a visitor consents to: follow-up e-mail, and storing their browsing (tracking)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    purpose: str
+    granted: bool
+    text: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """What retention removes at a cut-off: whole visitors (erased), chats, tracking rows."""
+
+    visitors: list[UUID]
+    chats: list[UUID]
+    sessions: list[UUID]
+    tracking: int
+    messages: int
+
+
+class PrivacyStore(abc.ABC):
+    @abc.abstractmethod
+    async def visitor_company(self, visitor_id: UUID) -> UUID | None: ...
+
+    @abc.abstractmethod
+    async def export(self, company_id: UUID, visitor_id: UUID) -> dict[str, Any]:
+        """Every row and event held about the visitor, as JSON values."""
+
+    @abc.abstractmethod
+    async def erase(self, company_id: UUID, visitor_id: UUID) -> dict[str, int]:
+        """Deletes everything of the visitor and their data key; rows removed per table."""
+
+    @abc.abstractmethod
+    async def expiry(self, company_id: UUID, before: datetime) -> Expiry:
+        """What is older than ``before``: visitors last seen, chats last changed, tracking."""
+
+    @abc.abstractmethod
+    async def expire(self, company_id: UUID, before: datetime, expiry: Expiry) -> None:
+        """Deletes the chats, sessions and tracking of ``expiry`` (visitors are erased apart)."""
+
+    @abc.abstractmethod
+    async def add_consent(self, company_id: UUID, visitor_id: UUID, consent: Consent) -> None: ...
+
+    @abc.abstractmethod
+    async def consents(self, visitor_id: UUID) -> list[Consent]:
+        """The latest consent per purpose."""
+
+    @abc.abstractmethod
+    async def retention_days(self, company_id: UUID) -> int | None: ...
+
+    @abc.abstractmethod
+    async def set_retention_days(self, company_id: UUID, days: int | None) -> None: ...
+
+    @abc.abstractmethod
+    async def retention_policies(self) -> list[tuple[UUID, int]]:
+        """Every company with a retention period, and its days."""
