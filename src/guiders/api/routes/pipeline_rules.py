@@ -43,6 +43,12 @@ def problems_of(text: str) -> tuple[int, list[Problem]]:
         return len(parse_rules(text, "rules").rules), []
     except RulesError as exc:
         return 0, exc.problems
+    except Exception as exc:
+        # what the validator lets through: a reader error (control characters), a tag that
+        # does not construct (``!!python/object``, ``!!timestamp nonsense``), nesting too deep
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        return 0, [Problem(line, "-", f"not valid YAML: {str(exc)[:300]}")]
 
 
 def check_rules(text: str) -> None:
