@@ -33,6 +33,7 @@ from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
 from guiders.services.presence import PresenceService
 from guiders.services.secret_box import SecretBox
+from guiders.services.service_levels import SlaMonitor
 from guiders.services.strategies import MailTemplate
 from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
@@ -54,6 +55,7 @@ class Runtime:
     services: Services
     presence: PresenceService
     handoff: HandoffWorker
+    sla: SlaMonitor | None = field(default=None)
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
@@ -133,6 +135,7 @@ class Runtime:
             cache=cache,
             ingestion=ingestion,
             knowledge=knowledge,
+            sla=SlaMonitor(uow, services.settings, interval_s=settings.sla_scan_s),
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -147,6 +150,7 @@ class Runtime:
             settings.alert_error_rate,
             settings.alert_ai_failure_rate,
             settings.alert_login_failures_per_minute,
+            settings.alert_sla_breaches_per_hour,
         )
         return MetricsCollector(
             settings.metrics_interval_s,
@@ -177,6 +181,8 @@ class Runtime:
         await self.relay.start()
         await self.presence.start()
         await self.handoff.start()
+        if self.sla is not None:
+            await self.sla.start()
         if self.mail is not None:
             await self.mail.start()
         if self.ingestion is not None:
@@ -200,6 +206,8 @@ class Runtime:
         if self.knowledge is not None:
             await self.knowledge.close()
         await self.handoff.stop()
+        if self.sla is not None:
+            await self.sla.stop()
         if self.mail is not None:
             await self.mail.stop()
         await self.presence.stop()

@@ -24,6 +24,7 @@ from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
 from guiders.api.routes import (
     analytics,
     auth,
+    availability,
     chat_automation,
     chats,
     commercials,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         model_health,
         shadow,
         company_settings,
+        availability,
     ):
         api.include_router(module.router)
     app.include_router(api)

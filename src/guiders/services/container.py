@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.analytics import AnalyticsService
+from guiders.services.availability import AvailabilityService
 from guiders.services.chats import ChatService
 from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
@@ -52,6 +53,7 @@ class Services:
     onboarding: OnboardingService
     secrets: CompanySecretService
     settings: SettingsService
+    availability: AvailabilityService
 
     @classmethod
     def build(
@@ -69,6 +71,8 @@ class Services:
         visitors = VisitorService(uow)
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)
+        settings = SettingsService(uow)
+        commercials = CommercialService(uow)
         return cls(
             uow=uow,
             tokens=tokens,
@@ -77,7 +81,7 @@ class Services:
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
             chats=ChatService(uow),
             messages=MessageService(uow),
-            commercials=CommercialService(uow),
+            commercials=commercials,
             analytics=AnalyticsService(uow, strategy, mail_template, cache, profile_ttl_s),
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
@@ -86,5 +90,6 @@ class Services:
             knowledge=KnowledgeService(uow),
             onboarding=OnboardingService(uow, tenancy),
             secrets=CompanySecretService(uow, box),
-            settings=SettingsService(uow),
+            settings=settings,
+            availability=AvailabilityService(uow, settings, commercials),
         )

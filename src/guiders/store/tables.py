@@ -400,4 +400,5 @@ secrets key (``services/secret_box.py``); the plain value never reaches the data
 
 # The knowledge feature's tables live in their own module, on this same metadata.
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
+from guiders.store import service_level_tables as _service_level_tables  # noqa: E402, F401
 from guiders.store import settings as _settings_tables  # noqa: E402, F401

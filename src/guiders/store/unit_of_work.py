@@ -15,6 +15,7 @@ from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.security import SqlSecurityStore
+from guiders.store.service_levels import SqlServiceLevelStore
 from guiders.store.settings import SqlSettingsStore
 from guiders.store.tenancy import SqlTenancy
 from guiders.store.visitors import SqlVisitorRepository
@@ -50,6 +51,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.knowledge = SqlKnowledgeRepository(conn)
         self.security = SqlSecurityStore(conn)
         self.settings = SqlSettingsStore(conn)
+        self.service_levels = SqlServiceLevelStore(conn)
         return self
 
     async def _close(self) -> None:

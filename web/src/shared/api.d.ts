@@ -440,6 +440,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Availability
+         * @description Whether a person can answer now, and if not, when they are back: any credential of the
+         *     company, a visitor's included.
+         */
+        get: operations["availability_api_v2_availability_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/bot/shadow": {
         parameters: {
             query?: never;
@@ -582,6 +603,27 @@ export interface paths {
         get: operations["get_chat_api_v2_chats__chat_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/ai-disclosure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ai Disclosure
+         * @description The widget showed the AI disclosure: recorded as ``ai.disclosure_shown`` with its text
+         *     (which must be the company's ``bot.disclosure`` text), once per chat and text.
+         */
+        post: operations["ai_disclosure_api_v2_chats__chat_id__ai_disclosure_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -799,6 +841,26 @@ export interface paths {
          * @description The SDK reports when its chat window opens or closes; we only check access.
          */
         put: operations["view_toggle_api_v2_chats__chat_id__view_open_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/wait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat Wait
+         * @description The chat's place in the queue and an estimate from recent assignments (or none).
+         */
+        get: operations["chat_wait_api_v2_chats__chat_id__wait_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1693,6 +1755,40 @@ export interface components {
             /** Domain */
             domain: string;
         };
+        /** AvailabilityReply */
+        AvailabilityReply: {
+            /** Agentsavailable */
+            agentsAvailable: number;
+            /** Agentsonline */
+            agentsOnline: number;
+            /**
+             * Nextopening
+             * @description when business hours start again (ISO 8601)
+             */
+            nextOpening: string | null;
+            /**
+             * Opennow
+             * @description within the company's business hours
+             */
+            openNow: boolean;
+            /**
+             * Outsidehours
+             * @enum {string}
+             */
+            outsideHours: "offer_email" | "bot_only";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "online" | "busy" | "nobody_online" | "closed";
+            /** Timezone */
+            timeZone: string;
+            /**
+             * Typicalwaitseconds
+             * @description median wait of the latest assignments; null: not enough data, or nobody in
+             */
+            typicalWaitSeconds: number | null;
+        };
         /**
          * AvailableCommercial
          * @description A visitor sees only who can help: ``id``, ``name``, ``avatarUrl``, ``status`` and
@@ -2168,6 +2264,21 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** DisclosureBody */
+        DisclosureBody: {
+            /** Language */
+            language: string;
+            /** Text */
+            text: string;
+        };
+        /** DisclosureReply */
+        DisclosureReply: {
+            /**
+             * Recorded
+             * @description false when this text was recorded for the chat before
+             */
+            recorded: boolean;
+        };
         /** Drift */
         Drift: {
             /** Feature */
@@ -2593,6 +2704,11 @@ export interface components {
             node?: string | null;
             /** P95Ms */
             p95Ms: number | null;
+            /**
+             * Slabreachesperhour
+             * @description absent from points stored before it was measured
+             */
+            slaBreachesPerHour?: number | null;
             /** Throughput */
             throughput: number;
         };
@@ -3649,6 +3765,26 @@ export interface components {
             /** Refreshtoken */
             refreshToken: string;
         };
+        /** WaitReply */
+        WaitReply: {
+            /**
+             * Estimateseconds
+             * @description null: no honest estimate
+             */
+            estimateSeconds: number | null;
+            /**
+             * Position
+             * @description 1 = next; null when not waiting in the queue
+             */
+            position: number | null;
+            /** Queuelength */
+            queueLength: number;
+            /**
+             * Samples
+             * @description assignments the estimate is based on
+             */
+            samples: number;
+        };
         /** WithMessage */
         WithMessage: {
             firstMessage: components["schemas"]["MessageBody"];
@@ -4396,6 +4532,26 @@ export interface operations {
             };
         };
     };
+    availability_api_v2_availability_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityReply"];
+                };
+            };
+        };
+    };
     view_api_v2_bot_shadow_get: {
         parameters: {
             query?: never;
@@ -4670,6 +4826,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ai_disclosure_api_v2_chats__chat_id__ai_disclosure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureReply"];
                 };
             };
             /** @description Validation Error */
@@ -5123,6 +5314,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatViewed"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat_wait_api_v2_chats__chat_id__wait_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitReply"];
                 };
             };
             /** @description Validation Error */

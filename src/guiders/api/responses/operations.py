@@ -65,6 +65,9 @@ class MetricPoint(Reply):
     loginFailuresPerMinute: float | None = Field(
         default=None, description="absent from points stored before it was measured"
     )
+    slaBreachesPerHour: float | None = Field(
+        default=None, description="absent from points stored before it was measured"
+    )
     node: str | None = Field(default=None, description="the server process (history only)")
 
 

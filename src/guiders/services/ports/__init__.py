@@ -43,6 +43,11 @@ from guiders.services.ports.repositories import (
     TotpEnrolment,
     VisitorRepository,
 )
+from guiders.services.ports.service_levels import (
+    OpenChat,
+    SentMessage,
+    ServiceLevelStore,
+)
 from guiders.services.ports.settings import (
     SettingsStore,
     StoredSection,
@@ -72,12 +77,15 @@ __all__ = [
     "MailQueue",
     "MailSender",
     "MessageRepository",
+    "OpenChat",
     "Page",
     "PresenceStore",
     "QueuedEmail",
     "RefreshToken",
     "SagaRepository",
     "SecurityStore",
+    "SentMessage",
+    "ServiceLevelStore",
     "SettingsStore",
     "StoredSecret",
     "StoredSection",

@@ -25,6 +25,7 @@ from guiders.services.ports.repositories import (
     Tenancy,
     VisitorRepository,
 )
+from guiders.services.ports.service_levels import ServiceLevelStore
 from guiders.services.ports.settings import SettingsStore
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -54,6 +55,7 @@ class UnitOfWork(abc.ABC):
     knowledge: KnowledgeRepository
     security: SecurityStore
     settings: SettingsStore
+    service_levels: ServiceLevelStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
