@@ -7,7 +7,11 @@ import { ApiError, request, uuid } from "../shared/http";
 import { localMessage, mergeMessage } from "../shared/messages";
 import type { Message } from "../shared/types";
 import { Citations } from "./citations";
+import { AiLabel, Disclosure } from "./Disclosure";
+import { perLanguage, pickLanguage, translator, type Translate } from "./i18n";
 import type { VisitorSession } from "./session";
+import { useVisitorSettings } from "./visitorSettings";
+import { OfflineNotice, subtitle, usePeople, WaitingNotice } from "./Waiting";
 
 interface Props {
   session: VisitorSession;
@@ -16,6 +20,10 @@ interface Props {
 }
 
 type Phase = "open" | "closed" | "rated";
+
+/** The visitor's language for this page: the page's lang, then the browser's (i18n.ts). */
+const LANGUAGE = pickLanguage();
+const t = translator(LANGUAGE);
 
 export function Widget({ session, socket, title }: Props) {
   const [open, setOpen] = useState(false);
@@ -135,7 +143,7 @@ export function Widget({ session, socket, title }: Props) {
       setTyping(null);
     });
     socket.on("chat:assigned", (data: { chatId: string; commercial?: { name: string | null } }) => {
-      if (mine(data)) setAgent(data.commercial?.name ?? "An agent");
+      if (mine(data)) setAgent(data.commercial?.name ?? t("agentFallback"));
     });
     socket.on("chat:closed", (data: { chatId: string; satisfaction?: number | null }) => {
       if (!mine(data)) return;
@@ -144,7 +152,7 @@ export function Widget({ session, socket, title }: Props) {
     });
     socket.on("typing:start", (data: { chatId: string; userType: string }) => {
       if (!mine(data) || data.userType === "visitor") return;
-      setTyping(data.userType === "ai" ? "The assistant" : "The agent");
+      setTyping(data.userType === "ai" ? t("typing.ai") : t("typing.agent"));
       window.clearTimeout(typingTimer.current);
       typingTimer.current = window.setTimeout(() => setTyping(null), 6000);
     });
@@ -180,7 +188,11 @@ export function Widget({ session, socket, title }: Props) {
     creating.current = true;
     try {
       const reply = await call<{ chatId: string }>("POST", "/v2/chats", {
-        metadata: { source: "widget", initialUrl: location.href.slice(0, 2000) },
+        metadata: {
+          source: "widget",
+          initialUrl: location.href.slice(0, 2000),
+          customFields: { language: LANGUAGE },
+        },
       });
       session.chatId = reply.chatId;
       chatRef.current = reply.chatId;
@@ -306,11 +318,12 @@ export function Widget({ session, socket, title }: Props) {
     void openChat();
   };
 
-  const subtitle = agent
-    ? `You are chatting with ${agent}`
-    : humanAsked
-      ? "Finding a person for you…"
-      : "We usually answer in a few minutes";
+  const settings = useVisitorSettings(call, open);
+  const bot = settings?.sections.bot;
+  const disclosure = bot && bot.enabled !== false ? perLanguage(bot.disclosure, LANGUAGE) : null;
+  const waiting =
+    !agent && phase === "open" && (humanAsked || messages.some((m) => m.metadata?.isEscalationPending === true));
+  const people = usePeople(call, chatId, waiting, open);
 
   return (
     <div>
@@ -318,41 +331,47 @@ export function Widget({ session, socket, title }: Props) {
         <div class="panel" role="dialog" aria-label={title}>
           <div class="head">
             <b>{title}</b>
-            <small class="subtitle">{subtitle}</small>
+            <small class="subtitle">{subtitle(t, people.availability, agent, waiting)}</small>
           </div>
-          {!online && <div class="offline">Reconnecting…</div>}
+          {!online && <div class="offline">{t("reconnecting")}</div>}
           {error && <div class="error">{error}</div>}
+          {waiting && <WaitingNotice t={t} wait={people.wait} />}
+          {!agent && phase === "open" && (
+            <OfflineNotice t={t} language={LANGUAGE} availability={people.availability} chatId={chatId} />
+          )}
           <div class="log" ref={logRef}>
+            <Disclosure text={disclosure} language={LANGUAGE} chatId={chatId} call={call} />
             {messages.map((m) => (
               <Bubble
                 key={m.clientMessageId || m.id}
                 m={m}
                 onRetry={m.failed && m.clientMessageId ? () => retry(m) : undefined}
+                t={t}
               />
             ))}
           </div>
-          <div class="typing">{typing ? `${typing} is typing…` : ""}</div>
+          <div class="typing">{typing ?? ""}</div>
           {phase === "open" ? (
             <div>
               <form class="bar" onSubmit={submit}>
                 <input
                   value={text}
-                  placeholder="Write a message…"
-                  aria-label="Message"
+                  placeholder={t("placeholder")}
+                  aria-label={t("message")}
                   maxLength={10000}
                   onInput={(e) => onInput((e.target as HTMLInputElement).value)}
                   onBlur={stopTyping}
                 />
                 <button class="send" type="submit">
-                  Send
+                  {t("send")}
                 </button>
               </form>
               <div class="actions">
                 <button type="button" class="human" onClick={askHuman} disabled={humanAsked || !!agent}>
-                  Talk to a human
+                  {t("human")}
                 </button>
                 <button type="button" class="end" onClick={endChat}>
-                  End chat
+                  {t("end")}
                 </button>
               </div>
             </div>
@@ -360,31 +379,31 @@ export function Widget({ session, socket, title }: Props) {
             <div class="rate">
               {phase === "closed" ? (
                 <div>
-                  <div>The chat is closed. How did we do?</div>
+                  <div>{t("rate.ask")}</div>
                   {[1, 2, 3, 4, 5].map((n) => (
-                    <button type="button" class="star" key={n} aria-label={`${n} of 5`} onClick={() => rate(n)}>
+                    <button type="button" class="star" key={n} aria-label={t("rate.star", { n })} onClick={() => rate(n)}>
                       ★
                     </button>
                   ))}
                 </div>
               ) : (
-                <div class="thanks">Thank you for your feedback!</div>
+                <div class="thanks">{t("rate.thanks")}</div>
               )}
               <button type="button" class="again" onClick={restart}>
-                Start a new chat
+                {t("again")}
               </button>
             </div>
           )}
         </div>
       )}
-      <button class="launcher" type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
+      <button class="launcher" type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
         {open ? "×" : "💬"}
       </button>
     </div>
   );
 }
 
-function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
+function Bubble({ m, onRetry, t }: { m: Message; onRetry?: () => void; t: Translate }) {
   const meta = m.metadata || {};
   if (meta.nurturing || meta.strategy === "nurturing" || meta.kind === "content") {
     const url = typeof meta.url === "string" && /^(https?:\/\/|\/)/.test(meta.url) ? meta.url : null;
@@ -394,7 +413,7 @@ function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
         <div>{m.content}</div>
         {url && (
           <a href={url} target="_blank" rel="noopener noreferrer">
-            Read more
+            {t("readMore")}
           </a>
         )}
       </div>
@@ -405,12 +424,17 @@ function Bubble({ m, onRetry }: { m: Message; onRetry?: () => void }) {
   const cls = ["msg", mine ? "mine" : "theirs", m.isAI ? "ai" : "", m.pending ? "pending" : "", m.failed ? "failed" : ""];
   return (
     <div class={cls.join(" ")} data-id={m.id}>
-      {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
+      {!mine && (
+        <span class="who">
+          {m.sender.name || (m.isAI ? t("who.assistant") : t("who.agent"))}
+          {m.isAI && <AiLabel t={t} />}
+        </span>
+      )}
       <span class="text">{m.content}</span>
       {m.isAI && <Citations metadata={meta} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>
-          Not sent · retry
+          {t("retry")}
         </button>
       )}
     </div>
