@@ -39,7 +39,7 @@ from guiders.store.database import Database
 from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
-from guiders.supervision import BackgroundWorker, supervise
+from guiders.supervision import BackgroundWorker, Readiness, supervise
 
 if TYPE_CHECKING:
     from guiders.ingest.answers import NodeIndexes
@@ -176,6 +176,10 @@ class Runtime:
             secretless_sockets=self.settings.sdk_secretless_sockets,
         )
 
+    def workers_ready(self) -> dict[str, bool]:
+        """The in-process workers the server is not ready without, and whether they are."""
+        return {w.name: w.readiness.ready for w in self.background if w.readiness is not None}
+
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
@@ -278,8 +282,14 @@ def embedded_workers(
     if settings.bot_enabled:
         from guiders.bot.embedded import run_embedded as run_bot
 
+        bot_ready = Readiness()
         workers.append(
-            BackgroundWorker("bot", lambda: run_bot(url, key(), settings.data_dir), server=url)
+            BackgroundWorker(
+                "bot",
+                lambda: run_bot(url, key(), settings.data_dir, on_ready=bot_ready.set),
+                server=url,
+                readiness=bot_ready,
+            )
         )
     if settings.analytics_enabled:
         from guiders.analytics.embedded import run_embedded as run_analytics

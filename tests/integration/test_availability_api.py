@@ -10,6 +10,7 @@ import httpx
 
 from guiders.runtime import Runtime
 from guiders.services.service_levels import SlaMonitor
+from guiders.supervision import BackgroundWorker, Readiness
 from tests.integration.test_api import key_headers, visitor
 from tests.integration.test_handoff_api import everyone, set_status
 from tests.integration.test_model_health_api import admin
@@ -113,3 +114,25 @@ async def test_a_first_response_breach_is_one_event_however_often_scanned(
     assert breach["payload"]["kind"] == "first_response"
     assert breach["payload"]["chat_id"] == chat
     assert breach["payload"]["answered"] is False
+
+
+async def test_ready_waits_for_the_in_process_bot(api: httpx.AsyncClient, runtime: Runtime) -> None:
+    """``guiders up``: not ready while the bot loads its model, ready once it has."""
+    plain = await api.get("/api/ready")
+    assert plain.status_code == 200 and "workers" not in plain.json()
+    bot = Readiness()
+    runtime.background.append(BackgroundWorker("bot", _never, readiness=bot))
+    try:
+        loading = await api.get("/api/ready")
+        assert loading.status_code == 503
+        assert loading.json()["workers"] == {"bot": False}
+        assert "bot" in loading.json()["message"]
+        bot.set(True)
+        ready = await api.get("/api/ready")
+        assert ready.status_code == 200 and ready.json()["workers"] == {"bot": True}
+    finally:
+        runtime.background.clear()
+
+
+async def _never() -> None:
+    raise AssertionError("not started in this test")

@@ -2960,6 +2960,13 @@ export interface components {
              * @enum {string}
              */
             status: "ready" | "unavailable";
+            /**
+             * Workers
+             * @description in-process workers the server waits for (guiders up: the bot, ready once its model is loaded)
+             */
+            workers?: {
+                [key: string]: boolean;
+            } | null;
         };
         /** RefreshBody */
         RefreshBody: {
@@ -4056,7 +4063,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the database and the bus answer */
+            /** @description the database and the bus answer, and the in-process bot is ready */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4065,7 +4072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description a dependency is unreachable */
+            /** @description a dependency is unreachable, or the bot is still loading its model */
             503: {
                 headers: {
                     [name: string]: unknown;

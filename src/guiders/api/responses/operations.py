@@ -19,6 +19,11 @@ class Readiness(Reply):
     status: Literal["ready", "unavailable"]
     database: bool
     bus: bool
+    workers: dict[str, bool] | None = Field(
+        default=None,
+        description="in-process workers the server waits for (guiders up: the bot, ready once "
+        "its model is loaded)",
+    )
     error: str | None = None
     message: str | None = None
 
