@@ -195,7 +195,9 @@ def _bot_message(p: dict[str, Any]) -> None:
             BOT_OUTCOMES.labels("escalation").inc()
             _confidence(meta.get("confidence"))
     elif meta.get("replyTo") is not None:
-        BOT_OUTCOMES.labels("fallback" if meta.get("isFallback") else "answer").inc()
+        # a "still waiting" reply to a visitor in the queue did not answer the question
+        unanswered = meta.get("isFallback") or meta.get("answered") is False
+        BOT_OUTCOMES.labels("fallback" if unanswered else "answer").inc()
         _confidence(meta.get("confidence"))
 
 

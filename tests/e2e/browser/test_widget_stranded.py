@@ -43,7 +43,7 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
         GUIDERS_BOT_RESPONSE_DELAY_MS="0",
         GUIDERS_BOT_TYPING_MS_PER_CHAR="0",
     )
-    proc.start()
+    proc.start(timeout=180)  # a loaded machine: the server and its bot take a while
     asyncio.run(_add_admin(data))
     yield proc
     proc.stop()
