@@ -45,6 +45,11 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
     )
     proc.start(timeout=180)  # a loaded machine: the server and its bot take a while
     asyncio.run(_add_admin(data))
+
+    def bot_ready() -> bool:  # /api/ready waits for the in-process bot's model
+        return httpx.get(f"{proc.base}/api/ready", timeout=5).status_code == 200
+
+    eventually_sync(bot_ready, timeout=300, interval=1, what="the bot (GET /api/ready)")
     yield proc
     proc.stop()
     shutil.rmtree(data / "models", ignore_errors=True)
