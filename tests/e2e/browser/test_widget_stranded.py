@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -103,22 +105,56 @@ def business_hours(server: ServerProcess, values: dict[str, Any]) -> None:
     assert r.status_code == 200, r.text
 
 
-def page_in(browser: Any, server: ServerProcess, lang: str, locale: str) -> Page:
+class ShopSite:
+    """The customer's pages on their own loopback server (a page Playwright fulfils itself
+    counts as a public page, and Chromium then blocks its socket to a local server)."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        site_key = server.credentials()["siteKey"]
+
+        def html(lang: str) -> bytes:
+            return (
+                f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
+                f"<title>Shop</title></head><body><h1>Shop</h1><script "
+                f"src='{server.base}/widget.js' data-site-key='{site_key}'></script></body></html>"
+            ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                lang = self.path.strip("/").removesuffix(".html")
+                self.send_response(200 if lang in ("en", "es") else 404)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.end_headers()
+                if lang in ("en", "es"):
+                    self.wfile.write(html(lang))
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def shop(bot_server: ServerProcess) -> Iterator[ShopSite]:
+    site = ShopSite(bot_server)
+    yield site
+    site.close()
+
+
+def page_in(browser: Any, shop: ShopSite, lang: str, locale: str) -> Page:
     """A page of the site with ``<html lang=...>``, in a browser whose language is ``locale``."""
     context = browser.new_context(locale=locale, timezone_id="UTC")
     page: Page = context.new_page()
-    site_key = server.credentials()["siteKey"]
-    html = (
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>Shop</title>"
-        f"</head><body><h1>Shop</h1><script src='{server.base}/widget.js' "
-        f"data-site-key='{site_key}'></script></body></html>"
-    )
-    url = f"{server.base}/shop-{lang}.html"
-    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
-    page.goto(url)
+    page.goto(f"{shop.base}/{lang}.html")
     page.errors = errors  # type: ignore[attr-defined]
     return page
 
@@ -130,10 +166,10 @@ def say(page: Page, text: str) -> None:
 
 
 def test_an_english_page_gets_english_throughout_and_the_disclosure_first(
-    bot_server: ServerProcess, browser: Any, screenshots: Path
+    bot_server: ServerProcess, browser: Any, shop: ShopSite, screenshots: Path
 ) -> None:
     everyone(bot_server, "offline")
-    page = page_in(browser, bot_server, "en", "es-ES")  # the page's lang beats the browser's
+    page = page_in(browser, shop, "en", "es-ES")  # the page's lang beats the browser's
     page.click(f"{WIDGET} .launcher")
     log = page.locator(f"{WIDGET} .log")
     welcome = log.locator(".theirs.ai").first
@@ -164,9 +200,9 @@ def test_an_english_page_gets_english_throughout_and_the_disclosure_first(
 
 
 def test_a_spanish_page_gets_spanish(
-    bot_server: ServerProcess, browser: Any, screenshots: Path
+    bot_server: ServerProcess, browser: Any, shop: ShopSite, screenshots: Path
 ) -> None:
-    page = page_in(browser, bot_server, "es", "en-US")
+    page = page_in(browser, shop, "es", "en-US")
     page.click(f"{WIDGET} .launcher")
     log = page.locator(f"{WIDGET} .log")
     expect(log.locator(".theirs.ai").first).to_contain_text(
@@ -181,7 +217,7 @@ def test_a_spanish_page_gets_spanish(
 
 
 def test_nobody_online_says_so_offers_the_email_and_waiting_shows_the_queue_place(
-    bot_server: ServerProcess, browser: Any, screenshots: Path
+    bot_server: ServerProcess, browser: Any, shop: ShopSite, screenshots: Path
 ) -> None:
     everyone(bot_server, "offline")
     # someone asked for a person before this visitor: this one is second in the queue
@@ -197,7 +233,7 @@ def test_nobody_online_says_so_offers_the_email_and_waiting_shows_the_queue_plac
     )
     assert r.status_code == 200, r.text
 
-    page = page_in(browser, bot_server, "en", "en-US")
+    page = page_in(browser, shop, "en", "en-US")
     page.click(f"{WIDGET} .launcher")
     notice = page.locator(f"{WIDGET} .offline-notice")
     expect(notice).to_contain_text("Nobody from our team is online right now.", timeout=15000)
@@ -222,7 +258,7 @@ def test_nobody_online_says_so_offers_the_email_and_waiting_shows_the_queue_plac
 
 
 def test_outside_business_hours_says_when_someone_is_back(
-    bot_server: ServerProcess, browser: Any, screenshots: Path
+    bot_server: ServerProcess, browser: Any, shop: ShopSite, screenshots: Path
 ) -> None:
     everyone(bot_server, "online")  # people online, but the office is closed
     slot = [{"start": "09:00", "end": "09:30"}]
@@ -230,7 +266,7 @@ def test_outside_business_hours_says_when_someone_is_back(
     today = datetime.now(UTC).date().isoformat()
     business_hours(bot_server, {"always_open": False, "week": week, "holidays": [today]})
     try:
-        page = page_in(browser, bot_server, "en", "en-US")
+        page = page_in(browser, shop, "en", "en-US")
         page.click(f"{WIDGET} .launcher")
         notice = page.locator(f"{WIDGET} .offline-notice")
         expect(notice).to_contain_text("We're outside our business hours.", timeout=15000)
