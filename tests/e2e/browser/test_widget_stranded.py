@@ -249,9 +249,12 @@ def test_nobody_online_says_so_offers_the_email_and_waiting_shows_the_queue_plac
     expect(waiting).to_contain_text("We can't estimate the wait yet.")  # no data: no guess
     expect(page.locator(f"{WIDGET} .subtitle")).to_have_text("Finding a person for you…")
     # a visitor message while waiting is never met with silence
-    say(page, "hello, is anyone there?")
+    say(page, "tell me a joke about penguins")  # nothing the knowledge can answer
     expect(log.locator(".theirs.ai", has_text="still waiting for a person")).to_have_count(
         1, timeout=30000
+    )
+    expect(log.locator(".theirs.ai", has_text="still waiting for a person")).to_contain_text(
+        "you're number 2 in the queue"
     )
     page.screenshot(path=str(screenshots / "widget-waiting.png"))
     assert page.errors == []  # type: ignore[attr-defined]
