@@ -47,6 +47,7 @@ $(WRK):
 	-apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk
 
 run: $(STAMP) $(WEB_STAMP)  ## serve the demo (API, Socket.IO, widget, console, dashboard, bot) on 127.0.0.1:8000
+	$(BIN)/guiders bot prepare
 	$(BIN)/guiders up
 
 test: $(STAMP) $(WEB_STAMP) $(CHROMIUM)  ## the whole test suite (the web code's vitest, then pytest)

@@ -322,6 +322,37 @@ def bot(
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 
 
+@bot.command("prepare")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Bot settings YAML (its kbFile and kbModelDir).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the model is kept (default GUIDERS_DATA_DIR or ./var, models/demo_kb).",
+)
+def bot_prepare(config_file: Path | None, data_dir: Path | None) -> None:
+    """Build the bot's knowledge-base model now (at install time), so that the first start of
+    `guiders up` or `guiders bot` answers at once. Kept until the knowledge file changes (its
+    SHA-256 is stored beside the model); a second run with the same file does nothing."""
+    from guiders.bot.knowledge import ensure_kb, needs_training
+    from guiders.bot.settings import BotSettings
+
+    settings = BotSettings.load(config_file)
+    base = data_dir or Settings().data_dir
+    model_dir = settings.kb_model_dir or base / "models" / "demo_kb"
+    if not needs_training(model_dir, settings.kb_file):
+        click.echo(f"up to date: {model_dir}")
+        return
+    ensure_kb(model_dir, settings.kb_file)  # trains, then loads it once to check it
+    click.echo(f"built: {model_dir}")
+
+
 bot.add_command(bot_test)
 bot.add_command(bot_diff)
 

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     handoff_poll_s: float = Field(
         default=1.0, gt=0, description="How often a hand-off looks whether the agent answered"
     )
+    sla_scan_s: float = Field(
+        default=30.0, gt=0, description="how often open chats are checked against the SLA targets"
+    )
+    alert_sla_breaches_per_hour: float = Field(
+        default=0.0, ge=0, description="SLA breaches an hour above which SlaBreached is raised"
+    )
     handoff_scan_s: float = Field(
         default=5.0,
         gt=0,

@@ -40,6 +40,7 @@ from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore, Un
 from guiders.services.presence import PresenceService
 from guiders.services.retention_job import RetentionJob
 from guiders.services.secret_box import SecretBox
+from guiders.services.service_levels import SlaMonitor
 from guiders.services.strategies import MailTemplate
 from guiders.store.chat_figures import SqlChatTimings
 from guiders.store.database import Database
@@ -48,7 +49,7 @@ from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
 from guiders.store.visitor_keys import VisitorKeys
-from guiders.supervision import BackgroundWorker, supervise
+from guiders.supervision import BackgroundWorker, Readiness, supervise
 
 if TYPE_CHECKING:
     from guiders.ingest.answers import NodeIndexes
@@ -66,6 +67,7 @@ class Runtime:
     handoff: HandoffWorker
     attachments: AttachmentService
     figures: ChatFiguresService
+    sla: SlaMonitor | None = field(default=None)
     mail: MailDispatcher | None = field(default=None)
     cache: Cache | None = field(default=None)
     ingestion: IngestionWorker | None = field(default=None)
@@ -175,6 +177,7 @@ class Runtime:
                 if settings.privacy_retention_interval_s > 0
                 else None
             ),
+            sla=SlaMonitor(uow, services.settings, interval_s=settings.sla_scan_s),
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -189,6 +192,7 @@ class Runtime:
             settings.alert_error_rate,
             settings.alert_ai_failure_rate,
             settings.alert_login_failures_per_minute,
+            settings.alert_sla_breaches_per_hour,
         )
         return MetricsCollector(
             settings.metrics_interval_s,
@@ -216,11 +220,17 @@ class Runtime:
             ping_timeout_s=self.settings.presence_ping_timeout_s,
         )
 
+    def workers_ready(self) -> dict[str, bool]:
+        """The in-process workers the server is not ready without, and whether they are."""
+        return {w.name: w.readiness.ready for w in self.background if w.readiness is not None}
+
     async def start(self) -> None:
         await self.bus.start()
         await self.relay.start()
         await self.presence.start()
         await self.handoff.start()
+        if self.sla is not None:
+            await self.sla.start()
         if self.mail is not None:
             await self.mail.start()
         if self.ingestion is not None:
@@ -250,6 +260,8 @@ class Runtime:
         await self.handoff.stop()
         if self.retention is not None:
             await self.retention.stop()
+        if self.sla is not None:
+            await self.sla.stop()
         if self.mail is not None:
             await self.mail.stop()
         if self.inbound is not None:
@@ -323,8 +335,14 @@ def embedded_workers(
     if settings.bot_enabled:
         from guiders.bot.embedded import run_embedded as run_bot
 
+        bot_ready = Readiness()
         workers.append(
-            BackgroundWorker("bot", lambda: run_bot(url, key(), settings.data_dir), server=url)
+            BackgroundWorker(
+                "bot",
+                lambda: run_bot(url, key(), settings.data_dir, on_ready=bot_ready.set),
+                server=url,
+                readiness=bot_ready,
+            )
         )
     if settings.analytics_enabled:
         from guiders.analytics.embedded import run_embedded as run_analytics

@@ -24,12 +24,25 @@ log = structlog.get_logger(__name__)
 WorkerFactory = Callable[[], Coroutine[Any, Any, None]]
 
 
+@dataclass(slots=True)
+class Readiness:
+    """Whether a worker can do its job now (the bot: its model loaded and its socket joined);
+    ``/api/ready`` answers 503 while a worker that gates readiness is not ready."""
+
+    ready: bool = False
+
+    def set(self, ready: bool) -> None:
+        self.ready = ready
+
+
 @dataclass(frozen=True, slots=True)
 class BackgroundWorker:
     name: str
     run: WorkerFactory
     server: str | None = None
     """Base URL to wait for before the first start (None: start at once)."""
+    readiness: Readiness | None = None
+    """Set for a worker the server is not ready without (the in-process bot)."""
 
 
 async def wait_until_serving(base_url: str, timeout_s: float = 60.0) -> None:
@@ -60,6 +73,8 @@ async def supervise(
         await wait_until_serving(worker.server)
     while True:
         started = time.monotonic()
+        if worker.readiness is not None:
+            worker.readiness.set(False)
         try:
             log.info("worker starting", worker=worker.name)
             await worker.run()

@@ -362,7 +362,9 @@ async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_onl
         assert pending.metadata["isEscalationPending"] is True
         assert pending.metadata["escalationReason"] == "escalation_keyword_detected"
         assert (await admin.get_chat(visitor.chat_id)).status == "PENDING"
-        await visitor.say("¿hola?")  # waiting for a person: the bot stays quiet
+        hello = await visitor.say("¿hola?")  # waiting for a person: never silence
+        messages = await messages_until(admin, visitor.chat_id, replies_to(hello))
+        assert reply(messages, hello).metadata["isWaitingReply"] is True
         await admin.set_commercial_status(carla, "online")
         messages = await messages_until(
             admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
@@ -371,7 +373,36 @@ async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_onl
     assert chat.status == "ASSIGNED" and chat.assigned_commercial_id == carla
     assert [m.content for m in messages if m.from_visitor] == ["es urgente", "¿hola?"]
     said = [m for m in messages if m.is_ai and not m.is_internal]
-    assert len(said) == 3  # welcome, pending, handover: nothing to "¿hola?"
+    assert len(said) == 4  # welcome, pending, "still waiting" to "¿hola?", handover
+
+
+async def test_waiting_for_a_person_with_nobody_online_every_message_gets_a_reply(
+    server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
+) -> None:
+    """Issue 17: asked for a person with no agent online, the bot said once that nobody was
+    available, then three more messages got no reply. Now each gets one: an answer from the
+    knowledge while the visitor waits (saying so), or "still waiting" with the queue place."""
+    async with running_bot(server, kb):
+        visitor = await open_chat(server, "Ann", "bot-stranded")
+        await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
+        asked = await visitor.say("I want to talk to a person")
+        messages = await messages_until(admin, visitor.chat_id, replies_to(asked))
+        assert reply(messages, asked).metadata["isEscalationPending"] is True
+        assert reply(messages, asked).content.startswith("No agent is available right now")
+        replies = {}
+        for text in ("hello?", "where is my order?", "tell me a joke about penguins"):
+            sent = await visitor.say(text)
+            messages = await messages_until(admin, visitor.chat_id, replies_to(sent))
+            replies[text] = reply(messages, sent)
+            assert replies[text].metadata["isWaitingReply"] is True
+            assert replies[text].metadata["language"] == "en"
+        known = replies["where is my order?"].content  # in the knowledge: answered, says so
+        assert known.startswith("While you wait for a person")
+        assert ANSWERS["order_tracking"]["en"] in known
+        unknown = replies["tell me a joke about penguins"].content
+        assert unknown.startswith("You're still waiting for a person")
+        assert "number 1 in the queue" in unknown
+    assert (await admin.get_chat(visitor.chat_id)).status == "PENDING"
 
 
 async def test_a_restarted_bot_neither_welcomes_twice_nor_drops_the_reply_it_owes(

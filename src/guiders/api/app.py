@@ -25,6 +25,7 @@ from guiders.api.routes import (
     analytics,
     attachments,
     auth,
+    availability,
     canned,
     chat_automation,
     chat_mail,
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         pipeline_rules,
         webhooks,
         privacy,
+        availability,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -22,6 +22,7 @@ from guiders.ai.answering import Answer, Answerer, Turn
 from guiders.ai.kb_model import Classification
 from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
 from guiders.bot.company_settings import CompanyBotSettings
+from guiders.bot.company_texts import CompanyTexts
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason, decide
 from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metadata
@@ -30,9 +31,11 @@ from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.settings import BotSettings
 from guiders.bot.shadow import ShadowTopics
+from guiders.bot.waiting import queue_position, still_waiting, while_waiting
 from guiders.bot.workers import ChatWorkers
 from guiders.client import GuidersClient, Message
 from guiders.domain.errors import GuidersError
+from guiders.domain.phrases import base_language
 
 log = structlog.get_logger(__name__)
 
@@ -67,6 +70,7 @@ class FirstLineBot:
         self.shadow = ShadowTopics(client, settings.shadow_topics)
         self.behaviour = CompanyBotSettings(client, settings)
         """The console's bot settings (on/off, name, welcome, keywords, cap, threshold)."""
+        self.texts = CompanyTexts(client)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -153,7 +157,7 @@ class FirstLineBot:
             if conv is None or not conv.bot_may_answer:
                 return
             decision = Decision(True, Reason.AGENT_REQUESTED, "", 0.0)
-            await self._escalate(conv, decision, None, self.settings.default_language)
+            await self._escalate(conv, decision, None, self._page_language(conv))
 
         self.workers.submit(chat_id, job)
 
@@ -175,17 +179,27 @@ class FirstLineBot:
         if conv.unanswered is not None:
             await self._on_visitor_message(chat_id, conv.unanswered)
 
+    def _page_language(self, conv: Conversation) -> str:
+        """The page's language (the widget sends it), else the bot's default."""
+        return base_language(conv.language) if conv.language else self.settings.default_language
+
+    def _language(self, conv: Conversation, text: str) -> str:
+        """The language of this message; when it cannot tell, the page's."""
+        return detect_language(text, self._page_language(conv))
+
     async def _welcome(self, conv: Conversation) -> None:
         behaviour = await self.behaviour.current()
         if not behaviour.enabled:
             return
         name = conv.visitor_name or self.settings.visitor_fallback_name
         if behaviour.from_console:
-            language = behaviour.default_language
+            # the widget shows the AI disclosure itself, before this first AI message
+            language = self._page_language(conv) if conv.language else behaviour.default_language
             text = behaviour.welcome_text(language, name)
-            disclosure = behaviour.disclosure.get(language) or behaviour.disclosure.get("en")
-            if disclosure:
-                text = f"{text}\n\n{disclosure}"
+        elif conv.language:  # the widget told us the page's language: welcome in it
+            text = await self.texts.welcome(
+                conv.language, conv.visitor_name, self.settings.bot_name
+            )
         else:
             text = self.settings.welcome_message.format(name=name, bot=self.settings.bot_name)
         await self.client.send_message(
@@ -212,13 +226,16 @@ class FirstLineBot:
         keep = self.settings.history_messages
         history = conv.history[-keep:] if keep else []
         conv.history.append(Turn("visitor", message.content))
+        if conv.waiting:
+            await self._reply_while_waiting(conv, message, history)
+            return
         if not conv.bot_may_answer:
             return
         behaviour = await self.behaviour.current()
         if not behaviour.enabled:
             return
         started = time.perf_counter()
-        language = detect_language(message.content, self.settings.default_language)
+        language = self._language(conv, message.content)
         found = await self._classify(message.content, language)
         decision = decide(
             message.content,
@@ -258,6 +275,51 @@ class FirstLineBot:
             )
             return
         await self._reply(conv, message, answer, found, elapsed, language, extra)
+
+    async def _reply_while_waiting(
+        self, conv: Conversation, message: Message, history: list[Turn]
+    ) -> None:
+        """Waiting for a person: answer from the knowledge when it can, saying the person is
+        still coming; otherwise say the visitor is still in the queue. Never silence."""
+        language = self._language(conv, message.content)
+        found = await self._classify(message.content, language)
+        extra: dict[str, Any] = {}
+        text: str | None = None
+        grounded = await self.grounded.ask(conv.chat_id, message.content, history, language)
+        if grounded is not None and grounded.action in SENT_ACTIONS:
+            text = grounded.text
+            extra = knowledge_metadata(grounded, grounded.action)
+        elif (
+            not found.out_of_scope
+            and found.confidence >= self.settings.auto_respond_threshold
+            and found.intent not in self.settings.escalation_intents
+        ):
+            answer = await self.answerer.answer(message.content, found, history, language)
+            if not answer.fallback_reason:
+                text = answer.text
+        if text is not None:
+            content = while_waiting(text, language)
+        else:
+            content = still_waiting(language, await queue_position(self.client, conv.chat_id))
+        metadata: dict[str, Any] = {
+            "aiModel": self.model_name,
+            "confidence": round(found.confidence, 4),
+            "intent": found.intent,
+            "replyTo": message.id,
+            "language": language,
+            "isWaitingReply": True,
+            "answered": text is not None,
+            **extra,
+        }
+        await self.client.send_message(
+            conv.chat_id,
+            content,
+            type="ai-response",
+            metadata=metadata,
+            client_message_id=f"bot-reply-{message.id}",
+        )
+        conv.history.append(Turn("assistant", content))
+        BOT_REPLIES.labels("waiting").inc()
 
     async def _classify(self, text: str, language: str) -> Classification:
         cached = self.kb_cache.get(text, language)

@@ -44,7 +44,11 @@ class Conversation:
     """Custom field ``botMuted``: a hand-over muted the bot; it stays quiet in this chat."""
     handed_over: bool = False
     """The bot asked the server for a person (or the server's hand-off spoke in the chat):
-    the server's hand-off owns the chat now, the bot stays quiet."""
+    the server's hand-off owns the chat now; the bot no longer escalates, but while the chat
+    waits in the queue it keeps answering what it can (``waiting``)."""
+    language: str | None = None
+    """The visitor's language as the widget read it off the page (custom field
+    ``language``); None for chats opened elsewhere."""
 
     @property
     def bot_may_answer(self) -> bool:
@@ -55,10 +59,23 @@ class Conversation:
             and not self.handed_over
         )
 
+    @property
+    def waiting(self) -> bool:
+        """Waiting in the queue for a person: the bot answers what it can and says so, and
+        never leaves a visitor message without a reply."""
+        return (
+            self.status == "PENDING"
+            and not self.muted
+            and (self.pending is not None or self.handed_over)
+        )
+
     @classmethod
     def from_server(cls, chat: Chat, messages: list[Message]) -> Conversation:
         conv = cls(chat.id, chat.visitor_id, chat.visitor_info.name, chat.status)
-        conv.muted = bool((chat.metadata.get("customFields") or {}).get("botMuted"))
+        custom = chat.metadata.get("customFields") or {}
+        conv.muted = bool(custom.get("botMuted"))
+        language = custom.get("language")
+        conv.language = language if isinstance(language, str) and language else None
         last_visitor: Message | None = None
         answered_last = False
         for m in messages:
@@ -91,8 +108,7 @@ class Conversation:
                     message_id=m.id,
                     tried=tuple(meta.get("triedAgents") or ()),
                 )
-        quiet = conv.pending is not None or conv.handed_over
-        if last_visitor is not None and not answered_last and not quiet:
+        if last_visitor is not None and not answered_last and not conv.muted:
             conv.unanswered = last_visitor
             conv.handled.discard(last_visitor.id)
             conv.visitor_messages -= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -104,17 +105,28 @@ async def run_bot(
     *,
     wait_for_server_s: float = 60.0,
     stop: asyncio.Event | None = None,
+    on_ready: Callable[[bool], None] | None = None,
 ) -> None:
-    """Run until ``stop`` is set (or the task is cancelled)."""
+    """Run until ``stop`` is set (or the task is cancelled).
+
+    The bot takes no visitor message before its model is loaded: it joins the server's events
+    only once the model answers (a warm-up query), then answers what was owed meanwhile (the
+    last question of each chat, under that question). ``on_ready(True)`` says so
+    (``/api/ready`` of ``guiders up``); False when it stops.
+    """
+    ready = on_ready or (lambda _: None)
     model_dir = settings.kb_model_dir or data_dir / "models" / "demo_kb"
     kb = await asyncio.to_thread(ensure_kb, model_dir, settings.kb_file)
+    await asyncio.to_thread(kb.classify, "hello", settings.default_language)  # warm the encoder
     bot = build_bot(server, key, settings, kb)
     try:
         await bot.start(wait_for_server_s=wait_for_server_s)
         await _use_stored_llm_key(bot, settings)
         await _use_console_llm(bot, settings)
+        ready(True)
         await (stop or asyncio.Event()).wait()
     finally:
+        ready(False)
         await bot.stop()
         if bot.answerer.llm is not None:
             await bot.answerer.llm.aclose()

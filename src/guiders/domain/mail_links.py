@@ -22,7 +22,8 @@ from uuid import UUID
 from guiders.domain.errors import Unauthenticated, ValidationFailed
 
 SIGNATURE_CHARS = 22
-"""Base64url characters of HMAC-SHA256 kept (132 bits): short enough for a local part."""
+"""Characters of HMAC-SHA256 kept: base64url in links (132 bits), base32 in reply addresses
+(110 bits); short enough for an address's local part."""
 EMAIL = re.compile(
     r"^[^@\s<>\"(),;:\\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$"
 )
@@ -43,8 +44,15 @@ def valid_email(address: str) -> str:
     return address
 
 
+def _sign_reply(secret: bytes, chat_hex: str) -> str:
+    """Lower-case base32 (110 bits kept): mail systems may change the case of a local part,
+    and a signature compared without case must not lose strength for it."""
+    digest = hmac.new(secret, f"reply:{chat_hex}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode().lower()[:SIGNATURE_CHARS]
+
+
 def reply_address(secret: bytes, chat_id: UUID, domain: str) -> str:
-    return f"reply+{chat_id.hex}.{_sign(secret, 'reply', chat_id.hex)}@{domain}"
+    return f"reply+{chat_id.hex}.{_sign_reply(secret, chat_id.hex)}@{domain}"
 
 
 def chat_of_reply_address(secret: bytes, address: str, domains: frozenset[str]) -> UUID:
@@ -56,8 +64,7 @@ def chat_of_reply_address(secret: bytes, address: str, domains: frozenset[str]) 
     chat_hex, signature, domain = match.groups()
     if domain not in domains:
         raise Unauthenticated("Not one of our domains")
-    # the local part was lower-cased: compare the signature without case, as SMTP may too
-    if not hmac.compare_digest(_sign(secret, "reply", chat_hex).lower(), signature.lower()):
+    if not hmac.compare_digest(_sign_reply(secret, chat_hex), signature):
         raise Unauthenticated("The reply address is not signed")
     return UUID(chat_hex)
 

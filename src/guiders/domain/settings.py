@@ -197,6 +197,15 @@ class PipelineRules(Section):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+class SlaTargets(Section):
+    """How soon a person answers, counted in business time only (``domain/sla.py``)."""
+
+    first_response_minutes: Annotated[int | None, Field(ge=1, le=10080)] = 5
+    """From the visitor asking for a person to a person's first message; None: no target."""
+    next_response_minutes: Annotated[int | None, Field(ge=1, le=10080)] = 10
+    """From a visitor's message to the person's next reply, once a person has answered."""
+
+
 SECTIONS: dict[str, type[Section]] = {
     "company": CompanyProfile,
     "widget": WidgetLook,
@@ -206,6 +215,7 @@ SECTIONS: dict[str, type[Section]] = {
     "privacy": Privacy,
     "pipeline_rules": PipelineRules,
     "integrations": Integrations,
+    "sla": SlaTargets,
 }
 """Every section, by the name the API and the audit event use."""
 

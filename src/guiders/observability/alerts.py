@@ -80,6 +80,7 @@ def production_rules(
     error_rate: float = 0.05,
     ai_failure_rate: float = 0.10,
     login_failures_per_min: float = 30.0,
+    sla_breaches_per_hour: float = 0.0,
 ) -> list[AlertRule]:
     """The guide's production thresholds: p95 > 5 s warning, errors > 5 % critical, AI
     failures > 10 % warning; and refused staff sign-ins above 30 a minute (a password guessing
@@ -130,6 +131,18 @@ def production_rules(
                 f"sum(rate(guiders_login_failures_total[{window}])) * 60 "
                 f"> {login_failures_per_min:g}"
             ),
+        ),
+        AlertRule(
+            name="SlaBreached",
+            metric="slaBreachesPerHour",
+            threshold=sla_breaches_per_hour,
+            severity="warning",
+            summary=(
+                "a visitor waited for a person longer than the company's SLA target"
+                if sla_breaches_per_hour == 0
+                else f"more than {sla_breaches_per_hour:g} SLA breaches an hour"
+            ),
+            expr=(f"sum(increase(guiders_sla_breaches_total[1h])) > {sla_breaches_per_hour:g}"),
         ),
     ]
 

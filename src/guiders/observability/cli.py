@@ -17,6 +17,7 @@ def settings_rules(settings: Settings) -> str:
             settings.alert_error_rate,
             settings.alert_ai_failure_rate,
             settings.alert_login_failures_per_minute,
+            settings.alert_sla_breaches_per_hour,
         )
         + model_rules(settings.alert_model_ece, settings.alert_model_psi)
     )

@@ -79,6 +79,9 @@ KNOWLEDGE_GROUNDING = Counter(
     "guiders_knowledge_grounding", "Grounding scores of LLM-written document answers", ["stat"]
 )
 VISITORS = Counter("guiders_visitors_registered_total", "Visitors registered")
+SLA_BREACHES = Counter(
+    "guiders_sla_breaches_total", "SLA timers that ran past their target (business time)", ["kind"]
+)
 CONVERSIONS = Counter(
     "guiders_conversions_total",
     "Conversions by chat channel (bot_only, agent, no_chat)",
@@ -168,6 +171,8 @@ async def record_event(event: StoredEvent) -> None:
         _knowledge(p)
     elif event.type == "visitor.registered":
         VISITORS.inc()
+    elif event.type == "chat.sla_breached":
+        SLA_BREACHES.labels(str(p.get("kind"))).inc()
     elif event.type == "visitor.segment_changed":
         SEGMENT_CHANGES.labels(str(p.get("segment"))).inc()
     elif event.type == "visitor.converted":
@@ -190,7 +195,9 @@ def _bot_message(p: dict[str, Any]) -> None:
             BOT_OUTCOMES.labels("escalation").inc()
             _confidence(meta.get("confidence"))
     elif meta.get("replyTo") is not None:
-        BOT_OUTCOMES.labels("fallback" if meta.get("isFallback") else "answer").inc()
+        # a "still waiting" reply to a visitor in the queue did not answer the question
+        unanswered = meta.get("isFallback") or meta.get("answered") is False
+        BOT_OUTCOMES.labels("fallback" if unanswered else "answer").inc()
         _confidence(meta.get("confidence"))
 
 

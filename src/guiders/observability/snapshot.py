@@ -34,6 +34,7 @@ from guiders.observability.metrics import (
     MESSAGES,
     RATINGS,
     SEGMENT_CHANGES,
+    SLA_BREACHES,
     VISITORS,
 )
 
@@ -53,6 +54,7 @@ class Reading:
     llm_calls: float = 0.0
     llm_failures: float = 0.0
     login_failures: float = 0.0
+    sla_breaches: float = 0.0
 
 
 def _llm_calls() -> tuple[float, float]:
@@ -91,7 +93,12 @@ def read_counters() -> Reading:
         for s in metric.samples
         if s.name.endswith("_total")
     )
+    sla_breaches = sum(
+        s.value for metric in SLA_BREACHES.collect() for s in metric.samples
+        if s.name.endswith("_total")
+    )  # fmt: skip
     return Reading(
+        sla_breaches=sla_breaches,
         login_failures=login_failures,
         llm_calls=llm_calls,
         llm_failures=llm_failures,
@@ -135,6 +142,7 @@ def point(before: Reading, after: Reading) -> dict[str, Any]:
         "messagesPerMinute": (after.messages - before.messages) * 60 / dt,
         "aiFailureRate": (after.llm_failures - before.llm_failures) / llm if llm else None,
         "loginFailuresPerMinute": (after.login_failures - before.login_failures) * 60 / dt,
+        "slaBreachesPerHour": (after.sla_breaches - before.sla_breaches) * 3600 / dt,
     }
 
 

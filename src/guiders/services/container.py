@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.analytics import AnalyticsService
+from guiders.services.availability import AvailabilityService
 from guiders.services.canned import CannedService
 from guiders.services.chat_mail import ChatMailConfig, ChatMailService
 from guiders.services.chats import ChatService
@@ -69,6 +70,7 @@ class Services:
     team: TeamService
     webhooks: WebhookLog
     privacy: PrivacyService
+    availability: AvailabilityService
 
     @classmethod
     def build(
@@ -95,6 +97,7 @@ class Services:
         analytics = AnalyticsService(
             uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
         )
+        commercials = CommercialService(uow, liveness, settings)
         return cls(
             uow=uow,
             tokens=tokens,
@@ -103,7 +106,7 @@ class Services:
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
             chats=chats,
             messages=messages,
-            commercials=CommercialService(uow, liveness, settings),
+            commercials=commercials,
             analytics=analytics,
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
@@ -121,4 +124,5 @@ class Services:
             team=TeamService(uow, tenancy),
             webhooks=WebhookLog(uow),
             privacy=PrivacyService(uow, [analytics.forget_prediction]),
+            availability=AvailabilityService(uow, settings, commercials),
         )

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from guiders.domain.errors import Conflict
+from guiders.domain.phrases import phrase
 from guiders.sagas import (
     SagaDefinition,
     SagaState,
@@ -39,28 +40,13 @@ from guiders.sagas import (
 TYPE = "escalation"
 NAMESPACE = uuid.UUID("6f1c1e0e-7a53-4a8e-9d0b-1f3a5c2b7e10")
 
-TEXTS: dict[str, dict[str, str]] = {
-    "joining": {
-        "es": "Te paso con {agent}, que te atenderá enseguida.",
-        "en": "I'm passing you to {agent}, who will help you right away.",
-    },
-    "withdrawn": {
-        "es": "{agent} no ha podido atenderte ahora mismo; busco a otra persona.",
-        "en": "{agent} could not take your chat right now; I'm finding someone else.",
-    },
-    "queued": {
-        "es": "Ahora mismo no hay ningún agente disponible. Te atenderá el primero que se "
-        "conecte; no hace falta que cierres este chat.",
-        "en": "No agent is available right now. The first one to come online will take your "
-        "chat; there is no need to close it.",
-    },
-}
 SUMMARY = "{summary}\nAssigned to: {agent}"
 
 
 def text(key: str, language: str) -> str:
-    """The visitor-facing text in ``language`` (English when we have none in it)."""
-    return TEXTS[key].get(language) or TEXTS[key]["en"]
+    """The visitor-facing text in ``language`` (English when we have none in it), from the
+    translation files (``domain/locales/*.json``, keys ``handoff.*``)."""
+    return phrase(f"handoff.{key}", language)
 
 
 @dataclass(frozen=True, slots=True)

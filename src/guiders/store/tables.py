@@ -410,4 +410,5 @@ from guiders.store import attachment_tables as _attachment_tables  # noqa: E402,
 from guiders.store import chat_mail as _chat_mail  # noqa: E402, F401
 from guiders.store import knowledge_tables as _knowledge_tables  # noqa: E402, F401
 from guiders.store import privacy_tables as _privacy_tables  # noqa: E402, F401
+from guiders.store import service_level_tables as _service_level_tables  # noqa: E402, F401
 from guiders.store import settings as _settings_tables  # noqa: E402, F401

@@ -20,6 +20,7 @@ from guiders.store.privacy import SqlPrivacyStore
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.search import SqlConversationSearch
 from guiders.store.security import SqlSecurityStore
+from guiders.store.service_levels import SqlServiceLevelStore
 from guiders.store.settings import SqlSettingsStore
 from guiders.store.tenancy import SqlTenancy
 from guiders.store.visitors import SqlVisitorRepository
@@ -61,6 +62,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.search = SqlConversationSearch(conn)
         self.attachments = SqlAttachmentRepository(conn)
         self.privacy = SqlPrivacyStore(conn, log.keys)
+        self.service_levels = SqlServiceLevelStore(conn)
         return self
 
     async def _close(self) -> None:

@@ -135,7 +135,7 @@ def test_nobody_online_the_email_reply_comes_back_into_the_chat(
     fresh = browser.new_context().new_page()
     fresh.goto(link.group(1))
     log = fresh.locator("#guiders-widget .log")
-    expect(log.locator(".theirs .text").last).to_have_text("Yes, in 5 days.", timeout=15_000)
+    expect(log.locator(".theirs .text").last).to_have_text("Yes, in 5 days.", timeout=60_000)
     expect(log.locator(".mine .text")).to_have_text(
         ["Do you ship to Chile?", "Perfect, thank you!"], timeout=15_000
     )

@@ -56,7 +56,7 @@ def test_nothing_is_owed_once_the_last_message_is_answered() -> None:
     assert not conv.welcomed and conv.unanswered is None and conv.visitor_messages == 1
 
 
-def test_a_pending_escalation_is_found_and_silences_the_bot() -> None:
+def test_a_pending_escalation_is_found_and_the_bot_only_answers_while_waiting() -> None:
     conv = Conversation.from_server(
         CHAT,
         [
@@ -76,13 +76,15 @@ def test_a_pending_escalation_is_found_and_silences_the_bot() -> None:
         ],
     )
     assert conv.pending is not None and conv.pending.keywords == ["precio"]
-    assert not conv.bot_may_answer and conv.unanswered is None
+    assert not conv.bot_may_answer  # no second escalation
+    # but "hello?" is owed a reply: a visitor waiting for a person is never met with silence
+    assert conv.waiting and conv.unanswered is not None and conv.unanswered.id == "m3"
 
 
 def test_a_chat_the_hand_over_muted_is_not_the_bots_to_answer() -> None:
     muted = CHAT.model_copy(update={"metadata": {"customFields": {"botMuted": True}}})
     conv = Conversation.from_server(muted, [msg(1, "ai", "¡Hola!", isWelcome=True)])
-    assert conv.muted and not conv.bot_may_answer
+    assert conv.muted and not conv.bot_may_answer and not conv.waiting
     assert Conversation.from_server(CHAT, []).bot_may_answer
 
 

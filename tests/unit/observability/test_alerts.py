@@ -110,6 +110,7 @@ def test_the_rules_file_in_docs_is_generated_from_the_code() -> None:
         "HighErrorRate": "critical",
         "HighAiFailureRate": "warning",
         "LoginFailureBurst": "warning",
+        "SlaBreached": "warning",
         "ModelCalibrationDrift": "warning",
         "ModelInputDrift": "warning",
     }

@@ -483,6 +483,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Availability
+         * @description Whether a person can answer now, and if not, when they are back: any credential of the
+         *     company, a visitor's included.
+         */
+        get: operations["availability_api_v2_availability_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/bot/shadow": {
         parameters: {
             query?: never;
@@ -682,6 +703,27 @@ export interface paths {
         get: operations["get_chat_api_v2_chats__chat_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/ai-disclosure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ai Disclosure
+         * @description The widget showed the AI disclosure: recorded as ``ai.disclosure_shown`` with its text
+         *     (which must be the company's ``bot.disclosure`` text), once per chat and text.
+         */
+        post: operations["ai_disclosure_api_v2_chats__chat_id__ai_disclosure_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -971,6 +1013,26 @@ export interface paths {
          * @description The SDK reports when its chat window opens or closes; we only check access.
          */
         put: operations["view_toggle_api_v2_chats__chat_id__view_open_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/chats/{chat_id}/wait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chat Wait
+         * @description The chat's place in the queue and an estimate from recent assignments (or none).
+         */
+        get: operations["chat_wait_api_v2_chats__chat_id__wait_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2289,6 +2351,40 @@ export interface components {
             /** Domain */
             domain: string;
         };
+        /** AvailabilityReply */
+        AvailabilityReply: {
+            /** Agentsavailable */
+            agentsAvailable: number;
+            /** Agentsonline */
+            agentsOnline: number;
+            /**
+             * Nextopening
+             * @description when business hours start again (ISO 8601)
+             */
+            nextOpening: string | null;
+            /**
+             * Opennow
+             * @description within the company's business hours
+             */
+            openNow: boolean;
+            /**
+             * Outsidehours
+             * @enum {string}
+             */
+            outsideHours: "offer_email" | "bot_only";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "online" | "busy" | "nobody_online" | "closed";
+            /** Timezone */
+            timeZone: string;
+            /**
+             * Typicalwaitseconds
+             * @description median wait of the latest assignments; null: not enough data, or nobody in
+             */
+            typicalWaitSeconds: number | null;
+        };
         /**
          * AvailableCommercial
          * @description A visitor sees only who can help: ``id``, ``name``, ``avatarUrl``, ``status`` and
@@ -2979,6 +3075,21 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** DisclosureBody */
+        DisclosureBody: {
+            /** Language */
+            language: string;
+            /** Text */
+            text: string;
+        };
+        /** DisclosureReply */
+        DisclosureReply: {
+            /**
+             * Recorded
+             * @description false when this text was recorded for the chat before
+             */
+            recorded: boolean;
+        };
         /** Drift */
         Drift: {
             /** Feature */
@@ -3464,6 +3575,11 @@ export interface components {
             node?: string | null;
             /** P95Ms */
             p95Ms: number | null;
+            /**
+             * Slabreachesperhour
+             * @description absent from points stored before it was measured
+             */
+            slaBreachesPerHour?: number | null;
             /** Throughput */
             throughput: number;
         };
@@ -3722,6 +3838,13 @@ export interface components {
              * @enum {string}
              */
             status: "ready" | "unavailable";
+            /**
+             * Workers
+             * @description in-process workers the server waits for (guiders up: the bot, ready once its model is loaded)
+             */
+            workers?: {
+                [key: string]: boolean;
+            } | null;
         };
         /** RefreshBody */
         RefreshBody: {
@@ -4790,6 +4913,26 @@ export interface components {
             /** Refreshtoken */
             refreshToken: string;
         };
+        /** WaitReply */
+        WaitReply: {
+            /**
+             * Estimateseconds
+             * @description null: no honest estimate
+             */
+            estimateSeconds: number | null;
+            /**
+             * Position
+             * @description 1 = next; null when not waiting in the queue
+             */
+            position: number | null;
+            /** Queuelength */
+            queueLength: number;
+            /**
+             * Samples
+             * @description assignments the estimate is based on
+             */
+            samples: number;
+        };
         /** WithMessage */
         WithMessage: {
             firstMessage: components["schemas"]["MessageBody"];
@@ -5071,7 +5214,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the database and the bus answer */
+            /** @description the database and the bus answer, and the in-process bot is ready */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5080,7 +5223,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description a dependency is unreachable */
+            /** @description a dependency is unreachable, or the bot is still loading its model */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5615,6 +5758,26 @@ export interface operations {
             };
         };
     };
+    availability_api_v2_availability_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityReply"];
+                };
+            };
+        };
+    };
     view_api_v2_bot_shadow_get: {
         parameters: {
             query?: never;
@@ -6040,6 +6203,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chat"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ai_disclosure_api_v2_chats__chat_id__ai_disclosure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureReply"];
                 };
             };
             /** @description Validation Error */
@@ -6626,6 +6824,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatViewed"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat_wait_api_v2_chats__chat_id__wait_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitReply"];
                 };
             };
             /** @description Validation Error */

@@ -11,7 +11,12 @@ import { Citations } from "./citations";
 import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
 import { Markdown } from "../shared/markdown";
 import { loadLook, lookCss, type Look } from "./look";
+import { provideEmailCapture } from "./EmailCaptureSlot";
+import { AiLabel, Disclosure } from "./Disclosure";
+import { perLanguage, pickLanguage, translator, type Translate } from "./i18n";
 import type { VisitorSession } from "./session";
+import { useVisitorSettings } from "./visitorSettings";
+import { OfflineNotice, subtitle, usePeople, WaitingNotice } from "./Waiting";
 
 interface Props {
   session: VisitorSession;
@@ -20,6 +25,10 @@ interface Props {
 }
 
 type Phase = "open" | "closed" | "rated";
+
+/** The visitor's language for this page: the page's lang, then the browser's (i18n.ts). */
+const LANGUAGE = pickLanguage();
+const t = translator(LANGUAGE);
 
 export function Widget({ session, socket, title }: Props) {
   const [open, setOpen] = useState(false);
@@ -143,7 +152,7 @@ export function Widget({ session, socket, title }: Props) {
       setTyping(null);
     });
     socket.on("chat:assigned", (data: { chatId: string; commercial?: { name: string | null } }) => {
-      if (mine(data)) setAgent(data.commercial?.name ?? "An agent");
+      if (mine(data)) setAgent(data.commercial?.name ?? t("agentFallback"));
     });
     socket.on("chat:closed", (data: { chatId: string; satisfaction?: number | null }) => {
       if (!mine(data)) return;
@@ -152,7 +161,7 @@ export function Widget({ session, socket, title }: Props) {
     });
     socket.on("typing:start", (data: { chatId: string; userType: string }) => {
       if (!mine(data) || data.userType === "visitor") return;
-      setTyping(data.userType === "ai" ? "The assistant" : "The agent");
+      setTyping(data.userType === "ai" ? t("typing.ai") : t("typing.agent"));
       window.clearTimeout(typingTimer.current);
       typingTimer.current = window.setTimeout(() => setTyping(null), 6000);
     });
@@ -204,7 +213,7 @@ export function Widget({ session, socket, title }: Props) {
 
   // The company's look and greeting (console settings), read again on every opening.
   useEffect(() => {
-    void loadLook(() => call("GET", "/v2/settings/visitor"), navigator.language).then(setLook);
+    void loadLook(() => call("GET", "/v2/settings/visitor"), LANGUAGE).then(setLook);
   }, [open]);
   const shownTitle = look?.title || title;
 
@@ -223,7 +232,11 @@ export function Widget({ session, socket, title }: Props) {
     creating.current = true;
     try {
       const reply = await call<{ chatId: string }>("POST", "/v2/chats", {
-        metadata: { source: "widget", initialUrl: location.href.slice(0, 2000) },
+        metadata: {
+          source: "widget",
+          initialUrl: location.href.slice(0, 2000),
+          customFields: { language: LANGUAGE },
+        },
       });
       session.chatId = reply.chatId;
       chatRef.current = reply.chatId;
@@ -367,11 +380,18 @@ export function Widget({ session, socket, title }: Props) {
     void openChat();
   };
 
-  const subtitle = agent
-    ? `You are chatting with ${agent}`
-    : humanAsked
-      ? "Finding a person for you…"
-      : "We usually answer in a few minutes";
+  const settings = useVisitorSettings(call, open);
+  const bot = settings?.sections.bot;
+  const disclosure = bot && bot.enabled !== false ? perLanguage(bot.disclosure, LANGUAGE) : null;
+  const waiting =
+    !agent && phase === "open" && (humanAsked || messages.some((m) => m.metadata?.isEscalationPending === true));
+  const people = usePeople(call, chatId, waiting, open);
+  const away = people.availability?.state === "closed" || people.availability?.state === "nobody_online";
+  // the offline notice holds the e-mail line when it shows; otherwise it follows the hand-off
+  const emailInNotice = !agent && phase === "open" && away && people.availability?.outsideHours === "offer_email";
+  provideEmailCapture((props) =>
+    emailLine === "done" ? <span /> : <EmailCapture call={call} chatId={props.chatId} onDone={() => setEmailLine("done")} />,
+  );
 
   return (
     <div>
@@ -380,11 +400,16 @@ export function Widget({ session, socket, title }: Props) {
         <div class="panel" role="dialog" aria-label={shownTitle}>
           <div class="head">
             <b>{shownTitle}</b>
-            <small class="subtitle">{subtitle}</small>
+            <small class="subtitle">{subtitle(t, people.availability, agent, waiting)}</small>
           </div>
-          {!online && <div class="offline">Reconnecting…</div>}
+          {!online && <div class="offline">{t("reconnecting")}</div>}
           {error && <div class="error">{error}</div>}
+          {waiting && <WaitingNotice t={t} wait={people.wait} />}
+          {!agent && phase === "open" && (
+            <OfflineNotice t={t} language={LANGUAGE} availability={people.availability} chatId={chatId} />
+          )}
           <div class="log" ref={logRef}>
+            <Disclosure text={disclosure} language={LANGUAGE} chatId={chatId} call={call} />
             {look?.greeting && <div class="msg greeting">{look.greeting}</div>}
             {messages.map((m) => (
               <Bubble
@@ -392,11 +417,12 @@ export function Widget({ session, socket, title }: Props) {
                 m={m}
                 session={session}
                 onRetry={m.failed && m.clientMessageId ? () => retry(m) : undefined}
+                t={t}
               />
             ))}
           </div>
-          <div class="typing">{typing ? `${typing} is typing…` : ""}</div>
-          {(emailLine === "ask" || (emailLine === "auto" && nobodyOnline(messages))) && (
+          <div class="typing">{typing ?? ""}</div>
+          {!emailInNotice && (emailLine === "ask" || (emailLine === "auto" && nobodyOnline(messages))) && (
             <EmailCapture call={call} chatId={chatId} onDone={() => setEmailLine("done")} />
           )}
           {phase === "open" ? (
@@ -404,8 +430,8 @@ export function Widget({ session, socket, title }: Props) {
               <form class="bar" onSubmit={submit}>
                 <input
                   value={text}
-                  placeholder="Write a message…"
-                  aria-label="Message"
+                  placeholder={t("placeholder")}
+                  aria-label={t("message")}
                   maxLength={10000}
                   onInput={(e) => onInput((e.target as HTMLInputElement).value)}
                   onBlur={stopTyping}
@@ -421,15 +447,15 @@ export function Widget({ session, socket, title }: Props) {
                   />
                 </label>
                 <button class="send" type="submit">
-                  Send
+                  {t("send")}
                 </button>
               </form>
               <div class="actions">
                 <button type="button" class="human" onClick={askHuman} disabled={humanAsked || !!agent}>
-                  Talk to a human
+                  {t("human")}
                 </button>
                 <button type="button" class="end" onClick={endChat}>
-                  End chat
+                  {t("end")}
                 </button>
                 {emailLine === "auto" && !nobodyOnline(messages) && (
                   <button type="button" class="email-ask" onClick={() => setEmailLine("ask")}>
@@ -443,32 +469,32 @@ export function Widget({ session, socket, title }: Props) {
             <div class="rate">
               {phase === "closed" ? (
                 <div>
-                  <div>The chat is closed. How did we do?</div>
+                  <div>{t("rate.ask")}</div>
                   {[1, 2, 3, 4, 5].map((n) => (
-                    <button type="button" class="star" key={n} aria-label={`${n} of 5`} onClick={() => rate(n)}>
+                    <button type="button" class="star" key={n} aria-label={t("rate.star", { n })} onClick={() => rate(n)}>
                       ★
                     </button>
                   ))}
                 </div>
               ) : (
-                <div class="thanks">Thank you for your feedback!</div>
+                <div class="thanks">{t("rate.thanks")}</div>
               )}
               <button type="button" class="again" onClick={restart}>
-                Start a new chat
+                {t("again")}
               </button>
               <TranscriptButton call={call} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
             </div>
           )}
         </div>
       )}
-      <button class={look?.launcher_text && !open ? "launcher text" : "launcher"} type="button" aria-label={open ? "Close chat" : "Open chat"} onClick={toggle}>
+      <button class={look?.launcher_text && !open ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
         {open ? "×" : look?.launcher_text || "💬"}
       </button>
     </div>
   );
 }
 
-function Bubble({ m, session, onRetry }: { m: Message; session: VisitorSession; onRetry?: () => void }) {
+function Bubble({ m, session, onRetry, t }: { m: Message; session: VisitorSession; onRetry?: () => void; t: Translate }) {
   const meta = m.metadata || {};
   if (meta.nurturing || meta.strategy === "nurturing" || meta.kind === "content") {
     const url = typeof meta.url === "string" && /^(https?:\/\/|\/)/.test(meta.url) ? meta.url : null;
@@ -478,7 +504,7 @@ function Bubble({ m, session, onRetry }: { m: Message; session: VisitorSession; 
         <div>{m.content}</div>
         {url && (
           <a href={url} target="_blank" rel="noopener noreferrer">
-            Read more
+            {t("readMore")}
           </a>
         )}
       </div>
@@ -490,7 +516,12 @@ function Bubble({ m, session, onRetry }: { m: Message; session: VisitorSession; 
   const cls = ["msg", mine ? "mine" : "theirs", m.isAI ? "ai" : "", m.pending ? "pending" : "", m.failed ? "failed" : ""];
   return (
     <div class={cls.join(" ")} data-id={m.id}>
-      {!mine && <span class="who">{m.sender.name || (m.isAI ? "Assistant" : "Agent")}</span>}
+      {!mine && (
+        <span class="who">
+          {m.sender.name || (m.isAI ? t("who.assistant") : t("who.agent"))}
+          {m.isAI && <AiLabel t={t} />}
+        </span>
+      )}
       {file ? (
         <AttachmentView info={file} base={session.base} token={() => session.token()} />
       ) : (
@@ -499,7 +530,7 @@ function Bubble({ m, session, onRetry }: { m: Message; session: VisitorSession; 
       {m.isAI && <Citations metadata={meta} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>
-          Not sent · retry
+          {t("retry")}
         </button>
       )}
     </div>

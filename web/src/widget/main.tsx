@@ -3,6 +3,7 @@
 
 import { render } from "preact";
 import { io, type Socket } from "socket.io-client";
+import { pickLanguage, translator } from "./i18n";
 import { Widget } from "./Widget";
 import { VisitorSession } from "./session";
 import { STYLE } from "./style";
@@ -38,7 +39,7 @@ function start(): { socket: Socket; session: VisitorSession } | null {
   root.appendChild(style);
   const mount = document.createElement("div");
   root.appendChild(mount);
-  render(<Widget session={session} socket={socket} title={script.dataset.title || "Chat with us"} />, mount);
+  render(<Widget session={session} socket={socket} title={script.dataset.title || translator(pickLanguage())("title")} />, mount);
   return { socket, session };
 }
 

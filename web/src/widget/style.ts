@@ -52,4 +52,11 @@ button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; p
 .md p + p, .md ul, .md ol { margin: 6px 0 0; }
 .md ul, .md ol { padding-left: 20px; }
 .md a { color: inherit; text-decoration: underline; }
+.notice { font-size: 12px; padding: 8px 12px; border-bottom: 1px solid #e5e7eb; display: flex; flex-direction: column; gap: 2px; }
+.notice.waiting { background: #eff6ff; color: #1e3a8a; }
+.notice.offline-notice { background: #fff7ed; color: #7c2d12; }
+.notice .hint, .email-prompt { opacity: .85; }
+.email-capture { margin-top: 4px; }
+.disclosure { align-self: stretch; background: #f5f3ff; color: #4c1d95; border: 1px solid #ddd6fe; border-radius: 10px; padding: 8px 10px; font-size: 12px; }
+.ai-label { display: inline-block; margin-left: 6px; padding: 0 5px; border-radius: 4px; background: #7c3aed; color: #fff; font-size: 10px; font-weight: 600; letter-spacing: .03em; opacity: 1; }
 `;

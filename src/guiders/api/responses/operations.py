@@ -19,6 +19,11 @@ class Readiness(Reply):
     status: Literal["ready", "unavailable"]
     database: bool
     bus: bool
+    workers: dict[str, bool] | None = Field(
+        default=None,
+        description="in-process workers the server waits for (guiders up: the bot, ready once "
+        "its model is loaded)",
+    )
     error: str | None = None
     message: str | None = None
 
@@ -63,6 +68,9 @@ class MetricPoint(Reply):
     messagesPerMinute: float
     aiFailureRate: float | None
     loginFailuresPerMinute: float | None = Field(
+        default=None, description="absent from points stored before it was measured"
+    )
+    slaBreachesPerHour: float | None = Field(
         default=None, description="absent from points stored before it was measured"
     )
     node: str | None = Field(default=None, description="the server process (history only)")

@@ -28,16 +28,35 @@ async def health_probe() -> Response:
 @router.get(
     "/ready",
     responses={
-        200: {"model": Readiness, "description": "the database and the bus answer"},
-        503: {"model": Readiness, "description": "a dependency is unreachable"},
+        200: {
+            "model": Readiness,
+            "description": "the database and the bus answer, and the in-process bot is ready",
+        },
+        503: {
+            "model": Readiness,
+            "description": "a dependency is unreachable, or the bot is still loading its model",
+        },
     },
 )
 async def ready(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     database = await runtime.db.ping()
     bus = await runtime.bus.ping()
-    ok = database and bus
-    body = {"status": "ready" if ok else "unavailable", "database": database, "bus": bus}
+    workers = runtime.workers_ready()
+    ok = database and bus and all(workers.values())
+    body: dict[str, Any] = {
+        "status": "ready" if ok else "unavailable",
+        "database": database,
+        "bus": bus,
+    }
+    if workers:
+        body["workers"] = workers
     if not ok:
-        body |= {"error": "service_unavailable", "message": "a dependency is unreachable"}
+        waiting = [name for name, up in workers.items() if not up]
+        message = (
+            f"not ready yet: {', '.join(waiting)} (the bot loads its model first)"
+            if database and bus
+            else "a dependency is unreachable"
+        )
+        body |= {"error": "service_unavailable", "message": message}
     return JSONResponse(body, status_code=200 if ok else 503)

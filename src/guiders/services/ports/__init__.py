@@ -53,6 +53,11 @@ from guiders.services.ports.repositories import (
     TotpEnrolment,
     VisitorRepository,
 )
+from guiders.services.ports.service_levels import (
+    OpenChat,
+    SentMessage,
+    ServiceLevelStore,
+)
 from guiders.services.ports.settings import (
     SettingsStore,
     StoredSection,
@@ -87,6 +92,7 @@ __all__ = [
     "MailQueue",
     "MailSender",
     "MessageRepository",
+    "OpenChat",
     "Page",
     "PresenceStore",
     "QueuedEmail",
@@ -94,6 +100,8 @@ __all__ = [
     "SagaRepository",
     "SearchHit",
     "SecurityStore",
+    "SentMessage",
+    "ServiceLevelStore",
     "SettingsStore",
     "StoredSecret",
     "StoredSection",

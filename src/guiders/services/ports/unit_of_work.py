@@ -32,6 +32,7 @@ from guiders.services.ports.repositories import (
     Tenancy,
     VisitorRepository,
 )
+from guiders.services.ports.service_levels import ServiceLevelStore
 from guiders.services.ports.settings import SettingsStore
 from guiders.services.privacy_ports import PrivacyStore
 
@@ -68,6 +69,7 @@ class UnitOfWork(abc.ABC):
     search: ConversationSearch
     attachments: AttachmentRepository
     privacy: PrivacyStore
+    service_levels: ServiceLevelStore
 
     def __init__(self, after_commit: AfterCommit | None = None) -> None:
         self._after_commit = after_commit
