@@ -27,7 +27,7 @@ from guiders.realtime.server import RealtimePorts
 from guiders.secret_file import JWT_SECRET_FILE, read_or_create
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
-from guiders.services.handoff import HandoffWorker
+from guiders.services.handoff import WAKING_EVENTS, HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, PresenceStore, UnitOfWork
@@ -96,7 +96,7 @@ class Runtime:
             profile_ttl_s=settings.cache_profile_ttl_s,
             hash_concurrency=settings.login_hash_concurrency,
         )
-        bus.subscribe(forget_scored(services))
+        bus.subscribe_published(forget_scored(services))
         presence = PresenceService(
             uow,
             build_presence_store(settings),
@@ -106,7 +106,9 @@ class Runtime:
         )
         ingestion, knowledge = knowledge_workers(settings, uow, services)
         if knowledge is not None:
-            bus.subscribe(knowledge.on_event)
+            from guiders.ingest.answers import REFRESH_EVENTS
+
+            bus.subscribe_node(knowledge.on_event, frozenset(REFRESH_EVENTS))
         handoff = HandoffWorker(
             services.handoff.records,
             services.chats,
@@ -120,7 +122,7 @@ class Runtime:
             ),
         )
         services.handoff.requested = handoff.submit
-        bus.subscribe(handoff.on_event)
+        bus.subscribe_node(handoff.on_event, WAKING_EVENTS)
         return cls(
             settings=settings,
             db=db,
@@ -254,6 +256,15 @@ def knowledge_workers(
 
 def build_bus(settings: Settings) -> EventBus:
     """Redis when ``GUIDERS_REDIS_URL`` is set (several nodes), else in process."""
+    if settings.redis_url and settings.event_routing == "company":
+        from guiders.bus.routed import RoutedRedisBus
+        from guiders.ingest.answers import REFRESH_EVENTS
+
+        return RoutedRedisBus(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            node_types=WAKING_EVENTS | frozenset(REFRESH_EVENTS),
+        )
     if settings.redis_url:
         from guiders.bus.redis import RedisBus
 

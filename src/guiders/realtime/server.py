@@ -78,6 +78,10 @@ class RealtimeServer:
         self.order = self.fanout.order
         self.live = LiveVisitors()
         ports.bus.subscribe(self.order.push)
+        # the bus routes a company's events to this node while it has sockets of it
+        self.order.follow = ports.bus.follow
+        self.order.unfollow = ports.bus.unfollow
+        ports.bus.on_resync(self.order.resync)
         ports.presence.emit = self._emit_to_room
         handlers = {
             "connect": self.on_connect,
