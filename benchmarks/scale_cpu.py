@@ -250,6 +250,17 @@ def tally(
     return delivered, lost, duplicated
 
 
+async def settle(nodes: list[Server], most_s: float, quiet_cores: float = 0.05) -> None:
+    """Until the nodes are past their start-up work (each under ``quiet_cores`` over a
+    second), at most ``most_s``: a node just started migrates, seeds and warms up."""
+    deadline = time.monotonic() + most_s
+    while time.monotonic() < deadline:
+        before = [n.cpu_seconds for n in nodes]
+        await asyncio.sleep(1)
+        if all(n.cpu_seconds - b < quiet_cores for n, b in zip(nodes, before, strict=True)):
+            return
+
+
 async def measure(
     nodes: list[Server], companies: list[Company], args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -262,7 +273,7 @@ async def measure(
         assert w.socket is not None
         ack = await w.socket.call("chat:join", {"chatId": w.chat})
         assert ack and ack.get("success"), ack
-    await asyncio.sleep(args.settle_s)  # past the start-up work of nodes just started
+    await settle(nodes, args.settle_s)
     idle_before = cpu(nodes)
     await asyncio.sleep(args.idle_s)
     idle_cores = (cpu(nodes) - idle_before) / args.idle_s
@@ -273,10 +284,13 @@ async def measure(
         await sender.run(http, args.rate, args.seconds)
     watchers_of = Counter(w.chat for w in ws)
     expected = sum(watchers_of[chat] for chat, _ in sender.accepted)
-    await drain(ws, expected)
+    await drain(ws, expected, quiet_s=args.quiet_s)
     spent, elapsed = cpu(nodes) - cpu_before, time.perf_counter() - started
     reads = [bus_reads(node) - before for node, before in zip(nodes, reads_before, strict=True)]
-    delivered, lost, duplicated = tally(ws, sender.accepted)
+    missing: list[str] = []
+    delivered, lost, duplicated = tally(ws, sender.accepted, missing)
+    if missing:
+        print(f"  lost: {', '.join(missing[:12])}", flush=True)
     for w in ws:
         if w.socket is not None:
             await w.socket.close()
@@ -397,7 +411,7 @@ async def guarantees(
             await load
         watchers_of = Counter(w.chat for w in ws)
         expected = sum(watchers_of[chat] for chat, _ in sender.accepted)
-        await drain(ws, expected, quiet_s=15.0)
+        await drain(ws, expected, quiet_s=max(15.0, args.quiet_s))
         missing: list[str] = []
         delivered, lost, duplicated = tally(ws, sender.accepted, missing)
         if missing:
@@ -424,7 +438,15 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=60, help="messages per second, in all")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--idle-s", type=float, default=3)
-    parser.add_argument("--settle-s", type=float, default=5)
+    parser.add_argument(
+        "--settle-s", type=float, default=40, help="at most this long for new nodes to go quiet"
+    )
+    parser.add_argument(
+        "--quiet-s",
+        type=float,
+        default=10,
+        help="a run ends when nothing more arrived for this long (above the relay's 5 s sweep)",
+    )
     parser.add_argument("--skip-guarantees", action="store_true")
     parser.add_argument("--only-guarantees", action="store_true")
     args = parser.parse_args()
