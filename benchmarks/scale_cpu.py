@@ -15,7 +15,9 @@ keeps a company's sockets together, companies spread evenly). Messages are poste
 - **routing** ``shared``: today's design, every node reads the whole stream ``{prefix}:events``;
   ``company``: a stream per company, read by the nodes serving it (``GUIDERS_EVENT_ROUTING``).
 - **fan-in**: of the events the nodes decoded from Redis (``guiders_bus_events_read_total``),
-  the share that none of the decoding node's sockets needed.
+  the share that none of the decoding node's sockets needed: each committed message is needed
+  by one node, so the excess is other nodes' copies (``shared``) plus at-least-once
+  redeliveries (the relay's sweep publishing again what a busy node had not yet flushed).
 - **idle**: what the nodes use with the same sockets open and nothing sent (their timers), as
   cores; it is part of the per-delivery figure and grows with N in both routings.
 
@@ -41,6 +43,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -261,8 +264,25 @@ async def settle(nodes: list[Server], most_s: float, quiet_cores: float = 0.05) 
             return
 
 
+async def committed_since(shared: SharedServices, since: datetime) -> int:
+    """Messages committed since ``since``: each is needed by exactly one node (the one holding
+    its company's sockets), also when its request timed out on the client's side."""
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    try:
+        count = await conn.fetchval(
+            f"SELECT count(*) FROM {shared.schema}.events "
+            "WHERE type = 'message.sent' AND occurred_at >= $1",
+            since,
+        )
+    finally:
+        await conn.close()
+    return int(count)
+
+
 async def measure(
-    nodes: list[Server], companies: list[Company], args: argparse.Namespace
+    nodes: list[Server], companies: list[Company], args: argparse.Namespace, shared: SharedServices
 ) -> dict[str, Any]:
     n = len(nodes)
     ws = watches(companies, args.watchers)
@@ -279,6 +299,7 @@ async def measure(
     idle_cores = (cpu(nodes) - idle_before) / args.idle_s
     reads_before = [bus_reads(node) for node in nodes]
     sender = Sender(companies, [node.base for node in nodes])
+    since = datetime.now(UTC)
     cpu_before, started = cpu(nodes), time.perf_counter()
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
         await sender.run(http, args.rate, args.seconds)
@@ -294,8 +315,7 @@ async def measure(
     for w in ws:
         if w.socket is not None:
             await w.socket.close()
-    # each accepted message is needed by exactly one node: the one holding its company
-    needed = len(sender.accepted)
+    needed = await committed_since(shared, since)
     decoded = sum(reads)
     return {
         "nodes": n,
@@ -357,7 +377,7 @@ async def scaling(
                         args.companies,
                         args.chats,
                     )
-                r = await measure(nodes, companies, args)
+                r = await measure(nodes, companies, args, shared)
                 line(routing, r, base)
                 base = base or r["cpu_per_1000"]
         finally:

@@ -31,6 +31,8 @@ LastSeq = Callable[[UUID], Awaitable[int]]
 Follow = Callable[[UUID], Awaitable[None]]
 Unfollow = Callable[[UUID], None]
 RESYNC_PAGE = 500
+MAX_EARLY = 1000
+"""Events held for a company whose log end is being read; beyond, a later gap fill reads them."""
 
 
 async def _no_follow(_: UUID) -> None:
@@ -60,15 +62,22 @@ class SeqOrder:
         """Called at each ``track`` before the log's end is read: the bus starts routing the
         company's events here (``EventBus.follow``); ``unfollow`` at each ``untrack``."""
         self.unfollow: Unfollow = lambda _: None
+        self._early: dict[UUID, list[StoredEvent]] = {}
 
     async def track(self, company_id: UUID) -> None:
-        """A socket of this company arrived: deliver its events from the log's current end."""
+        """A socket of this company arrived: deliver its events from the log's current end.
+
+        Events that arrive while the log's end is read are held, then put through like any
+        other: one committed after that read would otherwise be dropped as untracked."""
         await self.follow(company_id)
         try:
             company = self._companies.get(company_id)
             if company is None:
+                self._early.setdefault(company_id, [])
                 last = await self._last_seq(company_id)
                 company = self._companies.setdefault(company_id, _Company(next_seq=last + 1))
+                for event in self._early.pop(company_id, []):
+                    await self.push(event)
         except BaseException:
             self.unfollow(company_id)
             raise
@@ -101,6 +110,9 @@ class SeqOrder:
         """Bus handler."""
         company = self._companies.get(event.company_id)
         if company is None:
+            early = self._early.get(event.company_id)
+            if early is not None and len(early) < MAX_EARLY:
+                early.append(event)
             return
         async with company.lock:
             if event.seq < company.next_seq or event.seq in company.pending:

@@ -163,3 +163,19 @@ async def test_a_resync_reads_what_the_bus_lost_from_the_log() -> None:
     assert seen == [11, 12]
     await order.push(event(12))
     assert seen == [11, 12]
+
+
+async def test_an_event_that_arrives_while_the_logs_end_is_read_is_not_dropped() -> None:
+    """Seq 11 commits after the log's end (10) was read, and the bus hands it over before
+    ``track`` has finished: it is held, then delivered."""
+    log = Log(last=10, committed=range(1, 12))
+    order, seen = order_with(log, gap_wait_s=5)
+
+    async def slow_last_seq(company: UUID) -> int:
+        await order.push(event(11))
+        await order.push(event(9))  # older than the end: dropped as before
+        return 10
+
+    order._last_seq = slow_last_seq
+    await order.track(COMPANY)
+    assert seen == [11]
