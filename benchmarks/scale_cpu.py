@@ -110,12 +110,15 @@ class Watch:
             self.last_seq = max(self.last_seq, int(data["seq"]))
 
     async def open(self, base: str, *, resume: bool = False) -> None:
+        # what it had before this connection: events that arrive between the connect and
+        # the resume would otherwise move it past the ones it missed
+        resume_from = self.last_seq
         self.socket = RawSocket(base, self.auth, self.on_event)
         await self.socket.connect()
         ack = await self.socket.call("chat:join", {"chatId": self.chat})
         assert ack and ack.get("success"), ack
         if resume:
-            ack = await self.socket.call("resume", {"lastSeq": self.last_seq})
+            ack = await self.socket.call("resume", {"lastSeq": resume_from})
             assert ack and ack.get("success"), ack
 
 
