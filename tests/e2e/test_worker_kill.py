@@ -63,7 +63,11 @@ def test_a_worker_killed_mid_batch_has_its_events_taken_over_and_each_is_handled
     tmp_path: Path, redis: Redis
 ) -> None:
     server = ServerProcess(tmp_path)
-    server.start(timeout=180)  # a loaded CI machine starts it slowly
+    try:
+        server.start(timeout=180)  # a loaded CI machine starts it slowly
+    except BaseException:
+        server.stop()
+        raise
     creds = server.credentials()
     key = creds["integrationKey"]
     staff = {"authorization": f"Bearer {key}"}
