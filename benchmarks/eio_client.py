@@ -54,6 +54,9 @@ class RawSocket:
             raise ConnectionError(f"unexpected open packet {opened!r}")
         await self.ws.send("40" + json.dumps(self.auth))
         answer = str(await asyncio.wait_for(self.ws.recv(), within))
+        while answer.startswith("42"):  # an event sent while the server's connect ran
+            self._event(answer)
+            answer = str(await asyncio.wait_for(self.ws.recv(), within))
         if not answer.startswith("40"):
             raise ConnectionError(f"refused: {answer}")
         self._reader = asyncio.create_task(self._read())
@@ -74,16 +77,19 @@ class RawSocket:
                 if message == "2":
                     await self.ws.send("3")
                 elif message.startswith("42"):
-                    at = time.perf_counter()
-                    name, *rest = json.loads(message[2:])
-                    if self.on_event is not None:
-                        self.on_event(name, rest[0] if rest else None, at)
+                    self._event(message)
                 elif message.startswith("43"):
                     digits = "".join(itertools.takewhile(str.isdigit, message[2:]))
                     payload = json.loads(message[2 + len(digits) :])
                     future = self._acks.pop(int(digits), None)
                     if future is not None and not future.done():
                         future.set_result(payload[0] if payload else None)
+
+    def _event(self, message: str) -> None:
+        at = time.perf_counter()
+        name, *rest = json.loads(message[2:])
+        if self.on_event is not None:
+            self.on_event(name, rest[0] if rest else None, at)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(
         default="guiders", description="Prefix of every Redis key and channel of this deployment"
     )
+    event_routing: Literal["company", "shared"] = Field(
+        default="company",
+        description="With Redis: company = a stream per company, read by the nodes serving it; "
+        "shared = one stream every node reads whole (docs/deployment.md)",
+    )
     presence_grace_s: float = Field(
         default=30.0, description="Seconds an agent stays online after their last socket closes"
     )

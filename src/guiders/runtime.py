@@ -32,7 +32,7 @@ from guiders.services.chat_mail import ChatMailConfig
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.dashboard_figures import ChatFiguresService
-from guiders.services.handoff import HandoffWorker
+from guiders.services.handoff import WAKING_EVENTS, HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.liveness import Liveness
 from guiders.services.mail import MailDispatcher
@@ -48,7 +48,7 @@ from guiders.store.files import LocalFileStore, S3FileStore
 from guiders.store.relay import OutboxRelay
 from guiders.store.snapshots import SqlSnapshotStore
 from guiders.store.unit_of_work import SqlUnitOfWork
-from guiders.store.visitor_keys import VisitorKeys
+from guiders.store.visitor_keys import ERASURE_EVENTS, VisitorKeys
 from guiders.supervision import BackgroundWorker, Readiness, supervise
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class Runtime:
         bus = build_bus(settings)
         box = SecretBox.from_settings(settings.secrets_key, settings.data_dir)
         db.visitor_keys = keys = VisitorKeys(box)
-        bus.subscribe(keys.on_event)
+        bus.subscribe_node(keys.on_event, ERASURE_EVENTS)
         relay = OutboxRelay(db, bus, interval_s=settings.relay_interval_s)
 
         def uow() -> UnitOfWork:
@@ -120,7 +120,7 @@ class Runtime:
             chat_mail=chat_mail_config(settings, tokens),
             liveness=Liveness(presence_store, required=settings.presence_requires_connection),
         )
-        bus.subscribe(forget_scored(services))
+        bus.subscribe_published(forget_scored(services))
         presence = PresenceService(
             uow,
             presence_store,
@@ -131,10 +131,13 @@ class Runtime:
         )
         # continue by e-mail: an agent's reply to a visitor with no widget open, on any node
         services.mailer.visitor_online = presence.online
-        bus.subscribe(services.mailer.on_event)
+        # once per cluster: on the node that stored the reply (the outbox id dedupes anyway)
+        bus.subscribe_published(services.mailer.on_event)
         ingestion, knowledge = knowledge_workers(settings, uow, services)
         if knowledge is not None:
-            bus.subscribe(knowledge.on_event)
+            from guiders.ingest.answers import REFRESH_EVENTS
+
+            bus.subscribe_node(knowledge.on_event, frozenset(REFRESH_EVENTS))
         handoff = HandoffWorker(
             services.handoff.records,
             services.chats,
@@ -148,7 +151,7 @@ class Runtime:
             ),
         )
         services.handoff.requested = handoff.submit
-        bus.subscribe(handoff.on_event)
+        bus.subscribe_node(handoff.on_event, WAKING_EVENTS)
         attachments = AttachmentService(
             uow,
             build_file_store(settings),
@@ -319,6 +322,15 @@ def knowledge_workers(
 
 def build_bus(settings: Settings) -> EventBus:
     """Redis when ``GUIDERS_REDIS_URL`` is set (several nodes), else in process."""
+    if settings.redis_url and settings.event_routing == "company":
+        from guiders.bus.routed import RoutedRedisBus
+        from guiders.ingest.answers import REFRESH_EVENTS
+
+        return RoutedRedisBus(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            node_types=WAKING_EVENTS | frozenset(REFRESH_EVENTS) | ERASURE_EVENTS,
+        )
     if settings.redis_url:
         from guiders.bus.redis import RedisBus
 

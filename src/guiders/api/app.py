@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime = runtime or Runtime.build(settings)
     collector = runtime.metrics_collector()
     if settings.metrics_enabled:
-        runtime.bus.subscribe(record_event)
+        runtime.bus.subscribe_published(record_event)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

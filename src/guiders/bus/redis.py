@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 
 from guiders.domain.events import StoredEvent
 from guiders.domain.upcasting import upcast
+from guiders.observability.metrics import BUS_EVENTS_READ
 from guiders.services.ports import EventBus
 
 log = structlog.get_logger(__name__)
@@ -157,6 +158,7 @@ class RedisBus(EventBus):
         except (KeyError, ValueError, TypeError):
             log.error("redis bus skipped an undecodable entry", stream=self._stream)
             return
+        BUS_EVENTS_READ.labels("shared").inc()
         for handler in self._handlers:
             try:
                 await handler(event)

@@ -223,3 +223,11 @@ def _rating(value: object) -> None:
 
 def record_key_check(result: str) -> None:
     API_KEY_CHECKS.labels(result).inc()
+
+
+BUS_EVENTS_READ = Counter(
+    "guiders_bus_events_read_total",
+    "Logged events this node decoded from the Redis bus, by stream: company (the routed "
+    "streams of the companies it serves), nodes (node-wide types), shared (the whole stream)",
+    ["stream"],
+)

@@ -19,6 +19,7 @@ from guiders.pipeline.loading import RulesError, load_rules
 from guiders.pipeline.processor import Processor
 from guiders.pipeline.reload import RulesWatcher
 from guiders.pipeline.sources import (
+    CLAIM_IDLE_S,
     EventSource,
     LogSource,
     RedisStreamSource,
@@ -109,6 +110,15 @@ async def _processor(
 @click.option(
     "--orphan-scan-s", type=float, default=5.0, show_default=True, help="Look for dead sagas."
 )
+@click.option(
+    "--claim-idle-s",
+    type=float,
+    default=CLAIM_IDLE_S,
+    show_default=True,
+    help="With --redis-url: take over a dead worker's events once they were unacknowledged "
+    "this long (XAUTOCLAIM min-idle; longer than handling one batch takes).",
+)
+@click.option("--batch", type=int, default=100, show_default=True, help="Events per read.")
 def run(
     url: str | None,
     api_key: str | None,
@@ -121,6 +131,8 @@ def run(
     include_automation: bool,
     lease_s: float,
     orphan_scan_s: float,
+    claim_idle_s: float,
+    batch: int,
 ) -> None:
     """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
     base, key = _connection(url, api_key)
@@ -150,9 +162,16 @@ def run(
             if redis_url:
                 from redis.asyncio import Redis
 
-                source = RedisStreamSource(client, Redis.from_url(redis_url), consumer, name)
+                source = RedisStreamSource(
+                    client,
+                    Redis.from_url(redis_url),
+                    consumer,
+                    name,
+                    batch=batch,
+                    claim_idle_s=claim_idle_s,
+                )
             else:
-                source = LogSource(client, consumer)
+                source = LogSource(client, consumer, batch=batch)
             click.echo(f"pipeline worker {name} on {base} with {path}", err=True)
             await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
 

@@ -30,6 +30,10 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[object]]
 
+CLAIM_IDLE_S = 30.0
+"""How long an entry stays unacknowledged before another worker takes it over (XAUTOCLAIM's
+min-idle): a dead worker's events are handled again within this, plus one pump (< 1 s)."""
+
 
 async def fetch_events(client: GuidersClient, after_seq: int, limit: int) -> list[dict[str, Any]]:
     body = await client.request("GET", "/v2/events", params={"afterSeq": after_seq, "limit": limit})
@@ -89,7 +93,7 @@ class RedisStreamSource(EventSource):
     batch: int = 100
     feed_batch: int = 500
     block_ms: int = 200
-    claim_idle_s: float = 30.0
+    claim_idle_s: float = CLAIM_IDLE_S
     maxlen: int = 100_000
     start_at_end: bool = True
 

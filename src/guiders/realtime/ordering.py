@@ -28,6 +28,15 @@ Sink = Callable[[StoredEvent], Awaitable[None]]
 Fetch = Callable[[UUID, int, int], Awaitable[list[StoredEvent]]]
 """``fetch(company_id, after_seq, limit)`` reads committed events from the log."""
 LastSeq = Callable[[UUID], Awaitable[int]]
+Follow = Callable[[UUID], Awaitable[None]]
+Unfollow = Callable[[UUID], None]
+RESYNC_PAGE = 500
+MAX_EARLY = 1000
+"""Events held for a company whose log end is being read; beyond, a later gap fill reads them."""
+
+
+async def _no_follow(_: UUID) -> None:
+    return None
 
 
 @dataclass
@@ -49,29 +58,61 @@ class SeqOrder:
         self._gap_wait = gap_wait_s
         self._companies: dict[UUID, _Company] = {}
         self.gaps_filled = 0
+        self.follow: Follow = _no_follow
+        """Called at each ``track`` before the log's end is read: the bus starts routing the
+        company's events here (``EventBus.follow``); ``unfollow`` at each ``untrack``."""
+        self.unfollow: Unfollow = lambda _: None
+        self._early: dict[UUID, list[StoredEvent]] = {}
 
     async def track(self, company_id: UUID) -> None:
-        """A socket of this company arrived: deliver its events from the log's current end."""
-        company = self._companies.get(company_id)
-        if company is None:
-            last = await self._last_seq(company_id)
-            company = self._companies.setdefault(company_id, _Company(next_seq=last + 1))
+        """A socket of this company arrived: deliver its events from the log's current end.
+
+        Events that arrive while the log's end is read are held, then put through like any
+        other: one committed after that read would otherwise be dropped as untracked."""
+        await self.follow(company_id)
+        try:
+            company = self._companies.get(company_id)
+            if company is None:
+                self._early.setdefault(company_id, [])
+                last = await self._last_seq(company_id)
+                company = self._companies.setdefault(company_id, _Company(next_seq=last + 1))
+                for event in self._early.pop(company_id, []):
+                    await self.push(event)
+        except BaseException:
+            self.unfollow(company_id)
+            raise
         company.users += 1
 
     def untrack(self, company_id: UUID) -> None:
         company = self._companies.get(company_id)
         if company is None:
             return
+        self.unfollow(company_id)
         company.users -= 1
         if company.users <= 0:
             del self._companies[company_id]
             if company.filler is not None:
                 company.filler.cancel()
 
+    async def resync(self) -> None:
+        """Reads from the log what the bus may have lost (a Redis restarted), company by company."""
+        for company_id, company in list(self._companies.items()):
+            async with company.lock:
+                while True:
+                    found = await self._fetch(company_id, company.next_seq - 1, RESYNC_PAGE)
+                    for event in found:
+                        company.pending.setdefault(event.seq, event)
+                    await self._drain(company)
+                    if len(found) < RESYNC_PAGE:
+                        break
+
     async def push(self, event: StoredEvent) -> None:
         """Bus handler."""
         company = self._companies.get(event.company_id)
         if company is None:
+            early = self._early.get(event.company_id)
+            if early is not None and len(early) < MAX_EARLY:
+                early.append(event)
             return
         async with company.lock:
             if event.seq < company.next_seq or event.seq in company.pending:

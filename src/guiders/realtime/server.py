@@ -92,6 +92,10 @@ class RealtimeServer:
         self._typing_sent: dict[str, tuple[str, bool, float]] = {}
         """Per socket: the last typing state relayed (chat, started, when), to bound the rate."""
         ports.bus.subscribe(self.order.push)
+        # the bus routes a company's events to this node while it has sockets of it
+        self.order.follow = ports.bus.follow
+        self.order.unfollow = ports.bus.unfollow
+        ports.bus.on_resync(self.order.resync)
         ports.presence.emit = self._emit_to_room
         handlers = {
             "connect": self.on_connect,

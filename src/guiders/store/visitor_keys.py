@@ -46,6 +46,10 @@ from guiders.store.tables import chats
 _INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+ERASURE_EVENTS = frozenset({"visitor.erased"})
+"""What every node hears (not only those serving the company): it drops the visitor's key."""
+
+
 class VisitorKeys:
     """The process's key ring: wraps, unwraps and caches visitors' data keys."""
 

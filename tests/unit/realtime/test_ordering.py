@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from uuid import UUID
 
+import pytest
 from tests.waiting import eventually
 
 from guiders.domain.events import StoredEvent
@@ -109,3 +110,72 @@ async def test_keeps_tracking_while_any_socket_of_the_company_remains() -> None:
     order.untrack(COMPANY)
     await order.push(event(1))
     assert seen == [1]
+
+
+async def test_follows_the_company_on_the_bus_before_reading_the_logs_end() -> None:
+    """The bus fixes where it reads first; the log's end is read after: nothing in between."""
+    log = Log(last=4, committed=range(1, 5))
+    order, _ = order_with(log)
+    calls: list[str] = []
+
+    async def follow(company: UUID) -> None:
+        calls.append(f"follow {log.fetches == []}")
+
+    async def last_seq(company: UUID) -> int:
+        calls.append("log end")
+        return log.last
+
+    order.follow = follow
+    order.unfollow = lambda company: calls.append("unfollow")
+    order._last_seq = last_seq
+    await order.track(COMPANY)
+    await order.track(COMPANY)
+    order.untrack(COMPANY)
+    order.untrack(COMPANY)
+    assert calls == ["follow True", "log end", "follow True", "unfollow", "unfollow"]
+
+
+async def test_a_failed_track_gives_its_follow_back() -> None:
+    log = Log(last=0, committed=range(0))
+    order, _ = order_with(log)
+    follows: list[int] = []
+
+    async def follow(company: UUID) -> None:
+        follows.append(1)
+
+    async def broken(company: UUID) -> int:
+        raise ConnectionError("database away")
+
+    order.follow = follow
+    order.unfollow = lambda company: follows.append(-1)
+    order._last_seq = broken
+    with pytest.raises(ConnectionError):
+        await order.track(COMPANY)
+    assert sum(follows) == 0
+
+
+async def test_a_resync_reads_what_the_bus_lost_from_the_log() -> None:
+    """A restarted Redis dropped 11 and 12, and nothing later comes to show the gap."""
+    log = Log(last=10, committed=range(11, 13))
+    order, seen = order_with(log, gap_wait_s=5)
+    await order.track(COMPANY)
+    await order.resync()
+    assert seen == [11, 12]
+    await order.push(event(12))
+    assert seen == [11, 12]
+
+
+async def test_an_event_that_arrives_while_the_logs_end_is_read_is_not_dropped() -> None:
+    """Seq 11 commits after the log's end (10) was read, and the bus hands it over before
+    ``track`` has finished: it is held, then delivered."""
+    log = Log(last=10, committed=range(1, 12))
+    order, seen = order_with(log, gap_wait_s=5)
+
+    async def slow_last_seq(company: UUID) -> int:
+        await order.push(event(11))
+        await order.push(event(9))  # older than the end: dropped as before
+        return 10
+
+    order._last_seq = slow_last_seq
+    await order.track(COMPANY)
+    assert seen == [11]
