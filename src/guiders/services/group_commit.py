@@ -21,7 +21,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 from uuid import UUID
 
 from guiders.domain.chat import Chat
@@ -29,9 +29,6 @@ from guiders.domain.errors import GuidersError
 from guiders.domain.message import Message
 from guiders.services.access import Principal
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory, correlation_id_var
-
-if TYPE_CHECKING:
-    from guiders.services.messages import MessageDraft
 
 Outcome = tuple[Message, bool]
 MAX_BATCH = 256
@@ -41,7 +38,8 @@ MAX_BATCH = 256
 class Send:
     principal: Principal
     chat_id: UUID
-    draft: MessageDraft
+    draft: Any
+    """What the step makes a message of (``messages.MessageDraft``)."""
     correlation_id: str | None
     future: asyncio.Future[Outcome]
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -97,7 +95,7 @@ class GroupCommit:
         self.batches = 0
         self.sends = 0
 
-    async def submit(self, principal: Principal, chat_id: UUID, draft: MessageDraft) -> Outcome:
+    async def submit(self, principal: Principal, chat_id: UUID, draft: Any) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.append(Send(principal, chat_id, draft, correlation_id_var.get(), future))
         if self._drain_task is None or self._drain_task.done():

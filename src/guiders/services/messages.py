@@ -117,7 +117,8 @@ class MessageService:
 
 async def _send_in_batch(batch: Batch, send: Send) -> tuple[Message, bool]:
     """One send's work inside a group commit: refused before it changes anything, or done."""
-    principal, draft = send.principal, send.draft
+    principal = send.principal
+    draft: MessageDraft = send.draft
     chat = check_chat_access(principal, await batch.chat(send.chat_id))
     if draft.client_message_id:
         existing = await batch.existing(chat.id, principal.subject_id, draft.client_message_id)
