@@ -79,7 +79,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # a busy machine: start-up has taken 90 s
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:
