@@ -61,7 +61,7 @@ lint: $(STAMP) $(WEB_DEPS)  ## ruff, mypy, the layers (import-linter); tsc, esli
 	$(BIN)/lint-imports
 	cd web && npm run typecheck && npm run lint && npm run check:api
 
-bench: $(STAMP) $(WRK)  ## benchmarks that print figures
+bench: $(STAMP) $(WRK) $(CHROMIUM) $(WEB_STAMP)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/send_message.py
 	$(BIN)/python benchmarks/fanout.py
 	$(BIN)/python benchmarks/idle_connections.py
@@ -71,6 +71,8 @@ bench: $(STAMP) $(WRK)  ## benchmarks that print figures
 	$(BIN)/python benchmarks/grounded.py
 	$(BIN)/python benchmarks/ingest_speed.py
 	$(BIN)/python benchmarks/abuse.py
+	$(BIN)/python benchmarks/bot_reply_browser.py
+	$(BIN)/python benchmarks/profile_send.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -79,7 +79,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # a busy machine: start-up has taken 90 s
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:
@@ -123,6 +123,10 @@ def guiders(
             # no bot: on a fresh data dir it trains its knowledge-base model in a thread of the
             # server process, which holds the GIL for seconds and would be measured as fan-out
             "GUIDERS_BOT_ENABLED": "false",
+            # no knowledge ingestion: its warm-up imports torch and loads the encoder in a
+            # thread of the server, holding the GIL for tens of seconds on a busy machine (a
+            # profile of the send benchmark found 2/3 of the server's samples there)
+            "GUIDERS_KNOWLEDGE_ENABLED": "false",
             **(env or {}),
         },
         cpus=cpus,

@@ -68,16 +68,22 @@ async def run_backend(name: str, env: dict[str, str], args: argparse.Namespace) 
                 our_runs.append(post(url, headers, seconds=args.seconds, **load))
                 print(
                     f"  {name} round {round_}: bare {describe(bare_runs[-1])}   "
-                    f"guiders {describe(our_runs[-1])}",
+                    f"guiders {describe(our_runs[-1])}   ratio "
+                    f"{our_runs[-1].ok_per_s / max(bare_runs[-1].ok_per_s, 1e-9):.3f}",
                     flush=True,
                 )
             bare_rate = statistics.median(r.ok_per_s for r in bare_runs)
             our_rate = statistics.median(r.ok_per_s for r in our_runs)
             rejected = sum(r.non_2xx + r.errors for r in our_runs)
+            # each round's two runs are back to back: their ratio is the least disturbed by
+            # load that comes and goes on a shared machine
+            paired = statistics.median(
+                o.ok_per_s / max(b.ok_per_s, 1e-9) for o, b in zip(our_runs, bare_runs, strict=True)
+            )
             print(
                 f"{name:<9} guiders {our_rate:7.0f} msg/s   bare FastAPI {bare_rate:7.0f} req/s   "
-                f"ratio {our_rate / bare_rate:.3f}   (medians of {args.rounds}; "
-                f"{rejected} guiders responses not 2xx)",
+                f"ratio {our_rate / bare_rate:.3f}, median of round ratios {paired:.3f}   "
+                f"(medians of {args.rounds}; {rejected} guiders responses not 2xx)",
                 flush=True,
             )
         finally:

@@ -19,6 +19,7 @@ from guiders.domain.message import (
     check_type_allowed,
 )
 from guiders.services.access import Principal, check_chat_access, check_may_handle
+from guiders.services.group_commit import Batch, GroupCommit, Send
 from guiders.services.ports import Page, UnitOfWorkFactory
 
 
@@ -55,37 +56,16 @@ def build_message(principal: Principal, chat: Chat, draft: MessageDraft, at: dat
 class MessageService:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
+        self.group_commit = GroupCommit(uow, _send_in_batch)
 
     async def send(
         self, principal: Principal, chat_id: UUID, draft: MessageDraft
     ) -> tuple[Message, bool]:
-        """The stored message and whether it is new (False: an idempotent repeat)."""
-        now = datetime.now(UTC)
-        async with self._uow() as uow:
-            uow.actor = principal.actor
-            chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
-            if draft.client_message_id:
-                existing = await uow.messages.by_client_id(
-                    chat.id, principal.subject_id, draft.client_message_id
-                )
-                if existing is not None:
-                    return existing, False
-            message = build_message(principal, chat, draft, now)
-            if not message.is_internal:
-                check_may_handle(principal, chat, "write in")
-            chat.post_message(message)
-            if (
-                principal.is_staff
-                and chat.assigned_commercial_id == principal.subject_id
-                and chat.status in (ChatStatus.ASSIGNED, ChatStatus.TRANSFERRED)
-                and not message.is_internal
-            ):
-                chat.activate(now)
-            uow.track(chat)
-            await uow.messages.add(message)
-            await uow.chats.save(chat)
-            await uow.commit()
-        return message, True
+        """The stored message and whether it is new (False: an idempotent repeat).
+
+        Answered once the transaction holding it has committed; concurrent sends share one
+        (``group_commit.py``)."""
+        return await self.group_commit.submit(principal, chat_id, draft)
 
     async def page(
         self,
@@ -133,6 +113,31 @@ class MessageService:
                     marked += len(mine)
             await uow.commit()
         return marked
+
+
+async def _send_in_batch(batch: Batch, send: Send) -> tuple[Message, bool]:
+    """One send's work inside a group commit: refused before it changes anything, or done."""
+    principal = send.principal
+    draft: MessageDraft = send.draft
+    chat = check_chat_access(principal, await batch.chat(send.chat_id))
+    if draft.client_message_id:
+        existing = await batch.existing(chat.id, principal.subject_id, draft.client_message_id)
+        if existing is not None:
+            return existing, False
+    message = build_message(principal, chat, draft, send.at)
+    if not message.is_internal:
+        check_may_handle(principal, chat, "write in")
+    chat.post_message(message)
+    if (
+        principal.is_staff
+        and chat.assigned_commercial_id == principal.subject_id
+        and chat.status in (ChatStatus.ASSIGNED, ChatStatus.TRANSFERRED)
+        and not message.is_internal
+    ):
+        chat.activate(send.at)
+    batch.uow.record_for(chat.take_events(), principal.actor, send.correlation_id)
+    batch.add(chat, message)
+    return message, True
 
 
 def _reader(principal: Principal) -> str:

@@ -241,24 +241,11 @@ class SqlMessageRepository(MessageRepository):
         self._conn = conn
 
     async def add(self, message: Message) -> None:
-        await self._conn.execute(
-            _INSERT_MESSAGE,
-            {
-                "id": message.id,
-                "chat_id": message.chat_id,
-                "company_id": message.company_id,
-                "sender_id": message.sender.id,
-                "sender_role": message.sender.role.value,
-                "sender_name": message.sender.name,
-                "content": message.content,
-                "type": message.type.value,
-                "is_internal": message.is_internal,
-                "metadata": message.metadata,
-                "client_message_id": message.client_message_id,
-                "sent_at": message.sent_at,
-                "read_at": message.read_at,
-            },
-        )
+        await self._conn.execute(_INSERT_MESSAGE, _message_values(message))
+
+    async def add_many(self, messages: Sequence[Message]) -> None:
+        if messages:
+            await self._conn.execute(_INSERT_MESSAGE, [_message_values(m) for m in messages])
 
     async def by_client_id(
         self, chat_id: UUID, sender_id: UUID, client_message_id: str
@@ -334,6 +321,24 @@ class SqlMessageRepository(MessageRepository):
             for chat_id, message_id in await self._conn.execute(stmt):
                 grouped.setdefault(chat_id, []).append(message_id)
         return grouped
+
+
+def _message_values(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "chat_id": message.chat_id,
+        "company_id": message.company_id,
+        "sender_id": message.sender.id,
+        "sender_role": message.sender.role.value,
+        "sender_name": message.sender.name,
+        "content": message.content,
+        "type": message.type.value,
+        "is_internal": message.is_internal,
+        "metadata": message.metadata,
+        "client_message_id": message.client_message_id,
+        "sent_at": message.sent_at,
+        "read_at": message.read_at,
+    }
 
 
 def message_from_row(r: Any) -> Message:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
 from guiders.domain.upcasting import upcast
-from guiders.services.ports import Actor, EventFilter, EventLog
+from guiders.services.ports import EventFilter, EventGroup, EventLog
 from guiders.store.tables import company_sequences, events, outbox
 from guiders.store.visitor_keys import KeySession, VisitorKeys
 
@@ -49,23 +49,25 @@ class SqlEventLog(EventLog):
         """This transaction's view of the visitors' data keys (None: events are not sealed)."""
         return self._keys
 
-    async def append(
-        self, new: Sequence[DomainEvent], actor: Actor, correlation_id: str | None
-    ) -> list[StoredEvent]:
+    async def append_groups(self, groups: Sequence[EventGroup]) -> list[StoredEvent]:
         """Numbers the events per company and stores them with an outbox row each.
 
         The sequence row is updated first and stays locked until commit, so within a company
-        seqs become visible in order: a reader that saw seq N will never later find N-1.
+        seqs become visible in order: a reader that saw seq N will never later find N-1. Groups
+        keep their order (a group commit's requests, in arrival order), each with its actor.
         """
-        by_company: dict[UUID, list[DomainEvent]] = {}
-        for event in new:
-            by_company.setdefault(event.company_id, []).append(event)
+        tagged = [(event, group) for group in groups for event in group.events]
+        if not tagged:
+            return []
+        by_company: dict[UUID, list[tuple[DomainEvent, EventGroup]]] = {}
+        for event, group in tagged:
+            by_company.setdefault(event.company_id, []).append((event, group))
         stored: list[StoredEvent] = []
         for company_id in sorted(by_company):
             batch = by_company[company_id]
             last = await self._reserve(company_id, len(batch))
             first = last - len(batch) + 1
-            for offset, event in enumerate(batch):
+            for offset, (event, group) in enumerate(batch):
                 stored.append(
                     StoredEvent(
                         event_id=uuid.uuid4(),
@@ -76,9 +78,9 @@ class SqlEventLog(EventLog):
                         version=event.version,
                         type=event.type,
                         payload=event.payload,
-                        actor_id=actor.id,
-                        actor_type=actor.type,
-                        correlation_id=correlation_id,
+                        actor_id=group.actor.id,
+                        actor_type=group.actor.type,
+                        correlation_id=group.correlation_id,
                         occurred_at=event.occurred_at,
                     )
                 )

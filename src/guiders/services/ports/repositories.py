@@ -238,6 +238,11 @@ class ChatRepository(abc.ABC):
 class MessageRepository(abc.ABC):
     @abc.abstractmethod
     async def add(self, message: Message) -> None: ...
+    async def add_many(self, messages: Sequence[Message]) -> None:
+        """One statement for many (a group commit's messages)."""
+        for message in messages:
+            await self.add(message)
+
     @abc.abstractmethod
     async def by_client_id(
         self, chat_id: UUID, sender_id: UUID, client_message_id: str
@@ -370,11 +375,26 @@ class ConsumerState(abc.ABC):
     async def set_dead_letter_status(self, letter_id: UUID, status: str, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class EventGroup:
+    """Events appended on behalf of one actor (one request), in their order."""
+
+    events: Sequence[DomainEvent]
+    actor: Actor
+    correlation_id: str | None
+
+
 class EventLog(abc.ABC):
-    @abc.abstractmethod
     async def append(
         self, events: Sequence[DomainEvent], actor: Actor, correlation_id: str | None
-    ) -> list[StoredEvent]: ...
+    ) -> list[StoredEvent]:
+        return await self.append_groups([EventGroup(events, actor, correlation_id)])
+
+    @abc.abstractmethod
+    async def append_groups(self, groups: Sequence[EventGroup]) -> list[StoredEvent]:
+        """Every group's events numbered in order, group after group, in one go (a group
+        commit appends the events of many requests, each with its own actor)."""
+
     @abc.abstractmethod
     async def read(self, query: EventFilter) -> list[StoredEvent]: ...
     @abc.abstractmethod

@@ -25,6 +25,7 @@ from guiders.services.ports.repositories import (
     ChatRepository,
     CommercialRepository,
     ConsumerState,
+    EventGroup,
     EventLog,
     MessageRepository,
     SagaRepository,
@@ -78,6 +79,7 @@ class UnitOfWork(abc.ABC):
         self.committed_events: list[StoredEvent] = []
         self._tracked: list[Aggregate] = []
         self._loose: list[DomainEvent] = []
+        self._groups: list[EventGroup] = []
 
     def track(self, aggregate: Aggregate) -> None:
         """Collect the aggregate's new events at commit."""
@@ -88,16 +90,24 @@ class UnitOfWork(abc.ABC):
         """A fact that belongs to no aggregate here (company created, key revoked...)."""
         self._loose.append(event)
 
+    def record_for(
+        self, events: list[DomainEvent], actor: Actor, correlation_id: str | None
+    ) -> None:
+        """Events appended at commit on behalf of another actor than this unit's (a group
+        commit: each request's events keep its caller and correlation id), after this unit's own.
+        """
+        if events:
+            self._groups.append(EventGroup(events, actor, correlation_id))
+
     async def commit(self) -> None:
         new_events = list(self._loose)
         for aggregate in self._tracked:
             new_events.extend(aggregate.take_events())
         self._loose.clear()
-        stored = (
-            await self.events.append(new_events, self.actor, self.correlation_id)
-            if new_events
-            else []
-        )
+        groups = [EventGroup(new_events, self.actor, self.correlation_id)] if new_events else []
+        groups.extend(self._groups)
+        self._groups = []
+        stored = await self.events.append_groups(groups) if groups else []
         await self._commit()
         self.committed_events.extend(stored)
 
