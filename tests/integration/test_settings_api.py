@@ -86,3 +86,28 @@ async def test_another_company_never_sees_the_change(
     assert mine.name == "My company"  # type: ignore[attr-defined]
     ours = await runtime.services.settings.effective(UUID(demo["companyId"]), "company")
     assert ours.name == "Demo SA"  # type: ignore[attr-defined]
+
+
+async def test_retention_and_transcripts_have_one_place_whichever_screen_sets_them(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    headers = await admin(api, runtime, demo)
+    r = await api.put("/api/v2/privacy/retention", json={"retentionDays": 30}, headers=headers)
+    assert r.status_code == 200, r.text
+    r = await api.put(
+        "/api/v2/company/mail-settings", json={"transcriptOnClose": True}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    privacy = (await api.get("/api/v2/settings/privacy", headers=headers)).json()
+    assert privacy["values"] == {"retention_days": 30, "transcript_on_close": True}
+    values = {"retention_days": 90, "transcript_on_close": False}
+    r = await api.put(
+        "/api/v2/settings/privacy",
+        json={"values": values, "revision": privacy["revision"]},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    retention = await api.get("/api/v2/privacy/retention", headers=headers)
+    assert retention.json()["retentionDays"] == 90
+    mail = await api.get("/api/v2/company/mail-settings", headers=headers)
+    assert mail.json()["transcriptOnClose"] is False

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports.chat_mail import ChatMailRecords, ChatMailSettings, EmailConsent
 from guiders.store.metadata import metadata
+from guiders.store.settings import section_value, set_section_value
 from guiders.store.types import UTCDateTime
 
 email_consents = Table(
@@ -73,17 +74,28 @@ class SqlChatMailRecords(ChatMailRecords):
                 select(chat_mail_settings).where(chat_mail_settings.c.company_id == company_id)
             )
         ).first()
+        on_close = bool(
+            await section_value(self._conn, company_id, "privacy", "transcript_on_close")
+        )
         if row is None:
-            return ChatMailSettings(company_id=company_id)
+            return ChatMailSettings(company_id=company_id, transcript_on_close=on_close)
         r = row._mapping
         return ChatMailSettings(
             company_id=company_id,
-            transcript_on_close=r["transcript_on_close"],
+            transcript_on_close=on_close,
             inbound_domain=r["inbound_domain"],
             chat_page_url=r["chat_page_url"],
         )
 
     async def save_settings(self, settings: ChatMailSettings) -> None:
+        # the toggle lives in the company's privacy section (Settings → Privacy shows it too)
+        await set_section_value(
+            self._conn,
+            settings.company_id,
+            "privacy",
+            "transcript_on_close",
+            settings.transcript_on_close,
+        )
         values = {
             "transcript_on_close": settings.transcript_on_close,
             "inbound_domain": settings.inbound_domain,

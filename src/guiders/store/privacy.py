@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +26,8 @@ from guiders.services.privacy_ports import Consent, Expiry, PrivacyStore
 from guiders.store.chat_mail import email_consents
 from guiders.store.event_log import opened_events
 from guiders.store.knowledge_tables import knowledge_questions
-from guiders.store.privacy_tables import privacy_settings, visitor_consents
+from guiders.store.privacy_tables import visitor_consents
+from guiders.store.settings import companies_with, section_value, set_section_value
 from guiders.store.tables import (
     chats,
     dead_letters,
@@ -277,32 +278,18 @@ class SqlPrivacyStore(PrivacyStore):
         return list(latest.values())
 
     async def retention_days(self, company_id: UUID) -> int | None:
-        stmt = select(privacy_settings.c.retention_days).where(
-            privacy_settings.c.company_id == company_id
-        )
-        return (await self._conn.execute(stmt)).scalar_one_or_none()
+        days: int | None = await section_value(self._conn, company_id, "privacy", "retention_days")
+        return days
 
     async def set_retention_days(self, company_id: UUID, days: int | None) -> None:
-        now = datetime.now(UTC)
-        result = await self._conn.execute(
-            update(privacy_settings)
-            .where(privacy_settings.c.company_id == company_id)
-            .values(retention_days=days, updated_at=now)
-        )
-        if not result.rowcount:
-            await self._conn.execute(
-                privacy_settings.insert().values(
-                    company_id=company_id, retention_days=days, updated_at=now
-                )
-            )
+        await set_section_value(self._conn, company_id, "privacy", "retention_days", days)
 
     async def retention_policies(self) -> list[tuple[UUID, int]]:
-        rows = await self._conn.execute(
-            select(privacy_settings.c.company_id, privacy_settings.c.retention_days).where(
-                privacy_settings.c.retention_days.is_not(None)
-            )
-        )
-        return [(cid, int(days)) for cid, days in rows]
+        return [
+            (cid, int(days))
+            for cid, values in await companies_with(self._conn, "privacy")
+            if (days := getattr(values, "retention_days", None)) is not None
+        ]
 
 
 def _json(value: Any) -> Any:

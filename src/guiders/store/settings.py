@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Uuid, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from guiders.domain import settings as catalogue
+from guiders.domain.settings import Section
 from guiders.services.ports import SettingsStore, StoredSection
 from guiders.store.metadata import metadata
 from guiders.store.types import JSONType, UTCDateTime
@@ -80,3 +83,42 @@ def _section(r: Any) -> StoredSection:
         updated_at=r["updated_at"],
         updated_by=r["updated_by"],
     )
+
+
+async def section_value(conn: AsyncConnection, company_id: UUID, section: str, key: str) -> Any:
+    """One field of a company's section, its default when never saved (for the stores of
+    features whose own screens edit a field of a section: retention, transcripts)."""
+    stored = await SqlSettingsStore(conn).section(company_id, section)
+    values = catalogue.stored(section, stored.document if stored else None)
+    return getattr(values, key)
+
+
+async def set_section_value(
+    conn: AsyncConnection, company_id: UUID, section: str, key: str, value: Any
+) -> None:
+    """Changes one field of a section in this transaction; the section keeps one place, so the
+    console's settings page and the feature's own panel always show the same value."""
+    store = SqlSettingsStore(conn)
+    stored = await store.section(company_id, section)
+    document = catalogue.to_document(catalogue.stored(section, stored.document if stored else None))
+    document[key] = value
+    values = catalogue.parse(section, document)
+    await store.save_section(
+        StoredSection(
+            company_id=company_id,
+            section=section,
+            document=catalogue.to_document(values),
+            revision=(stored.revision if stored else 0) + 1,
+            updated_at=datetime.now(UTC),
+            updated_by=stored.updated_by if stored else None,
+        )
+    )
+
+
+async def companies_with(conn: AsyncConnection, section: str) -> list[tuple[UUID, Section]]:
+    rows = await conn.execute(
+        select(company_settings.c.company_id, company_settings.c.document).where(
+            company_settings.c.section == section
+        )
+    )
+    return [(cid, catalogue.stored(section, dict(doc))) for cid, doc in rows]
