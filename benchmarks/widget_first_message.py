@@ -25,7 +25,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from send_message import start_guiders
+from processes import guiders
 
 ARGS = [
     "--no-sandbox",
@@ -47,9 +47,8 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict[str, list[float]] = {"ready": [], "open": [], "stored": [], "reply": []}
     with tempfile.TemporaryDirectory() as tmp:
-        port = 18740
-        base = f"http://127.0.0.1:{port}"
-        proc = start_guiders(port, Path(tmp), {})
+        server = guiders(Path(tmp))
+        base = server.base
         try:
             creds = json.loads((Path(tmp) / "demo-credentials.json").read_text())
             key = {"authorization": f"Bearer {creds['integrationKey']}"}
@@ -90,8 +89,7 @@ def main() -> None:
                         figures[name].append(value * 1000)
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait()
+            server.stop()
     print(f"{args.runs} runs, each a new visitor, headless chromium, SQLite")
     for name, values in figures.items():
         print(f"  {name:<7} median {statistics.median(values):7.0f} ms   max {max(values):7.0f} ms")
