@@ -31,6 +31,7 @@ from guiders.pipeline.webhooks import WebhookFailed, deliver
 log = structlog.get_logger(__name__)
 CONSUMER = "company-webhooks"
 REFRESH_S = 5.0
+_CHANGES = frozenset({"settings.changed", "company.secret_changed"})
 SKIPPED_PREFIX = "webhook."
 """Delivery reports are events too: never sent, or every delivery would make another."""
 
@@ -121,6 +122,10 @@ class CompanyWebhooks:
     async def handle(self, event: dict[str, Any]) -> None:
         """Send one event of the log to every webhook that wants it."""
         event_type = str(event.get("type", ""))
+        if event_type in _CHANGES:
+            # the log is read in order: a change of the webhooks or of their secrets applies
+            # from the very next event, not when the cached copy expires
+            self._read_at = None
         for target in await self.targets():
             if target.wants(event_type):
                 await self._send(target, event)
