@@ -46,7 +46,7 @@ class SqlChatTimings(ChatTimings):
         )
         if commercial_id is not None:
             stmt = stmt.where(chats.c.assigned_commercial_id == commercial_id)
-        async with self._db.engine.connect() as conn:
+        async with self._db.reading() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
             ChatTiming(

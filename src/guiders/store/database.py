@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +126,18 @@ class Database:
 
     async def _connect(self) -> AsyncConnection:
         return await self.engine.connect()
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A read outside a unit of work (figures, history).
+
+        On SQLite every transaction begins ``IMMEDIATE`` and statements run on the loop's
+        thread (``InlineSqliteConnection``): a read that did not wait its turn behind the units
+        of work would sit in SQLite's busy handler, blocking the loop, while the holder of the
+        lock could not run to release it ("database is locked" after the busy timeout)."""
+        lock = self.write_lock if self.write_lock is not None else contextlib.nullcontext()
+        async with lock, self.engine.connect() as conn:
+            yield conn
 
 
 class InlineSqliteConnection(aiosqlite.Connection):

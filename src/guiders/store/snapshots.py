@@ -57,7 +57,7 @@ class SqlSnapshotStore:
         """The points in ``[since, until]``, oldest first, thinned evenly to ``max_points`` in
         the database (every k-th row by time), so a week of points never leaves it whole."""
         in_range = (metric_snapshots.c.at >= since) & (metric_snapshots.c.at <= until)
-        async with self._db.engine.connect() as conn:
+        async with self._db.reading() as conn:
             count = select(func.count()).select_from(metric_snapshots).where(in_range)
             total = int((await conn.execute(count)).scalar_one())
             step = max(1, -(-total // max_points))
@@ -80,14 +80,14 @@ class SqlSnapshotStore:
             return [dict(row.point) | {"node": row.node} for row in rows]
 
     async def company_ids(self) -> list[UUID]:
-        async with self._db.engine.connect() as conn:
+        async with self._db.reading() as conn:
             return [r[0] for r in await conn.execute(select(companies.c.id))]
 
     async def last_events(self, aggregate_ids: list[UUID]) -> list[tuple[str, dict[str, Any]]]:
         """The latest event (type, payload) of each aggregate, in any company's log: alerts are
         written to every company alike, so one copy tells a rule's last state."""
         out: list[tuple[str, dict[str, Any]]] = []
-        async with self._db.engine.connect() as conn:
+        async with self._db.reading() as conn:
             for aggregate in aggregate_ids:
                 row = (
                     await conn.execute(

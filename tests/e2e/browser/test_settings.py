@@ -333,7 +333,6 @@ def pipeline_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     proc = ServerProcess(
         tmp_path_factory.mktemp("settings-pipeline"),
         pipeline=True,
-        capture_stdout=True,
         GUIDERS_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES="true",
     )
     proc.start()
