@@ -28,6 +28,8 @@ type TokenReply = Schemas["VisitorTokens"] & Partial<Pick<Schemas["VisitorRegist
 export class VisitorSession {
   private state: Stored | null;
   private renewing: Promise<string> | null = null;
+  /** Counts identity changes (an e-mailed link): a renewal started before one is discarded. */
+  private generation = 0;
 
   constructor(
     readonly base: string,
@@ -98,11 +100,14 @@ export class VisitorSession {
   }
 
   private async renew(): Promise<string> {
+    const started = this.generation;
+    const stale = () => started !== this.generation && this.state !== null;
     if (this.state) {
       try {
         const reply = await request<TokenReply>(this.base, "POST", "/auth/visitor/refresh", null, {
           refreshToken: this.state.refreshToken,
         });
+        if (stale()) return this.state!.accessToken;
         this.adopt(reply);
         return reply.accessToken;
       } catch (err) {
@@ -115,6 +120,8 @@ export class VisitorSession {
       fingerprint: fingerprint(),
       userAgent: navigator.userAgent,
     });
+    // the page became another visitor meanwhile (resumeWith): keep that identity
+    if (stale()) return this.state!.accessToken;
     this.state = null;
     this.adopt(reply);
     return reply.accessToken;
@@ -123,6 +130,8 @@ export class VisitorSession {
   /** The visitor and chat of an e-mailed link (``POST /v2/chat-links/resume``): this browser
    * becomes that visitor, in that chat. */
   resumeWith(reply: TokenReply & { visitorId: string; chatId: string }): void {
+    this.generation += 1;
+    this.renewing = null;
     this.state = null;
     this.adopt(reply);
     this.chatId = reply.chatId;
