@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 
 # A condition, not a time: on a machine busy with other work, pages and servers can take longer
 # than Playwright's default 5 s to reach it, and a deadline that fails on load proves nothing.
-expect.set_options(timeout=20_000)
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="module")

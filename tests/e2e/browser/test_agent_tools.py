@@ -32,7 +32,7 @@ def visitor_says(
 
 def take(agent: Page, text: str) -> None:
     queued = agent.locator(".queue .item", has_text=text)
-    expect(queued).to_have_count(1, timeout=15_000)  # a new chat reaches the queue live
+    expect(queued).to_have_count(1, timeout=60_000)  # a new chat reaches the queue live
     queued.locator("button.take").click()
     expect(agent.locator(".msgs .m.visitor .text", has_text=text)).to_have_count(1)
 
