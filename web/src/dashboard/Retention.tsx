@@ -1,5 +1,6 @@
 // The company's retention period (admins; docs/privacy.md): conversations, visitors and tracking
 // older than N days are deleted by a scheduled job. The dry run shows what a pass would delete now.
+// The form stays disabled until the stored value has loaded, so a late load never overwrites an edit.
 
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../shared/http";
@@ -50,9 +51,10 @@ export function RetentionPanel({ session }: { session: StaffSession }) {
         <label>
           Delete conversations, visitors and tracking after{" "}
           <input name="retentionDays" type="number" min={1} max={3650} value={days} placeholder="never"
+            disabled={preview === null}
             onInput={(e) => setDays((e.target as HTMLInputElement).value)} style="width:6em" /> days
         </label>{" "}
-        <button class="primary" type="submit">Save</button>
+        <button class="primary" type="submit" disabled={preview === null}>Save</button>
       </form>
       {error && <div class="err">{error}</div>}
       {preview && preview.retentionDays !== null && (
