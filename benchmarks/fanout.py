@@ -315,8 +315,13 @@ async def _load(
     chat_answered: list[float] = []
 
     async def open_one() -> None:
+        nonlocal errors
         start = time.perf_counter()
-        chat = await target.open_chat(http)
+        try:
+            chat = await target.open_chat(http)
+        except httpx.HTTPError:  # counted with the sends' errors: a timeout is a figure too
+            errors += 1
+            return
         opened[chat] = start
         chat_answered.append((time.perf_counter() - start) * 1000)
 
