@@ -221,7 +221,7 @@ def test_an_agent_gets_no_access(server: ServerProcess, browser: Any) -> None:
     expect(page.locator(".settings-form")).to_have_count(0)
     # the way back to the chats; once there, no Settings button that leads only to "No access"
     page.click("button.settings-toggle")
-    expect(page.locator(".queue")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Pending queue"))).to_be_visible()
     expect(page.locator("button.settings-toggle")).to_have_count(0)
 
 
