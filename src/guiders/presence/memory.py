@@ -36,9 +36,9 @@ class MemoryPresence(PresenceStore):
             self._sweep_at["sockets"] = max(SWEEP_MIN, 2 * len(self._sockets))
         if len(self._typing) >= self._sweep_at["typing"]:
             self._typing = {
-                chat: live
+                chat: still
                 for chat, typists in self._typing.items()
-                if (live := {u: v for u, v in typists.items() if v[1] > now})
+                if (still := {u: v for u, v in typists.items() if v[1] > now})
             }
             self._sweep_at["typing"] = max(SWEEP_MIN, 2 * len(self._typing))
 

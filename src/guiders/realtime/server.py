@@ -114,7 +114,7 @@ class RealtimeServer:
         self.order.unfollow = ports.bus.unfollow
         ports.bus.on_resync(self.order.resync)
         ports.presence.emit = self._emit_to_room
-        handlers = {
+        handlers: dict[str, Handler] = {
             "connect": self.on_connect,
             "disconnect": self.on_disconnect,
             "chat:join": self.rooms.on_chat_join,
