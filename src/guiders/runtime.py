@@ -49,6 +49,7 @@ from guiders.services.presence import PresenceService
 from guiders.services.retention_job import RetentionJob
 from guiders.services.secret_box import SecretBox
 from guiders.services.service_levels import SlaMonitor
+from guiders.services.staff_standing import STANDING_EVENTS
 from guiders.services.strategies import MailTemplate
 from guiders.store.chat_figures import SqlChatTimings
 from guiders.store.database import Database
@@ -129,6 +130,7 @@ class Runtime:
             liveness=Liveness(presence_store, required=settings.presence_requires_connection),
         )
         bus.subscribe_published(forget_scored(services))
+        bus.subscribe_node(tokens.standing.on_event, STANDING_EVENTS)
         presence = PresenceService(
             uow,
             presence_store,
@@ -337,7 +339,7 @@ def build_bus(settings: Settings) -> EventBus:
         return RoutedRedisBus(
             settings.redis_url,
             prefix=settings.redis_prefix,
-            node_types=WAKING_EVENTS | frozenset(REFRESH_EVENTS) | ERASURE_EVENTS,
+            node_types=WAKING_EVENTS | frozenset(REFRESH_EVENTS) | ERASURE_EVENTS | STANDING_EVENTS,
         )
     if settings.redis_url:
         from guiders.bus.redis import RedisBus
