@@ -36,7 +36,7 @@ from guiders.services.handoff import WAKING_EVENTS, HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.liveness import Liveness
 from guiders.services.mail import MailDispatcher
-from guiders.services.mail_servers import MailServers
+from guiders.services.mail_servers import SENDER_EVENTS, MailServers
 from guiders.services.ports import (
     Cache,
     EventBus,
@@ -180,7 +180,7 @@ class Runtime:
             figures=ChatFiguresService(uow, SqlChatTimings(db)),
             attachments=attachments,
             handoff=handoff,
-            mail=mail_dispatcher(settings, uow, services),
+            mail=mail_dispatcher(settings, uow, services, bus),
             cache=cache,
             ingestion=ingestion,
             knowledge=knowledge,
@@ -339,7 +339,11 @@ def build_bus(settings: Settings) -> EventBus:
         return RoutedRedisBus(
             settings.redis_url,
             prefix=settings.redis_prefix,
-            node_types=WAKING_EVENTS | frozenset(REFRESH_EVENTS) | ERASURE_EVENTS | STANDING_EVENTS,
+            node_types=WAKING_EVENTS
+            | frozenset(REFRESH_EVENTS)
+            | ERASURE_EVENTS
+            | STANDING_EVENTS
+            | SENDER_EVENTS,
         )
     if settings.redis_url:
         from guiders.bus.redis import RedisBus
@@ -452,7 +456,7 @@ def mail_template(settings: Settings) -> MailTemplate:
 
 
 def mail_dispatcher(
-    settings: Settings, uow: Callable[[], UnitOfWork], services: Services
+    settings: Settings, uow: Callable[[], UnitOfWork], services: Services, bus: EventBus
 ) -> MailDispatcher:
     """Always running: a company may set its own SMTP server in the console at any time;
     without one (theirs or ``smtp_host``) a company's e-mails wait in the outbox."""
@@ -472,6 +476,7 @@ def mail_dispatcher(
     servers = MailServers(
         uow, services.settings, services.secrets, installation, timeout_s=settings.smtp_timeout_s
     )
+    bus.subscribe_node(servers.on_event, SENDER_EVENTS)
     return MailDispatcher(
         uow,
         SmtpSender(),
