@@ -96,9 +96,7 @@ async def test_a_company_server_set_in_the_console_sends_and_a_change_applies_at
             "smtp_security": "none",
             "smtp_from": "Acme Help <help@acme.example>",
         }
-        r = await api.put(
-            "/api/v2/settings/integrations", json={"values": values}, headers=headers
-        )
+        r = await api.put("/api/v2/settings/integrations", json={"values": values}, headers=headers)
         assert r.status_code == 200, r.text
         await wait_for(lambda: len(own_smtp.inbox.messages) == 1)
         (first,) = own_smtp.inbox.messages
