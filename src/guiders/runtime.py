@@ -20,7 +20,7 @@ from guiders.config import Settings
 from guiders.domain.events import StoredEvent
 from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.mail.inbound import InboundConfig, InboundSmtp
-from guiders.mail.smtp import SmtpConfig, SmtpSender
+from guiders.mail.smtp import SmtpSender
 from guiders.observability.alert_events import AlertPublisher, still_raised
 from guiders.observability.alerts import AlertEvaluator, production_rules
 from guiders.observability.metrics import record_key_check
@@ -36,11 +36,20 @@ from guiders.services.handoff import WAKING_EVENTS, HandoffWorker
 from guiders.services.handoff_saga import HandoffSettings
 from guiders.services.liveness import Liveness
 from guiders.services.mail import MailDispatcher
-from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore, UnitOfWork
+from guiders.services.mail_servers import SENDER_EVENTS, MailServers
+from guiders.services.ports import (
+    Cache,
+    EventBus,
+    FileStore,
+    PresenceStore,
+    SmtpServer,
+    UnitOfWork,
+)
 from guiders.services.presence import PresenceService
 from guiders.services.retention_job import RetentionJob
 from guiders.services.secret_box import SecretBox
 from guiders.services.service_levels import SlaMonitor
+from guiders.services.staff_standing import STANDING_EVENTS
 from guiders.services.strategies import MailTemplate
 from guiders.store.chat_figures import SqlChatTimings
 from guiders.store.database import Database
@@ -121,6 +130,7 @@ class Runtime:
             liveness=Liveness(presence_store, required=settings.presence_requires_connection),
         )
         bus.subscribe_published(forget_scored(services))
+        bus.subscribe_node(tokens.standing.on_event, STANDING_EVENTS)
         presence = PresenceService(
             uow,
             presence_store,
@@ -170,7 +180,7 @@ class Runtime:
             figures=ChatFiguresService(uow, SqlChatTimings(db)),
             attachments=attachments,
             handoff=handoff,
-            mail=mail_dispatcher(settings, uow),
+            mail=mail_dispatcher(settings, uow, services, bus),
             cache=cache,
             ingestion=ingestion,
             knowledge=knowledge,
@@ -329,7 +339,11 @@ def build_bus(settings: Settings) -> EventBus:
         return RoutedRedisBus(
             settings.redis_url,
             prefix=settings.redis_prefix,
-            node_types=WAKING_EVENTS | frozenset(REFRESH_EVENTS) | ERASURE_EVENTS,
+            node_types=WAKING_EVENTS
+            | frozenset(REFRESH_EVENTS)
+            | ERASURE_EVENTS
+            | STANDING_EVENTS
+            | SENDER_EVENTS,
         )
     if settings.redis_url:
         from guiders.bus.redis import RedisBus
@@ -441,12 +455,13 @@ def mail_template(settings: Settings) -> MailTemplate:
     return MailTemplate(subject=settings.followup_email_subject, body=settings.followup_email_body)
 
 
-def mail_dispatcher(settings: Settings, uow: Callable[[], UnitOfWork]) -> MailDispatcher | None:
-    """None without ``smtp_host``: e-mails then wait in the outbox until one is configured."""
-    if not settings.smtp_host:
-        return None
-    sender = SmtpSender(
-        SmtpConfig(
+def mail_dispatcher(
+    settings: Settings, uow: Callable[[], UnitOfWork], services: Services, bus: EventBus
+) -> MailDispatcher:
+    """Always running: a company may set its own SMTP server in the console at any time;
+    without one (theirs or ``smtp_host``) a company's e-mails wait in the outbox."""
+    installation = (
+        SmtpServer(
             host=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username,
@@ -455,10 +470,17 @@ def mail_dispatcher(settings: Settings, uow: Callable[[], UnitOfWork]) -> MailDi
             sender=settings.smtp_from,
             timeout_s=settings.smtp_timeout_s,
         )
+        if settings.smtp_host
+        else None
     )
+    servers = MailServers(
+        uow, services.settings, services.secrets, installation, timeout_s=settings.smtp_timeout_s
+    )
+    bus.subscribe_node(servers.on_event, SENDER_EVENTS)
     return MailDispatcher(
         uow,
-        sender,
+        SmtpSender(),
+        servers,
         poll_s=settings.mail_poll_s,
         max_attempts=settings.mail_max_attempts,
         retry_base_s=settings.mail_retry_base_s,

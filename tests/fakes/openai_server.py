@@ -17,6 +17,8 @@ class FakeOpenAI:
         self.mode: Mode = "answer"
         self.reply = reply
         self.requests: list[dict[str, Any]] = []
+        self.keys: list[str] = []
+        """The bearer key of each request, in order."""
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self._release = asyncio.Event()
@@ -42,6 +44,7 @@ class FakeOpenAI:
     async def _completions(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append(body)
+        self.keys.append(request.headers.get("authorization", "").removeprefix("Bearer "))
         if self.mode == "fail":
             return web.json_response({"error": {"message": "boom", "type": "server"}}, status=500)
         if self.mode == "hang":

@@ -29,6 +29,7 @@ from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metada
 from guiders.bot.handover import hand_over
 from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
+from guiders.bot.llm_source import LlmSource
 from guiders.bot.settings import BotSettings
 from guiders.bot.shadow import ShadowTopics
 from guiders.bot.waiting import queue_position, still_waiting, while_waiting
@@ -58,7 +59,8 @@ class FirstLineBot:
         self.kb = kb
         self.settings = settings
         self.answerer = answerer
-        self.model_name = answerer.llm.model if answerer.llm else "guiders-kb"
+        self.llm = LlmSource(client, settings, answerer)
+        """The LLM in force: the environment's or the console's, re-read every few seconds."""
         self.grounded = GroundedReplies(client, enabled=settings.knowledge_enabled)
         self._sleep = sleep
         self.chats: dict[str, Conversation] = {}
@@ -71,6 +73,10 @@ class FirstLineBot:
         self.behaviour = CompanyBotSettings(client, settings)
         """The console's bot settings (on/off, name, welcome, keywords, cap, threshold)."""
         self.texts = CompanyTexts(client)
+
+    @property
+    def model_name(self) -> str:
+        return self.llm.model
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -234,6 +240,7 @@ class FirstLineBot:
         behaviour = await self.behaviour.current()
         if not behaviour.enabled:
             return
+        await self.llm.refresh()
         started = time.perf_counter()
         language = self._language(conv, message.content)
         found = await self._classify(message.content, language)
@@ -281,6 +288,7 @@ class FirstLineBot:
     ) -> None:
         """Waiting for a person: answer from the knowledge when it can, saying the person is
         still coming; otherwise say the visitor is still in the queue. Never silence."""
+        await self.llm.refresh()
         language = self._language(conv, message.content)
         found = await self._classify(message.content, language)
         extra: dict[str, Any] = {}

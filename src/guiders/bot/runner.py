@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
 
 import structlog
 
@@ -14,11 +12,12 @@ from guiders.ai.answering import Answerer
 from guiders.ai.llm import LlmClient
 from guiders.bot.bot import Classifier, FirstLineBot
 from guiders.bot.knowledge import ensure_kb
+from guiders.bot.llm_source import stored_llm_key
 from guiders.bot.settings import BotSettings
 from guiders.client import GuidersClient
-from guiders.domain.errors import Forbidden, NotFound
 
 log = structlog.get_logger(__name__)
+__all__ = ["build_bot", "check_access", "run_bot", "stored_llm_key"]
 
 
 def build_bot(server: str, key: str, settings: BotSettings, kb: Classifier) -> FirstLineBot:
@@ -29,66 +28,6 @@ def build_bot(server: str, key: str, settings: BotSettings, kb: Classifier) -> F
         bot_name=settings.bot_name,
     )
     return FirstLineBot(GuidersClient(server, key), kb, settings, answerer)
-
-
-class _Requests(Protocol):
-    async def request(self, method: str, path: str) -> Any: ...
-
-
-async def stored_llm_key(client: _Requests) -> str | None:
-    """The company's LLM key as the server keeps it, encrypted (``llm_api_key``,
-    docs/security.md#secrets-at-rest), or None when none is stored."""
-    try:
-        body = await client.request("GET", "/v2/company/secrets/llm_api_key/value")
-    except (NotFound, Forbidden):
-        return None
-    value = body.get("value") if isinstance(body, dict) else None
-    return str(value) if value else None
-
-
-async def _use_stored_llm_key(bot: FirstLineBot, settings: BotSettings) -> None:
-    """Without ``GUIDERS_BOT_LLM_API_KEY`` the key stored for the company is used, if any."""
-    config = settings.llm_config()
-    if config is None or "llm_api_key" in settings.model_fields_set:
-        return
-    try:
-        stored = await stored_llm_key(bot.client)
-    except Exception:
-        log.warning("could not read the stored LLM key; going on without it")
-        return
-    if stored is None:
-        return
-    previous = bot.answerer.llm
-    bot.answerer.llm = LlmClient(replace(config, api_key=stored))
-    if previous is not None:
-        await previous.aclose()
-    log.info("the bot uses the LLM key stored for its company")
-
-
-async def _use_console_llm(bot: FirstLineBot, settings: BotSettings) -> None:
-    """Without ``GUIDERS_BOT_LLM_BASE_URL`` the endpoint set in the console (Settings →
-    Integrations: ``llm_base_url``, ``llm_model``) is used, with the stored key; read at start."""
-    if settings.llm_config() is not None:
-        return
-    try:
-        section = await bot.client.request("GET", "/v2/settings/integrations")
-        values = section["values"]
-        stored = await stored_llm_key(bot.client)
-    except Exception:
-        log.warning("could not read the console's LLM endpoint; going on without it")
-        return
-    if not values.get("llm_base_url"):
-        return
-    update: dict[str, Any] = {"llm_base_url": values["llm_base_url"]}
-    if values.get("llm_model"):
-        update["llm_model"] = values["llm_model"]
-    if stored:
-        update["llm_api_key"] = stored
-    config = settings.model_copy(update=update).llm_config()
-    if config is not None:
-        bot.answerer.llm = LlmClient(config)
-        bot.model_name = config.model
-        log.info("the bot uses the LLM endpoint set in the console", model=config.model)
 
 
 async def check_access(server: str, key: str) -> None:
@@ -121,13 +60,11 @@ async def run_bot(
     bot = build_bot(server, key, settings, kb)
     try:
         await bot.start(wait_for_server_s=wait_for_server_s)
-        await _use_stored_llm_key(bot, settings)
-        await _use_console_llm(bot, settings)
+        await bot.llm.refresh(force=True)
         ready(True)
         await (stop or asyncio.Event()).wait()
     finally:
         ready(False)
         await bot.stop()
-        if bot.answerer.llm is not None:
-            await bot.answerer.llm.aclose()
+        await bot.llm.aclose()
         await bot.client.aclose()

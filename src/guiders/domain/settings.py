@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from email.utils import parseaddr
 from functools import cache
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from guiders.domain.errors import ValidationFailed
 
@@ -172,11 +181,34 @@ class Integrations(Section):
     llm_base_url: Annotated[str, Field(max_length=500, pattern=r"^(https?://\S+)?$")] = ""
     llm_model: ShortText = ""
     smtp_host: Annotated[str, Field(max_length=255, pattern=r"^[A-Za-z0-9.-]*$")] = ""
+    """Empty: the company's e-mail goes out through the installation's server, if any."""
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
-    smtp_username: ShortText = ""
-    smtp_from: Annotated[str, Field(max_length=255)] = ""
-    smtp_starttls: bool = True
+    smtp_username: Annotated[str, Field(max_length=200, pattern=r"^[^\r\n]*$")] = ""
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    """``tls`` is implicit TLS (port 465); ``starttls`` upgrades a plain connection (587)."""
+    smtp_from: Annotated[str, Field(max_length=255, validate_default=True)] = ""
     webhooks: Annotated[list[WebhookTarget], Field(max_length=10)] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_starttls(cls, data: Any) -> Any:
+        """A document saved before ``smtp_security`` had a ``smtp_starttls`` flag."""
+        if isinstance(data, dict) and "smtp_starttls" in data:
+            data = dict(data)
+            flag = data.pop("smtp_starttls")
+            data.setdefault("smtp_security", "starttls" if flag else "none")
+        return data
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            if info.data.get("smtp_host"):
+                raise ValueError("the From address, e.g. 'Acme <help@acme.example>'")
+            return value
+        if not _is_address(value):
+            raise ValueError("an address like 'help@acme.example' or 'Acme <help@acme.example>'")
+        return value
 
     @field_validator("webhooks")
     @classmethod
@@ -205,6 +237,9 @@ class SlaTargets(Section):
     next_response_minutes: Annotated[int | None, Field(ge=1, le=10080)] = 10
     """From a visitor's message to the person's next reply, once a person has answered."""
 
+
+LEGACY_FIELDS = frozenset({"smtp_starttls"})
+"""Fields older releases stored that a section still reads (and renames) on the way in."""
 
 SECTIONS: dict[str, type[Section]] = {
     "company": CompanyProfile,
@@ -250,7 +285,7 @@ def stored(name: str, document: dict[str, Any] | None) -> Section:
     if document is None:
         return defaults(name)
     kind = section_type(name)
-    known = {k: v for k, v in document.items() if k in kind.model_fields}
+    known = {k: v for k, v in document.items() if k in kind.model_fields or k in LEGACY_FIELDS}
     try:
         return kind.model_validate(known)
     except ValidationError:
@@ -264,6 +299,15 @@ def to_document(section: Section) -> dict[str, Any]:
 def changed_fields(before: Section, after: Section) -> list[str]:
     old, new = to_document(before), to_document(after)
     return sorted(k for k in new if old.get(k) != new[k])
+
+
+def _is_address(value: str) -> bool:
+    """One plain address, with or without a display name; no line breaks (header injection)."""
+    if any(c in value for c in "\r\n"):
+        return False
+    _name, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain and " " not in address)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Sending through the operator's SMTP server (``GUIDERS_SMTP_*`` settings).
+"""Sending through an SMTP server: the company's own or the operator's (``GUIDERS_SMTP_*``).
 
 The standard library's ``smtplib`` runs in a worker thread: one e-mail at a time is plenty for
 follow-ups, and it speaks plain SMTP, STARTTLS and implicit TLS with or without login.
@@ -9,32 +9,17 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from guiders.services.ports import MailSender, QueuedEmail
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpConfig:
-    host: str
-    port: int = 25
-    username: str | None = None
-    password: str | None = None
-    security: str = "none"  # none | starttls | tls
-    sender: str = "Guiders <no-reply@localhost>"
-    timeout_s: float = 10.0
+from guiders.services.ports import MailSender, QueuedEmail, SmtpServer
 
 
 class SmtpSender(MailSender):
-    def __init__(self, config: SmtpConfig) -> None:
-        self._config = config
-
-    def message(self, email: QueuedEmail) -> EmailMessage:
+    def message(self, email: QueuedEmail, server: SmtpServer) -> EmailMessage:
         """The row id is in the Message-ID: a retry after a crash can be recognised."""
         message = EmailMessage()
-        message["From"] = self._config.sender
+        message["From"] = server.sender
         message["To"] = email.to_address
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False, usegmt=True)
@@ -45,11 +30,10 @@ class SmtpSender(MailSender):
         message.set_content(email.body)
         return message
 
-    async def send(self, email: QueuedEmail) -> None:
-        await asyncio.to_thread(self._send, self.message(email))
+    async def send(self, email: QueuedEmail, server: SmtpServer) -> None:
+        await asyncio.to_thread(self._send, self.message(email, server), server)
 
-    def _send(self, message: EmailMessage) -> None:
-        c = self._config
+    def _send(self, message: EmailMessage, c: SmtpServer) -> None:
         context = ssl.create_default_context()
         client: smtplib.SMTP
         if c.security == "tls":

@@ -20,7 +20,7 @@ import socketio
 import structlog
 
 from guiders.domain.errors import GuidersError
-from guiders.domain.events import MAX_SEQ
+from guiders.domain.events import MAX_SEQ, StoredEvent
 from guiders.realtime.fanout import Fanout, SocketState
 from guiders.realtime.handshake import (
     FailureLimits,
@@ -39,6 +39,7 @@ from guiders.services.chats import ChatService
 from guiders.services.credentials import TokenService
 from guiders.services.ports import EventBus, UnitOfWorkFactory
 from guiders.services.presence import PresenceService
+from guiders.services.staff_standing import STANDING_EVENTS
 from guiders.services.visitors import VisitorService
 
 log = structlog.get_logger(__name__)
@@ -113,6 +114,7 @@ class RealtimeServer:
         self.order.follow = ports.bus.follow
         self.order.unfollow = ports.bus.unfollow
         ports.bus.on_resync(self.order.resync)
+        ports.bus.subscribe_node(self._on_standing_changed, STANDING_EVENTS)
         ports.presence.emit = self._emit_to_room
         handlers: dict[str, Handler] = {
             "connect": self.on_connect,
@@ -193,6 +195,19 @@ class RealtimeServer:
         gone = self.live.leave(sid)
         if gone is not None:
             await self._announce("visitor:offline", gone.company_id, gone.to_payload())
+
+    async def _on_standing_changed(self, event: StoredEvent) -> None:
+        """A member deactivated or given another role: their open sockets are closed (after a
+        ``session:revoked`` saying why); a reconnect is checked against the new standing."""
+        before, after = event.payload.get("before") or {}, event.payload.get("after") or {}
+        if all(before.get(k) == after.get(k) for k in ("role", "active")):
+            return
+        reason = "deactivated" if after.get("active") is False else "role_changed"
+        for sid, state in list(self.sockets.items()):
+            principal = state.principal
+            if principal.is_staff and principal.subject_id == event.aggregate_id:
+                await self.sio.emit("session:revoked", {"reason": reason}, to=sid)
+                await self.sio.disconnect(sid)
 
     async def on_resume(self, sid: str, data: Any) -> dict[str, Any]:
         last_seq = data.get("lastSeq") if isinstance(data, dict) else None

@@ -121,7 +121,7 @@ class Services:
             departments=DepartmentService(uow),
             transfers=TransferService(uow),
             settings=settings,
-            team=TeamService(uow, tenancy),
+            team=TeamService(uow, tenancy, tokens.standing.forget),
             webhooks=WebhookLog(uow),
             privacy=PrivacyService(uow, [analytics.forget_prediction]),
             availability=AvailabilityService(uow, settings, commercials),

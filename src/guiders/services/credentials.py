@@ -35,6 +35,7 @@ from guiders.domain.company import ApiKey, StaffRole
 from guiders.domain.errors import Unauthenticated
 from guiders.services.access import Principal, PrincipalKind
 from guiders.services.ports import RefreshToken, UnitOfWorkFactory
+from guiders.services.staff_standing import StaffStanding
 
 _hasher = PasswordHasher()
 KEY_PREFIXES = ("gdr_live_", "gdr_test_")
@@ -143,6 +144,8 @@ class TokenService:
         )
         self._legacy_keys = legacy_keys
         self._on_key_check = on_key_check or (lambda _: None)
+        self.standing = StaffStanding(uow_factory)
+        """A staff token counts only while its member is active, with the member's role now."""
 
     @property
     def mail_secret(self) -> bytes:
@@ -199,7 +202,7 @@ class TokenService:
         """An integration key or a signed access token."""
         if looks_like_api_key(token):
             return await self.authenticate_key(token)
-        return self.verify(token)
+        return await self.standing.check(self.verify(token))
 
     def key_is_well_formed(self, plain: str) -> bool:
         return key_is_well_formed(plain, legacy=self._legacy_keys)
@@ -208,7 +211,7 @@ class TokenService:
         """What can be checked without the database: a signed token, or a key in the cache.
         ``None`` when the answer needs a look-up (for callers that may not make one now)."""
         if not looks_like_api_key(token):
-            return self.verify(token)
+            return self.standing.check_offline(self.verify(token))
         if not self.key_is_well_formed(token):
             self._on_key_check("malformed")
             raise Unauthenticated("The API key is not valid")

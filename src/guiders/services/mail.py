@@ -5,6 +5,10 @@ nothing: the next pass (here or in another process) finds it still pending. A cr
 server accepted it but before ``mark_sent`` sends it again (at least once); the Message-ID
 carries the row id so the duplicate is recognisable. Claims are leases, so several server
 processes can run a dispatcher each without sending a row twice while it is in flight.
+
+Each e-mail goes out through its company's server (``MailServers``): the company's own, set in
+the console, or the installation's. The dispatcher always runs; it claims only the rows of
+companies that have a server, so the others wait without spending their attempts.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from guiders.services.mail_servers import MailServers
 from guiders.services.ports import MailSender, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -25,6 +30,7 @@ class MailDispatcher:
         self,
         uow: UnitOfWorkFactory,
         sender: MailSender,
+        servers: MailServers,
         *,
         poll_s: float = 2.0,
         max_attempts: int = 8,
@@ -34,6 +40,7 @@ class MailDispatcher:
     ) -> None:
         self._uow = uow
         self._sender = sender
+        self._servers = servers
         self._poll_s = poll_s
         self._max_attempts = max_attempts
         self._retry_base_s = retry_base_s
@@ -49,14 +56,20 @@ class MailDispatcher:
 
     async def pass_once(self) -> int:
         """Sends what is due now; returns how many were sent."""
+        companies = await self._servers.sending_companies()
+        if companies is not None and not companies:
+            return 0
         now = datetime.now(UTC)
         async with self._uow() as uow:
-            due = await uow.mail.claim_due(now, self._lease_s, self._batch)
+            due = await uow.mail.claim_due(now, self._lease_s, self._batch, companies)
             await uow.commit()
         sent = 0
         for email in due:
             try:
-                await self._sender.send(email)
+                server = await self._servers.for_company(email.company_id)
+                if server is None:  # its server was removed since the claim: the lease ends
+                    continue
+                await self._sender.send(email, server)
             except Exception as exc:
                 attempts = email.attempts + 1
                 final = attempts >= self._max_attempts

@@ -15,6 +15,7 @@ Every change is an event in the log (``staff.updated``, ``site.created``, ``site
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,9 +48,16 @@ class MemberChange:
 
 
 class TeamService:
-    def __init__(self, uow: UnitOfWorkFactory, tenancy: TenancyService) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        tenancy: TenancyService,
+        changed: Callable[[UUID], None] = lambda _: None,
+    ) -> None:
         self._uow = uow
         self._tenancy = tenancy
+        self._changed = changed
+        """Told a member's id once their change is committed (drops their cached standing)."""
 
     async def members(self, principal: Principal) -> list[Member]:
         _require_admin(principal)
@@ -102,6 +110,7 @@ class TeamService:
                     )
                 )
             await uow.commit()
+        self._changed(user.id)
         return Member(user, agent)
 
     async def sites(self, principal: Principal) -> list[Site]:

@@ -136,18 +136,16 @@ class SqlMailQueue(MailQueue):
         ).first()
         return row[0] if row else None
 
-    async def claim_due(self, now: datetime, lease_s: float, limit: int) -> list[QueuedEmail]:
+    async def claim_due(
+        self, now: datetime, lease_s: float, limit: int, companies: frozenset[UUID] | None = None
+    ) -> list[QueuedEmail]:
         free = or_(mail_outbox.c.locked_until.is_(None), mail_outbox.c.locked_until < now)
+        due = [mail_outbox.c.status == "pending", mail_outbox.c.next_attempt_at <= now, free]
+        if companies is not None:
+            due.append(mail_outbox.c.company_id.in_(companies))
         rows = list(
             await self._conn.execute(
-                select(mail_outbox)
-                .where(
-                    mail_outbox.c.status == "pending",
-                    mail_outbox.c.next_attempt_at <= now,
-                    free,
-                )
-                .order_by(mail_outbox.c.next_attempt_at)
-                .limit(limit)
+                select(mail_outbox).where(*due).order_by(mail_outbox.c.next_attempt_at).limit(limit)
             )
         )
         claimed: list[QueuedEmail] = []

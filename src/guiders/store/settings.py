@@ -50,6 +50,12 @@ class SqlSettingsStore(SettingsStore):
         )
         return [_section(r._mapping) for r in rows]
 
+    async def of_every_company(self, section: str) -> list[StoredSection]:
+        rows = await self._conn.execute(
+            select(company_settings).where(company_settings.c.section == section)
+        )
+        return [_section(r._mapping) for r in rows]
+
     async def save_section(self, stored: StoredSection) -> None:
         values = {
             "document": stored.document,

@@ -22,7 +22,7 @@ from guiders.domain.company import StaffRole
 from guiders.pipeline.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.e2e.browser.test_web import sign_in
 from tests.e2e.browser.test_widget_bot import bot_server  # noqa: F401 - a fixture
-from tests.e2e.server import ServerProcess
+from tests.e2e.server import ServerProcess, free_port
 from tests.integration.test_company_webhooks import Receiver
 from tests.waiting import eventually_sync
 
@@ -423,3 +423,52 @@ def test_pipeline_rules_are_validated_by_line_and_reach_the_pipeline(
         what="the pipeline's rules file following the console",
     )
     assert errors == []
+
+
+def test_smtp_set_in_the_console_sends_the_companys_mail_and_email_has_one_page(
+    server: ServerProcess, browser: Any
+) -> None:
+    from tests.integration.test_mail import SmtpServer
+
+    smtp = SmtpServer(free_port())
+    smtp.start()
+    try:
+        errors: list[str] = []
+        page = settings_page(browser, server, "integrations", errors)
+        field(page, "smtp_host").locator("input").fill("127.0.0.1")
+        field(page, "smtp_port").locator("input").fill(str(smtp.port))
+        field(page, "smtp_security").locator("select").select_option("none")
+        page.click(".settings-page .settings-form button.save")
+        expect(field(page, "smtp_from").locator(".field-error")).to_contain_text("From address")
+        field(page, "smtp_from").locator("input").fill("Acme Help <help@acme.example>")
+        page.click(".settings-page .settings-form button.save")
+        expect(page.locator(".settings-page .saved").first).to_be_visible()
+
+        creds = server.credentials()
+        with httpx.Client(base_url=server.base, timeout=10) as api:
+            v = api.post(
+                "/api/auth/visitor/register",
+                json={"apiKey": creds["siteKey"], "domain": "localhost", "fingerprint": "smtp-b"},
+            ).json()
+            contact = {"name": "Eva", "email": "eva-smtp@example.com", "emailConsent": True}
+            r = api.patch(
+                f"/api/v2/visitors/{v['visitorId']}",
+                json=contact,
+                headers={"authorization": f"Bearer {v['accessToken']}"},
+            )
+            assert r.status_code == 200, r.text
+            body = {"visitorId": v["visitorId"], "subject": "From the console", "body": "Hi"}
+            key = {"authorization": f"Bearer {creds['integrationKey']}"}
+            assert api.post("/api/v2/mail/outbox", json=body, headers=key).status_code == 201
+        eventually_sync(lambda: len(smtp.inbox.messages) == 1, what="the e-mail delivered")
+        assert smtp.inbox.messages[0]["From"] == "Acme Help <help@acme.example>"
+
+        page.click(".settings-nav a[href='#settings/email']")
+        expect(
+            page.locator(".settings-page[data-page=email] input[name=inboundDomain]")
+        ).to_be_visible()
+        expect(page.locator("input[name=transcriptOnClose]")).to_have_count(0)
+        expect(page.locator("button.mail-settings-open")).to_have_count(0)
+        assert errors == []
+    finally:
+        smtp.stop()

@@ -26,6 +26,10 @@ class FakeBot:
         self.order = order
         self.answerer = type("A", (), {"llm": None})()
         self.client = self
+        self.llm = self
+
+    async def refresh(self, *, force: bool = False) -> None:
+        pass
 
     async def start(self, *, wait_for_server_s: float = 0.0) -> None:
         self.order.append("joins the events")
@@ -46,12 +50,8 @@ async def test_the_bot_joins_only_with_its_model_loaded_and_then_says_it_is_read
         order.append("model loaded")
         return FakeKb(order)
 
-    async def no_stored_key(bot: Any, settings: Any) -> None:
-        pass
-
     monkeypatch.setattr(runner, "ensure_kb", ensure_kb)
     monkeypatch.setattr(runner, "build_bot", lambda *a: FakeBot(order))
-    monkeypatch.setattr(runner, "_use_stored_llm_key", no_stored_key)
     stop = asyncio.Event()
 
     def on_ready(ready: bool) -> None:

@@ -17,7 +17,6 @@ import { Tags, Transfer } from "./HandOn";
 import { VisitorPanel } from "./VisitorPanel";
 import { visitorLabel } from "../shared/visitor";
 import { AttachButton, MessageBody } from "./Attachments";
-import { MailSettingsPanel } from "./MailSettings";
 import { Settings } from "./settings/Settings";
 
 const session = new StaffSession();
@@ -59,7 +58,6 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const [knowledge, setKnowledge] = useState(false);
   const [cannedPage, setCannedPage] = useState(false);
   const [cannedVersion, setCannedVersion] = useState(0);
-  const [mailSettings, setMailSettings] = useState(false);
   const [settings, setSettings] = useState(location.hash.startsWith("#settings"));
   const [, tick] = useState(0);
   const selRef = useRef<string | null>(null);
@@ -201,11 +199,6 @@ function Desk({ onLogout }: { onLogout: () => void }) {
           <button type="button" class="canned-page" onClick={() => setCannedPage(!cannedPage)}>
             {cannedPage ? "Chats" : "Canned"}
           </button>
-          {(me.role === "admin" || me.role === "supervisor") && (
-            <button type="button" class="mail-settings-open" onClick={() => setMailSettings(!mailSettings)}>
-              E-mail
-            </button>
-          )}
           {/* only admins have settings; anyone sent to a settings link can still get back */}
           {(me.role === "admin" || settings) && (
             <button
@@ -226,7 +219,6 @@ function Desk({ onLogout }: { onLogout: () => void }) {
         </div>
       </div>
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
-      {mailSettings && <MailSettingsPanel session={session} onClose={() => setMailSettings(false)} />}
       {knowledge && !settings && <Knowledge session={session} />}
       {cannedPage && !settings && <CannedManager session={session} isAdmin={me.role === "admin"} onChanged={() => setCannedVersion((n) => n + 1)} />}
       {settings && <Settings session={session} />}

@@ -1,5 +1,6 @@
-// The company's e-mail toggles (supervisors and admins): transcript on close, the inbound
-// domain of the reply addresses, and the page the e-mailed link opens (docs/web.md).
+// Settings → E-mail (admins): the inbound domain of the reply addresses and the page the e-mailed
+// link opens (docs/web.md). The transcript on close is one value with one place: Settings →
+// Privacy; the outgoing server is Settings → Integrations.
 
 import { useEffect, useState } from "preact/hooks";
 import type { components } from "../shared/api";
@@ -7,7 +8,7 @@ import type { StaffSession } from "../shared/staff";
 
 type Settings = components["schemas"]["MailSettings"];
 
-export function MailSettingsPanel({ session, onClose }: { session: StaffSession; onClose: () => void }) {
+export function MailSettingsPage({ session }: { session: StaffSession }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [error, setError] = useState("");
   const [saved, setSaved] = useState(false);
@@ -25,7 +26,6 @@ export function MailSettingsPanel({ session, onClose }: { session: StaffSession;
     const clear = [...(inboundDomain ? [] : ["inboundDomain"]), ...(chatPageUrl ? [] : ["chatPageUrl"])];
     try {
       const reply = await session.call<Settings>("PUT", "/v2/company/mail-settings", {
-        transcriptOnClose: (form.elements.namedItem("transcriptOnClose") as HTMLInputElement).checked,
         inboundDomain: inboundDomain || null,
         chatPageUrl: chatPageUrl || null,
         clear,
@@ -40,14 +40,14 @@ export function MailSettingsPanel({ session, onClose }: { session: StaffSession;
   };
 
   return (
-    <div class="box mail-settings">
+    <div class="mail-settings">
       <h2>E-mail to visitors</h2>
       {settings && (
         <form onSubmit={save} onInput={() => setSaved(false)}>
-          <label>
-            <input type="checkbox" name="transcriptOnClose" checked={settings.transcriptOnClose} /> Send the
-            transcript when a chat closes (to visitors who consented to e-mail)
-          </label>
+          <p class="hint">
+            The transcript on close is under <a href="#settings/privacy">Privacy</a>; the outgoing server under{" "}
+            <a href="#settings/integrations">Integrations</a>.
+          </p>
           <label>
             Inbound domain of the reply addresses{" "}
             <input
@@ -70,9 +70,6 @@ export function MailSettingsPanel({ session, onClose }: { session: StaffSession;
       <div class="login-error" role="alert">
         {error}
       </div>
-      <button type="button" onClick={onClose}>
-        Done
-      </button>
     </div>
   );
 }

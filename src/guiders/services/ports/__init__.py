@@ -26,6 +26,7 @@ from guiders.services.ports.mail import (
     MailQueue,
     MailSender,
     QueuedEmail,
+    SmtpServer,
 )
 from guiders.services.ports.presence import (
     PresenceStore,
@@ -105,6 +106,7 @@ __all__ = [
     "SentMessage",
     "ServiceLevelStore",
     "SettingsStore",
+    "SmtpServer",
     "StoredSecret",
     "StoredSection",
     "Tenancy",

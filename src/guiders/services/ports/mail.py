@@ -35,8 +35,11 @@ class MailQueue(abc.ABC):
     @abc.abstractmethod
     async def last_queued_at(self, visitor_id: UUID, kind: str) -> datetime | None: ...
     @abc.abstractmethod
-    async def claim_due(self, now: datetime, lease_s: float, limit: int) -> list[QueuedEmail]:
-        """Due pending rows, leased so that no other process sends them meanwhile."""
+    async def claim_due(
+        self, now: datetime, lease_s: float, limit: int, companies: frozenset[UUID] | None = None
+    ) -> list[QueuedEmail]:
+        """Due pending rows, leased so that no other process sends them meanwhile; only those
+        of ``companies`` when given (the others have no server to go out through yet)."""
 
     @abc.abstractmethod
     async def mark_sent(self, email_id: UUID, at: datetime) -> None: ...
@@ -50,8 +53,25 @@ class MailQueue(abc.ABC):
     async def get(self, email_id: UUID) -> QueuedEmail | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    """Where a company's e-mail goes out: its own server (Settings → Integrations) or the
+    installation's (``GUIDERS_SMTP_*``)."""
+
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    security: str = "none"  # none | starttls | tls
+    sender: str = "Guiders <no-reply@localhost>"
+    timeout_s: float = 10.0
+
+    def __repr__(self) -> str:  # the password stays out of logs and tracebacks
+        return f"SmtpServer(host={self.host!r}, port={self.port}, security={self.security!r})"
+
+
 class MailSender(abc.ABC):
     """Hands one e-mail to the mail server; raises on failure (the caller retries)."""
 
     @abc.abstractmethod
-    async def send(self, email: QueuedEmail) -> None: ...
+    async def send(self, email: QueuedEmail, server: SmtpServer) -> None: ...

@@ -29,5 +29,9 @@ class SettingsStore(abc.ABC):
     async def sections(self, company_id: UUID) -> list[StoredSection]: ...
 
     @abc.abstractmethod
+    async def of_every_company(self, section: str) -> list[StoredSection]:
+        """One section as every company saved it (the mail dispatcher's list of senders)."""
+
+    @abc.abstractmethod
     async def save_section(self, stored: StoredSection) -> None:
         """Insert or replace; the caller has checked the revision inside the transaction."""

@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { StaffSession } from "../../shared/staff";
-import { CheckField, FieldError, NumberField, SectionForm, TextField, asError, errorFor, useSection, type FormError } from "./form";
+import { FieldError, SelectField, NumberField, SectionForm, TextField, asError, errorFor, useSection, type FormError } from "./form";
 
 interface Hook {
   name: string;
@@ -30,7 +30,7 @@ interface Delivery {
   error: string | null;
 }
 
-const FIELDS = ["llm_base_url", "llm_model", "smtp_host", "smtp_port", "smtp_username", "smtp_from", "smtp_starttls", "webhooks"];
+const FIELDS = ["llm_base_url", "llm_model", "smtp_host", "smtp_port", "smtp_username", "smtp_from", "smtp_security", "webhooks"];
 
 export function IntegrationsPage({ session }: { session: StaffSession }) {
   const form = useSection(session, "integrations");
@@ -48,7 +48,17 @@ export function IntegrationsPage({ session }: { session: StaffSession }) {
         <NumberField form={form} name="smtp_port" label="Port" />
         <TextField form={form} name="smtp_username" label="User name" />
         <TextField form={form} name="smtp_from" label="From address" />
-        <CheckField form={form} name="smtp_starttls" label="STARTTLS" />
+        <SelectField
+          form={form}
+          name="smtp_security"
+          label="Security"
+          options={[
+            ["starttls", "STARTTLS (port 587)"],
+            ["tls", "TLS (port 465)"],
+            ["none", "None (a relay on this network only)"],
+          ]}
+        />
+        <p class="hint">Empty host: e-mail goes out through the installation's server, if it has one. The password is the secret smtp_password below.</p>
         <h3>Webhooks</h3>
         <p class="hint">Each event of the log matching a webhook's filter (chat.closed, chat.*; empty: every event) is POSTed as signed JSON (X-Guiders-Signature, X-Guiders-Timestamp). Its secret is the secret webhook:&lt;name&gt; below.</p>
         {hooks.map((hook, i) => {

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import type { StaffSession } from "../../shared/staff";
 import { Knowledge } from "../Knowledge";
+import { MailSettingsPage } from "../MailSettings";
 import { AuditPage } from "./Audit";
 import { HoursPage } from "./Hours";
 import { BotPage, CompanyPage, PrivacyPage, RoutingPage, WidgetPage } from "./sections";
@@ -24,6 +25,7 @@ export const PAGES: Page[] = [
   { id: "privacy", label: "Privacy", render: (s) => <PrivacyPage session={s} /> },
   { id: "sites", label: "Site keys", render: (s) => <SitesPage session={s} /> },
   { id: "team", label: "Team", render: (s) => <TeamPage session={s} /> },
+  { id: "email", label: "E-mail", render: (s) => <MailSettingsPage session={s} /> },
   { id: "integrations", label: "Integrations", render: (s) => <IntegrationsPage session={s} /> },
   { id: "rules", label: "Pipeline rules", render: (s) => <RulesPage session={s} /> },
   { id: "knowledge", label: "Knowledge sources", render: (s) => <Knowledge session={s} /> },
