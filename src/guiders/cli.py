@@ -298,6 +298,7 @@ def events_replay() -> None:
     help="Run as one of N replicas sharing the events (Redis consumer group; GUIDERS_REDIS_URL).",
 )
 @click.option("--worker", "worker_name", default=None, help="This replica's name in the group.")
+@click.option("--consumer", default="bot", show_default=True, help="The group's name.")
 @click.option(
     "--claim-idle-s",
     type=float,
@@ -315,6 +316,7 @@ def bot(
     data_dir: Path,
     redis_url: str | None,
     worker_name: str | None,
+    consumer: str,
     claim_idle_s: float,
 ) -> None:
     """Run the first-line AI bot against a Guiders server (see docs/bot.md).
@@ -345,6 +347,7 @@ def bot(
                 ReplicaOptions(
                     redis_url,
                     worker_name or f"bot-{socket.gethostname()}-{os.getpid()}",
+                    consumer=consumer,
                     claim_idle_s=claim_idle_s,
                 )
                 if redis_url

@@ -47,6 +47,7 @@ from guiders.analytics.segments import Segmenter
     help="Run as one of N replicas sharing the scoring (Redis consumer group).",
 )
 @click.option("--worker", "worker_name", default=None, help="This replica's name in the group.")
+@click.option("--consumer", default="analytics", show_default=True, help="The group's name.")
 @click.option(
     "--claim-idle-s",
     type=float,
@@ -65,6 +66,7 @@ def worker(
     nurturing_below: float | None,
     redis_url: str | None,
     worker_name: str | None,
+    consumer: str,
     claim_idle_s: float,
 ) -> None:
     """Follow the event log and re-score visitors when new tracking arrives.
