@@ -18,6 +18,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from redis import Redis
+from redis.exceptions import ResponseError
 
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import load_csv
@@ -70,6 +71,14 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         )
 
 
+def consumers(redis: Redis, stream: str, group: str) -> set[str]:
+    """The group's consumers: a replica is one once it has read (nothing before the group)."""
+    try:
+        return {c["name"].decode() for c in redis.xinfo_consumers(stream, group)}
+    except ResponseError:  # no stream yet
+        return set()
+
+
 def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
     for p in procs:
         if p.poll() is None:
@@ -101,14 +110,21 @@ def kill_mid_batch(
     return killed_at, left
 
 
+@pytest.fixture(scope="module")
+def bot_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the demo knowledge base built once (a replica loads, not trains)."""
+    data_dir = tmp_path_factory.mktemp("bot")
+    ensure_kb(data_dir / "models" / "demo_kb", DEMO_KB)
+    return data_dir
+
+
 def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
-    server: ServerProcess, redis: Redis, tmp_path: Path
+    server: ServerProcess, redis: Redis, bot_data: Path, tmp_path: Path
 ) -> None:
     creds = server.credentials()
     key = creds["integrationKey"]
     staff = {"authorization": f"Bearer {key}"}
-    data_dir = tmp_path / "bot"
-    ensure_kb(data_dir / "models" / "demo_kb", DEMO_KB)
+    data_dir = bot_data
     group = f"bots{uuid.uuid4().hex[:8]}"
     stream = f"guiders:bot:{group}"
     env = {
@@ -135,8 +151,7 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
             def both_reading() -> bool:
                 for p in procs:
                     assert p.poll() is None, (tmp_path / "bot-a.log").read_text()[-2000:]
-                names = {c["name"].decode() for c in redis.xinfo_consumers(stream, group)}
-                return names >= {"a", "b"}
+                return consumers(redis, stream, group) >= {"a", "b"}
 
             eventually_sync(both_reading, timeout=240, interval=0.5, what="both bot replicas")
             chats: dict[str, str] = {}
@@ -185,8 +200,8 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
                 answers = [m for m in found if m["metadata"].get("replyTo") == question]
                 assert len(welcomes) == 1 and len(answers) == 1, found
                 assert len(found) == 2, found
-            consumers = {c["name"].decode(): c for c in redis.xinfo_consumers(stream, group)}
-            assert consumers["a"]["pending"] == 0
+            members = {c["name"].decode(): c for c in redis.xinfo_consumers(stream, group)}
+            assert members["a"]["pending"] == 0
             assert takeover < TAKEOVER_BOUND_S
     finally:
         stop_all(procs)
@@ -234,8 +249,7 @@ def test_two_scoring_replicas_score_each_visitor_once_across_a_kill(
             def both_reading() -> bool:
                 for p in procs:
                     assert p.poll() is None, (tmp_path / "scorer-a.log").read_text()[-2000:]
-                names = {c["name"].decode() for c in redis.xinfo_consumers(stream, group)}
-                return names >= {"a", "b"}
+                return consumers(redis, stream, group) >= {"a", "b"}
 
             eventually_sync(both_reading, timeout=240, interval=0.5, what="both scorers")
             visitors: list[str] = []
