@@ -18,7 +18,6 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from redis import Redis
-from redis.exceptions import ResponseError
 
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import load_csv
@@ -71,12 +70,16 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         )
 
 
-def consumers(redis: Redis, stream: str, group: str) -> set[str]:
-    """The group's consumers: a replica is one once it has read (nothing before the group)."""
-    try:
-        return {c["name"].decode() for c in redis.xinfo_consumers(stream, group)}
-    except ResponseError:  # no stream yet
-        return set()
+def started(procs: list[subprocess.Popen[bytes]], logs: list[Path], line: str) -> None:
+    """Every replica has joined: its log says so (a consumer of a group only shows in
+    ``XINFO CONSUMERS`` once it has read an entry)."""
+
+    def joined() -> bool:
+        for p, log in zip(procs, logs, strict=True):
+            assert p.poll() is None, log.read_text()[-3000:]
+        return all(line in log.read_text() for log in logs)
+
+    eventually_sync(joined, timeout=300, interval=0.5, what=line)
 
 
 def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -147,13 +150,7 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
     procs = [bot("a"), bot("b")]
     try:
         with httpx.Client(base_url=server.base, timeout=30) as http:
-
-            def both_reading() -> bool:
-                for p in procs:
-                    assert p.poll() is None, (tmp_path / "bot-a.log").read_text()[-2000:]
-                return consumers(redis, stream, group) >= {"a", "b"}
-
-            eventually_sync(both_reading, timeout=240, interval=0.5, what="both bot replicas")
+            started(procs, [tmp_path / f"bot-{n}.log" for n in "ab"], "bot replica started")
             chats: dict[str, str] = {}
             for i in range(CHATS):
                 v = http.post(
@@ -245,13 +242,8 @@ def test_two_scoring_replicas_score_each_visitor_once_across_a_kill(
     procs = [scorer("a"), scorer("b")]
     try:
         with httpx.Client(base_url=server.base, timeout=30) as http:
-
-            def both_reading() -> bool:
-                for p in procs:
-                    assert p.poll() is None, (tmp_path / "scorer-a.log").read_text()[-2000:]
-                return consumers(redis, stream, group) >= {"a", "b"}
-
-            eventually_sync(both_reading, timeout=240, interval=0.5, what="both scorers")
+            logs = [tmp_path / f"scorer-{n}.log" for n in "ab"]
+            started(procs, logs, "analytics replica started")
             visitors: list[str] = []
             for i in range(VISITORS):
                 v = http.post(

@@ -177,6 +177,7 @@ async def run_replica(
     worker.scheduling = False
     try:
         await scoring.catch_up()
+        log.info("analytics replica started", worker=name, cursor=worker.cursor)
         await pump_until_stopped(source, scoring.handle, stop)
     finally:
         await redis.aclose()
