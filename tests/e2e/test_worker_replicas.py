@@ -101,8 +101,8 @@ def kill_mid_batch(
     ``kill -9``; returns when, and how many entries it left pending."""
 
     def mid_batch() -> bool:
-        pending = redis.xpending_range(stream, group, "-", "+", 100, name)
-        return len(pending) > 0 and progress()
+        # the slow check first: the kill follows the pending one at once
+        return progress() and len(redis.xpending_range(stream, group, "-", "+", 100, name)) > 0
 
     eventually_sync(mid_batch, timeout=120, interval=0.05, what=f"{name} halfway a batch")
     os.kill(victim.pid, signal.SIGKILL)
@@ -131,8 +131,8 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
     group = f"bots{uuid.uuid4().hex[:8]}"
     stream = f"guiders:bot:{group}"
     env = {
-        "GUIDERS_BOT_RESPONSE_DELAY_MS": "2500",  # each reply "types" 2.5 s: a batch is long
-        "GUIDERS_BOT_TYPING_MAX_MS": "2500",
+        "GUIDERS_BOT_RESPONSE_DELAY_MS": "5000",  # each reply "types" 5 s: a batch is long
+        "GUIDERS_BOT_TYPING_MAX_MS": "5000",
         "GUIDERS_BOT_KNOWLEDGE_ENABLED": "false",
     }
 
