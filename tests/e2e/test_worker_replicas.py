@@ -18,6 +18,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from redis import Redis
+from redis.exceptions import ResponseError
 
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import load_csv
@@ -29,7 +30,9 @@ from tests.waiting import eventually_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
-CLAIM_IDLE_S = 3.0
+CLAIM_IDLE_S = 15.0
+"""Longer than a replica takes to handle a batch here (a 4 s typed reply, on a loaded machine):
+a shorter one lets the other replica claim entries that are merely slow, handling them twice."""
 TAKEOVER_BOUND_S = CLAIM_IDLE_S + 30.0
 """Claim time, plus the surviving replica's next pump and redoing the work on a loaded machine."""
 CHATS = 10
@@ -102,7 +105,12 @@ def kill_mid_batch(
 
     def mid_batch() -> bool:
         # the slow check first: the kill follows the pending one at once
-        return progress() and len(redis.xpending_range(stream, group, "-", "+", 100, name)) > 0
+        if not progress():
+            return False
+        try:
+            return len(redis.xpending_range(stream, group, "-", "+", 100, name)) > 0
+        except ResponseError:  # no group yet: the replicas have not pumped
+            return False
 
     eventually_sync(mid_batch, timeout=120, interval=0.05, what=f"{name} halfway a batch")
     os.kill(victim.pid, signal.SIGKILL)
@@ -131,8 +139,8 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
     group = f"bots{uuid.uuid4().hex[:8]}"
     stream = f"guiders:bot:{group}"
     env = {
-        "GUIDERS_BOT_RESPONSE_DELAY_MS": "5000",  # each reply "types" 5 s: a batch is long
-        "GUIDERS_BOT_TYPING_MAX_MS": "5000",
+        "GUIDERS_BOT_RESPONSE_DELAY_MS": "4000",  # each reply "types" 4 s: a batch is long
+        "GUIDERS_BOT_TYPING_MAX_MS": "4000",
         "GUIDERS_BOT_KNOWLEDGE_ENABLED": "false",
     }
 
