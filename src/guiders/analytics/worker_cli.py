@@ -97,7 +97,14 @@ def worker(
                 await scorer.run()
                 return
             name = worker_name or f"analytics-{socket.gethostname()}-{os.getpid()}"
-            await run_replica(scorer, redis_url, name, asyncio.Event(), claim_idle_s=claim_idle_s)
+            await run_replica(
+                scorer,
+                redis_url,
+                name,
+                asyncio.Event(),
+                consumer=consumer,
+                claim_idle_s=claim_idle_s,
+            )
 
     click.echo(f"scoring visitors of {server} with the model in {model_dir}", err=True)
     asyncio.run(go())
