@@ -347,7 +347,7 @@ class FirstLineBot:
         extra: dict[str, Any] | None = None,
     ) -> None:
         await self._typing(conv.chat_id, True)
-        delay = self.settings.reply_delay_s(answer.text)
+        delay = self.settings.reply_delay_s(answer.text, spent_s=elapsed)
         if delay > 0:
             await self._sleep(delay)
         if not conv.bot_may_answer:  # an agent took the chat while the bot was typing
