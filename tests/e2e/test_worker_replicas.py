@@ -298,4 +298,4 @@ def test_two_scoring_replicas_score_each_visitor_once_across_a_kill(
             assert takeover < TAKEOVER_BOUND_S
     finally:
         stop_all(procs)
-        redis.delete(stream)
+        redis.delete(stream, *redis.scan_iter(f"{stream}:*"))  # the scorers' marks and locks
