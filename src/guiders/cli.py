@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -290,6 +292,22 @@ def events_replay() -> None:
     show_default=True,
     help="Where the knowledge-base model is kept (models/demo_kb) unless kbModelDir is set.",
 )
+@click.option(
+    "--redis-url",
+    default=None,
+    envvar="GUIDERS_REDIS_URL",
+    help="Run as one of N replicas sharing the events (Redis consumer group; GUIDERS_REDIS_URL).",
+)
+@click.option("--worker", "worker_name", default=None, help="This replica's name in the group.")
+@click.option("--consumer", default="bot", show_default=True, help="The group's name.")
+@click.option(
+    "--claim-idle-s",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="With --redis-url: take over a dead replica's events once unacknowledged this long "
+    "(XAUTOCLAIM min-idle; longer than one reply takes, typing delay and LLM included).",
+)
 @click.pass_context
 def bot(
     ctx: click.Context,
@@ -297,8 +315,15 @@ def bot(
     key: str | None,
     config_file: Path | None,
     data_dir: Path,
+    redis_url: str | None,
+    worker_name: str | None,
+    consumer: str,
+    claim_idle_s: float,
 ) -> None:
     """Run the first-line AI bot against a Guiders server (see docs/bot.md).
+
+    With --redis-url it is one of N replicas: each chat event is handled by one of them, and a
+    replica that dies has its events taken over (docs/deployment.md, "Workers").
 
     `guiders bot test` and `guiders bot diff` test it as a visitor would (docs/bot-testing.md).
     """
@@ -306,6 +331,7 @@ def bot(
         return
     if not server or not key:
         raise click.UsageError("running the bot needs --server and --key (or GUIDERS_BOT_KEY)")
+    from guiders.bot.replicas import ReplicaOptions
     from guiders.bot.runner import check_access, run_bot
     from guiders.bot.settings import BotSettings
     from guiders.domain.errors import GuidersError
@@ -318,7 +344,19 @@ def bot(
     try:
         asyncio.run(check_access(server, key))
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_bot(server, key, settings, data_dir, wait_for_server_s=30))
+            replica = (
+                ReplicaOptions(
+                    redis_url,
+                    worker_name or f"bot-{socket.gethostname()}-{os.getpid()}",
+                    consumer=consumer,
+                    claim_idle_s=claim_idle_s,
+                )
+                if redis_url
+                else None
+            )
+            asyncio.run(
+                run_bot(server, key, settings, data_dir, wait_for_server_s=30, replica=replica)
+            )
     except GuidersError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 

@@ -97,3 +97,28 @@ def test_the_validator_refuses_a_broken_manifest(tmp_path: Path, broken: str) ->
     bad.write_text("\n".join(lines) + "\n")
     done = run(tool("kubernetes-validate"), "--strict", str(bad))
     assert done.returncode != 0
+
+
+WORKERS = ("bot", "analytics", "pipeline")
+
+
+def test_every_worker_runs_as_replicas_in_a_consumer_group() -> None:
+    """Each worker is scaled (two replicas) and joins its Redis consumer group with a name of
+    its own; one replica alone would see every event, and N without a group all of them."""
+    services = yaml.safe_load((ROOT / "deploy/compose/docker-compose.yml").read_text())["services"]
+    for name in WORKERS:
+        service = services[name]
+        command = " ".join(service["command"])
+        assert service["deploy"]["replicas"] >= 2, name
+        assert "--redis-url redis://redis:6379/0" in command, name
+        assert '--worker "$$(hostname)"' in command.replace('\\"', '"'), name
+    docs = {(doc["kind"], doc["metadata"]["name"]): doc for doc in manifests()}
+    workers = docs[("Deployment", "guiders-workers")]["spec"]
+    assert workers["replicas"] >= 2
+    containers = {
+        c["name"]: " ".join(c["command"]) for c in workers["template"]["spec"]["containers"]
+    }
+    assert set(containers) == set(WORKERS)
+    for name, command in containers.items():
+        assert '--redis-url "$GUIDERS_REDIS_URL"' in command, name
+        assert '--worker "$HOSTNAME"' in command, name

@@ -20,6 +20,7 @@ from guiders.analytics.release import build_release
 from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.segments import Segmenter
 from guiders.analytics.training import DEFAULT_POOL, TrainingConfig
+from guiders.analytics.worker_cli import worker
 
 
 def _progress(message: str) -> None:
@@ -210,70 +211,6 @@ def resample(csv_path: str, splits: int, as_json: bool) -> None:
 
 
 @analytics.command()
-@click.option("--server", required=True, help="Base URL of the Guiders server.")
-@click.option(
-    "--key",
-    "api_key",
-    required=True,
-    envvar="GUIDERS_API_KEY",
-    show_envvar=True,
-    help="Integration key (better from the environment than on the command line).",
-)
-@click.option(
-    "--model",
-    "model_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Model directory (reloaded when its model.json changes).",
-)
-@click.option(
-    "--state",
-    "state_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Where to keep the log cursor and page statistics between runs.",
-)
-@click.option("--debounce", default=2.0, show_default=True, type=float, help="Seconds of quiet.")
-@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between reads.")
-@click.option("--vip-above", default=None, type=float, help="Override the model's threshold.")
-@click.option("--nurturing-below", default=None, type=float, help="Override the threshold.")
-def worker(
-    server: str,
-    api_key: str,
-    model_dir: Path,
-    state_path: Path | None,
-    debounce: float,
-    poll: float,
-    vip_above: float | None,
-    nurturing_below: float | None,
-) -> None:
-    """Follow the event log and re-score visitors when new tracking arrives."""
-    import asyncio
-
-    from guiders.analytics.worker import AnalyticsWorker, ModelSlot, WorkerConfig
-    from guiders.client import GuidersClient
-
-    segmenter = None
-    if vip_above is not None or nurturing_below is not None:
-        segmenter = Segmenter(
-            vip_above=0.8 if vip_above is None else vip_above,
-            nurturing_below=0.4 if nurturing_below is None else nurturing_below,
-        )
-
-    async def go() -> None:
-        async with GuidersClient(server, api_key) as client:
-            await AnalyticsWorker(
-                client,
-                ModelSlot(model_dir, segmenter),
-                config=WorkerConfig(debounce_s=debounce, poll_s=poll),
-                state_path=state_path,
-            ).run()
-
-    _progress(f"scoring visitors of {server} with the model in {model_dir}")
-    asyncio.run(go())
-
-
-@analytics.command()
 @click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--server", required=True, help="Base URL of the Guiders server.")
@@ -398,3 +335,6 @@ def monitor(
             return report
 
     click.echo(json.dumps(asyncio.run(go()), indent=2))
+
+
+analytics.add_command(worker)

@@ -93,13 +93,18 @@ class AnalyticsWorker:
         self.scored = 0
         self.failures = 0
         self.latencies_ms: list[float] = []
+        self.scheduling = True
+        """False in a replica (``analytics/replicas.py``): the group says whom to score."""
         self._load_state()
 
     # -- the event stream ------------------------------------------------------------------
 
     def handle(self, event_type: str, payload: dict[str, Any], occurred_at: datetime) -> None:
         """Fold one logged event into the page stats and the re-scoring queue."""
-        for visitor in fold_page_stats(self.stats, event_type, payload):
+        touched = fold_page_stats(self.stats, event_type, payload)
+        if not self.scheduling:
+            return
+        for visitor in touched:
             self._schedule(visitor, occurred_at)
         if event_type == "chat.created":
             self._schedule(str(payload["visitor_id"]), occurred_at)

@@ -80,7 +80,13 @@ class FirstLineBot:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    async def start(self, *, wait_for_server_s: float = 0.0) -> None:
+    async def start(self, *, wait_for_server_s: float = 0.0, listen: bool = True) -> None:
+        """Connect; with ``listen`` follow the socket's events and load the open chats.
+        Without it (a replica, ``bot/replicas.py``) the events come from a consumer group."""
+        if not listen:
+            await self.client.connect(wait_for_server_s=wait_for_server_s)
+            log.info("bot replica started", server=self.client.base_url)
+            return
         self.client.on("chat:created", self._on_chat_created)
         self.client.on("message:new", self._on_message)
         self.client.on("chat:assigned", self._on_chat_left)

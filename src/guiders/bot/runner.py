@@ -13,6 +13,7 @@ from guiders.ai.llm import LlmClient
 from guiders.bot.bot import Classifier, FirstLineBot
 from guiders.bot.knowledge import ensure_kb
 from guiders.bot.llm_source import stored_llm_key
+from guiders.bot.replicas import ReplicaOptions, run_replica
 from guiders.bot.settings import BotSettings
 from guiders.client import GuidersClient
 
@@ -45,13 +46,15 @@ async def run_bot(
     wait_for_server_s: float = 60.0,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[bool], None] | None = None,
+    replica: ReplicaOptions | None = None,
 ) -> None:
     """Run until ``stop`` is set (or the task is cancelled).
 
     The bot takes no visitor message before its model is loaded: it joins the server's events
     only once the model answers (a warm-up query), then answers what was owed meanwhile (the
     last question of each chat, under that question). ``on_ready(True)`` says so
-    (``/api/ready`` of ``guiders up``); False when it stops.
+    (``/api/ready`` of ``guiders up``); False when it stops. With ``replica`` it is one of N
+    bots sharing the events through a consumer group (``bot/replicas.py``).
     """
     ready = on_ready or (lambda _: None)
     model_dir = settings.kb_model_dir or data_dir / "models" / "demo_kb"
@@ -59,10 +62,14 @@ async def run_bot(
     await asyncio.to_thread(kb.classify, "hello", settings.default_language)  # warm the encoder
     bot = build_bot(server, key, settings, kb)
     try:
-        await bot.start(wait_for_server_s=wait_for_server_s)
+        await bot.start(wait_for_server_s=wait_for_server_s, listen=replica is None)
         await bot.llm.refresh(force=True)
         ready(True)
-        await (stop or asyncio.Event()).wait()
+        stop = stop or asyncio.Event()
+        if replica is None:
+            await stop.wait()
+        else:
+            await run_replica(bot, replica, stop)
     finally:
         ready(False)
         await bot.stop()
