@@ -115,6 +115,7 @@ def _banner(settings: Settings, host: str, port: int, credentials: dict[str, Any
         f"  site key     {credentials['siteKey']}  (domain {credentials['domain']})\n"
         f"  staff        "
         + ", ".join(s["email"] for s in credentials["staff"])
+        + (f"; admin (Settings) {credentials['admin']['email']}" if "admin" in credentials else "")
         + f"\n  credentials  {(settings.data_dir / 'demo-credentials.json').resolve()}"
         "  (passwords and the integration key: mode 0600, never printed)\n"
         + (

@@ -1,4 +1,6 @@
-"""The demo tenant that ``guiders up`` seeds: one company, a localhost site, three agents."""
+"""The demo tenant that ``guiders up`` seeds: one company, a localhost site, three agents and
+an admin (kept apart from ``staff``: whoever tries the demo can open Settings, and what reads the
+agents, such as routing checks, sees the same three)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ _STAFF = [
     ("ben@demo.guiders.local", "Ben Turner", StaffRole.COMMERCIAL, 2),
     ("carla@demo.guiders.local", "Carla Ruiz", StaffRole.COMMERCIAL, 1),
 ]
+_ADMIN = ("olga@demo.guiders.local", "Olga Admin")
 
 
 async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:
@@ -30,6 +33,10 @@ async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:
             # made before keys had a checksum: the server refuses it now, so make a new one
             key, _ = await services.tenancy.create_api_key(UUID(loaded["companyId"]), "Guiders AI")
             loaded["integrationKey"] = key
+            _write_private(path, loaded)
+        if "admin" not in loaded:
+            # made before the demo had an admin
+            loaded["admin"] = await _add_admin(services, UUID(loaded["companyId"]))
             _write_private(path, loaded)
         return loaded
     company = await services.tenancy.create_company("Demo Shop")
@@ -58,9 +65,25 @@ async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:
         "domain": site.domain,
         "integrationKey": key,
         "staff": staff,
+        "admin": await _add_admin(services, company.id),
     }
     _write_private(path, credentials)
     return credentials
+
+
+async def _add_admin(services: Services, company_id: UUID) -> dict[str, Any]:
+    email, name = _ADMIN
+    password = secrets.token_urlsafe(9)
+    user = await services.tenancy.add_staff(
+        company_id, email=email, name=name, role=StaffRole.ADMIN, password=password
+    )
+    return {
+        "email": email,
+        "password": password,
+        "role": StaffRole.ADMIN.value,
+        "commercialId": str(user.id),
+        "name": name,
+    }
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ import pytest
 from guiders.api.app import create_app, create_asgi
 from guiders.config import Settings
 from guiders.runtime import Runtime
+from guiders.services.visitors import MAX_SESSIONS_PER_BATCH
+from tests.security.test_credential_flood import counting_queries
 
 SID = "x-guiders-sid"
 
@@ -305,6 +307,26 @@ async def test_tracking_v2_accepts_a_batch_partially(
         },
     )
     assert degraded.json()["processed"] == 1
+
+
+async def test_tracking_v2_looks_up_few_sessions_per_batch(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    """An anonymous batch of 500 made-up session ids: 500 look-ups in one transaction before;
+    now at most ``MAX_SESSIONS_PER_BATCH``, and the real session's event still counts."""
+    v = await sdk_visitor(api, demo, "fp-many-sessions")
+    meta = (await api.get("/api/pixel/metadata", params={"apiKey": demo["siteKey"]})).json()
+    real = {"visitorId": v["visitorId"], "sessionId": v["sessionId"], "eventType": "PAGE_VIEW"}
+    made_up = [{**real, "sessionId": str(uuid.uuid4())} for _ in range(499)]
+    with counting_queries(runtime) as statements:
+        r = await api.post(
+            "/api/tracking-v2/events",
+            json={"siteId": meta["siteId"], "events": [real, *made_up]},
+        )
+    assert r.status_code == 200, r.text
+    assert (r.json()["processed"], r.json()["discarded"]) == (1, 499)
+    lookups = [s for s in statements if "FROM visitor_sessions" in s]
+    assert len(lookups) <= MAX_SESSIONS_PER_BATCH
 
 
 @pytest.mark.parametrize(

@@ -111,3 +111,22 @@ async def test_retention_and_transcripts_have_one_place_whichever_screen_sets_th
     assert retention.json()["retentionDays"] == 90
     mail = await api.get("/api/v2/company/mail-settings", headers=headers)
     assert mail.json()["transcriptOnClose"] is False
+
+
+async def test_the_demo_has_an_admin_who_opens_settings(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    """Whoever tries ``guiders up`` can open Settings: the demo seeds an admin, kept apart from
+    the three agents in ``staff`` (and offline, so routing goes on seeing those three)."""
+    member = demo["admin"]
+    assert member["role"] == "admin"
+    assert member["email"] not in {s["email"] for s in demo["staff"]}
+    r = await api.post(
+        "/api/user/auth/login", json={"email": member["email"], "password": member["password"]}
+    )
+    assert r.status_code == 200, r.text
+    headers = {"authorization": f"Bearer {r.json()['access_token']}"}
+    assert (await api.get("/api/v2/settings/widget", headers=headers)).status_code == 200
+    assert (await api.get("/api/v2/company/team", headers=headers)).status_code == 200
+    available = await api.get("/api/v2/commercials?status=available", headers=key_headers(demo))
+    assert member["commercialId"] not in {c["id"] for c in available.json()["data"]}

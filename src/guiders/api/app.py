@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gc
-import uuid
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import socketio
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -72,8 +72,12 @@ class CorrelationIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = dict(scope.get("headers") or []).get(b"x-request-id", b"")
-        value = raw.decode("latin-1")[:80] if raw else uuid.uuid4().hex
+        raw = b""
+        for name, header in scope["headers"]:
+            if name == b"x-request-id":
+                raw = header
+                break
+        value = raw.decode("latin-1")[:80] if raw else secrets.token_hex(16)
         token = correlation_id_var.set(value)
 
         async def send_with_id(message: Message) -> None:
@@ -117,15 +121,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         docs_url=None,  # served locally with a CSP (api/docs_ui.py), not from a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # FastAPI's own OpenTelemetry bridge: guiders exports Prometheus metrics instead, and
+        # the bridge asked on every request whether a provider had been configured since
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     if settings.docs_enabled:
         docs_ui.install(app)
     app.state.runtime = runtime
     app.state.metrics_collector = collector
     errors.install(app)
-    api = APIRouter(prefix="/api", dependencies=[Depends(reject_nul)])
     # the send path first: FastAPI tries routers in order, and matching had grown to a seventh
-    # of a send's time (no other router's path overlaps these, so the order changes nothing else)
+    # of a send's time (no other router's path overlaps these, so the order changes nothing else).
+    # Each router is included in the app itself, not under one "/api" router: FastAPI 0.165
+    # walks every router below an included one on each request to see whether its routes changed
     for module in (
         messages,
         health,
@@ -158,8 +166,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         privacy,
         availability,
     ):
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix="/api", dependencies=[Depends(reject_nul)])
     app.include_router(site.router)
     app.mount("/metrics", metrics_app(settings))
     app.state.rate_limits = RateLimits.from_settings(settings)
@@ -207,7 +214,8 @@ def create_asgi(settings: Settings | None = None, runtime: Runtime | None = None
     app.state.realtime = realtime
     realtime.origin_owners = app.state.site_hosts.owners
     asgi: ASGIApp = socketio.ASGIApp(realtime.sio, other_asgi_app=app, socketio_path="socket.io")
-    asgi = BodyLimitMiddleware(asgi, **body_limits(settings))
+    # the REST app checks its own bodies: this one only guards Socket.IO's polling requests
+    asgi = BodyLimitMiddleware(asgi, **body_limits(settings), only=("/socket.io",))
     # Socket.IO's requests skip the REST app's middleware: trusted proxies apply here too
     # (a second pass on REST requests changes nothing: the client is no proxy by then)
     return trust_forwarded(

@@ -29,8 +29,17 @@ class BodyLimitMiddleware:
     """``limits`` maps a path prefix to its own limit (the longest matching prefix wins), e.g.
     a larger one for uploads; every other path gets ``default``."""
 
-    def __init__(self, app: ASGIApp, *, default: int, limits: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default: int,
+        limits: Mapping[str, int],
+        only: tuple[str, ...] | None = None,
+    ) -> None:
+        """``only``: check just the paths under these prefixes (the rest pass untouched)."""
         self.app = app
+        self.only = only
         self.default = default
         self.limits = sorted(limits.items(), key=lambda item: len(item[0]), reverse=True)
 
@@ -41,7 +50,9 @@ class BodyLimitMiddleware:
         return self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            self.only is not None and not scope["path"].startswith(self.only)
+        ):
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])

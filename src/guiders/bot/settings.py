@@ -114,13 +114,15 @@ class BotSettings(BaseSettings):
             values = {_snake(str(k)): v for k, v in raw.items()}
         return cls(**{**values, **overrides})
 
-    def reply_delay_s(self, text: str) -> float:
+    def reply_delay_s(self, text: str, spent_s: float = 0.0) -> float:
         """The human-like pause before a reply: ``min(300 ms + 20 ms × characters, 1.5 s)``
-        with the configured figures. The cap bounds the whole pause, because the visitor waits
-        for all of it (the guide's 1 s + 50 ms × characters up to 5 s made a typical answer
-        take 6 s)."""
+        with the configured figures, less ``spent_s``, the time the bot already took to decide
+        (classifying, asking the documents or an LLM): the visitor waits for both, so the
+        pause is what is left of the typing time, not added to it. The cap bounds the whole
+        pause, because the visitor waits for all of it (the guide's 1 s + 50 ms × characters
+        up to 5 s made a typical answer take 6 s)."""
         pause = self.response_delay_ms + self.typing_ms_per_char * len(text)
-        return min(pause, self.typing_max_ms) / 1000
+        return max(0.0, min(pause, self.typing_max_ms) / 1000 - spent_s)
 
     def llm_config(self) -> LlmConfig | None:
         if not self.llm_base_url:

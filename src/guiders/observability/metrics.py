@@ -102,6 +102,7 @@ class HttpMetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._series: dict[tuple[str, str, int], tuple[Histogram, Counter]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -121,8 +122,23 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
-            HTTP_REQUESTS.labels(scope.get("method", ""), route, str(status)).inc()
+            latency, requests = self._children(scope.get("method", ""), route, status)
+            latency.observe(time.perf_counter() - started)
+            requests.inc()
+
+    def _children(self, method: str, route: str, status: int) -> tuple[Histogram, Counter]:
+        """The labelled series of one (method, route template, status), looked up once:
+        ``labels()`` cost a lock and a tuple of strings per request. Bounded as the series
+        themselves are (route templates, the parser's methods, status codes)."""
+        key = (method, route, status)
+        found = self._series.get(key)
+        if found is None:
+            found = (
+                HTTP_LATENCY.labels(route),
+                HTTP_REQUESTS.labels(method, route, str(status)),
+            )
+            self._series[key] = found
+        return found
 
 
 class _Recent:

@@ -1,4 +1,11 @@
-"""Presence in this process's memory: right for one node, and the fake for tests."""
+"""Presence in this process's memory: right for one node, and the fake for tests.
+
+Entries expire by time, and an expired one used to be dropped only when its key was read
+again: a visitor who closed the tab while typing (no ``typing:stop``) left their chat's entry
+for the life of the process, one per such chat. Writes now sweep every expired entry whenever
+the table has doubled since the last sweep (amortised constant work, memory bounded by what
+is live).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from collections.abc import Sequence
 
 from guiders.services.ports import PresenceStore, Typing
 
+SWEEP_MIN = 1024
+
 
 class MemoryPresence(PresenceStore):
     def __init__(self) -> None:
@@ -14,9 +23,28 @@ class MemoryPresence(PresenceStore):
         self._typing: dict[str, dict[str, tuple[Typing, float]]] = {}
         self._staff: dict[str, float] = {}
         self._claims: dict[str, float] = {}
+        self._sweep_at = {"sockets": SWEEP_MIN, "typing": SWEEP_MIN}
+
+    def _maybe_sweep(self) -> None:
+        now = time.monotonic()
+        if len(self._sockets) >= self._sweep_at["sockets"]:
+            self._sockets = {
+                user: live
+                for user, sockets in self._sockets.items()
+                if (live := {s: t for s, t in sockets.items() if t > now})
+            }
+            self._sweep_at["sockets"] = max(SWEEP_MIN, 2 * len(self._sockets))
+        if len(self._typing) >= self._sweep_at["typing"]:
+            self._typing = {
+                chat: still
+                for chat, typists in self._typing.items()
+                if (still := {u: v for u, v in typists.items() if v[1] > now})
+            }
+            self._sweep_at["typing"] = max(SWEEP_MIN, 2 * len(self._typing))
 
     async def socket_opened(self, user_id: str, socket_id: str, ttl_s: float) -> int:
         self._sockets.setdefault(user_id, {})[socket_id] = time.monotonic() + ttl_s
+        self._maybe_sweep()
         return await self.socket_count(user_id)
 
     async def socket_closed(self, user_id: str, socket_id: str) -> int:
@@ -36,6 +64,7 @@ class MemoryPresence(PresenceStore):
         until = time.monotonic() + ttl_s
         for user_id, socket_id in sockets:
             self._sockets.setdefault(user_id, {})[socket_id] = until
+        self._maybe_sweep()
 
     async def staff_seen(self, key: str, at: float) -> None:
         self._staff[key] = at
@@ -55,9 +84,14 @@ class MemoryPresence(PresenceStore):
 
     async def set_typing(self, chat_id: str, typing: Typing, ttl_s: float) -> None:
         self._typing.setdefault(chat_id, {})[typing.user_id] = (typing, time.monotonic() + ttl_s)
+        self._maybe_sweep()
 
     async def clear_typing(self, chat_id: str, user_id: str) -> None:
-        self._typing.get(chat_id, {}).pop(user_id, None)
+        typists = self._typing.get(chat_id)
+        if typists is not None:
+            typists.pop(user_id, None)
+            if not typists:
+                del self._typing[chat_id]
 
     async def typing(self, chat_id: str) -> list[Typing]:
         now = time.monotonic()

@@ -18,6 +18,7 @@ import socketio
 
 from guiders.domain.events import StoredEvent
 from guiders.realtime.ordering import SeqOrder
+from guiders.realtime.socket_limits import TokenBucket
 from guiders.realtime.targets import Outgoing, outgoing
 from guiders.services.access import Principal
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
@@ -30,6 +31,9 @@ MAX_LIVE_BEFORE_RESUME = 10_000
 @dataclass
 class SocketState:
     principal: Principal
+    address: str = ""
+    budget: TokenBucket | None = None
+    """Events this socket may still send (``socket_limits.py``); None: unlimited."""
     last_seq: int = 0
     replaying: bool = False
     held: list[StoredEvent] = field(default_factory=list)

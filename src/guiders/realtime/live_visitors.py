@@ -63,6 +63,12 @@ class LiveVisitors:
             self._page(visit, page, datetime.now(UTC))
         return visit
 
+    def page_of(self, sid: str) -> tuple[str | None, str | None] | None:
+        """The (url, title) the socket's visitor is on, None when it has no visit."""
+        visitor_id = self._by_sid.get(sid)
+        visit = self._visits.get(visitor_id) if visitor_id else None
+        return None if visit is None else (visit.url, visit.title)
+
     def leave(self, sid: str) -> LiveVisit | None:
         """The visit, if this was its last socket (the visitor has left)."""
         visitor_id = self._by_sid.pop(sid, None)

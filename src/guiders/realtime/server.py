@@ -22,10 +22,17 @@ import structlog
 from guiders.domain.errors import GuidersError
 from guiders.domain.events import MAX_SEQ
 from guiders.realtime.fanout import Fanout, SocketState
-from guiders.realtime.handshake import FailureLimits, Handshake, check_origin, uuid_field
+from guiders.realtime.handshake import (
+    FailureLimits,
+    Handshake,
+    check_origin,
+    client_address,
+    uuid_field,
+)
 from guiders.realtime.live_visitors import LiveVisitors
 from guiders.realtime.page_views import PageViews
 from guiders.realtime.rooms import Rooms, refused
+from guiders.realtime.socket_limits import SocketCaps, event_budget
 from guiders.realtime.targets import tenant_room
 from guiders.realtime.transport import SocketServer, release_handshake
 from guiders.services.chats import ChatService
@@ -36,6 +43,8 @@ from guiders.services.visitors import VisitorService
 
 log = structlog.get_logger(__name__)
 
+Handler = Callable[..., Awaitable[Any]]
+UNMETERED = frozenset({"connect", "disconnect"})
 TYPING_GAP_S = 1.0
 """A socket's typing state is relayed at most once a second while it does not change."""
 
@@ -57,6 +66,13 @@ class RealtimePorts:
     ping_timeout_s: float = 10.0
     """Engine.IO's heartbeat on every connection: a tab that vanished without closing its
     socket (a crash, a lost network) is disconnected after at most the sum of the two."""
+
+
+def refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    """A refused handshake as the client sees it: ``connect_error`` with ``message`` and
+    ``data: {error, message}``. Python's own ``ConnectionRefusedError`` (raised here before)
+    reached every client as "Connection refused by server", whatever the reason."""
+    return socketio.exceptions.ConnectionRefusedError(message, {"error": code, "message": message})
 
 
 class RealtimeServer:
@@ -88,6 +104,7 @@ class RealtimeServer:
         self.fanout = Fanout(self.sio, self.sockets, ports.uow)
         self.order = self.fanout.order
         self.live = LiveVisitors()
+        self.caps = SocketCaps()
         self.page_views = PageViews(ports.visitors)
         self._typing_sent: dict[str, tuple[str, bool, float]] = {}
         """Per socket: the last typing state relayed (chat, started, when), to bound the rate."""
@@ -97,7 +114,7 @@ class RealtimeServer:
         self.order.unfollow = ports.bus.unfollow
         ports.bus.on_resync(self.order.resync)
         ports.presence.emit = self._emit_to_room
-        handlers = {
+        handlers: dict[str, Handler] = {
             "connect": self.on_connect,
             "disconnect": self.on_disconnect,
             "chat:join": self.rooms.on_chat_join,
@@ -113,7 +130,18 @@ class RealtimeServer:
             "visitors:live": self.on_visitors_live,
         }
         for name, handler in handlers.items():
-            self.sio.on(name, handler)
+            self.sio.on(name, handler if name in UNMETERED else self._metered(handler))
+
+    def _metered(self, handler: Handler) -> Handler:
+        """The handler behind the socket's event budget: past it, a constant-time refusal."""
+
+        async def metered(sid: str, *args: Any) -> Any:
+            state = self.sockets.get(sid)
+            if state is not None and state.budget is not None and not state.budget.take():
+                return {**refused("Too many events; slow down"), "error": "rate_limited"}
+            return await handler(sid, *args)
+
+        return metered
 
     # -- connection ----------------------------------------------------------------------
 
@@ -121,15 +149,23 @@ class RealtimeServer:
         self, sid: str, environ: dict[str, Any], auth: dict[str, Any] | None
     ) -> None:
         auth = auth if isinstance(auth, dict) else {}
+        address = client_address(environ)
         try:
             principal = await self.handshake.authenticate(auth, environ)
             await check_origin(principal, environ, self.origin_owners)
         except GuidersError as exc:
-            raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
+            raise refusal(exc.code, exc.message) from exc
         finally:
             release_handshake(environ)
-        await self.order.track(principal.company_id)
-        self.sockets[sid] = SocketState(principal)
+        too_many = self.caps.admit(principal, address)
+        if too_many is not None:
+            raise refusal("rate_limited", too_many)
+        try:
+            await self.order.track(principal.company_id)
+        except BaseException:
+            self.caps.release(principal, address)
+            raise
+        self.sockets[sid] = SocketState(principal, address, event_budget(principal))
         await self.rooms.enter_defaults(sid, principal)
         if principal.is_visitor:
             visit = self.live.arrive(sid, principal.subject_id, principal.company_id, auth)
@@ -148,6 +184,7 @@ class RealtimeServer:
         self.page_views.forget(sid)
         self._typing_sent.pop(sid, None)
         if state is not None:
+            self.caps.release(state.principal, state.address)
             self.order.untrack(state.principal.company_id)
             try:
                 await self.presence.socket_closed(state.principal, sid)
@@ -171,8 +208,9 @@ class RealtimeServer:
         state = self.sockets.get(sid)
         if state is None or not state.principal.is_visitor:
             return refused("Only a visitor reports their page")
+        before = self.live.page_of(sid)
         visit = self.live.move(sid, data)
-        if visit is not None:
+        if visit is not None and (visit.url, visit.title) != before:
             await self._announce("visitor:page", visit.company_id, visit.to_payload())
             await self.page_views.record(sid, state.principal, visit.url, visit.title)
         return {"success": True}

@@ -17,9 +17,12 @@ each one is still there and that :class:`SocketQueue` has every method they call
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Generic, TypeVar
 
 import engineio
+import engineio.async_socket
+import engineio.packet
 import socketio
 from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
 
@@ -112,6 +115,39 @@ def release_handshake(environ: dict[str, Any]) -> None:
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
     def create_queue(self, *args: Any, **kwargs: Any) -> SocketQueue[Any]:
         return SocketQueue()
+
+    def start_background_task(self, target: Any, *args: Any, **kwargs: Any) -> Any:
+        """Engine.IO starts a task per socket that sleeps ``ping_interval`` and sends a ping
+        (``AsyncSocket.schedule_ping``, again after every pong): ~1.4 KiB of every idle socket
+        is that sleeping task. A timer on the loop does the same for the price of a handle; a
+        short-lived task sends the ping when it is due."""
+        socket = getattr(target, "__self__", None)
+        if getattr(target, "__name__", "") == "_send_ping" and isinstance(
+            socket, engineio.async_socket.AsyncSocket
+        ):
+            asyncio.get_running_loop().call_later(self.ping_interval, _ping, socket)
+            return None
+        return super().start_background_task(target, *args, **kwargs)
+
+
+_pinging: set[asyncio.Task[None]] = set()
+"""Pings being sent (the loop holds tasks only weakly)."""
+
+
+def _ping(socket: Any) -> None:
+    """What the end of ``AsyncSocket._send_ping`` does, once its sleep is over."""
+    if socket.closing or socket.closed:
+        return
+    socket.last_ping = time.time()
+    task = asyncio.ensure_future(socket.send(engineio.packet.Packet(engineio.packet.PING)))
+    _pinging.add(task)
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task[None]) -> None:
+    _pinging.discard(task)
+    if not task.cancelled():
+        task.exception()  # a socket closed meanwhile: nothing to tell anyone
 
 
 class SocketServer(socketio.AsyncServer):  # type: ignore[misc]

@@ -16,6 +16,10 @@ from guiders.services.ports import Actor, UnitOfWork, UnitOfWorkFactory
 from guiders.services.privacy import tracking_refused
 
 MAX_TRACKING_BATCH = 500
+MAX_SESSIONS_PER_BATCH = 10
+"""The SDK's batch is one page's events, one session: an anonymous batch naming 500 made-up
+session ids was 500 database look-ups inside one transaction. Past this many distinct sessions
+an event is refused without a look-up."""
 SESSION_TRACKING_GRACE = timedelta(minutes=5)
 
 
@@ -210,6 +214,9 @@ class VisitorService:
                 session_id = event.session_id
                 assert session_id is not None
                 if session_id not in sessions:
+                    if len(sessions) >= MAX_SESSIONS_PER_BATCH:
+                        errors.append({"index": index, "error": "too many sessions in one batch"})
+                        continue
                     sessions[session_id] = await uow.visitors.get_session(session_id)
                 session = sessions[session_id]
                 if (

@@ -219,6 +219,10 @@ def test_an_agent_gets_no_access(server: ServerProcess, browser: Any) -> None:
     sign_in(page, server.base, "/console/#settings/widget", server.credentials()["staff"][1])
     expect(page.locator(".no-access")).to_contain_text("No access", timeout=15000)
     expect(page.locator(".settings-form")).to_have_count(0)
+    # the way back to the chats; once there, no Settings button that leads only to "No access"
+    page.click("button.settings-toggle")
+    expect(page.get_by_role("heading", name=re.compile("Pending queue"))).to_be_visible()
+    expect(page.locator("button.settings-toggle")).to_have_count(0)
 
 
 def test_team_invites_changes_and_deactivates_members(

@@ -203,10 +203,11 @@ const anonymous = io(base, {
 });
 const refusal = await new Promise((resolve) => {
   anonymous.once("connect", () => resolve("connected"));
-  anonymous.once("connect_error", (err) => resolve(`refused: ${err.message}`));
+  anonymous.once("connect_error", (err) => resolve(`refused: ${err.data?.error}`));
 });
 anonymous.close();
-check(refusal.startsWith("refused"), "anonymous handshake refused", refusal);
+// the reason comes as the JSON error in err.data (it was "Connection refused by server")
+check(refusal === "refused: unauthorized", "anonymous handshake refused, with its code", refusal);
 
 // 8. A foreign page cannot ride the visitor's cookie (cross-site WebSocket hijacking).
 const hijack = io(base, {

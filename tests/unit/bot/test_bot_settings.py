@@ -19,6 +19,9 @@ def test_defaults_are_the_guides() -> None:
     )
     assert s.reply_delay_s("x" * 10) == pytest.approx(0.5)
     assert s.reply_delay_s("x" * 1000) == 1.5  # the cap bounds the whole pause
+    # the time spent deciding is part of the pause the visitor sees, never added to it
+    assert s.reply_delay_s("x" * 1000, spent_s=0.4) == pytest.approx(1.1)
+    assert s.reply_delay_s("x" * 10, spent_s=2.0) == 0.0
     assert s.llm_config() is None  # the LLM is off unless configured
 
 

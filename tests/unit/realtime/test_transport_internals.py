@@ -5,12 +5,14 @@ giving every idle socket back the memory ``benchmarks/idle_connections.py`` meas
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 
 import engineio
 import engineio.async_socket
 import engineio.base_socket
+import engineio.packet
 import socketio
 import socketio.base_server
 from uvicorn.protocols.websockets import wsproto_impl
@@ -49,3 +51,39 @@ def test_uvicorn_reads_received_frames_from_the_queue_attribute_we_replace() -> 
     source = inspect.getsource(wsproto_impl.WSProtocol)
     assert "self.queue: asyncio.Queue" in source and "await self.queue.get()" in source
     assert issubclass(WebSocketProtocol, wsproto_impl.WSProtocol)
+
+
+def test_engineio_schedules_its_pings_through_start_background_task() -> None:
+    """``EngineServer.start_background_task`` recognises the ping task by this call and
+    replays the end of ``_send_ping`` (sleep ``ping_interval``, then a PING if still open)."""
+    schedule = inspect.getsource(engineio.async_socket.AsyncSocket.schedule_ping)
+    assert "self.server.start_background_task(self._send_ping)" in schedule
+    ping = inspect.getsource(engineio.async_socket.AsyncSocket._send_ping)
+    assert "await asyncio.sleep(self.server.ping_interval)" in ping
+    assert "if not self.closing and not self.closed:" in ping
+    assert "self.last_ping = time.time()" in ping
+    assert "await self.send(packet.Packet(packet.PING))" in ping
+
+
+async def test_a_scheduled_ping_is_a_timer_not_a_sleeping_task() -> None:
+    server = EngineServer(async_mode="asgi", ping_interval=0.05)
+    socket = engineio.async_socket.AsyncSocket(server, "sid")
+    tasks = len(asyncio.all_tasks())
+    socket.schedule_ping()  # as on connect: last_ping is set by the socket's constructor
+    assert len(asyncio.all_tasks()) == tasks, "a task per idle socket sleeps until its ping"
+    assert socket.last_ping is None
+    deadline = asyncio.get_running_loop().time() + 5
+    while socket.queue.empty():
+        assert asyncio.get_running_loop().time() < deadline, "no ping was sent"
+        await asyncio.sleep(0.01)
+    sent = socket.queue.get_nowait()
+    assert sent.packet_type == engineio.packet.PING and socket.last_ping is not None
+
+
+async def test_no_ping_goes_to_a_socket_closed_before_it_was_due() -> None:
+    server = EngineServer(async_mode="asgi", ping_interval=0.01)
+    socket = engineio.async_socket.AsyncSocket(server, "sid")
+    socket.schedule_ping()
+    socket.closed = True
+    await asyncio.sleep(0.1)
+    assert socket.queue.empty() and socket.last_ping is None

@@ -104,12 +104,12 @@ export function AlertsToggle({ alerts }: { alerts: ReturnType<typeof useChatAler
   if (alerts.enabled)
     return (
       <button type="button" class="alerts on" title={`Notifications: ${alerts.permission}`} onClick={alerts.disable}>
-        🔔 Alerts on
+        Alerts on
       </button>
     );
   return (
     <button type="button" class="alerts" onClick={() => void alerts.enable()}>
-      🔕 Enable alerts
+      Enable alerts
     </button>
   );
 }

@@ -36,13 +36,17 @@ export function AttachButton({ session, chatId, onSent, onError }: AttachProps) 
     }
   };
   return (
-    <label class="attach" title="Send an image or a PDF" style="cursor:pointer;padding:0 6px;align-self:center">
-      {busy ? "…" : "📎"}
+    <label class="attach" title="Attach an image or a PDF" style="position:relative;cursor:pointer;padding:0 6px;align-self:center;display:flex">
+      {busy ? "…" : (
+        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+          <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7.1-7.1l8.5-8.5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-2.8-2.8l7.8-7.8" />
+        </svg>
+      )}
       <input
         type="file"
         aria-label="Attach a file"
         accept={ACCEPT}
-        style="display:none"
+        style="position:absolute;width:1px;height:1px;opacity:0;overflow:hidden;clip:rect(0 0 0 0)"
         disabled={busy}
         onChange={(e) => void pick(e.target as HTMLInputElement)}
       />

@@ -206,16 +206,19 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               E-mail
             </button>
           )}
-          <button
-            type="button"
-            class="settings-toggle"
-            onClick={() => {
-              setSettings(!settings);
-              if (settings && location.hash.startsWith("#settings")) history.replaceState(null, "", location.pathname);
-            }}
-          >
-            {settings ? "Chats" : "Settings"}
-          </button>
+          {/* only admins have settings; anyone sent to a settings link can still get back */}
+          {(me.role === "admin" || settings) && (
+            <button
+              type="button"
+              class="settings-toggle"
+              onClick={() => {
+                setSettings(!settings);
+                if (settings && location.hash.startsWith("#settings")) history.replaceState(null, "", location.pathname);
+              }}
+            >
+              {settings ? "Chats" : "Settings"}
+            </button>
+          )}
           <button class="security" onClick={() => setSecurity(!security)}>
             Security
           </button>

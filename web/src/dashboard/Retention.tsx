@@ -28,8 +28,9 @@ export function RetentionPanel({ session }: { session: StaffSession }) {
       })
       .catch((err) => (err instanceof ApiError && err.status === 403 ? setHidden(true) : setError(String(err))));
 
+  // Admins only: asking for another role would be a 403 in every supervisor's console log.
   useEffect(() => {
-    void load();
+    if (session.user?.role === "admin") void load();
   }, []);
   if (hidden || session.user?.role !== "admin") return null;
 

@@ -1,14 +1,14 @@
 // The visitor's e-mail for the chat (issue 17): an optional, validated address with a consent
 // line, shown when nobody can answer now (a "queued"/"agents offline" message) or when the
 // visitor asks for it; a transcript button; and the e-mailed link that resumes the chat.
-// The consent line's exact words are sent with the answer and recorded with its time.
+// The consent line's exact words, in the visitor's language, are sent with the answer and
+// recorded with its time (what was recorded is what the visitor read).
 
 import { useState } from "preact/hooks";
 import { ApiError } from "../shared/http";
 import type { Message } from "../shared/types";
+import type { Translate } from "./i18n";
 
-export const CONSENT_TEXT =
-  "E-mail me the replies to this chat and its transcript. I can withdraw this at any time.";
 const EMAIL = /^[^@\s<>"(),;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$/;
 export const LINK_KEY = "guiders-chat";
 
@@ -28,11 +28,13 @@ export function validEmail(value: string): boolean {
 
 interface CaptureProps {
   call: Call;
+  t: Translate;
   chatId: string | null;
   onDone: (outcome: "saved" | "declined") => void;
 }
 
-export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
+export function EmailCapture({ call, t, chatId, onDone }: CaptureProps) {
+  const consentText = t("email.consent");
   const [email, setEmail] = useState("");
   const [agreed, setAgreed] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -40,11 +42,11 @@ export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
 
   const answer = async (consent: boolean) => {
     if (consent && !validEmail(email)) {
-      setProblem("Please check the e-mail address.");
+      setProblem(t("email.badAddress"));
       return;
     }
     if (consent && !agreed) {
-      setProblem("Please tick the box to agree to be e-mailed.");
+      setProblem(t("email.needConsent"));
       return;
     }
     setBusy(true);
@@ -52,13 +54,13 @@ export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
       await call("POST", "/v2/visitors/me/email", {
         email: consent ? email.trim() : null,
         consent,
-        consentText: CONSENT_TEXT,
+        consentText,
         language: (document.documentElement.lang || navigator.language || "").slice(0, 20) || null,
         chatId,
       });
       onDone(consent ? "saved" : "declined");
     } catch (err) {
-      setProblem(err instanceof ApiError ? err.message : "Could not save; please try again.");
+      setProblem(err instanceof ApiError ? err.message : t("email.failed"));
     } finally {
       setBusy(false);
     }
@@ -67,20 +69,20 @@ export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
   return (
     <form
       class="email-capture"
-      aria-label="Continue by e-mail"
+      aria-label={t("email.form")}
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
         void answer(true);
       }}
     >
-      <div class="email-title">Nobody can answer right now. Leave your e-mail and we will reply there.</div>
+      <div class="email-title">{t("email.title")}</div>
       <input
         type="email"
         name="email"
         value={email}
         placeholder="you@example.com"
-        aria-label="Your e-mail (optional)"
+        aria-label={t("email.label")}
         maxLength={254}
         onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
       />
@@ -91,15 +93,15 @@ export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
           checked={agreed}
           onChange={(e) => setAgreed((e.target as HTMLInputElement).checked)}
         />
-        <span>{CONSENT_TEXT}</span>
+        <span>{consentText}</span>
       </label>
       {problem && <div class="error">{problem}</div>}
       <div class="actions">
         <button type="submit" class="email-save" disabled={busy}>
-          E-mail me
+          {t("email.save")}
         </button>
         <button type="button" class="email-skip" disabled={busy} onClick={() => void answer(false)}>
-          No thanks
+          {t("email.skip")}
         </button>
       </div>
     </form>
@@ -107,25 +109,25 @@ export function EmailCapture({ call, chatId, onDone }: CaptureProps) {
 }
 
 /** Sends the chat so far to the visitor's address (their consent needed). */
-export function TranscriptButton({ call, chatId, onNeedEmail }: { call: Call; chatId: string | null; onNeedEmail: () => void }) {
+export function TranscriptButton({ call, t, chatId, onNeedEmail }: { call: Call; t: Translate; chatId: string | null; onNeedEmail: () => void }) {
   const [note, setNote] = useState<string | null>(null);
   const send = async () => {
     if (!chatId) return;
     try {
       await call("POST", `/v2/chats/${chatId}/transcript`);
-      setNote("Transcript sent to your e-mail.");
+      setNote(t("transcript.sent"));
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         setNote(null);
         onNeedEmail();
-      } else if (err instanceof ApiError && err.status === 429) setNote("A transcript is on its way already.");
-      else setNote("Could not send the transcript.");
+      } else if (err instanceof ApiError && err.status === 429) setNote(t("transcript.pending"));
+      else setNote(t("transcript.failed"));
     }
   };
   return (
     <span class="transcript">
       <button type="button" class="transcript-send" disabled={!chatId} onClick={() => void send()}>
-        E-mail transcript
+        {t("transcript.send")}
       </button>
       {note && <small class="transcript-note">{note}</small>}
     </span>

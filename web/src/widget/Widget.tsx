@@ -10,7 +10,7 @@ import type { Message } from "../shared/types";
 import { Citations } from "./citations";
 import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
 import { Markdown } from "../shared/markdown";
-import { lookCss } from "./look";
+import { DEFAULT_LOOK, lookCss } from "./look";
 import { provideEmailCapture } from "./EmailCaptureSlot";
 import { AiLabel, Disclosure } from "./Disclosure";
 import { perLanguage, pickLanguage, translator, type Translate } from "./i18n";
@@ -212,7 +212,9 @@ export function Widget({ session, socket, title }: Props) {
 
   // The company's look, greeting and settings (console), read again on every opening.
   const { look, settings } = useVisitorSettings(call, open, LANGUAGE);
-  const shownTitle = look?.title || title;
+  // The settings' untouched default title is English: the page's own title or the visitor's
+  // language wins over it; a title the admin typed wins over both.
+  const shownTitle = look?.title && look.title !== DEFAULT_LOOK.title ? look.title : title;
 
   const creatingChat = useRef<Promise<string | null> | null>(null);
   /** One chat at a time: concurrent callers (open + send) share the same request. */
@@ -386,7 +388,7 @@ export function Widget({ session, socket, title }: Props) {
   // the offline notice holds the e-mail line when it shows; otherwise it follows the hand-off
   const emailInNotice = !agent && phase === "open" && away && people.availability?.outsideHours === "offer_email";
   provideEmailCapture((props) =>
-    emailLine === "done" ? <span /> : <EmailCapture call={call} chatId={props.chatId} onDone={() => setEmailLine("done")} />,
+    emailLine === "done" ? <span /> : <EmailCapture call={call} t={t} chatId={props.chatId} onDone={() => setEmailLine("done")} />,
   );
 
   return (
@@ -397,6 +399,9 @@ export function Widget({ session, socket, title }: Props) {
           <div class="head">
             <b>{shownTitle}</b>
             <small class="subtitle">{subtitle(t, people.availability, agent, waiting)}</small>
+            <button type="button" class="head-close" aria-label={t("close")} onClick={toggle}>
+              ×
+            </button>
           </div>
           {!online && <div class="offline">{t("reconnecting")}</div>}
           {error && <div class="error">{error}</div>}
@@ -419,7 +424,7 @@ export function Widget({ session, socket, title }: Props) {
           </div>
           <div class="typing">{typing ?? ""}</div>
           {!emailInNotice && (emailLine === "ask" || (emailLine === "auto" && nobodyOnline(messages))) && (
-            <EmailCapture call={call} chatId={chatId} onDone={() => setEmailLine("done")} />
+            <EmailCapture call={call} t={t} chatId={chatId} onDone={() => setEmailLine("done")} />
           )}
           {phase === "open" ? (
             <div>
@@ -432,12 +437,13 @@ export function Widget({ session, socket, title }: Props) {
                   onInput={(e) => onInput((e.target as HTMLInputElement).value)}
                   onBlur={stopTyping}
                 />
-                <label class="attach" title="Send an image or a PDF" aria-label="Attach a file">
-                  {uploading ? "…" : "📎"}
+                <label class="attach" title={t("attach")}>
+                  {uploading ? "…" : <ClipIcon />}
                   <input
                     type="file"
+                    class="file"
+                    aria-label={t("attach")}
                     accept={ACCEPT}
-                    style="display:none"
                     disabled={uploading || !chatId}
                     onChange={(e) => void attach(e.target as HTMLInputElement)}
                   />
@@ -455,10 +461,10 @@ export function Widget({ session, socket, title }: Props) {
                 </button>
                 {emailLine === "auto" && !nobodyOnline(messages) && (
                   <button type="button" class="email-ask" onClick={() => setEmailLine("ask")}>
-                    Continue by e-mail
+                    {t("email.ask")}
                   </button>
                 )}
-                <TranscriptButton call={call} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
+                <TranscriptButton call={call} t={t} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
               </div>
             </div>
           ) : (
@@ -478,13 +484,13 @@ export function Widget({ session, socket, title }: Props) {
               <button type="button" class="again" onClick={restart}>
                 {t("again")}
               </button>
-              <TranscriptButton call={call} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
+              <TranscriptButton call={call} t={t} chatId={chatId} onNeedEmail={() => setEmailLine("ask")} />
             </div>
           )}
         </div>
       )}
-      <button class={look?.launcher_text && !open ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
-        {open ? "×" : look?.launcher_text || "💬"}
+      <button class={open ? "launcher shut" : look?.launcher_text ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
+        {open ? "×" : look?.launcher_text || <ChatIcon />}
       </button>
     </div>
   );
@@ -523,12 +529,29 @@ function Bubble({ m, session, onRetry, t }: { m: Message; session: VisitorSessio
       ) : (
         <Markdown text={m.content} />
       )}
-      {m.isAI && <Citations metadata={meta} />}
+      {m.isAI && <Citations metadata={meta} label={t("sources")} />}
       {onRetry && (
         <button type="button" class="retry" onClick={onRetry}>
           {t("retry")}
         </button>
       )}
     </div>
+  );
+}
+
+/** Icons drawn here, not emoji: a page without an emoji font would show an empty box. */
+function ClipIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+      <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7.1-7.1l8.5-8.5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-2.8-2.8l7.8-7.8" />
+    </svg>
+  );
+}
+
+function ChatIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="currentColor">
+      <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
+    </svg>
   );
 }

@@ -21,12 +21,12 @@ export function citationLinks(metadata: Record<string, unknown> | undefined): Ci
   return out;
 }
 
-export function Citations({ metadata }: { metadata: Record<string, unknown> | undefined }) {
+export function Citations({ metadata, label }: { metadata: Record<string, unknown> | undefined; label: string }) {
   const links = citationLinks(metadata);
   if (!links.length) return null;
   return (
     <span class="sources">
-      <span class="sources-label">Sources:</span>
+      <span class="sources-label">{label}</span>
       {links.map((c, i) =>
         c.url ? (
           <a key={i} class="source" href={c.url} target="_blank" rel="noopener noreferrer">
