@@ -298,62 +298,7 @@ class FirstLineBot:
         )
 
     async def _classify(self, text: str, language: str) -> Classification:
-<<<<<<< HEAD
         return await self.classifier.classify(text, language)
-=======
-        cached = self.kb_cache.get(text, language)
-        if cached is not None:
-            return cached
-        loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._kb_thread, self.kb.classify, text, language)
-        self.kb_cache.put(text, language, found)
-        return found
-
-    async def _reply(
-        self,
-        conv: Conversation,
-        message: Message,
-        answer: Answer,
-        found: Classification,
-        elapsed: float,
-        language: str,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        await self._typing(conv.chat_id, True)
-        delay = self.settings.reply_delay_s(answer.text, spent_s=elapsed)
-        if delay > 0:
-            await self._sleep(delay)
-        if not conv.bot_may_answer:  # an agent took the chat while the bot was typing
-            await self._typing(conv.chat_id, False)
-            return
-        metadata: dict[str, Any] = {
-            "aiModel": answer.model,
-            "confidence": round(found.confidence, 4),
-            "intent": found.intent,
-            "processingTime": round(elapsed * 1000, 2),
-            "contextUsed": answer.context_used,
-            "replyTo": message.id,
-            "language": language,
-        }
-        if answer.fallback_reason:
-            metadata |= {"isFallback": True, "fallbackReason": answer.fallback_reason}
-        if extra:
-            metadata |= extra
-        await self.client.send_message(
-            conv.chat_id,
-            answer.text,
-            type="ai-response",
-            metadata=metadata,
-            client_message_id=f"bot-reply-{message.id}",
-        )
-        conv.history.append(Turn("assistant", answer.text))
-        await self._typing(conv.chat_id, False)
-        BOT_REPLIES.labels("fallback" if answer.fallback_reason else "answer").inc()
-
-    async def _typing(self, chat_id: str, on: bool) -> None:
-        with contextlib.suppress(GuidersError, TimeoutError):
-            await self.client.typing(chat_id, on, wait=False)  # a hint: not worth a round trip
->>>>>>> main
 
     # -- escalation ----------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ class Replies:
         extra: dict[str, Any] | None = None,
     ) -> None:
         await self.typing(conv.chat_id, True)
-        delay = self.settings.reply_delay_s(answer.text)
+        delay = self.settings.reply_delay_s(answer.text, spent_s=elapsed)
         if delay > 0:
             await self._sleep(delay)
         if not conv.bot_may_answer:  # an agent took the chat while the bot was typing
