@@ -174,16 +174,9 @@ def keys() -> None:
 
 
 def _run_services(fn: Any) -> Any:
-    from guiders.runtime import Runtime
+    from guiders.runtime import run_once
 
-    async def go() -> Any:
-        runtime = Runtime.build(Settings())
-        try:
-            return await fn(runtime.services, runtime)
-        finally:
-            await runtime.db.dispose()
-
-    return asyncio.run(go())
+    return run_once(Settings(), lambda runtime: fn(runtime.services, runtime))
 
 
 @keys.command("create")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -57,16 +56,12 @@ def create(
     opens the link (or POSTs {password, name} to acceptPath) to choose a password; the token
     works once, for 7 days. Run `guiders migrate` first.
     """
-    from guiders.runtime import Runtime
+    from guiders.runtime import Runtime, run_once
 
-    async def go() -> dict[str, Any]:
-        runtime = Runtime.build(_settings(data_dir))
-        try:
-            tenant = await runtime.services.onboarding.create_tenant(
-                name=name, domain=domain, admin_email=admin_email, site_name=site_name
-            )
-        finally:
-            await runtime.db.dispose()
+    async def go(runtime: Runtime) -> dict[str, Any]:
+        tenant = await runtime.services.onboarding.create_tenant(
+            name=name, domain=domain, admin_email=admin_email, site_name=site_name
+        )
         token = tenant.invitation.token
         base = base_url.rstrip("/")
         return {
@@ -84,7 +79,7 @@ def create(
         }
 
     try:
-        result = asyncio.run(go())
+        result = run_once(_settings(data_dir), go)
     except GuidersError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     click.echo(json.dumps(result, indent=2))

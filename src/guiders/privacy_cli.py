@@ -7,7 +7,6 @@ retention where ``guiders up`` is not the scheduler.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -34,17 +33,11 @@ DATA_DIR = click.option(
 
 
 def _run(data_dir: Path | None, fn: Callable[[Services], Awaitable[T]]) -> T:
-    from guiders.runtime import Runtime
+    from guiders.runtime import run_once
 
-    async def go() -> T:
-        runtime = Runtime.build(Settings(data_dir=data_dir) if data_dir else Settings())
-        try:
-            return await fn(runtime.services)
-        finally:
-            await runtime.db.dispose()
-
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
     try:
-        return asyncio.run(go())
+        return run_once(settings, lambda runtime: fn(runtime.services))
     except GuidersError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 

@@ -4,6 +4,9 @@ Its memory is a cache of the server's state (see ``conversation.py``): on start 
 every PENDING chat and its messages, so a restarted bot neither welcomes twice nor drops a
 reply it owed. Every message it sends has a ``clientMessageId`` derived from what it answers,
 so a retry or a second bot racing it cannot post the same message twice.
+
+Here: the bot's life (start, events, each chat's queue) and what it decides for each visitor
+message; ``replies.py`` posts what it decided, ``classifier.py`` runs the knowledge base.
 """
 
 from __future__ import annotations
@@ -12,24 +15,23 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
 from guiders.ai.answering import Answer, Answerer, Turn
 from guiders.ai.kb_model import Classification
 from guiders.ai.metrics import BOT_DECISION_SECONDS, BOT_REPLIES
+from guiders.bot.classifier import CachedClassifier, Classifier
 from guiders.bot.company_settings import CompanyBotSettings
 from guiders.bot.company_texts import CompanyTexts
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason, decide
 from guiders.bot.grounded import SENT_ACTIONS, GroundedReplies, knowledge_metadata
 from guiders.bot.handover import hand_over
-from guiders.bot.kb_cache import KbAnswerCache
 from guiders.bot.language import detect_language
 from guiders.bot.llm_source import LlmSource
+from guiders.bot.replies import Replies
 from guiders.bot.settings import BotSettings
 from guiders.bot.shadow import ShadowTopics
 from guiders.bot.waiting import queue_position, still_waiting, while_waiting
@@ -40,9 +42,7 @@ from guiders.domain.phrases import base_language
 
 log = structlog.get_logger(__name__)
 
-
-class Classifier(Protocol):
-    def classify(self, text: str, language: str | None = None) -> Classification: ...
+__all__ = ["Classifier", "FirstLineBot"]
 
 
 class FirstLineBot:
@@ -62,13 +62,10 @@ class FirstLineBot:
         self.llm = LlmSource(client, settings, answerer)
         """The LLM in force: the environment's or the console's, re-read every few seconds."""
         self.grounded = GroundedReplies(client, enabled=settings.knowledge_enabled)
-        self._sleep = sleep
         self.chats: dict[str, Conversation] = {}
         self.workers = ChatWorkers()
-        # One thread for the model: the tokenizer is not safe to share between threads, and
-        # one query at a time leaves the other core to the server.
-        self._kb_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb")
-        self.kb_cache = KbAnswerCache(settings.kb_cache_ttl_s)
+        self.classifier = CachedClassifier(kb, settings.kb_cache_ttl_s)
+        self.replies = Replies(client, settings, sleep)
         self.shadow = ShadowTopics(client, settings.shadow_topics)
         self.behaviour = CompanyBotSettings(client, settings)
         """The console's bot settings (on/off, name, welcome, keywords, cap, threshold)."""
@@ -101,7 +98,7 @@ class FirstLineBot:
 
     async def stop(self) -> None:
         await self.workers.cancel()
-        self._kb_thread.shutdown(wait=False, cancel_futures=True)
+        self.classifier.close()
 
     async def idle(self) -> None:
         """Wait until every event received so far has been handled (for tests)."""
@@ -214,19 +211,7 @@ class FirstLineBot:
             )
         else:
             text = self.settings.welcome_message.format(name=name, bot=self.settings.bot_name)
-        await self.client.send_message(
-            conv.chat_id,
-            text,
-            type="ai-response",
-            metadata={
-                "isWelcome": True,
-                "aiModel": self.model_name,
-                "timestamp": datetime.now(UTC).isoformat(),
-            },
-            client_message_id=f"bot-welcome-{conv.chat_id}",
-        )
-        conv.welcomed = True
-        BOT_REPLIES.labels("welcome").inc()
+        await self.replies.welcome(conv, text, self.model_name)
 
     async def _on_visitor_message(self, chat_id: str, message: Message) -> None:
         conv = self.chats.get(chat_id)
@@ -287,7 +272,7 @@ class FirstLineBot:
                 extra=extra,
             )
             return
-        await self._reply(conv, message, answer, found, elapsed, language, extra)
+        await self.replies.answer(conv, message, answer, found, elapsed, language, extra)
 
     async def _reply_while_waiting(
         self, conv: Conversation, message: Message, history: list[Turn]
@@ -315,79 +300,19 @@ class FirstLineBot:
             content = while_waiting(text, language)
         else:
             content = still_waiting(language, await queue_position(self.client, conv.chat_id))
-        metadata: dict[str, Any] = {
-            "aiModel": self.model_name,
-            "confidence": round(found.confidence, 4),
-            "intent": found.intent,
-            "replyTo": message.id,
-            "language": language,
-            "isWaitingReply": True,
-            "answered": text is not None,
-            **extra,
-        }
-        await self.client.send_message(
-            conv.chat_id,
+        await self.replies.while_waiting(
+            conv,
+            message,
             content,
-            type="ai-response",
-            metadata=metadata,
-            client_message_id=f"bot-reply-{message.id}",
+            found,
+            language,
+            answered=text is not None,
+            model=self.model_name,
+            extra=extra,
         )
-        conv.history.append(Turn("assistant", content))
-        BOT_REPLIES.labels("waiting").inc()
 
     async def _classify(self, text: str, language: str) -> Classification:
-        cached = self.kb_cache.get(text, language)
-        if cached is not None:
-            return cached
-        loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._kb_thread, self.kb.classify, text, language)
-        self.kb_cache.put(text, language, found)
-        return found
-
-    async def _reply(
-        self,
-        conv: Conversation,
-        message: Message,
-        answer: Answer,
-        found: Classification,
-        elapsed: float,
-        language: str,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        await self._typing(conv.chat_id, True)
-        delay = self.settings.reply_delay_s(answer.text, spent_s=elapsed)
-        if delay > 0:
-            await self._sleep(delay)
-        if not conv.bot_may_answer:  # an agent took the chat while the bot was typing
-            await self._typing(conv.chat_id, False)
-            return
-        metadata: dict[str, Any] = {
-            "aiModel": answer.model,
-            "confidence": round(found.confidence, 4),
-            "intent": found.intent,
-            "processingTime": round(elapsed * 1000, 2),
-            "contextUsed": answer.context_used,
-            "replyTo": message.id,
-            "language": language,
-        }
-        if answer.fallback_reason:
-            metadata |= {"isFallback": True, "fallbackReason": answer.fallback_reason}
-        if extra:
-            metadata |= extra
-        await self.client.send_message(
-            conv.chat_id,
-            answer.text,
-            type="ai-response",
-            metadata=metadata,
-            client_message_id=f"bot-reply-{message.id}",
-        )
-        conv.history.append(Turn("assistant", answer.text))
-        await self._typing(conv.chat_id, False)
-        BOT_REPLIES.labels("fallback" if answer.fallback_reason else "answer").inc()
-
-    async def _typing(self, chat_id: str, on: bool) -> None:
-        with contextlib.suppress(GuidersError, TimeoutError):
-            await self.client.typing(chat_id, on, wait=False)  # a hint: not worth a round trip
+        return await self.classifier.classify(text, language)
 
     # -- escalation ----------------------------------------------------------------------
 

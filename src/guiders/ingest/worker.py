@@ -1,4 +1,4 @@
-"""The in-process ingestion worker every server node runs (started by ``runtime.py``).
+"""The in-process ingestion worker every server node runs (started by ``runtime/``).
 
 It wakes when a source is added or a re-crawl asked for on this node, and polls for the rest
 (sources queued on another node, re-crawls that came due, crawls whose node died). A source is

@@ -13,13 +13,12 @@ companies that have a server, so the others wait without spending their attempts
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from guiders.services.mail_servers import MailServers
+from guiders.services.periodic import PeriodicJob
 from guiders.services.ports import MailSender, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -41,12 +40,11 @@ class MailDispatcher:
         self._uow = uow
         self._sender = sender
         self._servers = servers
-        self._poll_s = poll_s
         self._max_attempts = max_attempts
         self._retry_base_s = retry_base_s
         self._lease_s = lease_s
         self._batch = batch
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("mail-dispatcher", self.pass_once, poll_s)
         self.sent = 0
         self.failed = 0
 
@@ -94,19 +92,7 @@ class MailDispatcher:
         return sent
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mail-dispatcher")
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.pass_once()
-            except Exception:
-                log.exception("mail pass failed; will retry")
-            await asyncio.sleep(self._poll_s)
+        self._job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._job.stop()

@@ -2,9 +2,7 @@
 retraining, read it all back for the dashboard.
 
 The state of each company's model stream (:mod:`guiders.domain.model_health`) is folded from the
-log. A process keeps the fold and the ``seq`` it has read up to, per company, and reads only what
-is newer (``seq`` is per company and never reused, so a later read misses nothing another
-process appended): a report costs a short read, not the stream's whole history.
+log, reading only what is newer than the fold this process keeps (``company_streams.py``).
 """
 
 from __future__ import annotations
@@ -18,9 +16,8 @@ from uuid import UUID
 from guiders.domain.errors import Forbidden
 from guiders.domain.model_health import ModelHealth, ModelRule, stream_id
 from guiders.services.access import Principal, require_supervisor_or_key
-from guiders.services.ports import EventFilter, UnitOfWork, UnitOfWorkFactory
-
-PAGE = 1000
+from guiders.services.company_streams import CompanyStreams
+from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
 
 
 def figures(report: dict[str, Any]) -> dict[str, Any]:
@@ -41,29 +38,12 @@ class ModelHealthService:
         self._uow = uow
         self._rules = rules
         self._now = now
-        self._folds: dict[UUID, tuple[int, ModelHealth]] = {}
+        self._streams = CompanyStreams(
+            ModelHealth, stream_id, lambda s: replace(s, active=dict(s.active))
+        )
 
     async def _state(self, uow: UnitOfWork, company_id: UUID) -> ModelHealth:
-        seq, state = self._folds.get(company_id, (0, ModelHealth(company_id)))
-        state = replace(
-            state, active=dict(state.active), proposal=state.proposal, latest=state.latest
-        )
-        while True:
-            page = await uow.events.read(
-                EventFilter(
-                    company_id=company_id,
-                    aggregate_id=stream_id(company_id),
-                    after_seq=seq,
-                    limit=PAGE,
-                )
-            )
-            for event in page:
-                state.apply(event.type, event.payload, event.version)
-                seq = event.seq
-            if len(page) < PAGE:
-                break
-        self._folds[company_id] = (seq, state)
-        return replace(state, active=dict(state.active))
+        return await self._streams.state(uow, company_id)
 
     async def record(self, principal: Principal, report: dict[str, Any]) -> dict[str, Any]:
         """A report of the analytics worker (integration key only)."""

@@ -8,11 +8,9 @@ run`` runs the same pass once, from cron or by hand, with ``--dry-run`` to count
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 
+from guiders.services.periodic import PeriodicJob
 from guiders.services.privacy import PrivacyService
 
 log = structlog.get_logger(__name__)
@@ -21,8 +19,7 @@ log = structlog.get_logger(__name__)
 class RetentionJob:
     def __init__(self, privacy: PrivacyService, interval_s: float) -> None:
         self._privacy = privacy
-        self._interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("retention-job", self.pass_once, interval_s)
         self.passes = 0
 
     async def pass_once(self) -> None:
@@ -37,19 +34,7 @@ class RetentionJob:
         self.passes += 1
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention-job")
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.pass_once()
-            except Exception:
-                log.exception("retention pass failed; will retry")
-            await asyncio.sleep(self._interval_s)
+        self._job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._job.stop()

@@ -8,8 +8,6 @@ rules can act on it like on any other event.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
@@ -20,6 +18,7 @@ import structlog
 from guiders.domain.business_hours import Schedule
 from guiders.domain.settings import BusinessHours, CompanyProfile, SlaTargets
 from guiders.domain.sla import Turn, breach_event, breaches, clocks
+from guiders.services.periodic import PeriodicJob
 from guiders.services.ports import OpenChat, SentMessage, UnitOfWorkFactory
 from guiders.services.settings import SettingsService
 
@@ -63,9 +62,8 @@ class SlaMonitor:
     ) -> None:
         self._uow = uow
         self._settings = settings
-        self.interval_s = interval_s
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._job = PeriodicJob("sla-scan", self.scan, interval_s)
 
     async def schedule(self, company_id: UUID) -> tuple[Schedule, SlaTargets]:
         profile = cast(CompanyProfile, await self._settings.effective(company_id, "company"))
@@ -103,21 +101,7 @@ class SlaMonitor:
         return recorded
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="sla-scan")
+        self._job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.scan()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sla scan failed")
-            await asyncio.sleep(self.interval_s)
+        await self._job.stop()

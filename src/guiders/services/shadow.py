@@ -1,8 +1,8 @@
 """Shadow-mode use cases: agents review the bot's drafts, admins graduate topics.
 
 The company's shadow stream (:mod:`guiders.domain.shadow`) is folded from the log, and a process
-keeps the fold with the ``seq`` it read up to, reading only what is newer (as
-``services/model_health.py`` does).
+keeps the fold with the ``seq`` it read up to, reading only what is newer
+(``company_streams.py``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from uuid import UUID
 from guiders.domain.errors import Forbidden
 from guiders.domain.shadow import GraduationPolicy, ReviewAction, Shadow, stream_id
 from guiders.services.access import Principal, require_supervisor_or_key
-from guiders.services.ports import EventFilter, UnitOfWork, UnitOfWorkFactory
-
-PAGE = 1000
+from guiders.services.company_streams import CompanyStreams
+from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
 
 
 class ShadowService:
@@ -32,7 +31,7 @@ class ShadowService:
         self._uow = uow
         self.policy = policy
         self._now = now
-        self._folds: dict[UUID, tuple[int, Shadow]] = {}
+        self._streams = CompanyStreams(Shadow, stream_id, self._copy)
 
     @staticmethod
     def _copy(state: Shadow) -> Shadow:
@@ -45,24 +44,7 @@ class ShadowService:
         )
 
     async def _state(self, uow: UnitOfWork, company_id: UUID) -> Shadow:
-        seq, cached = self._folds.get(company_id, (0, Shadow(company_id)))
-        state = self._copy(cached)
-        while True:
-            page = await uow.events.read(
-                EventFilter(
-                    company_id=company_id,
-                    aggregate_id=stream_id(company_id),
-                    after_seq=seq,
-                    limit=PAGE,
-                )
-            )
-            for event in page:
-                state.apply(event.type, event.payload, event.version)
-                seq = event.seq
-            if len(page) < PAGE:
-                break
-        self._folds[company_id] = (seq, state)
-        return self._copy(state)
+        return await self._streams.state(uow, company_id)
 
     async def view(self, principal: Principal) -> dict[str, Any]:
         """Supervisors, admins and integration keys (the bot reads the graduated topics)."""

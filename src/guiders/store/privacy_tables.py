@@ -7,7 +7,7 @@ Registered on the one ``metadata`` (``tables.py`` imports this module at its end
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid
+from sqlalchemy import Boolean, Column, Index, String, Table, Text, Uuid
 
 from guiders.store.metadata import metadata
 from guiders.store.types import UTCDateTime
@@ -37,12 +37,3 @@ visitor_consents = Table(
 )
 """Every consent given or refused (``email``, ``tracking``), with the text shown; the latest
 row per purpose is in force."""
-
-privacy_settings = Table(
-    "privacy_settings",
-    metadata,
-    Column("company_id", Uuid, ForeignKey("companies.id"), primary_key=True),
-    Column("retention_days", Integer),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-"""A company's retention period (null: keep). Until the settings store holds it."""

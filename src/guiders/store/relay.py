@@ -8,7 +8,6 @@ therefore at least once; consumers de-duplicate by ``eventId`` / ``(companyId, s
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ import structlog
 from sqlalchemy import delete, select
 
 from guiders.domain.events import StoredEvent
+from guiders.services.periodic import PeriodicJob
 from guiders.services.ports import EventBus
 from guiders.store.database import Database
 from guiders.store.event_log import opened_events
@@ -40,7 +40,8 @@ class OutboxRelay:
         self._interval = interval_s
         self._sweep_every = max(1, int(sweep_after_s / interval_s))
         self._published: set[UUID] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._ticks = 0
+        self._job = PeriodicJob("outbox-relay", self._pass, interval_s, first_pass_now=False)
         self.published_count = 0
 
     async def publish_committed(self, stored: Sequence[StoredEvent]) -> None:
@@ -103,26 +104,18 @@ class OutboxRelay:
 
     async def start(self) -> None:
         await self.sweep()
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._job.start()
 
-    async def _run(self) -> None:
-        ticks = 0
-        while True:
-            await asyncio.sleep(self._interval)
-            ticks += 1
-            try:
-                if ticks % self._sweep_every == 0:
-                    await self.sweep(older_than_s=self._interval * self._sweep_every)
-                else:
-                    await self.flush()
-            except Exception:
-                log.exception("relay pass failed; will retry")
+    async def _pass(self) -> None:
+        """Every pass deletes what was published; every ``sweep_after_s`` it also publishes
+        what the live path left behind."""
+        self._ticks += 1
+        if self._ticks % self._sweep_every == 0:
+            await self.sweep(older_than_s=self._interval * self._sweep_every)
+        else:
+            await self.flush()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._job.stop()
         with contextlib.suppress(Exception):
             await self.flush()

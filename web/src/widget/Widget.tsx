@@ -10,7 +10,7 @@ import type { Message } from "../shared/types";
 import { Citations } from "./citations";
 import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
 import { Markdown } from "../shared/markdown";
-import { DEFAULT_LOOK, loadLook, lookCss, type Look } from "./look";
+import { DEFAULT_LOOK, lookCss } from "./look";
 import { provideEmailCapture } from "./EmailCaptureSlot";
 import { AiLabel, Disclosure } from "./Disclosure";
 import { perLanguage, pickLanguage, translator, type Translate } from "./i18n";
@@ -44,7 +44,6 @@ export function Widget({ session, socket, title }: Props) {
   // the e-mail line: "ask" shows it, "done" once answered (saved or declined) in this chat
   const [emailLine, setEmailLine] = useState<"auto" | "ask" | "done">("auto");
   const [uploading, setUploading] = useState(false);
-  const [look, setLook] = useState<Look | null>(null);
   const chatRef = useRef<string | null>(chatId);
   const logRef = useRef<HTMLDivElement>(null);
   const typingSent = useRef(0);
@@ -211,10 +210,8 @@ export function Widget({ session, socket, title }: Props) {
     );
   }, []);
 
-  // The company's look and greeting (console settings), read again on every opening.
-  useEffect(() => {
-    void loadLook(() => call("GET", "/v2/settings/visitor"), LANGUAGE).then(setLook);
-  }, [open]);
+  // The company's look, greeting and settings (console), read again on every opening.
+  const { look, settings } = useVisitorSettings(call, open, LANGUAGE);
   // The settings' untouched default title is English: the page's own title or the visitor's
   // language wins over it; a title the admin typed wins over both.
   const shownTitle = look?.title && look.title !== DEFAULT_LOOK.title ? look.title : title;
@@ -382,7 +379,6 @@ export function Widget({ session, socket, title }: Props) {
     void openChat();
   };
 
-  const settings = useVisitorSettings(call, open);
   const bot = settings?.sections.bot;
   const disclosure = bot && bot.enabled !== false ? perLanguage(bot.disclosure, LANGUAGE) : null;
   const waiting =

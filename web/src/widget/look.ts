@@ -2,6 +2,8 @@
 // colour, title, position, launcher text, and a greeting in the visitor's language. The console's
 // live preview uses the same functions, so what the admin sees is what the visitor gets.
 
+import type { VisitorSettings } from "./visitorSettings";
+
 export interface WidgetLook {
   colour: string;
   title: string;
@@ -37,10 +39,6 @@ export function lookCss(look: WidgetLook): string {
 .card a, .source, .actions button { color: ${colour}; }
 .launcher.text { width: auto; min-width: 58px; border-radius: 29px; padding: 0 18px; font-size: 15px; }
 .greeting { align-self: flex-start; background: #e5e7eb; }`;
-}
-
-interface VisitorSettings {
-  sections: { company?: { default_language?: string }; widget?: Partial<WidgetLook> };
 }
 
 export interface Look extends WidgetLook {

@@ -1,23 +1,37 @@
 // The company's settings the widget may read (GET /v2/settings/visitor): texts per language,
-// the AI disclosure, business hours. Read once per page; the widget works without them.
+// the AI disclosure, business hours, and the widget's look. One request per opening feeds both
+// the look (look.ts) and the settings; the widget works without them.
 
 import { useEffect, useState } from "preact/hooks";
+
+import { loadLook, type Look, type WidgetLook } from "./look";
 
 export interface VisitorSettings {
   sections: {
     bot?: { enabled?: boolean; disclosure?: Record<string, string>; welcome?: Record<string, string> };
-    widget?: { greetings?: Record<string, string>; title?: string };
+    widget?: Partial<WidgetLook>;
+    company?: { default_language?: string };
     [name: string]: unknown;
   };
 }
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
-export function useVisitorSettings(call: Call, live: boolean): VisitorSettings | null {
+export interface CompanyView {
+  /** The settings as last read; kept when a later read fails. */
+  settings: VisitorSettings | null;
+  /** The look and greeting, the defaults when the read failed. */
+  look: Look | null;
+}
+
+/** Reads the settings on mount and again on every opening (`open` changing), once each time. */
+export function useVisitorSettings(call: Call, open: boolean, language: string): CompanyView {
   const [settings, setSettings] = useState<VisitorSettings | null>(null);
+  const [look, setLook] = useState<Look | null>(null);
   useEffect(() => {
-    if (!live || settings) return;
-    call<VisitorSettings>("GET", "/v2/settings/visitor").then(setSettings, () => undefined);
-  }, [live]);
-  return settings;
+    const fetched = call<VisitorSettings>("GET", "/v2/settings/visitor");
+    fetched.then(setSettings, () => undefined);
+    void loadLook(() => fetched, language).then(setLook);
+  }, [open]);
+  return { settings, look };
 }

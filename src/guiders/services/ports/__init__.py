@@ -3,7 +3,7 @@
 One module per concern: ``repositories`` (and the values they carry), ``unit_of_work`` (one
 transaction over them, with its events), ``bus``, ``presence``, ``cache``, ``mail``. Adapters
 (``store/``, ``bus/``, ``presence/``, ``cache/``, ``mail/``) implement them and are wired only in
-``runtime.py``; everything is importable from here.
+``runtime/``; everything is importable from here.
 """
 
 from guiders.services.ports.agent_tools import (
