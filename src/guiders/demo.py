@@ -18,8 +18,8 @@ from guiders.services.credentials import key_is_well_formed
 CREDENTIALS_FILE = "demo-credentials.json"
 _STAFF = [
     ("ana@demo.guiders.local", "Ana García", StaffRole.SUPERVISOR, 3),
-    ("ben@demo.guiders.local", "Ben Turner", StaffRole.COMMERCIAL, 2),
-    ("carla@demo.guiders.local", "Carla Ruiz", StaffRole.COMMERCIAL, 1),
+    ("ben@demo.guiders.local", "Ben Turner", StaffRole.AGENT, 2),
+    ("carla@demo.guiders.local", "Carla Ruiz", StaffRole.AGENT, 1),
 ]
 _ADMIN = ("olga@demo.guiders.local", "Olga Admin")
 

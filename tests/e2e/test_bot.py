@@ -63,8 +63,8 @@ async def admin(server: ServerProcess) -> AsyncIterator[GuidersClient]:
     async with GuidersClient(server.base, server.credentials()["integrationKey"]) as client:
         async for chat in client.iter_chats(status=["PENDING", "ASSIGNED", "ACTIVE"]):
             await client.close_chat(chat.id, reason="test reset")
-        for agent in await client.list_commercials():
-            await client.set_commercial_status(agent.id, "offline")
+        for agent in await client.list_agents():
+            await client.set_agent_status(agent.id, "offline")
         yield client
 
 
@@ -201,8 +201,8 @@ async def test_precio_escalates_to_the_least_loaded_agent_with_a_summary(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     ben, carla = agent_id(server, "Ben Turner"), agent_id(server, "Carla Ruiz")
-    await admin.set_commercial_status(ben, "online")
-    await admin.set_commercial_status(carla, "online")
+    await admin.set_agent_status(ben, "online")
+    await admin.set_agent_status(carla, "online")
     async with running_bot(server, kb):
         busy = await open_chat(server, None, "bot-precio-busy")
         await admin.assign(busy.chat_id, ben)  # Ben now has one chat, Carla none
@@ -213,7 +213,7 @@ async def test_precio_escalates_to_the_least_loaded_agent_with_a_summary(
             admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
         )
     chat = await admin.get_chat(visitor.chat_id)
-    assert chat.status == "ASSIGNED" and chat.assigned_commercial_id == carla
+    assert chat.status == "ASSIGNED" and chat.assigned_agent_id == carla
     note = next(m for m in messages if m.is_internal)
     for fact in ("escalation_keyword_detected", "precio", "Lucía", "¿precio?", "Carla Ruiz"):
         assert fact in note.content
@@ -229,8 +229,8 @@ async def test_an_agent_who_does_not_answer_in_time_hands_the_chat_to_the_next_o
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     ben, carla = agent_id(server, "Ben Turner"), agent_id(server, "Carla Ruiz")
-    await admin.set_commercial_status(ben, "online")
-    await admin.set_commercial_status(carla, "online")
+    await admin.set_agent_status(ben, "online")
+    await admin.set_agent_status(carla, "online")
 
     def joined(ms: list[Message]) -> list[Message]:
         return [m for m in ms if m.metadata.get("assignedTo")]
@@ -242,7 +242,7 @@ async def test_an_agent_who_does_not_answer_in_time_hands_the_chat_to_the_next_o
         messages = await messages_until(admin, visitor.chat_id, lambda ms: len(joined(ms)) >= 2)
         first, second = (m.metadata["assignedTo"] for m in joined(messages))
         assert {first["id"], second["id"]} == {ben, carla}
-        assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == second["id"]
+        assert (await admin.get_chat(visitor.chat_id)).assigned_agent_id == second["id"]
         withdrawn = [m for m in messages if m.metadata.get("isEscalationWithdrawn")]
         assert len(withdrawn) == 1 and first["name"] in withdrawn[0].content
         order = [m.id for m in messages]
@@ -273,8 +273,8 @@ async def test_an_agent_who_goes_offline_during_the_hand_over_is_replaced_at_onc
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     ben, carla = agent_id(server, "Ben Turner"), agent_id(server, "Carla Ruiz")
-    await admin.set_commercial_status(ben, "online")
-    await admin.set_commercial_status(carla, "online")
+    await admin.set_agent_status(ben, "online")
+    await admin.set_agent_status(carla, "online")
 
     def joined(ms: list[Message]) -> list[dict[str, str]]:
         return [m.metadata["assignedTo"] for m in ms if m.metadata.get("assignedTo")]
@@ -286,13 +286,13 @@ async def test_an_agent_who_goes_offline_during_the_hand_over_is_replaced_at_onc
         first = joined(
             await messages_until(admin, visitor.chat_id, lambda ms: len(joined(ms)) >= 1)
         )[0]
-        await admin.set_commercial_status(first["id"], "offline")
+        await admin.set_agent_status(first["id"], "offline")
         messages = await messages_until(
             admin, visitor.chat_id, lambda ms: len(joined(ms)) >= 2, within=10
         )  # long before the 60 s answer time
     second = joined(messages)[1]
     assert {first["id"], second["id"]} == {ben, carla}
-    assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == second["id"]
+    assert (await admin.get_chat(visitor.chat_id)).assigned_agent_id == second["id"]
     assert any(m.metadata.get("isEscalationWithdrawn") for m in messages)
 
 
@@ -300,7 +300,7 @@ async def test_the_sixth_message_escalates(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     carla = agent_id(server, "Carla Ruiz")
-    await admin.set_commercial_status(carla, "online")
+    await admin.set_agent_status(carla, "online")
     questions = [
         "where is my order?",
         "how can I return an item?",
@@ -321,14 +321,14 @@ async def test_the_sixth_message_escalates(
         )
     told = next(m for m in messages if m.metadata.get("isEscalation"))
     assert told.metadata["escalationReason"] == "max_messages_reached"
-    assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+    assert (await admin.get_chat(visitor.chat_id)).assigned_agent_id == carla
 
 
 async def test_asking_for_a_person_hands_over_by_words_or_by_the_button(
     server: ServerProcess, kb: KnowledgeBase, admin: GuidersClient
 ) -> None:
     carla = agent_id(server, "Carla Ruiz")
-    await admin.set_commercial_status(carla, "online")
+    await admin.set_agent_status(carla, "online")
     async with running_bot(server, kb):
         said = await open_chat(server, "Lucía", "bot-person-words")
         await messages_until(admin, said.chat_id, lambda ms: len(ms) >= 1)
@@ -346,7 +346,7 @@ async def test_asking_for_a_person_hands_over_by_words_or_by_the_button(
             )
             told = next(m for m in messages if m.metadata.get("isEscalation"))
             assert told.metadata["escalationReason"] == "agent_requested"
-            assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+            assert (await admin.get_chat(visitor.chat_id)).assigned_agent_id == carla
 
 
 async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_online(
@@ -365,12 +365,12 @@ async def test_with_no_agent_the_escalation_waits_then_goes_to_the_first_one_onl
         hello = await visitor.say("¿hola?")  # waiting for a person: never silence
         messages = await messages_until(admin, visitor.chat_id, replies_to(hello))
         assert reply(messages, hello).metadata["isWaitingReply"] is True
-        await admin.set_commercial_status(carla, "online")
+        await admin.set_agent_status(carla, "online")
         messages = await messages_until(
             admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
         )
     chat = await admin.get_chat(visitor.chat_id)
-    assert chat.status == "ASSIGNED" and chat.assigned_commercial_id == carla
+    assert chat.status == "ASSIGNED" and chat.assigned_agent_id == carla
     assert [m.content for m in messages if m.from_visitor] == ["es urgente", "¿hola?"]
     said = [m for m in messages if m.is_ai and not m.is_internal]
     assert len(said) == 4  # welcome, pending, "still waiting" to "¿hola?", handover
@@ -432,12 +432,12 @@ async def test_a_restarted_bot_resumes_a_waiting_escalation(
         await messages_until(admin, visitor.chat_id, lambda ms: len(ms) >= 1)
         asked = await visitor.say("quiero una cotización")
         await messages_until(admin, visitor.chat_id, replies_to(asked))
-    await admin.set_commercial_status(carla, "online")  # while no bot runs
+    await admin.set_agent_status(carla, "online")  # while no bot runs
     async with running_bot(server, kb):
         messages = await messages_until(
             admin, visitor.chat_id, lambda ms: any(m.metadata.get("isEscalation") for m in ms)
         )
-    assert (await admin.get_chat(visitor.chat_id)).assigned_commercial_id == carla
+    assert (await admin.get_chat(visitor.chat_id)).assigned_agent_id == carla
     assert sum(1 for m in messages if m.metadata.get("isWelcome")) == 1
     assert sum(1 for m in messages if m.metadata.get("isEscalationPending")) == 1
 

@@ -80,14 +80,14 @@ async def test_typed_calls_cover_the_bot_and_worker_needs(
     messages = await client.all_messages(chat_id)
     assert [m.content for m in messages] == ["hola", "¡Hola!", "summary for the agent"]
     assert messages[0].from_visitor
-    staff = await client.list_commercials()
+    staff = await client.list_agents()
     assert {c.name for c in staff} == {"Ana García", "Ben Turner", "Carla Ruiz"}
     ben = next(c for c in staff if c.name == "Ben Turner")
-    await client.set_commercial_status(ben.id, "online")
-    available = await client.available_commercials()
+    await client.set_agent_status(ben.id, "online")
+    available = await client.available_agents()
     assert ben.id in [c.id for c in available]
     assigned = await client.assign(chat_id, ben.id)
-    assert assigned.status == "ASSIGNED" and assigned.assigned_commercial_id == ben.id
+    assert assigned.status == "ASSIGNED" and assigned.assigned_agent_id == ben.id
     page = await client.list_chats(status=["ASSIGNED"])
     assert chat_id in [c.id for c in page.items]
     assert (await client.get_visitor(chat.visitor_id)).id == chat.visitor_id
@@ -97,7 +97,7 @@ async def test_typed_calls_cover_the_bot_and_worker_needs(
     assert log.events[0].type == "chat.created" and log.last_seq >= log.events[-1].seq
     closed = await client.close_chat(chat_id, reason="resolved")
     assert closed.status == "CLOSED"
-    await client.set_commercial_status(ben.id, "offline")
+    await client.set_agent_status(ben.id, "offline")
     with pytest.raises(NotFound):
         await client.get_chat("00000000-0000-4000-8000-000000000000")
 
@@ -176,7 +176,7 @@ async def test_both_names_of_one_log_event_are_delivered(
     client.on("*", on_any)
     await client.connect()
     chat_id, _ = await new_visitor_chat(server, "client-names")
-    ben = next(c for c in await client.list_commercials() if c.name == "Ben Turner")
+    ben = next(c for c in await client.list_agents() if c.name == "Ben Turner")
     await client.assign(chat_id, ben.id)
     await until(lambda: len(names) == 2)
     assert {n for n, _ in names} == {"chat:assigned", "chat:commercial-assigned"}

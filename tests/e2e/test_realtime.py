@@ -164,7 +164,7 @@ async def test_unauthenticated_and_expired_handshakes_are_refused(
         kind=PrincipalKind.STAFF,
         company_id=UUID(creds["companyId"]),
         subject_id=UUID(creds["staff"][1]["commercialId"]),
-        role=StaffRole.COMMERCIAL,
+        role=StaffRole.AGENT,
     )
     expired = {"token": signer.sign(ben, ttl_s=-60)}
     for auth in ({}, {"token": "garbage"}, {"token": "gdr_live_nope"}, secretless, expired):

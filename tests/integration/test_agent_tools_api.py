@@ -185,7 +185,7 @@ async def test_full_text_search_is_indexed_and_kept_to_one_company(
         other.id,
         email="eve@other.example",
         name="Eve",
-        role=StaffRole.COMMERCIAL,
+        role=StaffRole.AGENT,
         password="other-password-123",
     )
     login = await api.post(

@@ -171,9 +171,7 @@ async def test_request_agent_puts_the_chat_first_in_the_queue(
     assert [c["id"] for c in queue["chats"]] == [second, first]
 
 
-async def test_commercials_available_by_workload(
-    api: httpx.AsyncClient, demo: dict[str, Any]
-) -> None:
+async def test_agents_available_by_workload(api: httpx.AsyncClient, demo: dict[str, Any]) -> None:
     ana = await staff(api, demo, 0)
     for member in demo["staff"]:
         r = await api.put(

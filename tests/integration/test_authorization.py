@@ -86,7 +86,7 @@ async def test_visitors_cannot_use_staff_endpoints(
     ).status_code == 403
 
 
-async def test_a_commercial_cannot_read_the_audit_log_or_assign_others(
+async def test_a_agent_cannot_read_the_audit_log_or_assign_others(
     api: httpx.AsyncClient, world: dict[str, Any], demo: dict[str, Any]
 ) -> None:
     ben = await staff(api, demo, 1)

@@ -272,7 +272,7 @@ async def test_assign_by_policy_and_to_a_named_agent(
 ) -> None:
     ana, ben, carla = (s["commercialId"] for s in demo["staff"])
     for agent in (ana, ben, carla):
-        await client.set_commercial_status(agent, "online")
+        await client.set_agent_status(agent, "online")
     rules = tmp_path / "assign.yaml"
     rules.write_text(ASSIGN_RULES)
     processor = Processor(
@@ -287,8 +287,8 @@ async def test_assign_by_policy_and_to_a_named_agent(
     ).json()["chatId"]
     while await source.pump(processor.process):
         pass
-    assert (await client.get_chat(normal)).assigned_commercial_id == ana  # most senior
-    assert (await client.get_chat(high)).assigned_commercial_id == ben
+    assert (await client.get_chat(normal)).assigned_agent_id == ana  # most senior
+    assert (await client.get_chat(high)).assigned_agent_id == ben
 
 
 async def test_a_bad_rules_edit_is_refused_and_the_old_rules_stay_live(

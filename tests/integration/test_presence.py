@@ -155,7 +155,7 @@ async def test_an_agent_left_online_by_a_dead_node_is_set_offline_by_another(
             runtime.services.uow,
             store,
             runtime.services.chats,
-            runtime.services.commercials,
+            runtime.services.agents,
             grace_s=GRACE_S,
             socket_ttl_s=0.3,
         )
@@ -181,7 +181,7 @@ async def test_reconcile_leaves_an_agent_connected_through_another_node_alone(
         runtime.services.uow,
         store,
         runtime.services.chats,
-        runtime.services.commercials,
+        runtime.services.agents,
         grace_s=GRACE_S,
         socket_ttl_s=5,
     )

@@ -107,19 +107,19 @@ async def test_says_which_users_have_a_live_socket(store: PresenceStore) -> None
 
 
 async def test_assignment_candidates_follow_live_connections(store: PresenceStore) -> None:
-    from guiders.domain.assignment import choose_commercial
-    from guiders.domain.commercial import Commercial, CommercialStatus
+    from guiders.domain.agent import Agent, AgentStatus
+    from guiders.domain.assignment import choose_agent
     from guiders.services.liveness import Liveness
 
     company = uuid.uuid4()
     gone, here = (
-        Commercial(id=uuid.uuid4(), company_id=company, name=n, status=CommercialStatus.ONLINE)
+        Agent(id=uuid.uuid4(), company_id=company, name=n, status=AgentStatus.ONLINE)
         for n in ("Gone", "Here")
     )
     await store.socket_opened(str(here.id), "tab", 30)
     liveness = Liveness(store, required=True)
     candidates = await liveness.candidates([gone, here], {gone.id: 0, here.id: 3})
     assert [c.connected for c in candidates] == [False, True]
-    assert choose_commercial(candidates) == here  # despite Gone's lighter workload
+    assert choose_agent(candidates) == here  # despite Gone's lighter workload
     trusting = await Liveness(store, required=False).candidates([gone, here], {})
     assert all(c.connected for c in trusting)

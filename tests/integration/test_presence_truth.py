@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from guiders.config import Settings
-from guiders.domain.commercial import CommercialStatus
+from guiders.domain.agent import AgentStatus
 from guiders.presence.memory import MemoryPresence
 from guiders.runtime import Runtime
 from guiders.services.presence import PresenceService
@@ -72,7 +72,7 @@ async def test_a_status_left_online_without_a_socket_goes_offline_after_the_grac
         runtime.services.uow,
         store,
         runtime.services.chats,
-        runtime.services.commercials,
+        runtime.services.agents,
         grace_s=0.1,
         socket_ttl_s=0.3,
         sweep=True,
@@ -83,10 +83,10 @@ async def test_a_status_left_online_without_a_socket_goes_offline_after_the_grac
     async def ben_offline() -> bool:
         await sweeper.reconcile()
         async with runtime.services.uow() as uow:
-            commercial = await uow.commercials.get(UUID(demo["staff"][1]["commercialId"]))
-        return commercial is not None and commercial.status == CommercialStatus.OFFLINE
+            agent = await uow.agents.get(UUID(demo["staff"][1]["commercialId"]))
+        return agent is not None and agent.status == AgentStatus.OFFLINE
 
     await eventually(ben_offline, timeout=10, what="Ben to be swept offline")
     async with runtime.services.uow() as uow:
-        carla = await uow.commercials.get(UUID(demo["staff"][2]["commercialId"]))
-    assert carla is not None and carla.status == CommercialStatus.ONLINE  # she has a socket
+        carla = await uow.agents.get(UUID(demo["staff"][2]["commercialId"]))
+    assert carla is not None and carla.status == AgentStatus.ONLINE  # she has a socket

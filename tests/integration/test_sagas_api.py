@@ -51,7 +51,7 @@ async def test_sagas_are_for_keys_and_supervisors_and_bodies_are_checked(
     sid = str(uuid.uuid4())
     r = await api.put(f"/api/v2/sagas/{sid}", json=saga_body(0), headers=v["headers"])
     assert r.status_code == 403
-    agent = await staff(api, demo, 1)  # a commercial, not a supervisor
+    agent = await staff(api, demo, 1)  # an agent, not a supervisor
     assert (await api.get("/api/v2/sagas", headers=agent)).status_code == 403
     supervisor = await staff(api, demo, 0)
     assert (await api.get("/api/v2/sagas", headers=supervisor)).status_code == 200

@@ -52,7 +52,7 @@ async def test_an_admin_changes_a_member_and_a_deactivated_member_cannot_sign_in
     assert "deactivated" in login.json()["message"]
     agent = await runtime.services.uow().__aenter__()
     try:
-        profile = await agent.commercials.get(UUID(row["id"]))
+        profile = await agent.agents.get(UUID(row["id"]))
     finally:
         await agent.__aexit__(None, None, None)
     assert profile is not None and profile.active is False
@@ -74,13 +74,11 @@ async def test_a_deactivated_agent_is_never_offered_a_chat(
             headers=await staff(api, demo, i),
         )
     ben = demo["staff"][1]["commercialId"]
-    assert ben in {
-        str(c.commercial.id) for c in await runtime.services.commercials.assignable(company)
-    }
+    assert ben in {str(c.agent.id) for c in await runtime.services.agents.assignable(company)}
     r = await api.patch(f"/api/v2/company/team/{ben}", json={"active": False}, headers=headers)
     assert r.status_code == 200, r.text
-    offered = await runtime.services.commercials.assignable(company)
-    assert offered and ben not in {str(c.commercial.id) for c in offered}
+    offered = await runtime.services.agents.assignable(company)
+    assert offered and ben not in {str(c.agent.id) for c in offered}
     available = await api.get("/api/v2/commercials/available", headers=key_headers(demo))
     assert ben not in {c["id"] for c in available.json()["commercials"]}
 
@@ -176,11 +174,11 @@ async def test_routing_follows_the_company_policy(
         f"/api/v2/chats/{chat['chatId']}/assign/{ben['commercialId']}", headers=key_headers(demo)
     )
     assert r.status_code == 200, r.text
-    first = await runtime.services.commercials.assignable(company)
-    assert str(first[0].commercial.id) == ana["commercialId"]
+    first = await runtime.services.agents.assignable(company)
+    assert str(first[0].agent.id) == ana["commercialId"]
     r = await api.put(
         "/api/v2/settings/routing", json={"values": {"policy": "most_senior"}}, headers=headers
     )
     assert r.status_code == 200, r.text
-    first = await runtime.services.commercials.assignable(company)
-    assert str(first[0].commercial.id) == ben["commercialId"]
+    first = await runtime.services.agents.assignable(company)
+    assert str(first[0].agent.id) == ben["commercialId"]

@@ -37,8 +37,8 @@ async def test_the_snapshot_is_for_supervisors_and_keys_only(
     assert (await client.get(url)).status_code == 401
     v = await visitor(client, demo)
     assert (await client.get(url, headers=v["headers"])).status_code == 403
-    commercial = await staff(client, demo, 1)
-    refused = await client.get(url, headers=commercial)
+    agent = await staff(client, demo, 1)
+    refused = await client.get(url, headers=agent)
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
     assert (await client.get(url, headers=key_headers(demo))).status_code == 200
     assert (await client.get(url, headers=await staff(client, demo, 0))).status_code == 200

@@ -22,8 +22,8 @@ async def test_an_agent_closes_only_their_own_chats(
 ) -> None:
     api = open_api
     ana = await staff(api, demo, 0)  # supervisor
-    ben = await staff(api, demo, 1)  # commercial
-    carla = await staff(api, demo, 2)  # commercial
+    ben = await staff(api, demo, 1)  # agent
+    carla = await staff(api, demo, 2)  # agent
     me = await api.post(
         "/api/user/auth/login",
         json={"email": demo["staff"][1]["email"], "password": demo["staff"][1]["password"]},

@@ -48,8 +48,8 @@ def stored(seq: int, event: DomainEvent, payload: dict[str, Any] | None = None) 
 
 
 def wire(event: StoredEvent) -> list[list[Any]]:
-    commercial = AGENT if event.type == "chat.status_changed" else None
-    return [[o.name, json.dumps(o.payload), list(o.rooms)] for o in outgoing(event, commercial)]
+    agent = AGENT if event.type == "chat.status_changed" else None
+    return [[o.name, json.dumps(o.payload), list(o.rooms)] for o in outgoing(event, agent)]
 
 
 def scenario() -> list[tuple[DomainEvent, dict[str, Any]]]:
@@ -126,7 +126,7 @@ def test_the_rest_message_shape_is_unchanged() -> None:
         id=uuid.UUID(int=44),
         chat_id=uuid.UUID(int=42),
         company_id=COMPANY,
-        sender=Sender(id=uuid.UUID(int=45), name=None, role=SenderRole.COMMERCIAL),
+        sender=Sender(id=uuid.UUID(int=45), name=None, role=SenderRole.AGENT),
         content="note",
         type=MessageType.INTERNAL,
         is_internal=True,

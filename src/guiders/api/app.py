@@ -22,6 +22,7 @@ from guiders.api.deps import reject_nul
 from guiders.api.metrics_endpoint import metrics_app
 from guiders.api.ratelimit import RateLimitMiddleware, RateLimits
 from guiders.api.routes import (
+    agents,
     analytics,
     attachments,
     auth,
@@ -30,7 +31,6 @@ from guiders.api.routes import (
     chat_automation,
     chat_mail,
     chats,
-    commercials,
     company_settings,
     dashboard,
     events,
@@ -139,7 +139,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         health,
         auth,
         chats,
-        commercials,
+        agents,
         visitors,
         events,
         presence,

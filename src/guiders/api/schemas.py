@@ -147,12 +147,12 @@ def iso(value: Any) -> str | None:
 
 def chat_response(view: ChatView) -> dict[str, Any]:
     chat = view.chat
-    commercial = None
-    if chat.assigned_commercial_id is not None:
-        commercial = {
-            "id": str(chat.assigned_commercial_id),
-            "name": view.commercial_name,
-            "avatarUrl": view.commercial_avatar,
+    agent = None
+    if chat.assigned_agent_id is not None:
+        agent = {
+            "id": str(chat.assigned_agent_id),
+            "name": view.agent_name,
+            "avatarUrl": view.agent_avatar,
         }
     body = {
         "id": str(chat.id),
@@ -161,10 +161,8 @@ def chat_response(view: ChatView) -> dict[str, Any]:
         "priority": chat.priority.value,
         "visitorId": str(chat.visitor_id),
         "visitorInfo": chat.visitor_info.to_dict(),
-        "assignedCommercialId": str(chat.assigned_commercial_id)
-        if chat.assigned_commercial_id
-        else None,
-        "assignedCommercial": commercial,
+        "assignedCommercialId": str(chat.assigned_agent_id) if chat.assigned_agent_id else None,
+        "assignedCommercial": agent,
         "metadata": chat.metadata.to_dict(),
         "createdAt": iso(chat.created_at),
         "assignedAt": iso(chat.assigned_at),

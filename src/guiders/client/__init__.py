@@ -3,8 +3,8 @@
 from guiders.client.client import GuidersClient
 from guiders.client.http import RetryPolicy
 from guiders.client.models import (
+    Agent,
     Chat,
-    Commercial,
     Event,
     EventPage,
     Message,
@@ -14,8 +14,8 @@ from guiders.client.models import (
 )
 
 __all__ = [
+    "Agent",
     "Chat",
-    "Commercial",
     "Event",
     "EventPage",
     "GuidersClient",

@@ -25,8 +25,8 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from guiders.client.http import HttpTransport, RetryPolicy
 from guiders.client.models import (
+    Agent,
     Chat,
-    Commercial,
     EventPage,
     GroundedReply,
     Message,
@@ -198,7 +198,7 @@ class GuidersClient:
         *,
         status: str | list[str] | None = None,
         visitor_id: str | None = None,
-        assigned_commercial_id: str | None = None,
+        assigned_agent_id: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
         sort: str = "createdAt",
@@ -211,7 +211,7 @@ class GuidersClient:
             params={
                 "status": statuses,
                 "visitorId": visitor_id,
-                "assignedCommercialId": assigned_commercial_id,
+                "assignedCommercialId": assigned_agent_id,
                 "limit": limit,
                 "cursor": cursor,
                 "sort": sort,
@@ -254,9 +254,9 @@ class GuidersClient:
                 return out
             cursor = page.next_cursor
 
-    async def assign(self, chat_id: str, commercial_id: str) -> Chat:
+    async def assign(self, chat_id: str, agent_id: str) -> Chat:
         return Chat.model_validate(
-            await self.request("PUT", f"/v2/chats/{chat_id}/assign/{commercial_id}")
+            await self.request("PUT", f"/v2/chats/{chat_id}/assign/{agent_id}")
         )
 
     async def request_handoff(
@@ -307,23 +307,23 @@ class GuidersClient:
             await self.request("PUT", f"/v2/chats/{chat_id}/close", json=body)
         )
 
-    async def list_commercials(
+    async def list_agents(
         self, *, available: bool = False, order_by: str | None = None
-    ) -> list[Commercial]:
+    ) -> list[Agent]:
         """``available=True, order_by="workload"``: the least loaded available agent first."""
         body = await self.request(
             "GET",
             "/v2/commercials",
             params={"status": "available" if available else None, "orderBy": order_by},
         )
-        return [Commercial.model_validate(c) for c in body["data"]]
+        return [Agent.model_validate(c) for c in body["data"]]
 
-    async def available_commercials(self) -> list[Commercial]:
-        return await self.list_commercials(available=True, order_by="workload")
+    async def available_agents(self) -> list[Agent]:
+        return await self.list_agents(available=True, order_by="workload")
 
-    async def set_commercial_status(self, commercial_id: str, status: str) -> dict[str, Any]:
+    async def set_agent_status(self, agent_id: str, status: str) -> dict[str, Any]:
         result: dict[str, Any] = await self.request(
-            "PUT", f"/v2/commercials/{commercial_id}/status", json={"status": status}
+            "PUT", f"/v2/commercials/{agent_id}/status", json={"status": status}
         )
         return result
 

@@ -49,7 +49,7 @@ class VisitorInfo(ApiModel):
     email: str | None = None
 
 
-class AssignedCommercial(ApiModel):
+class AssignedAgent(ApiModel):
     id: str
     name: str | None = None
     avatar_url: str | None = None
@@ -61,8 +61,8 @@ class Chat(ApiModel):
     priority: str = "NORMAL"
     visitor_id: str
     visitor_info: VisitorInfo = Field(default_factory=VisitorInfo)
-    assigned_commercial_id: str | None = None
-    assigned_commercial: AssignedCommercial | None = None
+    assigned_agent_id: str | None = Field(default=None, alias="assignedCommercialId")
+    assigned_agent: AssignedAgent | None = Field(default=None, alias="assignedCommercial")
     metadata: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
     total_messages: int = 0
@@ -72,7 +72,7 @@ class Chat(ApiModel):
         return self.status not in ("CLOSED", "ABANDONED")
 
 
-class Commercial(ApiModel):
+class Agent(ApiModel):
     id: str
     name: str
     status: str

@@ -1,4 +1,4 @@
-"""Which commercial gets a chat: least workload, then most senior, then longest idle."""
+"""Which agent gets a chat: least workload, then most senior, then longest idle."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from guiders.domain.commercial import Commercial
+from guiders.domain.agent import Agent
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    commercial: Commercial
+    agent: Agent
     workload: int
     connected: bool = True
     """Whether the agent has a live connection (a console socket) on any node: an agent
@@ -21,7 +21,7 @@ class Candidate:
 
     @property
     def available(self) -> bool:
-        return self.connected and self.commercial.is_available(self.workload)
+        return self.connected and self.agent.is_available(self.workload)
 
 
 def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -30,9 +30,9 @@ def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:
         (c for c in candidates if c.available),
         key=lambda c: (
             c.workload,
-            -c.commercial.seniority,
-            c.commercial.last_activity_at or _NEVER,
-            str(c.commercial.id),
+            -c.agent.seniority,
+            c.agent.last_activity_at or _NEVER,
+            str(c.agent.id),
         ),
     )
 
@@ -43,18 +43,16 @@ def rank_for_policy(candidates: Iterable[Candidate], policy: str) -> list[Candid
     (seniority first, workload breaking ties)."""
     ranked = rank_available(candidates)
     if policy == "most_senior":
-        ranked.sort(key=lambda c: -c.commercial.seniority)
+        ranked.sort(key=lambda c: -c.agent.seniority)
     return ranked
 
 
-def choose_commercial(
-    candidates: Iterable[Candidate], *, most_senior: bool = False
-) -> Commercial | None:
+def choose_agent(candidates: Iterable[Candidate], *, most_senior: bool = False) -> Agent | None:
     """The policy's pick, or None when nobody is available.
 
     ``most_senior`` puts seniority first (the VIP strategy); workload still breaks ties.
     """
     ranked = rank_available(candidates)
     if most_senior:
-        ranked.sort(key=lambda c: -c.commercial.seniority)
-    return ranked[0].commercial if ranked else None
+        ranked.sort(key=lambda c: -c.agent.seniority)
+    return ranked[0].agent if ranked else None

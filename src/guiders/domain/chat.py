@@ -75,7 +75,7 @@ class Chat(Aggregate):
     metadata: ChatMetadata
     created_at: datetime
     updated_at: datetime
-    assigned_commercial_id: UUID | None = None
+    assigned_agent_id: UUID | None = None
     assigned_at: datetime | None = None
     closed_at: datetime | None = None
     close_reason: str | None = None
@@ -131,12 +131,12 @@ class Chat(Aggregate):
         return self.status in OPEN_STATUSES
 
     def assign(
-        self, commercial_id: UUID, *, reason: str, at: datetime, by_supervisor: bool = False
+        self, agent_id: UUID, *, reason: str, at: datetime, by_supervisor: bool = False
     ) -> None:
         """First assignment from PENDING; a different agent later only by a supervisor."""
         if self.status == ChatStatus.PENDING:
             target = ChatStatus.ASSIGNED
-        elif self.assigned_commercial_id == commercial_id:
+        elif self.assigned_agent_id == agent_id:
             raise Conflict(
                 "The chat is already assigned to this commercial", current=self.status.value
             )
@@ -150,7 +150,7 @@ class Chat(Aggregate):
                 target=ChatStatus.ASSIGNED.value,
             )
         self._change_status(
-            target, at, agent_id=str(commercial_id), assigned_at=at.isoformat(), reason=reason
+            target, at, agent_id=str(agent_id), assigned_at=at.isoformat(), reason=reason
         )
 
     def activate(self, at: datetime) -> None:
@@ -286,12 +286,12 @@ class Chat(Aggregate):
             )
         if to_agent_id is None and not department:
             raise ValidationFailed("name an agent or a department", field="commercialId")
-        if to_agent_id is not None and to_agent_id == self.assigned_commercial_id:
+        if to_agent_id is not None and to_agent_id == self.assigned_agent_id:
             raise Conflict("The chat is already assigned to this commercial", field="commercialId")
         note = (note or "").strip()
         if len(note) > MAX_TRANSFER_NOTE:
             raise ValidationFailed(f"note: at most {MAX_TRANSFER_NOTE} characters", field="note")
-        previous = self.assigned_commercial_id
+        previous = self.assigned_agent_id
         payload = {
             "chat_id": str(self.id),
             "visitor_id": str(self.visitor_id),
@@ -348,10 +348,10 @@ class Chat(Aggregate):
         if event.type == "chat.status_changed":
             self.status = ChatStatus(p["to"])
             if "agent_id" in p:
-                self.assigned_commercial_id = UUID(p["agent_id"])
+                self.assigned_agent_id = UUID(p["agent_id"])
                 self.assigned_at = event.occurred_at
             if self.status == ChatStatus.PENDING:
-                self.assigned_commercial_id = None
+                self.assigned_agent_id = None
                 self.assigned_at = None
             if self.status in (ChatStatus.CLOSED, ChatStatus.ABANDONED):
                 self.closed_at = event.occurred_at

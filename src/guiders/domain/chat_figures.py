@@ -22,7 +22,7 @@ from uuid import UUID
 @dataclass(frozen=True, slots=True)
 class ChatTiming:
     chat_id: UUID
-    commercial_id: UUID | None
+    agent_id: UUID | None
     created_at: datetime
     agent_requested_at: datetime | None
     assigned_at: datetime | None
@@ -75,8 +75,8 @@ def per_agent(timings: Iterable[ChatTiming], names: dict[UUID, str]) -> list[dic
     """One row per agent who had a chat in the window (and every agent named, with zeros)."""
     mine: dict[UUID, list[ChatTiming]] = defaultdict(list)
     for chat in timings:
-        if chat.commercial_id is not None:
-            mine[chat.commercial_id].append(chat)
+        if chat.agent_id is not None:
+            mine[chat.agent_id].append(chat)
     rows = []
     for agent in sorted(set(names) | set(mine), key=lambda a: (names.get(a, ""), str(a))):
         chats = mine.get(agent, [])

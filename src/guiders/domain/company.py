@@ -41,7 +41,7 @@ class Site:
 
 
 class StaffRole(StrEnum):
-    COMMERCIAL = "commercial"
+    AGENT = "commercial"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
 

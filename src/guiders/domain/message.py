@@ -24,7 +24,7 @@ class MessageType(StrEnum):
 
 class SenderRole(StrEnum):
     VISITOR = "visitor"
-    COMMERCIAL = "commercial"
+    AGENT = "commercial"
     AI = "ai"
     SYSTEM = "system"
 
@@ -93,11 +93,11 @@ class Message:
 
 def role_fact(role: SenderRole) -> str:
     """Inside the log a commercial is an ``agent``; the wire keeps the Guiders API's word."""
-    return "agent" if role == SenderRole.COMMERCIAL else role.value
+    return "agent" if role == SenderRole.AGENT else role.value
 
 
 def role_from_fact(value: str) -> SenderRole:
-    return SenderRole.COMMERCIAL if value == "agent" else SenderRole(value)
+    return SenderRole.AGENT if value == "agent" else SenderRole(value)
 
 
 def check_content(content: str) -> None:

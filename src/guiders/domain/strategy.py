@@ -4,7 +4,7 @@ Pure: given the new analysis, the previous segment and what the visitor has open
 plan; ``services/strategies.py`` carries it out in the same transaction as the analysis.
 
 - VIP: raise every open chat to HIGH, hand PENDING ones to the most senior available
-  commercial, and proactively open a chat when the visitor enters VIP with none open
+  agent, and proactively open a chat when the visitor enters VIP with none open
   ("direct follow-up"). Re-planned on every score, so a chat opened later is caught too.
 - standard: a persona and context for the bot ("personalised bot, dynamic answers").
 - nurturing: educational content in the widget on entering the segment, and one e-mail
@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.analysis import Analysis, Segment
-from guiders.domain.assignment import Candidate, choose_commercial
+from guiders.domain.assignment import Candidate, choose_agent
 from guiders.domain.chat import Chat, ChatStatus, Priority
 
 VIP_PRIORITY = Priority.HIGH
@@ -52,7 +52,7 @@ class Plan:
     assign: dict[UUID, UUID] = field(default_factory=dict)
     """chat id -> commercial id"""
     open_proactive_chat: bool = False
-    proactive_commercial: UUID | None = None
+    proactive_agent: UUID | None = None
     persona: dict[str, Any] | None = None
     content: NurturingContent | None = None
     send_email: bool = False
@@ -101,13 +101,13 @@ def plan(
     result = Plan(segment=analysis.segment)
     if analysis.segment == Segment.VIP:
         pool = list(candidates)
-        load = {c.commercial.id: c.workload for c in pool}
+        load = {c.agent.id: c.workload for c in pool}
         for chat in open_chats:
             if chat.priority.rank < VIP_PRIORITY.rank:
                 result.raise_priority.append(chat.id)
             if chat.status == ChatStatus.PENDING:
-                chosen = choose_commercial(
-                    [Candidate(c.commercial, load[c.commercial.id]) for c in pool],
+                chosen = choose_agent(
+                    [Candidate(c.agent, load[c.agent.id]) for c in pool],
                     most_senior=True,
                 )
                 if chosen is None:
@@ -117,8 +117,8 @@ def plan(
                     load[chosen.id] += 1
         if not open_chats and entered:
             result.open_proactive_chat = True
-            chosen = choose_commercial(pool, most_senior=True)
-            result.proactive_commercial = chosen.id if chosen else None
+            chosen = choose_agent(pool, most_senior=True)
+            result.proactive_agent = chosen.id if chosen else None
             if chosen is None:
                 result.notes.append("no commercial available")
     elif analysis.segment == Segment.STANDARD:

@@ -3,7 +3,7 @@
 The log is append-only, so rows written before a schema change stay as they were; whoever reads
 them (the store, the Redis bus) passes each payload through :func:`upcast`, and everything past
 that point sees only the current schema. Schema 1 was the API's wire shape (camelCase, message
-fields doubled as ``messageId``/``id``, ``senderId``/``sender``, a commercial called
+fields doubled as ``messageId``/``id``, ``senderId``/``sender``, an agent called
 ``commercial``); schema 2 holds the same facts in the domain's words (``docs/events.md``).
 
 Each upcaster is a pure function of one payload, written against the frozen v1 shape, so it

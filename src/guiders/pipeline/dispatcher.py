@@ -113,9 +113,9 @@ class Dispatcher:
 
     async def _assign(self, chat_id: str, p: dict[str, Any]) -> dict[str, Any]:
         chat = await self._client.get_chat(chat_id)
-        if chat.assigned_commercial_id or not chat.is_open:
+        if chat.assigned_agent_id or not chat.is_open:
             return {"skipped": f"chat is {chat.status}"}
-        agents = await self._client.list_commercials(available=True, order_by="workload")
+        agents = await self._client.list_agents(available=True, order_by="workload")
         if p.get("agent"):
             wanted = p["agent"].casefold()
             agents = [a for a in agents if wanted in (a.id.casefold(), a.name.casefold())]
@@ -127,6 +127,6 @@ class Dispatcher:
             await self._client.assign(chat_id, agents[0].id)
         except Conflict:
             chat = await self._client.get_chat(chat_id)
-            if not chat.assigned_commercial_id:
+            if not chat.assigned_agent_id:
                 raise
         return {"commercialId": agents[0].id}

@@ -48,7 +48,7 @@ class Fanout:
         self.sio = sio
         self.sockets = sockets
         self._uow = uow
-        self._commercials: dict[str, dict[str, Any]] = {}
+        self._agents: dict[str, dict[str, Any]] = {}
         self.order = SeqOrder(self.deliver, self._read_log, self._log_end)
 
     async def deliver(self, event: StoredEvent) -> None:
@@ -141,22 +141,22 @@ class Fanout:
             return await uow.events.last_seq(company_id)
 
     async def _outgoing(self, event: StoredEvent) -> list[Outgoing]:
-        commercial = None
+        agent = None
         agent_id = event.payload.get("agent_id")
         if event.type == "chat.status_changed" and agent_id:
-            commercial = await self._commercial(str(agent_id))
-        return outgoing(event, commercial)
+            agent = await self._agent(str(agent_id))
+        return outgoing(event, agent)
 
-    async def _commercial(self, commercial_id: str) -> dict[str, Any]:
+    async def _agent(self, agent_id: str) -> dict[str, Any]:
         """``{id, name, avatarUrl}`` of an assignee, as the wire's ``chat:assigned`` has it."""
-        cached = self._commercials.get(commercial_id)
+        cached = self._agents.get(agent_id)
         if cached is None:
             async with self._uow() as uow:
-                found = await uow.commercials.get(UUID(commercial_id))
+                found = await uow.agents.get(UUID(agent_id))
             cached = {
-                "id": commercial_id,
+                "id": agent_id,
                 "name": found.name if found else None,
                 "avatarUrl": found.avatar_url if found else None,
             }
-            self._commercials[commercial_id] = cached
+            self._agents[agent_id] = cached
         return cached

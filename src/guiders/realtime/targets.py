@@ -32,8 +32,8 @@ def staff_chat_room(chat_id: object) -> str:
     return f"chat:{chat_id}:staff"
 
 
-def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> list[Outgoing]:
-    """``commercial`` is ``{id, name, avatarUrl}`` of the assignee, for assignment events."""
+def outgoing(event: StoredEvent, assignee: dict[str, Any] | None = None) -> list[Outgoing]:
+    """``assignee``: ``{id, name, avatarUrl}`` of the agent (the wire's ``commercial``)."""
     p = event.payload
     stamp = {"eventId": str(event.event_id), "seq": event.seq}
     at = event.occurred_at.isoformat()
@@ -74,7 +74,7 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
                 "status": p["to"],
                 "assignedAt": p.get("assigned_at", at),
                 "assignmentReason": p.get("reason"),
-                "commercial": commercial or {"id": agent, "name": None, "avatarUrl": None},
+                "commercial": assignee or {"id": agent, "name": None, "avatarUrl": None},
             } | stamp
             targets = (*scope, f"commercial:{agent}")
             return [
@@ -134,7 +134,7 @@ def outgoing(event: StoredEvent, commercial: dict[str, Any] | None = None) -> li
 
 
 def _strategy(p: dict[str, Any], stamp: dict[str, Any], at: str, tenant: str) -> list[Outgoing]:
-    """Staff see every strategy; the chosen commercial is told; content goes to the widget."""
+    """Staff see every strategy; the chosen agent is told; content goes to the widget."""
     actions = p.get("actions", [])
     body = _camel(p)
     if "actions" in p:

@@ -132,7 +132,7 @@ class Runtime:
             uow,
             presence_store,
             services.chats,
-            services.commercials,
+            services.agents,
             grace_s=settings.presence_grace_s,
             sweep=settings.presence_requires_connection,
         )
@@ -149,7 +149,7 @@ class Runtime:
             services.handoff.records,
             services.chats,
             services.messages,
-            services.commercials,
+            services.agents,
             HandoffSettings(
                 answer_timeout_s=settings.handoff_answer_timeout_s,
                 poll_s=settings.handoff_poll_s,

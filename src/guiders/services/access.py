@@ -48,7 +48,7 @@ class Principal:
     def sender_role(self) -> SenderRole:
         return {
             PrincipalKind.VISITOR: SenderRole.VISITOR,
-            PrincipalKind.STAFF: SenderRole.COMMERCIAL,
+            PrincipalKind.STAFF: SenderRole.AGENT,
             PrincipalKind.INTEGRATION: SenderRole.AI,
         }[self.kind]
 
@@ -90,11 +90,11 @@ def check_may_handle(principal: Principal, chat: Chat, action: str) -> None:
 
     - its visitor, their own chat (for what the visitor may do at all);
     - an integration key (the bot, the pipeline) and a supervisor or admin, any of the company's;
-    - a commercial, only a chat assigned to them: a pending chat is taken first (``assign``),
+    - an agent, only a chat assigned to them: a pending chat is taken first (``assign``),
       another agent's chat is theirs to transfer, not to close.
     Internal notes are not covered: any staff member may leave one (see ``MessageService``).
     """
     if principal.is_visitor or principal.is_integration or principal.is_supervisor:
         return
-    if chat.assigned_commercial_id != principal.subject_id:
+    if chat.assigned_agent_id != principal.subject_id:
         raise Forbidden(f"A commercial may {action} only chats assigned to them", field="chatId")

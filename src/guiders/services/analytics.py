@@ -138,7 +138,7 @@ class AnalyticsService:
             open_chats = [c for c in page.items if c.is_open]
             workloads = await uow.chats.workloads(visitor.company_id)
             candidates = await self._liveness.candidates(
-                await uow.commercials.of_company(visitor.company_id), workloads
+                await uow.agents.of_company(visitor.company_id), workloads
             )
             decided = plan(
                 analysis,

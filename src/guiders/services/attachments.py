@@ -144,7 +144,7 @@ class AttachmentService:
             chat.post_message(message)
             if (
                 principal.is_staff
-                and chat.assigned_commercial_id == principal.subject_id
+                and chat.assigned_agent_id == principal.subject_id
                 and chat.status in (ChatStatus.ASSIGNED, ChatStatus.TRANSFERRED)
             ):
                 chat.activate(now)

@@ -16,13 +16,13 @@ from statistics import median
 from typing import cast
 from uuid import UUID
 
+from guiders.domain.agent import AgentStatus
 from guiders.domain.business_hours import Schedule
-from guiders.domain.commercial import CommercialStatus
 from guiders.domain.errors import ValidationFailed
 from guiders.domain.events import DomainEvent
 from guiders.domain.settings import BotConfig, BusinessHours, CompanyProfile
 from guiders.services.access import Principal, check_chat_access
-from guiders.services.commercials import CommercialService
+from guiders.services.agents import AgentService
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
 from guiders.services.settings import SettingsService
 
@@ -58,11 +58,11 @@ class Wait:
 
 class AvailabilityService:
     def __init__(
-        self, uow: UnitOfWorkFactory, settings: SettingsService, commercials: CommercialService
+        self, uow: UnitOfWorkFactory, settings: SettingsService, agents: AgentService
     ) -> None:
         self._uow = uow
         self._settings = settings
-        self._commercials = commercials
+        self._agents = agents
 
     async def _typical_wait(self, company_id: UUID, now: datetime) -> tuple[float | None, int]:
         async with self._uow() as uow:
@@ -78,8 +78,8 @@ class AvailabilityService:
         profile = cast(CompanyProfile, await self._settings.effective(company_id, "company"))
         hours = cast(BusinessHours, await self._settings.effective(company_id, "business_hours"))
         schedule = Schedule.of(hours, profile.time_zone)
-        candidates = await self._commercials.candidates(company_id)
-        online = sum(1 for c in candidates if c.commercial.status == CommercialStatus.ONLINE)
+        candidates = await self._agents.candidates(company_id)
+        online = sum(1 for c in candidates if c.agent.status == AgentStatus.ONLINE)
         available = sum(1 for c in candidates if c.available)
         open_now = schedule.is_open(now)
         if not open_now:
@@ -109,8 +109,8 @@ class AvailabilityService:
             queue = await uow.service_levels.queue(chat.company_id, QUEUE_LIMIT)
         position = queue.index(chat.id) + 1 if chat.id in queue else None
         typical, samples = await self._typical_wait(chat.company_id, now)
-        candidates = await self._commercials.candidates(chat.company_id)
-        anyone = any(c.commercial.status == CommercialStatus.ONLINE for c in candidates)
+        candidates = await self._agents.candidates(chat.company_id)
+        anyone = any(c.agent.status == AgentStatus.ONLINE for c in candidates)
         estimate = None
         if position is not None and typical is not None and anyone:
             estimate = max(60.0, math.ceil(typical * position / 60) * 60.0)

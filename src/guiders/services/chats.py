@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from guiders.domain.assignment import choose_commercial
+from guiders.domain.assignment import choose_agent
 from guiders.domain.chat import Chat, Priority
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
@@ -36,8 +36,8 @@ class ChatView:
     """A chat with what the list and detail views add around it."""
 
     chat: Chat
-    commercial_name: str | None
-    commercial_avatar: str | None
+    agent_name: str | None
+    agent_avatar: str | None
     unread: int
     position: int | None = None
 
@@ -129,37 +129,37 @@ class ChatService:
         self,
         principal: Principal,
         chat_id: UUID,
-        commercial_id: UUID | None,
+        agent_id: UUID | None,
         *,
         reason: str = "manual",
     ) -> Chat:
-        """Assigns to the named commercial, or by policy when none is named."""
+        """Assigns to the named agent, or by policy when none is named."""
         require_staff_or_key(principal)
         now = datetime.now(UTC)
-        routing = await self._routing(principal.company_id) if commercial_id is None else None
+        routing = await self._routing(principal.company_id) if agent_id is None else None
         async with self._uow() as uow:
             uow.actor = principal.actor
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
-            if commercial_id is None:
+            if agent_id is None:
                 department = chat.metadata.department if routing and routing.by_department else None
-                commercial_id = await self._choose(
+                agent_id = await self._choose(
                     uow,
                     principal.company_id,
                     most_senior=routing is not None and routing.policy == "most_senior",
                     department=department,
                 )
                 reason = "auto" if reason == "manual" else reason
-            commercial = await uow.commercials.get(commercial_id)
-            if commercial is None or commercial.company_id != principal.company_id:
+            agent = await uow.agents.get(agent_id)
+            if agent is None or agent.company_id != principal.company_id:
                 raise NotFound("Commercial not found", field="commercialId")
             if (
                 principal.is_staff
                 and not principal.is_supervisor
-                and commercial_id != principal.subject_id
+                and agent_id != principal.subject_id
             ):
                 raise Forbidden("A commercial may assign chats only to themselves")
             chat.assign(
-                commercial_id,
+                agent_id,
                 reason=reason,
                 at=now,
                 by_supervisor=principal.is_supervisor or principal.is_integration,
@@ -187,13 +187,13 @@ class ChatService:
     ) -> UUID:
         workloads = await uow.chats.workloads(company_id)
         candidates = await self._liveness.candidates(
-            await uow.commercials.of_company(company_id), workloads
+            await uow.agents.of_company(company_id), workloads
         )
         if department:
             wanted = department.strip().lower()
-            skilled = [c for c in candidates if wanted in (s.lower() for s in c.commercial.skills)]
+            skilled = [c for c in candidates if wanted in (s.lower() for s in c.agent.skills)]
             candidates = skilled or candidates
-        chosen = choose_commercial(candidates, most_senior=most_senior)
+        chosen = choose_agent(candidates, most_senior=most_senior)
         if chosen is None:
             raise NotFound("No commercial is available", field="commercialId")
         return chosen.id
@@ -293,19 +293,19 @@ class ChatService:
         unread = await uow.chats.unread_counts([c.id for c in chats], reader)
         names: dict[UUID, tuple[str, str | None]] = {}
         for chat in chats:
-            cid = chat.assigned_commercial_id
+            cid = chat.assigned_agent_id
             if cid is not None and cid not in names:
-                commercial = await uow.commercials.get(cid)
-                if commercial is not None:
-                    names[cid] = (commercial.name, commercial.avatar_url)
+                agent = await uow.agents.get(cid)
+                if agent is not None:
+                    names[cid] = (agent.name, agent.avatar_url)
         views = []
         for chat in chats:
-            name, avatar = names.get(chat.assigned_commercial_id or uuid.UUID(int=0), (None, None))
+            name, avatar = names.get(chat.assigned_agent_id or uuid.UUID(int=0), (None, None))
             views.append(
                 ChatView(
                     chat=chat,
-                    commercial_name=name,
-                    commercial_avatar=avatar,
+                    agent_name=name,
+                    agent_avatar=avatar,
                     unread=unread.get(chat.id, 0),
                 )
             )

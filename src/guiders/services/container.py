@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guiders.domain.strategy import NurturingContent, StrategyConfig
+from guiders.services.agents import AgentService
 from guiders.services.analytics import AnalyticsService
 from guiders.services.availability import AvailabilityService
 from guiders.services.canned import CannedService
 from guiders.services.chat_mail import ChatMailConfig, ChatMailService
 from guiders.services.chats import ChatService
-from guiders.services.commercials import CommercialService
 from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
 from guiders.services.departments import DepartmentService
@@ -52,7 +52,7 @@ class Services:
     login: LoginService
     chats: ChatService
     messages: MessageService
-    commercials: CommercialService
+    agents: AgentService
     analytics: AnalyticsService
     sagas: SagaService
     handoff: HandoffService
@@ -97,7 +97,7 @@ class Services:
         analytics = AnalyticsService(
             uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
         )
-        commercials = CommercialService(uow, liveness, settings)
+        agents = AgentService(uow, liveness, settings)
         return cls(
             uow=uow,
             tokens=tokens,
@@ -106,7 +106,7 @@ class Services:
             login=LoginService(uow, tokens, visitors, hashing, TwoFactorService(uow, box)),
             chats=chats,
             messages=messages,
-            commercials=commercials,
+            agents=agents,
             analytics=analytics,
             sagas=SagaService(uow),
             handoff=HandoffService(uow, SagaRecords(uow)),
@@ -124,5 +124,5 @@ class Services:
             team=TeamService(uow, tenancy, tokens.standing.forget),
             webhooks=WebhookLog(uow),
             privacy=PrivacyService(uow, [analytics.forget_prediction]),
-            availability=AvailabilityService(uow, settings, commercials),
+            availability=AvailabilityService(uow, settings, agents),
         )

@@ -1,7 +1,7 @@
 """The dashboard's chat figures: waiting and first-response times (p50, p95) and per-agent rows.
 
 A supervisor, an admin or an integration key sees the company and every agent; an agent (role
-commercial) sees their own chats and their own row, never a colleague's; a visitor nothing.
+agent) sees their own chats and their own row, never a colleague's; a visitor nothing.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ class ChatFiguresService:
         timings = await self._timings.since(
             principal.company_id,
             since,
-            commercial_id=principal.subject_id if own else None,
+            agent_id=principal.subject_id if own else None,
             limit=MAX_CHATS,
         )
         async with self._uow() as uow:
-            team = await uow.commercials.of_company(principal.company_id)
+            team = await uow.agents.of_company(principal.company_id)
         names = {c.id: c.name for c in team if not own or c.id == principal.subject_id}
         return {
             "scope": "own" if own else "company",

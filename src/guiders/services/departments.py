@@ -91,7 +91,7 @@ class DepartmentService:
         if len(member_ids) > 500:
             raise ValidationFailed("at most 500 members", field="memberIds")
         for member in dict.fromkeys(member_ids):
-            commercial = await uow.commercials.get(member)
-            if commercial is None or commercial.company_id != principal.company_id:
+            agent = await uow.agents.get(member)
+            if agent is None or agent.company_id != principal.company_id:
                 raise NotFound("Commercial not found", field="memberIds")
         return list(member_ids)

@@ -31,8 +31,8 @@ from guiders.domain.events import StoredEvent
 from guiders.domain.saga import SagaStatus
 from guiders.sagas import SagaDefinition, SagaRunner, SagaState
 from guiders.services.access import Principal, check_chat_access, require_supervisor_or_key
+from guiders.services.agents import AgentService
 from guiders.services.chats import ChatService
-from guiders.services.commercials import CommercialService
 from guiders.services.handoff_desk import SagaRecords, ServiceDesk
 from guiders.services.handoff_saga import (
     TYPE,
@@ -108,12 +108,12 @@ class HandoffWorker:
         records: SagaRecords,
         chats: ChatService,
         messages: MessageService,
-        commercials: CommercialService,
+        agents: AgentService,
         settings: HandoffSettings | None = None,
     ) -> None:
         self.settings = settings or HandoffSettings()
         self._records = records
-        self._chats, self._messages, self._commercials = chats, messages, commercials
+        self._chats, self._messages, self._agents = chats, messages, agents
         self.runner = SagaRunner(
             records,
             {TYPE: self._definition},
@@ -127,7 +127,7 @@ class HandoffWorker:
         self._scan_task: asyncio.Task[None] | None = None
 
     def desk(self, company_id: str) -> HandoffDesk:
-        return ServiceDesk(UUID(company_id), self._chats, self._messages, self._commercials)
+        return ServiceDesk(UUID(company_id), self._chats, self._messages, self._agents)
 
     def _definition(self, state: SagaState) -> SagaDefinition:
         desk = self.desk(str(state.context["companyId"]))

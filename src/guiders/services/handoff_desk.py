@@ -12,15 +12,15 @@ import uuid
 from typing import Any
 from uuid import UUID
 
+from guiders.domain.agent import AgentStatus
 from guiders.domain.chat import OPEN_STATUSES
-from guiders.domain.commercial import CommercialStatus
 from guiders.domain.errors import NotFound
 from guiders.domain.message import MessageType
 from guiders.domain.saga import Saga, SagaStatus
 from guiders.sagas import SagaState, SagaStore
 from guiders.services.access import Principal, PrincipalKind
+from guiders.services.agents import AgentService
 from guiders.services.chats import ChatService
-from guiders.services.commercials import CommercialService
 from guiders.services.handoff_saga import Agent, ChatState
 from guiders.services.messages import MessageDraft, MessageService
 from guiders.services.ports import Actor, UnitOfWorkFactory
@@ -48,14 +48,14 @@ class ServiceDesk:
         company_id: UUID,
         chats: ChatService,
         messages: MessageService,
-        commercials: CommercialService,
+        agents: AgentService,
     ) -> None:
         self._principal = handoff_principal(company_id)
-        self._chats, self._messages, self._commercials = chats, messages, commercials
+        self._chats, self._messages, self._agents = chats, messages, agents
 
     async def chat(self, chat_id: str) -> ChatState:
         chat = (await self._chats.get(self._principal, UUID(chat_id))).chat
-        assigned = chat.assigned_commercial_id
+        assigned = chat.assigned_agent_id
         return ChatState(
             status=chat.status.value,
             is_open=chat.status in OPEN_STATUSES,
@@ -63,14 +63,12 @@ class ServiceDesk:
         )
 
     async def available_agents(self) -> list[Agent]:
-        ranked = await self._commercials.assignable(self._principal.company_id)
-        return [_agent(c.commercial.id, c.commercial.name, c.commercial.status) for c in ranked]
+        ranked = await self._agents.assignable(self._principal.company_id)
+        return [_agent(c.agent.id, c.agent.name, c.agent.status) for c in ranked]
 
     async def agent(self, agent_id: str) -> Agent | None:
-        everyone = await self._commercials.listing(
-            self._principal, available_only=False, order_by=None
-        )
-        found = [c.commercial for c in everyone if str(c.commercial.id) == agent_id]
+        everyone = await self._agents.listing(self._principal, available_only=False, order_by=None)
+        found = [c.agent for c in everyone if str(c.agent.id) == agent_id]
         return _agent(found[0].id, found[0].name, found[0].status) if found else None
 
     async def assign(self, chat_id: str, agent_id: str) -> None:
@@ -97,7 +95,7 @@ class ServiceDesk:
         await self._chats.set_custom_fields(self._principal, UUID(chat_id), {"botMuted": muted})
 
 
-def _agent(id: UUID, name: str, status: CommercialStatus) -> Agent:
+def _agent(id: UUID, name: str, status: AgentStatus) -> Agent:
     return Agent(id=str(id), name=name, status=status.value)
 
 

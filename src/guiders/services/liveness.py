@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
+from guiders.domain.agent import Agent, AgentStatus
 from guiders.domain.assignment import Candidate
-from guiders.domain.commercial import Commercial, CommercialStatus
 from guiders.services.ports import PresenceStore
 
 
@@ -28,13 +28,13 @@ class Liveness:
         return self._store is not None and self._required
 
     async def candidates(
-        self, commercials: Sequence[Commercial], workloads: Mapping[UUID, int]
+        self, agents: Sequence[Agent], workloads: Mapping[UUID, int]
     ) -> list[Candidate]:
         live: set[str] | None = None
         if self._store is not None and self._required:
-            asked = [str(c.id) for c in commercials if c.status != CommercialStatus.OFFLINE]
+            asked = [str(c.id) for c in agents if c.status != AgentStatus.OFFLINE]
             live = await self._store.connected(asked)
         return [
             Candidate(c, workloads.get(c.id, 0), connected=live is None or str(c.id) in live)
-            for c in commercials
+            for c in agents
         ]

@@ -130,7 +130,7 @@ async def _send_in_batch(batch: Batch, send: Send) -> tuple[Message, bool]:
     chat.post_message(message)
     if (
         principal.is_staff
-        and chat.assigned_commercial_id == principal.subject_id
+        and chat.assigned_agent_id == principal.subject_id
         and chat.status in (ChatStatus.ASSIGNED, ChatStatus.TRANSFERRED)
         and not message.is_internal
     ):

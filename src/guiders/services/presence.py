@@ -19,8 +19,8 @@ from uuid import UUID
 import structlog
 
 from guiders.services.access import Principal
+from guiders.services.agents import AgentService
 from guiders.services.chats import ChatService
-from guiders.services.commercials import CommercialService
 from guiders.services.ports import SYSTEM, PresenceStore, Typing, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -49,7 +49,7 @@ class PresenceService:
         uow: UnitOfWorkFactory,
         store: PresenceStore,
         chats: ChatService,
-        commercials: CommercialService,
+        agents: AgentService,
         *,
         grace_s: float,
         socket_ttl_s: float = SOCKET_TTL_S,
@@ -58,7 +58,7 @@ class PresenceService:
         self._uow = uow
         self.store = store
         self._chats = chats
-        self._commercials = commercials
+        self._agents = agents
         self._grace_s = grace_s
         self._ttl_s = socket_ttl_s
         self._sweep = sweep
@@ -110,7 +110,7 @@ class PresenceService:
             company, user = key.split(":", 1)
             if await self.store.socket_count(user) > 0:
                 continue
-            change = await self._commercials.follow_sockets(
+            change = await self._agents.follow_sockets(
                 UUID(company), UUID(user), connected=False, actor=SYSTEM
             )
             changed += change is not None
@@ -122,11 +122,11 @@ class PresenceService:
         restarted with in-memory presence, a status set over REST): their grace period starts
         now, so the status tells the truth within ``grace + ttl``."""
         async with self._uow() as uow:
-            stale = await uow.commercials.not_offline(SWEEP_BATCH)
+            stale = await uow.agents.not_offline(SWEEP_BATCH)
         live = await self.store.connected([str(c.id) for c in stale])
-        for commercial in stale:
-            key = f"{commercial.company_id}:{commercial.id}"
-            if key not in last_seen and str(commercial.id) not in live:
+        for agent in stale:
+            key = f"{agent.company_id}:{agent.id}"
+            if key not in last_seen and str(agent.id) not in live:
                 await self.store.staff_seen(key, now)
                 last_seen[key] = now
 
@@ -143,7 +143,7 @@ class PresenceService:
             pending = self._going_offline.pop(principal.subject_id, None)
             if pending is not None:
                 pending.cancel()
-            await self._commercials.follow_sockets(
+            await self._agents.follow_sockets(
                 principal.company_id, principal.subject_id, connected=True, actor=principal.actor
             )
 
@@ -170,7 +170,7 @@ class PresenceService:
         try:
             await asyncio.sleep(self._grace_s)
             if await self.store.socket_count(str(principal.subject_id)) == 0:
-                await self._commercials.follow_sockets(
+                await self._agents.follow_sockets(
                     principal.company_id, principal.subject_id, connected=False, actor=SYSTEM
                 )
                 await self.store.staff_gone(_staff_key(principal))
@@ -235,15 +235,15 @@ class PresenceService:
                 "online": await self.online(chat.visitor_id),
             }
         ]
-        if chat.assigned_commercial_id is not None:
+        if chat.assigned_agent_id is not None:
             async with self._uow() as uow:
-                commercial = await uow.commercials.get(chat.assigned_commercial_id)
+                agent = await uow.agents.get(chat.assigned_agent_id)
             participants.append(
                 {
-                    "userId": str(chat.assigned_commercial_id),
+                    "userId": str(chat.assigned_agent_id),
                     "userType": "commercial",
-                    "online": await self.online(chat.assigned_commercial_id),
-                    "status": commercial.status.value if commercial else None,
+                    "online": await self.online(chat.assigned_agent_id),
+                    "status": agent.status.value if agent else None,
                 }
             )
         typing = await self.store.typing(str(chat_id))

@@ -70,14 +70,12 @@ async def carry_out(
         )
         chat.change_priority(VIP_PRIORITY, now)
         uow.track(chat)
-    for chat_id, commercial_id in decided.assign.items():
+    for chat_id, agent_id in decided.assign.items():
         chat = by_id[chat_id]
-        chat.assign(commercial_id, reason="vip", at=now, by_supervisor=True)
+        chat.assign(agent_id, reason="vip", at=now, by_supervisor=True)
         await _post(uow, principal, chat, _note(analysis), internal=True, at=now)
         uow.track(chat)
-        actions.append(
-            {"action": "assign", "chat_id": str(chat_id), "agent_id": str(commercial_id)}
-        )
+        actions.append({"action": "assign", "chat_id": str(chat_id), "agent_id": str(agent_id)})
     for chat_id in set(decided.raise_priority) | set(decided.assign):
         await uow.chats.save(by_id[chat_id])
     if decided.open_proactive_chat:
@@ -86,9 +84,7 @@ async def carry_out(
             {
                 "action": "proactive_chat",
                 "chat_id": str(chat.id),
-                "agent_id": str(decided.proactive_commercial)
-                if decided.proactive_commercial
-                else None,
+                "agent_id": str(decided.proactive_agent) if decided.proactive_agent else None,
             }
         )
     if decided.persona is not None:
@@ -161,8 +157,8 @@ async def _proactive_chat(
     uow.track(chat)
     await uow.chats.add(chat)
     await _post(uow, principal, chat, config.proactive_message, internal=False, at=now)
-    if decided.proactive_commercial is not None:
-        chat.assign(decided.proactive_commercial, reason="vip", at=now, by_supervisor=True)
+    if decided.proactive_agent is not None:
+        chat.assign(decided.proactive_agent, reason="vip", at=now, by_supervisor=True)
         await _post(uow, principal, chat, _note(analysis), internal=True, at=now)
     await uow.chats.save(chat)
     return chat

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from guiders.domain.commercial import Commercial
+from guiders.domain.agent import Agent
 from guiders.domain.company import Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.events import DomainEvent
@@ -35,7 +35,7 @@ MAX_HOSTS = 20
 @dataclass(frozen=True, slots=True)
 class Member:
     user: StaffUser
-    agent: Commercial | None
+    agent: Agent | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class TeamService:
         _require_admin(principal)
         async with self._uow() as uow:
             users = await uow.tenancy.staff_of(principal.company_id)
-            agents = {c.id: c for c in await uow.commercials.of_company(principal.company_id)}
+            agents = {c.id: c for c in await uow.agents.of_company(principal.company_id)}
         return [Member(u, agents.get(u.id)) for u in users]
 
     async def change(self, principal: Principal, user_id: UUID, change: MemberChange) -> Member:
@@ -81,7 +81,7 @@ class TeamService:
             user = await uow.tenancy.get_staff(user_id)
             if user is None or user.company_id != principal.company_id:
                 raise NotFound("No such staff member", field="userId")
-            agent = await uow.commercials.get(user_id)
+            agent = await uow.agents.get(user_id)
             before = _facts(user, agent)
             if change.role is not None:
                 user.role = change.role
@@ -97,7 +97,7 @@ class TeamService:
                     at=now,
                 )
                 uow.track(agent)
-                await uow.commercials.save(agent)
+                await uow.agents.save(agent)
             after = _facts(user, agent)
             if after != before:
                 uow.record(
@@ -209,7 +209,7 @@ def _is_host(host: str) -> bool:
     return all(label and len(label) <= 63 and label.replace("-", "").isalnum() for label in labels)
 
 
-def _facts(user: StaffUser, agent: Commercial | None) -> dict[str, Any]:
+def _facts(user: StaffUser, agent: Agent | None) -> dict[str, Any]:
     facts: dict[str, Any] = {"role": user.role.value, "active": user.deactivated_at is None}
     if agent is not None:
         facts |= {

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from uuid import UUID
 
-from guiders.domain.commercial import Commercial
+from guiders.domain.agent import Agent
 from guiders.domain.company import ApiKey, Company, Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Conflict, NotFound
 from guiders.domain.events import DomainEvent
@@ -95,7 +95,7 @@ class TenancyService:
         max_chats: int = 5,
         skills: list[str] | None = None,
     ) -> StaffUser:
-        """Every staff member also gets a commercial profile so anyone can take a chat."""
+        """Every staff member also gets an agent profile so anyone can take a chat."""
         user = StaffUser(
             id=uuid.uuid4(),
             company_id=company_id,
@@ -117,7 +117,7 @@ class TenancyService:
                     {"user_id": str(user.id), "email": user.email, "role": role.value},
                 )
             )
-            commercial = Commercial.hire(
+            agent = Agent.hire(
                 id=user.id,
                 company_id=company_id,
                 name=name,
@@ -127,8 +127,8 @@ class TenancyService:
                 avatar_url=None,
                 at=datetime.now(UTC),
             )
-            uow.track(commercial)
-            await uow.commercials.add(commercial)
+            uow.track(agent)
+            await uow.agents.add(agent)
             await uow.commit()
         return user
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from guiders.domain.assignment import Candidate, choose_commercial
+from guiders.domain.assignment import Candidate, choose_agent
 from guiders.domain.chat import Chat
 from guiders.domain.errors import NotFound
 from guiders.domain.message import MessageType
@@ -28,7 +28,7 @@ MAX_QUERY = 200
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
-    commercial_id: UUID | None = None
+    agent_id: UUID | None = None
     department_id: UUID | None = None
     note: str | None = None
 
@@ -47,7 +47,7 @@ class TransferService:
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
             check_may_handle(principal, chat, "transfer")
             department = None
-            to_agent = order.commercial_id
+            to_agent = order.agent_id
             if order.department_id is not None:
                 found = await uow.departments.get(order.department_id)
                 if found is None or found.company_id != principal.company_id:
@@ -56,8 +56,8 @@ class TransferService:
                 if to_agent is None:
                     to_agent = await self._member(uow, chat, found.member_ids)
             if to_agent is not None:
-                commercial = await uow.commercials.get(to_agent)
-                if commercial is None or commercial.company_id != principal.company_id:
+                agent = await uow.agents.get(to_agent)
+                if agent is None or agent.company_id != principal.company_id:
                     raise NotFound("Commercial not found", field="commercialId")
             chat.transfer(to_agent_id=to_agent, department=department, note=order.note, at=now)
             note = (order.note or "").strip()
@@ -80,14 +80,14 @@ class TransferService:
 
     @staticmethod
     async def _member(uow: UnitOfWork, chat: Chat, member_ids: list[UUID]) -> UUID | None:
-        members = set(member_ids) - {chat.assigned_commercial_id}
+        members = set(member_ids) - {chat.assigned_agent_id}
         workloads = await uow.chats.workloads(chat.company_id)
         candidates = [
             Candidate(c, workloads.get(c.id, 0))
-            for c in await uow.commercials.of_company(chat.company_id)
+            for c in await uow.agents.of_company(chat.company_id)
             if c.id in members
         ]
-        chosen = choose_commercial(candidates)
+        chosen = choose_agent(candidates)
         return chosen.id if chosen is not None else None
 
     async def untag(self, principal: Principal, chat_id: UUID, tags: list[str]) -> Chat:

@@ -149,7 +149,7 @@ class TwoFactorService:
 
     async def disable(self, principal: Principal, code: str) -> None:
         _require_staff(principal)
-        if await self.required(principal.company_id, principal.role or StaffRole.COMMERCIAL):
+        if await self.required(principal.company_id, principal.role or StaffRole.AGENT):
             raise Forbidden("The company requires two-factor sign-in for admins")
         if not await self.check(principal.subject_id, code):
             raise ValidationFailed("The code is not right", field="code")

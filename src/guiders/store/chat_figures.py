@@ -19,7 +19,7 @@ class SqlChatTimings(ChatTimings):
         self._db = db
 
     async def since(
-        self, company_id: UUID, since: datetime, *, commercial_id: UUID | None, limit: int
+        self, company_id: UUID, since: datetime, *, agent_id: UUID | None, limit: int
     ) -> list[ChatTiming]:
         first_reply = (
             select(func.min(messages.c.sent_at))
@@ -44,14 +44,14 @@ class SqlChatTimings(ChatTimings):
             .order_by(chats.c.created_at)
             .limit(limit)
         )
-        if commercial_id is not None:
-            stmt = stmt.where(chats.c.assigned_commercial_id == commercial_id)
+        if agent_id is not None:
+            stmt = stmt.where(chats.c.assigned_commercial_id == agent_id)
         async with self._db.reading() as conn:
             rows = (await conn.execute(stmt)).all()
         return [
             ChatTiming(
                 chat_id=r.id,
-                commercial_id=r.assigned_commercial_id,
+                agent_id=r.assigned_commercial_id,
                 created_at=r.created_at,
                 agent_requested_at=r.agent_requested_at,
                 assigned_at=r.assigned_at,

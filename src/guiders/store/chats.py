@@ -172,8 +172,8 @@ def _conditions(q: ChatQuery, dialect: str) -> list[ColumnElement[bool]]:
         c.append(chats.c.priority.in_([p.value for p in q.priority]))
     if q.visitor_id:
         c.append(chats.c.visitor_id == q.visitor_id)
-    if q.assigned_commercial_id:
-        c.append(chats.c.assigned_commercial_id == q.assigned_commercial_id)
+    if q.assigned_agent_id:
+        c.append(chats.c.assigned_commercial_id == q.assigned_agent_id)
     if q.department:
         c.append(chats.c.department_key == q.department)
     if q.tag:
@@ -194,7 +194,7 @@ def _chat_values(chat: Chat) -> dict[str, Any]:
         "visitor_info": chat.visitor_info.to_dict(),
         "metadata": chat.metadata.to_dict(),
         "department_key": chat.metadata.department,
-        "assigned_commercial_id": chat.assigned_commercial_id,
+        "assigned_commercial_id": chat.assigned_agent_id,
         "assigned_at": chat.assigned_at,
         "closed_at": chat.closed_at,
         "close_reason": chat.close_reason,
@@ -221,7 +221,7 @@ def chat_from_row(r: Any) -> Chat:
         metadata=ChatMetadata.from_dict(r["metadata"]),
         created_at=r["created_at"],
         updated_at=r["updated_at"],
-        assigned_commercial_id=r["assigned_commercial_id"],
+        assigned_agent_id=r["assigned_commercial_id"],
         assigned_at=r["assigned_at"],
         closed_at=r["closed_at"],
         close_reason=r["close_reason"],

@@ -18,20 +18,20 @@ from uuid import UUID
 
 from sqlalchemy import Table, select
 
+from guiders.domain.agent import Agent
 from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat
-from guiders.domain.commercial import Commercial
 from guiders.domain.events import DomainEvent, StoredEvent
 from guiders.domain.message import Message
 from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
+from guiders.store.agents import SqlAgentRepository
 from guiders.store.analyses import SqlAnalysisRepository
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
-from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import opened_events
 from guiders.store.tables import (
+    agents,
     chats,
-    commercials,
     events,
     messages,
     tracking_events,
@@ -52,7 +52,7 @@ COMPARED: list[Table] = [
     visitors,
     visitor_sessions,
     tracking_events,
-    commercials,
+    agents,
     visitor_analyses,
     visitor_conversions,
 ]
@@ -75,7 +75,7 @@ class Projection:
     visitors: dict[UUID, Visitor] = field(default_factory=dict)
     sessions: dict[UUID, VisitorSession] = field(default_factory=dict)
     tracking: list[TrackingEvent] = field(default_factory=list)
-    commercials: dict[UUID, Commercial] = field(default_factory=dict)
+    agents: dict[UUID, Agent] = field(default_factory=dict)
     analyses: dict[UUID, Analysis] = field(default_factory=dict)
     conversions: list[Conversion] = field(default_factory=list)
 
@@ -139,11 +139,11 @@ class Projection:
                 )
         elif kind == "commercial":
             if event.type == "commercial.created":
-                self.commercials[event.aggregate_id] = Commercial.from_created(event)
+                self.agents[event.aggregate_id] = Agent.from_created(event)
                 return
-            commercial = self.commercials[event.aggregate_id]
-            commercial.apply(event)
-            commercial.version = event.version
+            agent = self.agents[event.aggregate_id]
+            agent.apply(event)
+            agent.version = event.version
 
     def erase(self, visitor_id: UUID) -> None:
         """``visitor.erased``: the visitor and everything of theirs leave the projection, as
@@ -252,9 +252,9 @@ async def _write(scratch: Database, p: Projection) -> None:
         for session in p.sessions.values():
             await visitor_repo.add_session(session)
         await visitor_repo.add_tracking(p.tracking)
-        commercial_repo = SqlCommercialRepository(conn)
-        for commercial in p.commercials.values():
-            await commercial_repo.add(commercial)
+        agent_repo = SqlAgentRepository(conn)
+        for agent in p.agents.values():
+            await agent_repo.add(agent)
         chat_repo = SqlChatRepository(conn)
         for chat in p.chats.values():
             await chat_repo.add(chat)

@@ -61,7 +61,7 @@ staff_users = Table(
     Column("deactivated_at", UTCDateTime),
 )
 
-commercials = Table(
+agents = Table(
     "commercials",
     metadata,
     Column("id", Uuid, ForeignKey("staff_users.id"), primary_key=True),

@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.services.ports import AfterCommit, UnitOfWork
 from guiders.store.agent_tools import SqlCannedRepository, SqlDepartmentRepository
+from guiders.store.agents import SqlAgentRepository
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
 from guiders.store.attachments import SqlAttachmentRepository
 from guiders.store.chat_mail import SqlChatMailRecords
 from guiders.store.chats import SqlChatRepository, SqlMessageRepository
-from guiders.store.commercials import SqlCommercialRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
@@ -47,7 +47,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.chats = SqlChatRepository(conn)
         self.messages = SqlMessageRepository(conn)
         self.visitors = SqlVisitorRepository(conn)
-        self.commercials = SqlCommercialRepository(conn)
+        self.agents = SqlAgentRepository(conn)
         self.events = log = SqlEventLog(conn, self._db.visitor_keys)
         self.analyses = SqlAnalysisRepository(conn)
         self.mail = SqlMailQueue(conn)

@@ -366,7 +366,7 @@ def test_dashboard_renders_its_charts_with_data(
     assert errors == [], errors
 
 
-def test_a_commercial_is_refused_the_team_dashboard(server: ServerProcess, browser: Any) -> None:
+def test_a_agent_is_refused_the_team_dashboard(server: ServerProcess, browser: Any) -> None:
     """The page gives an agent their own view (test_dashboard_figures.py); the API still
     refuses them the team's figures."""
     page = browser.new_context().new_page()

@@ -18,7 +18,7 @@ from guiders.wire import message_response
     ("role", "kind", "read"),
     [
         (SenderRole.VISITOR, MessageType.TEXT, False),
-        (SenderRole.COMMERCIAL, MessageType.INTERNAL, True),
+        (SenderRole.AGENT, MessageType.INTERNAL, True),
         (SenderRole.AI, MessageType.AI_RESPONSE, False),
         (SenderRole.SYSTEM, MessageType.SYSTEM, False),
     ],

@@ -31,7 +31,7 @@ class FakeBot:
     async def refresh(self, *, force: bool = False) -> None:
         pass
 
-    async def start(self, *, wait_for_server_s: float = 0.0) -> None:
+    async def start(self, *, wait_for_server_s: float = 0.0, listen: bool = True) -> None:
         self.order.append("joins the events")
 
     async def stop(self) -> None:

@@ -30,7 +30,7 @@ async def test_retries_a_429_after_the_time_the_server_asked_for() -> None:
         return httpx.Response(200, json={"data": []})
 
     async with client_for(httpx.MockTransport(answer)) as client:
-        assert await client.list_commercials() == []
+        assert await client.list_agents() == []
     assert len(calls) == 2
     assert calls[1] - calls[0] >= 0.95
 
@@ -50,7 +50,7 @@ async def test_retries_5xx_and_network_errors_then_succeeds() -> None:
         return outcome
 
     async with client_for(httpx.MockTransport(answer)) as client:
-        assert await client.list_commercials(available=True) == []
+        assert await client.list_agents(available=True) == []
     assert outcomes == []
 
 
@@ -95,7 +95,7 @@ async def test_a_429_that_never_clears_surfaces_as_rate_limited() -> None:
 
     async with client_for(httpx.MockTransport(answer)) as client:
         with pytest.raises(RateLimited):
-            await client.list_commercials()
+            await client.list_agents()
 
 
 async def test_sends_bearer_key_and_an_idempotency_id_on_every_message() -> None:

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from guiders.domain.assignment import Candidate, choose_commercial
-from guiders.domain.commercial import Commercial, CommercialStatus
+from guiders.domain.agent import Agent, AgentStatus
+from guiders.domain.assignment import Candidate, choose_agent
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -10,12 +10,12 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def agent(
     name: str,
     *,
-    status: CommercialStatus = CommercialStatus.ONLINE,
+    status: AgentStatus = AgentStatus.ONLINE,
     seniority: int = 1,
     max_chats: int = 5,
     idle_since: datetime = T0,
-) -> Commercial:
-    return Commercial(
+) -> Agent:
+    return Agent(
         id=uuid4(),
         company_id=uuid4(),
         name=name,
@@ -28,31 +28,27 @@ def agent(
 
 def test_least_workload_wins() -> None:
     a, b = agent("a"), agent("b")
-    assert choose_commercial([Candidate(a, 3), Candidate(b, 1)]) is b
+    assert choose_agent([Candidate(a, 3), Candidate(b, 1)]) is b
 
 
 def test_seniority_breaks_a_workload_tie() -> None:
     junior, senior = agent("junior", seniority=1), agent("senior", seniority=3)
-    assert choose_commercial([Candidate(junior, 1), Candidate(senior, 1)]) is senior
+    assert choose_agent([Candidate(junior, 1), Candidate(senior, 1)]) is senior
 
 
 def test_longest_idle_breaks_a_full_tie() -> None:
     recent = agent("recent", idle_since=T0 + timedelta(minutes=5))
     idle = agent("idle", idle_since=T0)
-    assert choose_commercial([Candidate(recent, 0), Candidate(idle, 0)]) is idle
+    assert choose_agent([Candidate(recent, 0), Candidate(idle, 0)]) is idle
 
 
 def test_busy_offline_and_full_agents_are_not_available() -> None:
-    busy = agent("busy", status=CommercialStatus.BUSY)
-    offline = agent("offline", status=CommercialStatus.OFFLINE)
+    busy = agent("busy", status=AgentStatus.BUSY)
+    offline = agent("offline", status=AgentStatus.OFFLINE)
     full = agent("full", max_chats=2)
-    assert (
-        choose_commercial([Candidate(busy, 0), Candidate(offline, 0), Candidate(full, 2)]) is None
-    )
+    assert choose_agent([Candidate(busy, 0), Candidate(offline, 0), Candidate(full, 2)]) is None
 
 
 def test_most_senior_first_for_vip_visitors() -> None:
     junior, senior = agent("junior", seniority=1), agent("senior", seniority=5)
-    assert (
-        choose_commercial([Candidate(junior, 0), Candidate(senior, 3)], most_senior=True) is senior
-    )
+    assert choose_agent([Candidate(junior, 0), Candidate(senior, 3)], most_senior=True) is senior

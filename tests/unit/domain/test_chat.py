@@ -56,7 +56,7 @@ def test_assigning_a_pending_chat_records_one_status_change() -> None:
     agent = uuid4()
     chat.assign(agent, reason="manual", at=NOW)
     event = chat.pending_events[-1]
-    assert chat.status == ChatStatus.ASSIGNED and chat.assigned_commercial_id == agent
+    assert chat.status == ChatStatus.ASSIGNED and chat.assigned_agent_id == agent
     assert event.type == "chat.status_changed"
     assert event.payload["from"] == "PENDING" and event.payload["to"] == "ASSIGNED"
 
@@ -132,9 +132,9 @@ def test_any_command_sequence_follows_the_transition_table(commands: list[str]) 
     for event in events[1:]:
         rebuilt.apply(event)
         rebuilt.version = event.version
-    assert (rebuilt.status, rebuilt.assigned_commercial_id, rebuilt.version) == (
+    assert (rebuilt.status, rebuilt.assigned_agent_id, rebuilt.version) == (
         chat.status,
-        chat.assigned_commercial_id,
+        chat.assigned_agent_id,
         chat.version,
     )
 

@@ -21,7 +21,7 @@ def chat(
     start = T0 + timedelta(seconds=asked_s) if asked_s is not None else T0
     return ChatTiming(
         chat_id=uuid.uuid4(),
-        commercial_id=agent,
+        agent_id=agent,
         created_at=T0,
         agent_requested_at=start if asked_s is not None else None,
         assigned_at=start + timedelta(seconds=wait_s) if wait_s is not None else None,

@@ -20,21 +20,21 @@ def assigned() -> Chat:
 
 def test_transfer_to_an_agent_records_the_fact_then_the_status_change() -> None:
     chat = assigned()
-    before, to = chat.assigned_commercial_id, uuid4()
+    before, to = chat.assigned_agent_id, uuid4()
     chat.transfer(to_agent_id=to, department=None, note=" VIP, be quick ", at=NOW)
     events = chat.take_events()
     assert [e.type for e in events] == ["chat.transferred", "chat.status_changed"]
     fact = events[0].payload
     assert fact["from_agent_id"] == str(before) and fact["to_agent_id"] == str(to)
     assert fact["note"] == "VIP, be quick"
-    assert chat.status == ChatStatus.TRANSFERRED and chat.assigned_commercial_id == to
+    assert chat.status == ChatStatus.TRANSFERRED and chat.assigned_agent_id == to
 
 
 def test_transfer_to_a_department_without_an_agent_queues_it_marked() -> None:
     chat = assigned()
     chat.transfer(to_agent_id=None, department="Sales", note=None, at=NOW)
     assert chat.status == ChatStatus.PENDING
-    assert chat.assigned_commercial_id is None
+    assert chat.assigned_agent_id is None
     assert chat.metadata.department == "Sales"
 
 
@@ -50,7 +50,7 @@ def test_refusals() -> None:
     with pytest.raises(ValidationFailed):
         chat.transfer(to_agent_id=None, department=None, note=None, at=NOW)
     with pytest.raises(Conflict):
-        chat.transfer(to_agent_id=chat.assigned_commercial_id, department=None, note=None, at=NOW)
+        chat.transfer(to_agent_id=chat.assigned_agent_id, department=None, note=None, at=NOW)
     with pytest.raises(ValidationFailed):
         chat.transfer(to_agent_id=uuid4(), department=None, note="x" * 1001, at=NOW)
     chat.close(reason=None, satisfaction=None, resolution=None, at=NOW)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from guiders.domain.agent import Agent, AgentStatus
 from guiders.domain.analysis import Analysis, Segment
 from guiders.domain.assignment import Candidate
 from guiders.domain.chat import Chat, ChatMetadata, Priority, VisitorInfo
-from guiders.domain.commercial import Commercial, CommercialStatus
 from guiders.domain.strategy import NurturingContent, StrategyConfig, plan
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -20,8 +20,8 @@ def analysis(segment: Segment, p: float) -> Analysis:
     return Analysis(uuid.uuid4(), COMPANY, p, segment, "m", NOW, context={"pagesSeen": ["/a"]})
 
 
-def agent(seniority: int, status: CommercialStatus = CommercialStatus.ONLINE) -> Commercial:
-    return Commercial(uuid.uuid4(), COMPANY, f"a{seniority}", status=status, seniority=seniority)
+def agent(seniority: int, status: AgentStatus = AgentStatus.ONLINE) -> Agent:
+    return Agent(uuid.uuid4(), COMPANY, f"a{seniority}", status=status, seniority=seniority)
 
 
 def chat(visitor: uuid.UUID) -> Chat:
@@ -37,7 +37,7 @@ def chat(visitor: uuid.UUID) -> Chat:
 
 def test_vip_pending_chat_goes_to_the_most_senior_available_even_if_busier() -> None:
     a = analysis(Segment.VIP, 0.9)
-    junior, senior, offline = agent(1), agent(3), agent(5, CommercialStatus.OFFLINE)
+    junior, senior, offline = agent(1), agent(3), agent(5, AgentStatus.OFFLINE)
     open_chat = chat(a.visitor_id)
     decided = plan(
         a,

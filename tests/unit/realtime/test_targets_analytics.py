@@ -43,17 +43,17 @@ def test_segment_change_goes_to_the_tenant_room() -> None:
     assert out.payload["segment"] == "vip" and out.payload["seq"] == 7
 
 
-def test_strategy_reaches_the_named_commercial_and_content_the_visitor_only() -> None:
-    commercial = str(uuid.uuid4())
+def test_strategy_reaches_the_named_agent_and_content_the_visitor_only() -> None:
+    agent = str(uuid.uuid4())
     vip = {
         "visitor_id": VISITOR,
         "strategy": "direct_follow_up",
         "segment": "vip",
         "conversion_probability": 0.9,
-        "actions": [{"action": "assign", "chat_id": "c", "agent_id": commercial}],
+        "actions": [{"action": "assign", "chat_id": "c", "agent_id": agent}],
     }
     [out] = outgoing(stored("strategy.applied", vip))
-    assert out.rooms == (f"tenant:{COMPANY}", f"commercial:{commercial}")
+    assert out.rooms == (f"tenant:{COMPANY}", f"commercial:{agent}")
     nurturing = {
         "visitor_id": VISITOR,
         "strategy": "nurturing",

@@ -153,7 +153,7 @@ async def list_chats(
         status=_enum_list(status, ChatStatus, "status"),
         priority=_enum_list(priority, Priority, "priority"),
         visitor_id=_uuid(visitor_id, "visitorId"),
-        assigned_commercial_id=_uuid(assigned, "assignedCommercialId"),
+        assigned_agent_id=_uuid(assigned, "assignedCommercialId"),
         department=department,
         tag=tag,
         date_from=date_from,

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v2", tags=["handing on"], route_class=WireRoute)
 
 
 class TransferBody(Body):
-    commercial_id: UUID | None = Field(default=None, alias="commercialId")
+    agent_id: UUID | None = Field(default=None, alias="commercialId")
     department_id: UUID | None = Field(default=None, alias="departmentId")
     note: str | None = Field(default=None, max_length=MAX_TRANSFER_NOTE)
 
@@ -49,7 +49,7 @@ def department_response(d: Department) -> dict[str, Any]:
 async def transfer_chat(
     chat_id: UUID, body: TransferBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
-    order = Transfer(body.commercial_id, body.department_id, body.note)
+    order = Transfer(body.agent_id, body.department_id, body.note)
     await services.transfers.transfer(principal, chat_id, order)
     return chat_response(await services.chats.get(principal, chat_id))
 

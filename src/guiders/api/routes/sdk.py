@@ -225,7 +225,7 @@ async def availability(
 ) -> dict[str, Any]:
     site = await services.visitors.site_for(body.api_key, body.domain)
     check_origin(request, site)
-    available, online = await services.commercials.availability(site.company_id)
+    available, online = await services.agents.availability(site.company_id)
     return {
         "available": available,
         "onlineCount": online,

@@ -42,7 +42,7 @@ class SecretValue(Body):
 
 class InvitationBody(Body):
     email: str = Field(min_length=3, max_length=255)
-    role: StaffRole = StaffRole.COMMERCIAL
+    role: StaffRole = StaffRole.AGENT
 
 
 def _masked(secret: MaskedSecret) -> dict[str, Any]:

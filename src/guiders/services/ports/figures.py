@@ -12,6 +12,6 @@ from guiders.domain.chat_figures import ChatTiming
 class ChatTimings(abc.ABC):
     @abc.abstractmethod
     async def since(
-        self, company_id: UUID, since: datetime, *, commercial_id: UUID | None, limit: int
+        self, company_id: UUID, since: datetime, *, agent_id: UUID | None, limit: int
     ) -> list[ChatTiming]:
-        """Chats opened since ``since``, oldest first; only one agent's when ``commercial_id``."""
+        """Chats opened since ``since``, oldest first; only one agent's when ``agent_id``."""

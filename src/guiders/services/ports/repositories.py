@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
+from guiders.domain.agent import Agent
 from guiders.domain.analysis import Analysis, Conversion
 from guiders.domain.chat import Chat, ChatStatus, Priority
-from guiders.domain.commercial import Commercial
 from guiders.domain.company import ApiKey, Company, Site, StaffUser
 from guiders.domain.events import DomainEvent, StoredEvent
 from guiders.domain.login_throttle import Throttle
@@ -29,7 +29,7 @@ class Actor:
     """Who did it; kept with every event (``performed_by``) so automations can skip their own."""
 
     id: str | None
-    type: str  # visitor | commercial | supervisor | admin | integration | system
+    type: str  # visitor | agent | supervisor | admin | integration | system
 
 
 SYSTEM = Actor(id=None, type="system")
@@ -44,7 +44,7 @@ class ChatQuery:
     status: list[ChatStatus] | None = None
     priority: list[Priority] | None = None
     visitor_id: UUID | None = None
-    assigned_commercial_id: UUID | None = None
+    assigned_agent_id: UUID | None = None
     department: str | None = None
     tag: str | None = None
     date_from: datetime | None = None
@@ -291,16 +291,16 @@ class VisitorRepository(abc.ABC):
     async def tracking(self, visitor_id: UUID, limit: int) -> list[TrackingEvent]: ...
 
 
-class CommercialRepository(abc.ABC):
+class AgentRepository(abc.ABC):
     @abc.abstractmethod
-    async def add(self, commercial: Commercial) -> None: ...
+    async def add(self, agent: Agent) -> None: ...
     @abc.abstractmethod
-    async def get(self, commercial_id: UUID) -> Commercial | None: ...
+    async def get(self, agent_id: UUID) -> Agent | None: ...
     @abc.abstractmethod
-    async def save(self, commercial: Commercial) -> None: ...
+    async def save(self, agent: Agent) -> None: ...
     @abc.abstractmethod
-    async def of_company(self, company_id: UUID) -> list[Commercial]: ...
-    async def not_offline(self, limit: int) -> list[Commercial]:
+    async def of_company(self, company_id: UUID) -> list[Agent]: ...
+    async def not_offline(self, limit: int) -> list[Agent]:
         """Agents of every company whose status is not offline (presence's sweep)."""
         return []
 

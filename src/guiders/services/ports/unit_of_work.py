@@ -21,9 +21,9 @@ from guiders.services.ports.mail import MailQueue
 from guiders.services.ports.repositories import (
     SYSTEM,
     Actor,
+    AgentRepository,
     AnalysisRepository,
     ChatRepository,
-    CommercialRepository,
     ConsumerState,
     EventGroup,
     EventLog,
@@ -55,7 +55,7 @@ class UnitOfWork(abc.ABC):
     chats: ChatRepository
     messages: MessageRepository
     visitors: VisitorRepository
-    commercials: CommercialRepository
+    agents: AgentRepository
     events: EventLog
     analyses: AnalysisRepository
     mail: MailQueue

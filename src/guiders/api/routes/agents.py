@@ -16,16 +16,16 @@ from guiders.api.responses.people import (
     CommercialStatusChanged,
 )
 from guiders.api.schemas import CommercialStatusBody, iso
+from guiders.domain.agent import AgentStatus
 from guiders.domain.assignment import Candidate
-from guiders.domain.commercial import CommercialStatus
 from guiders.domain.errors import ValidationFailed
 from guiders.services.access import require_staff_or_key
 
 router = APIRouter(prefix="/v2/commercials", tags=["commercials"], route_class=WireRoute)
 
 
-def commercial_response(c: Candidate) -> dict[str, Any]:
-    com = c.commercial
+def agent_response(c: Candidate) -> dict[str, Any]:
+    com = c.agent
     return {
         "id": str(com.id),
         "name": com.name,
@@ -48,24 +48,22 @@ async def list_commercials(
     orderBy: str | None = None,
 ) -> dict[str, Any]:
     require_staff_or_key(principal)
-    if status not in (None, "available", *[s.value for s in CommercialStatus]):
+    if status not in (None, "available", *[s.value for s in AgentStatus]):
         raise ValidationFailed("status must be 'available' or an agent status", field="status")
-    candidates = await services.commercials.listing(
+    candidates = await services.agents.listing(
         principal, available_only=status == "available", order_by=orderBy
     )
     if status not in (None, "available"):
-        candidates = [c for c in candidates if c.commercial.status.value == status]
-    return {"data": [commercial_response(c) for c in candidates], "total": len(candidates)}
+        candidates = [c for c in candidates if c.agent.status.value == status]
+    return {"data": [agent_response(c) for c in candidates], "total": len(candidates)}
 
 
 @router.get("/available", response_model=AvailableCommercials)
 async def available_commercials(
     principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
-    candidates = await services.commercials.listing(
-        principal, available_only=True, order_by="workload"
-    )
-    shown = [commercial_response(c) for c in candidates]
+    candidates = await services.agents.listing(principal, available_only=True, order_by="workload")
+    shown = [agent_response(c) for c in candidates]
     if principal.is_visitor:
         # A visitor sees who can help, not the team's workload, capacity or skills.
         shown = [
@@ -86,14 +84,14 @@ async def set_status(
     services: ServicesDep,
 ) -> dict[str, Any]:
     try:
-        status = CommercialStatus(body.status.lower())
+        status = AgentStatus(body.status.lower())
     except ValueError as exc:
         raise ValidationFailed(
             "status must be online, busy, away or offline", field="status"
         ) from exc
-    change = await services.commercials.set_status(principal, commercial_id, status)
+    change = await services.agents.set_status(principal, commercial_id, status)
     return {
         "id": str(commercial_id),
-        "status": change.commercial.status.value,
+        "status": change.agent.status.value,
         "previousStatus": change.previous.value if change.previous else None,
     }

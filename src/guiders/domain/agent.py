@@ -1,4 +1,4 @@
-"""Commercials (sales agents) and their availability."""
+"""Agents (sales agents) and their availability."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from guiders.domain.errors import ValidationFailed
 from guiders.domain.events import Aggregate, DomainEvent
 
 
-class CommercialStatus(StrEnum):
+class AgentStatus(StrEnum):
     ONLINE = "online"
     BUSY = "busy"
     AWAY = "away"
@@ -20,11 +20,11 @@ class CommercialStatus(StrEnum):
 
 
 @dataclass(slots=True)
-class Commercial(Aggregate):
+class Agent(Aggregate):
     id: UUID
     company_id: UUID
     name: str
-    status: CommercialStatus = CommercialStatus.OFFLINE
+    status: AgentStatus = AgentStatus.OFFLINE
     max_chats: int = 5
     skills: list[str] = field(default_factory=list)
     seniority: int = 1
@@ -45,9 +45,9 @@ class Commercial(Aggregate):
         seniority: int,
         avatar_url: str | None,
         at: datetime,
-    ) -> Commercial:
-        commercial = cls(id=id, company_id=company_id, name=name)
-        commercial._event(
+    ) -> Agent:
+        agent = cls(id=id, company_id=company_id, name=name)
+        agent._event(
             "commercial.created",
             at,
             {
@@ -59,10 +59,10 @@ class Commercial(Aggregate):
                 "avatar_url": avatar_url,
             },
         )
-        return commercial
+        return agent
 
     def is_available(self, workload: int) -> bool:
-        return self.active and self.status == CommercialStatus.ONLINE and workload < self.max_chats
+        return self.active and self.status == AgentStatus.ONLINE and workload < self.max_chats
 
     def reprofile(
         self, *, max_chats: int, skills: list[str], seniority: int, active: bool, at: datetime
@@ -92,7 +92,7 @@ class Commercial(Aggregate):
         )
         return True
 
-    def change_status(self, status: CommercialStatus, at: datetime) -> CommercialStatus | None:
+    def change_status(self, status: AgentStatus, at: datetime) -> AgentStatus | None:
         """Returns the previous status, or None when nothing changed."""
         previous = self.status
         if status == previous:
@@ -134,14 +134,14 @@ class Commercial(Aggregate):
             self.seniority = p["seniority"]
             self.active = p["active"]
         elif event.type == "commercial.status_changed":
-            self.status = CommercialStatus(p["status"])
+            self.status = AgentStatus(p["status"])
             self.last_activity_at = event.occurred_at
         else:
             raise ValueError(f"commercial cannot apply {event.type}")
 
     @classmethod
-    def from_created(cls, event: DomainEvent) -> Commercial:
-        commercial = cls(id=event.aggregate_id, company_id=event.company_id, name="")
-        commercial.apply(event)
-        commercial.version = event.version
-        return commercial
+    def from_created(cls, event: DomainEvent) -> Agent:
+        agent = cls(id=event.aggregate_id, company_id=event.company_id, name="")
+        agent.apply(event)
+        agent.version = event.version
+        return agent
