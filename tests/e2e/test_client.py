@@ -81,7 +81,7 @@ async def test_typed_calls_cover_the_bot_and_worker_needs(
     assert [m.content for m in messages] == ["hola", "¡Hola!", "summary for the agent"]
     assert messages[0].from_visitor
     staff = await client.list_agents()
-    assert {c.name for c in staff} == {"Ana García", "Ben Turner", "Carla Ruiz"}
+    assert {c.name for c in staff} == {"Ana García", "Ben Turner", "Carla Ruiz", "Olga Admin"}
     ben = next(c for c in staff if c.name == "Ben Turner")
     await client.set_agent_status(ben.id, "online")
     available = await client.available_agents()

@@ -4,7 +4,6 @@ and no message is sent twice. No bot runs: the hand-off is the server's alone.""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -67,11 +67,11 @@ async def test_a_hand_off_cut_by_a_crash_is_resumed_without_duplicate_messages(
             )
             assert r.status_code == 202, r.text
 
-            async def first_told() -> None:
-                while not _joined(await _messages(http, chat, key)):  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
+            async def first_told() -> bool:
+                return bool(_joined(await _messages(http, chat, key)))
 
-            await asyncio.wait_for(first_told(), 15)  # the first agent was told; the saga waits
+            # the first agent was told; the saga waits
+            await eventually(first_told, timeout=15, interval=0.05)
             first = (await http.get(f"/api/v2/chats/{chat}", headers=key)).json()
             assert first["assignedCommercialId"]
         server.kill()
@@ -79,17 +79,14 @@ async def test_a_hand_off_cut_by_a_crash_is_resumed_without_duplicate_messages(
         async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
             other = next(a for a in agents if a["commercialId"] != first["assignedCommercialId"])
 
-            async def second_told() -> None:
-                while True:
-                    state = (await http.get(f"/api/v2/chats/{chat}", headers=key)).json()
-                    told = _joined(await _messages(http, chat, key))
-                    if state["assignedCommercialId"] == other["commercialId"] and len(told) == 2:
-                        return
-                    await asyncio.sleep(0.05)
+            async def second_told() -> bool:
+                state = (await http.get(f"/api/v2/chats/{chat}", headers=key)).json()
+                told = _joined(await _messages(http, chat, key))
+                return state["assignedCommercialId"] == other["commercialId"] and len(told) == 2
 
             try:
-                await asyncio.wait_for(second_told(), 30)
-            except TimeoutError:
+                await eventually(second_told, timeout=30, interval=0.05)
+            except AssertionError:
                 sagas = (await http.get("/api/v2/sagas?type=escalation", headers=key)).json()
                 told = [m["content"] for m in await _messages(http, chat, key)]
                 raise AssertionError(f"{sagas}\n{told}") from None
@@ -103,15 +100,16 @@ async def test_a_hand_off_cut_by_a_crash_is_resumed_without_duplicate_messages(
             )
             assert r.status_code == 201
 
-            async def sagas_done() -> list[dict[str, Any]]:
-                while True:
-                    r = await http.get("/api/v2/sagas?type=escalation", headers=key)
-                    sagas: list[dict[str, Any]] = r.json()["sagas"]
-                    if sagas and all(s["status"] in ("COMPLETED", "FAILED") for s in sagas):
-                        return sagas
-                    await asyncio.sleep(0.1)
+            async def sagas_done() -> list[dict[str, Any]] | None:
+                r = await http.get("/api/v2/sagas?type=escalation", headers=key)
+                sagas: list[dict[str, Any]] = r.json()["sagas"]
+                if sagas and all(s["status"] in ("COMPLETED", "FAILED") for s in sagas):
+                    return sagas
+                return None
 
-            sagas = await asyncio.wait_for(sagas_done(), 20)
+            done = await eventually(sagas_done, timeout=20, interval=0.1)
+            assert done is not None
+            sagas = done
             messages = await _messages(http, chat, key)
     finally:
         server.stop()

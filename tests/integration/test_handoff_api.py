@@ -3,7 +3,6 @@ PostgreSQL (in-process ASGI; the runtime's own ``HandoffWorker`` runs the sagas)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from guiders.runtime import Runtime
 from guiders.services.handoff_saga import HandoffSettings
+from tests import waiting
 from tests.integration.test_api import key_headers, staff, visitor
 
 QUICK = HandoffSettings(poll_s=0.05, scan_s=0.2)
@@ -24,11 +24,7 @@ def quick_handoffs(runtime: Runtime) -> None:
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15) -> None:
-    async def loop() -> None:
-        while not await check():  # noqa: ASYNC110 - the server's tasks change what we read
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(loop(), within)
+    await waiting.eventually(check, timeout=within, interval=0.05)
 
 
 async def open_chat(api: httpx.AsyncClient, demo: dict[str, Any], fp: str) -> tuple[str, Any]:

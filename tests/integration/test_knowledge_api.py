@@ -4,8 +4,6 @@ content-gap list, tenancy, and a failed re-crawl that keeps what was indexed."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +16,7 @@ from guiders.runtime import Runtime
 from tests.documents import encrypt_pdf, make_docx, make_pdf
 from tests.integration.test_api import key_headers, staff
 from tests.site import Site, page, serve
+from tests.waiting import eventually
 
 DEADLINE_S = 90.0
 
@@ -37,14 +36,7 @@ async def settings(settings: Settings) -> Settings:
 
 
 async def until(check: Callable[[], Awaitable[Any]], what: str) -> Any:
-    deadline = time.monotonic() + DEADLINE_S
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
+    return await eventually(check, timeout=DEADLINE_S, interval=0.1, what=what)
 
 
 async def settled(

@@ -4,10 +4,14 @@ keys arrive (the store used to be cleared for everyone at 100,000 keys)."""
 from __future__ import annotations
 
 import secrets
+import time
+import types
 from pathlib import Path
 from typing import Any
 
 import httpx
+import limits.aio.storage.memory
+import limits.aio.strategies
 import pytest
 
 from guiders.api.app import create_app
@@ -31,6 +35,11 @@ async def test_a_flood_of_other_keys_does_not_reset_a_clients_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GUIDERS_REDIS_URL", raising=False)
+    # The limiter's clock stands still: a flood of 100,001 requests takes longer than a window on
+    # a slow machine, and the client's own limit would then lapse honestly, not by a reset.
+    frozen = types.SimpleNamespace(time=lambda now=time.time(): now)
+    monkeypatch.setattr(limits.aio.storage.memory, "time", frozen)
+    monkeypatch.setattr(limits.aio.strategies, "time", frozen)
     settings = Settings(
         _env_file=None,
         data_dir=tmp_path,

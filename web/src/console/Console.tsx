@@ -71,6 +71,26 @@ function Desk({ onLogout }: { onLogout: () => void }) {
 
   const fail = (err: unknown) => setError(err instanceof Error ? err.message : String(err));
 
+  // The console follows the rooms of the chats in the queue, so their previews update live: a
+  // visitor's first message usually lands just after chat:created, and message:new goes only
+  // to a chat's rooms. Once the new rooms are joined the queue is read again, so a message
+  // sent between the first read and the join is not missed either.
+  const watched = useRef<Set<string>>(new Set());
+  const watchQueue = (chats: Chat[]) => {
+    const socket = socketRef.current;
+    if (!socket?.connected) return;
+    let joining = 0;
+    for (const c of chats) {
+      if (watched.current.has(c.id)) continue;
+      watched.current.add(c.id);
+      joining += 1;
+      socket.emit("chat:join", { chatId: c.id }, () => {
+        joining -= 1;
+        if (joining === 0) void refresh();
+      });
+    }
+  };
+
   const refresh = async () => {
     try {
       const [q, m] = await Promise.all([
@@ -79,6 +99,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       ]);
       setQueue(q.chats);
       setMine(m.chats);
+      watchQueue(q.chats);
       const id = selRef.current;
       if (id) {
         const fresh = [...q.chats, ...m.chats].find((c) => c.id === id);
@@ -109,6 +130,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
     });
     socket.on("connect", () => {
       setLive(true);
+      watched.current.clear();
       if (selRef.current) socket.emit("chat:join", { chatId: selRef.current });
       soon();
     });
@@ -143,7 +165,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
   const open = async (chat: Chat) => {
     alerts.seen();
     const socket = socketRef.current;
-    if (selRef.current && selRef.current !== chat.id) socket?.emit("chat:leave", { chatId: selRef.current });
+    if (selRef.current && selRef.current !== chat.id && !watched.current.has(selRef.current))
+      socket?.emit("chat:leave", { chatId: selRef.current });
     setSelected(chat);
     selRef.current = chat.id;
     setMessages([]);
