@@ -23,7 +23,7 @@ from uuid import UUID
 
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import Stream
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -79,13 +79,10 @@ class PrivacyService:
             version = visitor.version + 1 if visitor is not None else 1
             counts = await uow.privacy.erase(company_id, visitor_id)
             uow.record(
-                DomainEvent(
-                    type="visitor.erased",
-                    aggregate_type="visitor",
-                    aggregate_id=visitor_id,
-                    company_id=company_id,
-                    payload={"visitor_id": str(visitor_id), "reason": reason, "removed": counts},
-                    occurred_at=datetime.now(UTC),
+                Stream("visitor", visitor_id, company_id).event(
+                    "visitor.erased",
+                    datetime.now(UTC),
+                    {"visitor_id": str(visitor_id), "reason": reason, "removed": counts},
                     version=version,
                 )
             )
@@ -171,19 +168,16 @@ class PrivacyService:
         async with self.uow() as uow:
             await uow.privacy.expire(company_id, before, expiry)
             uow.record(
-                DomainEvent(
-                    type="privacy.retention_applied",
-                    aggregate_type="privacy",
-                    aggregate_id=company_id,
-                    company_id=company_id,
-                    payload={
+                Stream("privacy", company_id, company_id).event(
+                    "privacy.retention_applied",
+                    datetime.now(UTC),
+                    {
                         "before": before.isoformat(),
                         "days": days,
                         "chats": [str(c) for c in expiry.chats],
                         "sessions": [str(s) for s in expiry.sessions],
                         "counts": report.counts(),
                     },
-                    occurred_at=datetime.now(UTC),
                     version=1,
                 )
             )
@@ -289,12 +283,10 @@ async def record_consent(uow: UnitOfWork, visitor: Visitor, consent: Consent) ->
         uow.track(visitor)
         await uow.visitors.save(visitor)
     uow.record(
-        DomainEvent(
-            type="visitor.consent_recorded",
-            aggregate_type="visitor_consent",
-            aggregate_id=visitor.id,
-            company_id=visitor.company_id,
-            payload={
+        Stream("visitor_consent", visitor.id, visitor.company_id).event(
+            "visitor.consent_recorded",
+            consent.recorded_at,
+            {
                 "visitor_id": str(visitor.id),
                 "purpose": consent.purpose,
                 "granted": consent.granted,
@@ -302,7 +294,6 @@ async def record_consent(uow: UnitOfWork, visitor: Visitor, consent: Consent) ->
                 "language": consent.language,
                 "source": consent.source,
             },
-            occurred_at=consent.recorded_at,
             version=1,
         )
     )

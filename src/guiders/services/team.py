@@ -24,7 +24,7 @@ from uuid import UUID
 from guiders.domain.agent import Agent
 from guiders.domain.company import Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import Stream
 from guiders.services.access import Principal
 from guiders.services.ports import UnitOfWorkFactory
 from guiders.services.tenancy import TenancyService
@@ -101,12 +101,11 @@ class TeamService:
             after = _facts(user, agent)
             if after != before:
                 uow.record(
-                    _fact(
+                    Stream("staff", user.id, user.company_id).event(
                         "staff.updated",
-                        "staff",
-                        user.id,
-                        user.company_id,
+                        datetime.now(UTC),
                         {"user_id": str(user.id), "before": before, "after": after},
+                        version=1,
                     )
                 )
             await uow.commit()
@@ -142,16 +141,15 @@ class TeamService:
             site.domain, site.aliases = domain, aliases
             await uow.tenancy.save_site(site)
             uow.record(
-                _fact(
+                Stream("site", site.id, site.company_id).event(
                     "site.origins_changed",
-                    "site",
-                    site.id,
-                    site.company_id,
+                    datetime.now(UTC),
                     {
                         "site_id": str(site.id),
                         "before": before,
                         "after": {"domain": domain, "aliases": aliases},
                     },
+                    version=1,
                 )
             )
             await uow.commit()
@@ -166,12 +164,11 @@ class TeamService:
                 site.revoked_at = datetime.now(UTC)
                 await uow.tenancy.save_site(site)
                 uow.record(
-                    _fact(
+                    Stream("site", site.id, site.company_id).event(
                         "site.revoked",
-                        "site",
-                        site.id,
-                        site.company_id,
+                        datetime.now(UTC),
                         {"site_id": str(site.id), "domain": site.domain},
+                        version=1,
                     )
                 )
                 await uow.commit()
@@ -218,20 +215,6 @@ def _facts(user: StaffUser, agent: Agent | None) -> dict[str, Any]:
             "seniority": agent.seniority,
         }
     return facts
-
-
-def _fact(
-    type: str, aggregate_type: str, aggregate_id: UUID, company_id: UUID, payload: dict[str, Any]
-) -> DomainEvent:
-    return DomainEvent(
-        type=type,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        company_id=company_id,
-        payload=payload,
-        occurred_at=datetime.now(UTC),
-        version=1,
-    )
 
 
 def _require_admin(principal: Principal) -> None:

@@ -10,23 +10,9 @@ from uuid import UUID
 from guiders.domain.agent import Agent
 from guiders.domain.company import ApiKey, Company, Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import Stream
 from guiders.services.credentials import TokenService, hash_password, new_api_key
 from guiders.services.ports import UnitOfWorkFactory
-
-
-def _fact(
-    type: str, aggregate_type: str, aggregate_id: UUID, company_id: UUID, payload: dict[str, object]
-) -> DomainEvent:
-    return DomainEvent(
-        type=type,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        company_id=company_id,
-        payload=payload,
-        occurred_at=datetime.now(UTC),
-        version=1,
-    )
 
 
 class TenancyService:
@@ -39,12 +25,11 @@ class TenancyService:
         async with self._uow() as uow:
             await uow.tenancy.add_company(company)
             uow.record(
-                _fact(
+                Stream("company", company.id, company.id).event(
                     "company.created",
-                    "company",
-                    company.id,
-                    company.id,
+                    datetime.now(UTC),
                     {"company_id": str(company.id), "name": name},
+                    version=1,
                 )
             )
             await uow.commit()
@@ -72,12 +57,11 @@ class TenancyService:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_site(site)
             uow.record(
-                _fact(
+                Stream("site", site.id, company_id).event(
                     "site.created",
-                    "site",
-                    site.id,
-                    company_id,
+                    datetime.now(UTC),
                     {"site_id": str(site.id), "domain": site.domain, "aliases": site.aliases},
+                    version=1,
                 )
             )
             await uow.commit()
@@ -109,12 +93,11 @@ class TenancyService:
                 raise Conflict("A staff member with this e-mail exists", field="email")
             await uow.tenancy.add_staff(user)
             uow.record(
-                _fact(
+                Stream("staff", user.id, company_id).event(
                     "staff.created",
-                    "staff",
-                    user.id,
-                    company_id,
+                    datetime.now(UTC),
                     {"user_id": str(user.id), "email": user.email, "role": role.value},
+                    version=1,
                 )
             )
             agent = Agent.hire(
@@ -141,12 +124,11 @@ class TenancyService:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_api_key(key)
             uow.record(
-                _fact(
+                Stream("api_key", key.id, company_id).event(
                     "api_key.created",
-                    "api_key",
-                    key.id,
-                    company_id,
+                    datetime.now(UTC),
                     {"key_id": str(key.id), "name": name, "prefix": key.prefix},
+                    version=1,
                 )
             )
             await uow.commit()
@@ -160,7 +142,9 @@ class TenancyService:
             if not await uow.tenancy.revoke_api_key(key_id, company_id, datetime.now(UTC)):
                 raise Conflict("The API key is already revoked", field="keyId")
             uow.record(
-                _fact("api_key.revoked", "api_key", key_id, company_id, {"key_id": str(key_id)})
+                Stream("api_key", key_id, company_id).event(
+                    "api_key.revoked", datetime.now(UTC), {"key_id": str(key_id)}, version=1
+                )
             )
             await uow.commit()
         self._tokens.forget_key(keys[key_id].key_hash)

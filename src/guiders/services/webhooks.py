@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden
-from guiders.domain.events import DomainEvent, StoredEvent
+from guiders.domain.events import StoredEvent, Stream
 from guiders.services.access import Principal
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
 
@@ -56,15 +56,11 @@ class WebhookLog:
         async with self._uow() as uow:
             uow.actor = principal.actor
             uow.record(
-                DomainEvent(
-                    type=DELIVERY,
-                    aggregate_type="webhook",
-                    aggregate_id=uuid.uuid5(principal.company_id, report.webhook),
-                    company_id=principal.company_id,
-                    payload=payload,
-                    occurred_at=datetime.now(UTC),
-                    version=1,
-                )
+                Stream(
+                    "webhook",
+                    uuid.uuid5(principal.company_id, report.webhook),
+                    principal.company_id,
+                ).event(DELIVERY, datetime.now(UTC), payload, version=1)
             )
             await uow.commit()
 

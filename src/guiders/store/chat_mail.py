@@ -79,4 +79,3 @@ class SqlChatMailRecords(ChatMailRecords):
             )
         )
         return frozenset(str(r[0]).lower() for r in rows)
-
