@@ -167,19 +167,16 @@ class PrivacyService:
                 continue  # erased meanwhile (by hand, or by another node's pass)
         async with self.uow() as uow:
             await uow.privacy.expire(company_id, before, expiry)
-            uow.record(
-                Stream("privacy", company_id, company_id).event(
-                    "privacy.retention_applied",
-                    datetime.now(UTC),
-                    {
-                        "before": before.isoformat(),
-                        "days": days,
-                        "chats": [str(c) for c in expiry.chats],
-                        "sessions": [str(s) for s in expiry.sessions],
-                        "counts": report.counts(),
-                    },
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("privacy", company_id, company_id),
+                "privacy.retention_applied",
+                {
+                    "before": before.isoformat(),
+                    "days": days,
+                    "chats": [str(c) for c in expiry.chats],
+                    "sessions": [str(s) for s in expiry.sessions],
+                    "counts": report.counts(),
+                },
             )
             await uow.commit()
         return report

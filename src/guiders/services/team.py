@@ -100,13 +100,10 @@ class TeamService:
                 await uow.agents.save(agent)
             after = _facts(user, agent)
             if after != before:
-                uow.record(
-                    Stream("staff", user.id, user.company_id).event(
-                        "staff.updated",
-                        datetime.now(UTC),
-                        {"user_id": str(user.id), "before": before, "after": after},
-                        version=1,
-                    )
+                uow.record_fact(
+                    Stream("staff", user.id, user.company_id),
+                    "staff.updated",
+                    {"user_id": str(user.id), "before": before, "after": after},
                 )
             await uow.commit()
         self._changed(user.id)
@@ -140,17 +137,14 @@ class TeamService:
             before = {"domain": site.domain, "aliases": site.aliases}
             site.domain, site.aliases = domain, aliases
             await uow.tenancy.save_site(site)
-            uow.record(
-                Stream("site", site.id, site.company_id).event(
-                    "site.origins_changed",
-                    datetime.now(UTC),
-                    {
-                        "site_id": str(site.id),
-                        "before": before,
-                        "after": {"domain": domain, "aliases": aliases},
-                    },
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("site", site.id, site.company_id),
+                "site.origins_changed",
+                {
+                    "site_id": str(site.id),
+                    "before": before,
+                    "after": {"domain": domain, "aliases": aliases},
+                },
             )
             await uow.commit()
         return site
@@ -163,13 +157,10 @@ class TeamService:
             if site.revoked_at is None:
                 site.revoked_at = datetime.now(UTC)
                 await uow.tenancy.save_site(site)
-                uow.record(
-                    Stream("site", site.id, site.company_id).event(
-                        "site.revoked",
-                        datetime.now(UTC),
-                        {"site_id": str(site.id), "domain": site.domain},
-                        version=1,
-                    )
+                uow.record_fact(
+                    Stream("site", site.id, site.company_id),
+                    "site.revoked",
+                    {"site_id": str(site.id), "domain": site.domain},
                 )
                 await uow.commit()
         return site

@@ -24,13 +24,10 @@ class TenancyService:
         company = Company(id=uuid.uuid4(), name=name, created_at=datetime.now(UTC))
         async with self._uow() as uow:
             await uow.tenancy.add_company(company)
-            uow.record(
-                Stream("company", company.id, company.id).event(
-                    "company.created",
-                    datetime.now(UTC),
-                    {"company_id": str(company.id), "name": name},
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("company", company.id, company.id),
+                "company.created",
+                {"company_id": str(company.id), "name": name},
             )
             await uow.commit()
         return company
@@ -56,13 +53,10 @@ class TenancyService:
             if await uow.tenancy.get_company(company_id) is None:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_site(site)
-            uow.record(
-                Stream("site", site.id, company_id).event(
-                    "site.created",
-                    datetime.now(UTC),
-                    {"site_id": str(site.id), "domain": site.domain, "aliases": site.aliases},
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("site", site.id, company_id),
+                "site.created",
+                {"site_id": str(site.id), "domain": site.domain, "aliases": site.aliases},
             )
             await uow.commit()
         return site
@@ -92,13 +86,10 @@ class TenancyService:
             if await uow.tenancy.staff_by_email(user.email) is not None:
                 raise Conflict("A staff member with this e-mail exists", field="email")
             await uow.tenancy.add_staff(user)
-            uow.record(
-                Stream("staff", user.id, company_id).event(
-                    "staff.created",
-                    datetime.now(UTC),
-                    {"user_id": str(user.id), "email": user.email, "role": role.value},
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("staff", user.id, company_id),
+                "staff.created",
+                {"user_id": str(user.id), "email": user.email, "role": role.value},
             )
             agent = Agent.hire(
                 id=user.id,
@@ -123,13 +114,10 @@ class TenancyService:
             if await uow.tenancy.get_company(company_id) is None:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_api_key(key)
-            uow.record(
-                Stream("api_key", key.id, company_id).event(
-                    "api_key.created",
-                    datetime.now(UTC),
-                    {"key_id": str(key.id), "name": name, "prefix": key.prefix},
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("api_key", key.id, company_id),
+                "api_key.created",
+                {"key_id": str(key.id), "name": name, "prefix": key.prefix},
             )
             await uow.commit()
         return plain, key
@@ -141,10 +129,8 @@ class TenancyService:
                 raise NotFound("API key not found", field="keyId")
             if not await uow.tenancy.revoke_api_key(key_id, company_id, datetime.now(UTC)):
                 raise Conflict("The API key is already revoked", field="keyId")
-            uow.record(
-                Stream("api_key", key_id, company_id).event(
-                    "api_key.revoked", datetime.now(UTC), {"key_id": str(key_id)}, version=1
-                )
+            uow.record_fact(
+                Stream("api_key", key_id, company_id), "api_key.revoked", {"key_id": str(key_id)}
             )
             await uow.commit()
         self._tokens.forget_key(keys[key_id].key_hash)

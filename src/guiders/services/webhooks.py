@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from guiders.domain.company import StaffRole
@@ -55,12 +54,14 @@ class WebhookLog:
         }
         async with self._uow() as uow:
             uow.actor = principal.actor
-            uow.record(
+            uow.record_fact(
                 Stream(
                     "webhook",
                     uuid.uuid5(principal.company_id, report.webhook),
                     principal.company_id,
-                ).event(DELIVERY, datetime.now(UTC), payload, version=1)
+                ),
+                DELIVERY,
+                payload,
             )
             await uow.commit()
 
