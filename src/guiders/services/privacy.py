@@ -208,9 +208,8 @@ class PrivacyService:
             raise NotFound("Visitor not found", field="visitorId")
         async with self.uow() as uow:
             uow.actor = principal.actor
-            await _own_visitor(uow, principal.company_id, visitor_id)
             visitor = await uow.visitors.get(visitor_id)
-            if visitor is None:
+            if visitor is None or visitor.company_id != principal.company_id:
                 raise NotFound("Visitor not found", field="visitorId")
             await record_consent(uow, visitor, consent)
             await uow.commit()
