@@ -27,7 +27,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Ledger, Stream
 
 MODEL_NAMESPACE: Final = uuid.UUID("0b6f5a9e-7c1d-4d4e-9a57-1e2f3c4d5a6b")
 AGGREGATE_TYPE: Final = "model"
@@ -72,7 +72,7 @@ def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[ModelRule]:
 
 
 @dataclass
-class ModelHealth:
+class ModelHealth(Ledger):
     company_id: UUID
     version: int = 0
     latest: dict[str, Any] | None = None
@@ -118,19 +118,9 @@ class ModelHealth:
             )
             self.proposal = None
 
-    def _event(self, type_: str, payload: dict[str, Any], at: datetime) -> DomainEvent:
-        self.version += 1
-        event = DomainEvent(
-            type=type_,
-            aggregate_type=AGGREGATE_TYPE,
-            aggregate_id=stream_id(self.company_id),
-            company_id=self.company_id,
-            payload=payload,
-            occurred_at=at,
-            version=self.version,
-        )
-        self.apply(type_, payload, self.version)
-        return event
+    @property
+    def stream(self) -> Stream:
+        return Stream(AGGREGATE_TYPE, stream_id(self.company_id), self.company_id)
 
     def transitions(
         self, figures: Mapping[str, Any], rules: list[ModelRule], at: datetime

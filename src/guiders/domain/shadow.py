@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 from uuid import UUID
 
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Ledger, Stream
 
 SHADOW_NAMESPACE: Final = uuid.UUID("5d0c2f5e-1b8a-4c47-a3f2-7a9e4b1c6d20")
 ReviewAction = Literal["sent", "edited", "discarded"]
@@ -42,7 +42,7 @@ class GraduationPolicy:
 
 
 @dataclass
-class Shadow:
+class Shadow(Ledger):
     company_id: UUID
     version: int = 0
     reviews: dict[str, Counter[str]] = field(default_factory=dict)
@@ -68,19 +68,9 @@ class Shadow:
         total = sum(counts.values())
         return total, (counts["sent"] / total if total else None)
 
-    def _event(self, type_: str, payload: dict[str, Any], at: datetime) -> DomainEvent:
-        self.version += 1
-        event = DomainEvent(
-            type=type_,
-            aggregate_type="shadow",
-            aggregate_id=stream_id(self.company_id),
-            company_id=self.company_id,
-            payload=payload,
-            occurred_at=at,
-            version=self.version,
-        )
-        self.apply(type_, payload, self.version)
-        return event
+    @property
+    def stream(self) -> Stream:
+        return Stream("shadow", stream_id(self.company_id), self.company_id)
 
     def review(
         self,

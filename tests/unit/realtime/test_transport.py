@@ -1,6 +1,7 @@
 import asyncio
 
 import pytest
+from tests.waiting import never
 
 from guiders.realtime.transport import SocketQueue, release_handshake
 
@@ -46,8 +47,8 @@ async def test_join_waits_until_every_item_is_marked_done() -> None:
     joined = asyncio.ensure_future(queue.join())
     queue.get_nowait()
     queue.task_done()
-    await asyncio.sleep(0)  # not a wait for time: one turn of the loop, so a wrong wake-up shows
-    assert not joined.done()
+    # a wrong wake-up resolves the join within a turn or two of the loop: 50 ms is hundreds
+    await never(joined.done, window=0.05, what="join() returning with an item not yet done")
     queue.get_nowait()
     queue.task_done()
     await asyncio.wait_for(joined, 1)
