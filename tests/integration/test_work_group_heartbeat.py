@@ -99,3 +99,25 @@ async def test_a_live_slow_replica_keeps_its_entries_and_a_killed_one_loses_them
             await replica.wait()
         await redis.delete(stream, f"{stream}:started", f"{stream}:done")
         await redis.aclose()
+
+
+async def test_the_heartbeat_does_not_take_back_an_entry_another_replica_claimed() -> None:
+    require_service("Redis", await redis_up())
+    redis = Redis.from_url(REDIS_URL)
+    stream = f"test:heartbeat:{uuid.uuid4().hex}"
+    a = RedisStreamSource(MemoryLog(2), redis, "group", "a", stream=stream, start_at_end=False)  # type: ignore[arg-type]
+    try:
+        await a.ensure_group()
+        await a.feed()
+        read = await redis.xreadgroup("group", "a", {stream: ">"}, count=2)
+        first, second = (entry_id for entry_id, _ in read[0][1])
+        await redis.xclaim(stream, "group", "b", 0, [first])  # b took it: a was thought dead
+        assert await a.refresh({first, second}) == 1
+        owners = {
+            p["message_id"]: p["consumer"]
+            for p in await redis.xpending_range(stream, "group", "-", "+", 10)
+        }
+        assert owners == {first: b"b", second: b"a"}
+    finally:
+        await redis.delete(stream)
+        await redis.aclose()

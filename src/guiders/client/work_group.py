@@ -83,19 +83,17 @@ async def store_position(client: GuidersClient, consumer: str, seq: int) -> None
 
 _REFRESH = """
 local refreshed = 0
-for i, id in ipairs(ARGV) do
-  if i > 1 then
-    local held = redis.call('XPENDING', KEYS[1], KEYS[2], id, id, 1, ARGV[1])
-    if #held > 0 then
-      redis.call('XCLAIM', KEYS[1], KEYS[2], ARGV[1], 0, id, 'JUSTID')
-      refreshed = refreshed + 1
-    end
+for i = 3, #ARGV do
+  local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if #held > 0 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    refreshed = refreshed + 1
   end
 end
 return refreshed
 """
-"""Resets the idle time of the entries (ARGV[2:]) that the group still lists as the consumer's
-(ARGV[1]): a script, so an entry another replica claimed meanwhile is not taken back."""
+"""Resets the idle time of the entries (ARGV[3:]) that the group (ARGV[1]) still lists as the
+consumer's (ARGV[2]): a script, so an entry another replica claimed meanwhile is not taken back."""
 
 
 class EventSource(abc.ABC):
@@ -178,7 +176,7 @@ class RedisStreamSource(EventSource):
         if not held:
             return 0
         refreshed: Any = await self.redis.eval(
-            _REFRESH, 2, self.key, self.consumer, self.worker, *held
+            _REFRESH, 1, self.key, self.consumer, self.worker, *held
         )
         return int(refreshed)
 
