@@ -95,6 +95,13 @@ def events_after(http: httpx.Client, after: int, kind: str) -> list[dict[str, An
         after = int(page[-1]["seq"])
 
 
+def register(anon: httpx.Client, creds: dict[str, Any], fingerprint: str) -> dict[str, Any]:
+    """A new visitor of the demo site: its ids and token."""
+    body = {"apiKey": creds["siteKey"], "domain": "localhost", "fingerprint": fingerprint}
+    visitor: dict[str, Any] = anon.post("/api/auth/visitor/register", json=body).json()
+    return visitor
+
+
 def last_seq(http: httpx.Client) -> int:
     return int(http.get("/api/v2/events", params={"limit": 1}).json()["lastSeq"])
 
@@ -105,6 +112,16 @@ class Group:
     def __init__(self, redis: Redis, stream: str, group: str) -> None:
         self.redis, self.stream, self.group = redis, stream, group
         self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, command: list[str], env: dict[str, str], logs: Path) -> list[Path]:
+        """``REPLICAS`` processes of ``command`` in the group, r0, r1…; their logs."""
+        found = []
+        for i in range(REPLICAS):
+            log = logs.with_name(f"{logs.name}-r{i}.log")
+            joining = ["--redis-url", REDIS_URL, "--consumer", self.group, "--worker", f"r{i}"]
+            self.procs.append(spawn([*command, *joining], env, log))
+            found.append(log)
+        return found
 
     def signal(self, procs: list[subprocess.Popen[bytes]], sig: signal.Signals) -> None:
         for p in procs:
@@ -209,29 +226,8 @@ def bot_phase(server: Server, redis: Redis, base: Path, args: argparse.Namespace
         "GUIDERS_BOT_TYPING_MAX_MS": "0",
         "GUIDERS_BOT_KNOWLEDGE_ENABLED": "false",
     }
-    logs = [base / f"bot-r{i}.log" for i in range(REPLICAS)]
-    for i in range(REPLICAS):
-        group.procs.append(
-            spawn(
-                [
-                    "bot",
-                    "--server",
-                    server.base,
-                    "--key",
-                    key,
-                    "--data-dir",
-                    str(data_dir),
-                    "--redis-url",
-                    REDIS_URL,
-                    "--consumer",
-                    consumer,
-                    "--worker",
-                    f"r{i}",
-                ],
-                env,
-                logs[i],
-            )
-        )
+    command = ["bot", "--server", server.base, "--key", key, "--data-dir", str(data_dir)]
+    logs = group.start(command, env, base / "bot")
     http = httpx.Client(base_url=server.base, timeout=60)
     staff = {"authorization": f"Bearer {key}"}
     http.headers.update(staff)
@@ -244,11 +240,7 @@ def bot_phase(server: Server, redis: Redis, base: Path, args: argparse.Namespace
             chats = []
             with httpx.Client(base_url=server.base, timeout=60) as anon:
                 for i in range(args.chats):
-                    v = anon.post(
-                        "/api/auth/visitor/register",
-                        json={"apiKey": creds["siteKey"], "domain": "localhost",
-                              "fingerprint": f"{consumer}-{round_}-{i}"},
-                    ).json()  # fmt: skip
+                    v = register(anon, creds, f"{consumer}-{round_}-{i}")
                     auth = {"authorization": f"Bearer {v['accessToken']}"}
                     chat = anon.post("/api/v2/chats", json={}, headers=auth).json()["chatId"]
                     r = anon.post(
@@ -307,32 +299,9 @@ def scorer_phase(server: Server, redis: Redis, base: Path, args: argparse.Namesp
     model = train_model(base)
     consumer = f"benchscore{uuid.uuid4().hex[:8]}"
     group = Group(redis, f"guiders:analytics:{consumer}", consumer)
-    logs = [base / f"scorer-r{i}.log" for i in range(REPLICAS)]
-    for i in range(REPLICAS):
-        group.procs.append(
-            spawn(
-                [
-                    "analytics",
-                    "worker",
-                    "--server",
-                    server.base,
-                    "--model",
-                    str(model),
-                    "--redis-url",
-                    REDIS_URL,
-                    "--consumer",
-                    consumer,
-                    "--worker",
-                    f"r{i}",
-                    "--debounce",
-                    "0.2",
-                    "--state",
-                    str(base / f"scorer-r{i}.json"),
-                ],
-                {"GUIDERS_API_KEY": key},
-                logs[i],
-            )
-        )
+    command = ["analytics", "worker", "--server", server.base, "--model", str(model)]
+    command += ["--debounce", "0.2"]
+    logs = group.start(command, {"GUIDERS_API_KEY": key}, base / "scorer")
     http = httpx.Client(base_url=server.base, timeout=60)
     http.headers.update({"authorization": f"Bearer {key}"})
     try:
@@ -343,11 +312,7 @@ def scorer_phase(server: Server, redis: Redis, base: Path, args: argparse.Namesp
             visitors = []
             with httpx.Client(base_url=server.base, timeout=60) as anon:
                 for i in range(args.visitors):
-                    v = anon.post(
-                        "/api/auth/visitor/register",
-                        json={"apiKey": creds["siteKey"], "domain": "localhost",
-                              "fingerprint": f"{consumer}-{round_}-{i}"},
-                    ).json()  # fmt: skip
+                    v = register(anon, creds, f"{consumer}-{round_}-{i}")
                     views = [
                         {"visitorId": v["visitorId"], "sessionId": v["sessionId"],
                          "type": "page_view", "url": f"/products/p-{i}-{n}",
