@@ -8,6 +8,7 @@ time) against one server; each test kills its own kind's replica ``a``."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,8 +28,6 @@ from redis.exceptions import ResponseError
 
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import load_csv
-from guiders.bot.knowledge import ensure_kb
-from guiders.bot.settings import DEMO_KB
 from tests.conftest import REDIS_URL
 from tests.e2e.server import ServerProcess
 from tests.waiting import eventually_sync
@@ -135,10 +134,10 @@ class Replicas:
         return f"guiders:analytics:{self.scorer_group}"
 
 
-def bot_data(base: Path) -> Path:
-    """A data directory with the demo knowledge base built once (a replica loads, not trains)."""
+def bot_data(base: Path, kb_dir: Path) -> Path:
+    """A data directory with the demo knowledge base's model (a replica loads, not trains)."""
     data_dir = base / "bot"
-    ensure_kb(data_dir / "models" / "demo_kb", DEMO_KB)
+    shutil.copytree(kb_dir, data_dir / "models" / "demo_kb")
     return data_dir
 
 
@@ -155,16 +154,18 @@ def model_dir(base: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def replicas(redis: Redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
-    """The server starts while the models train (the set-up is most of these tests' time)."""
+def replicas(
+    redis: Redis, demo_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Replicas]:
+    """The server starts while the conversion model trains (set-up is most of the time)."""
     base = tmp_path_factory.mktemp("replicas-run")
     server = ServerProcess(tmp_path_factory.mktemp("replicas"))
     with ThreadPoolExecutor(2) as pool:
         starting = pool.submit(server.start, 180)  # a loaded CI machine starts it slowly
-        training = pool.submit(bot_data, base)  # a process of its own (ensure_kb)
+        copying = pool.submit(bot_data, base, demo_kb_dir)
         try:
             model = model_dir(base)
-            data_dir = training.result()
+            data_dir = copying.result()
             starting.result()
         except BaseException:
             server.stop()
