@@ -19,6 +19,7 @@ from guiders.analytics.cli import analytics
 from guiders.api.cli import openapi
 from guiders.bot.testing_cli import diff as bot_diff
 from guiders.bot.testing_cli import test as bot_test
+from guiders.client.work_group import CLAIM_IDLE_S
 from guiders.company_cli import company
 from guiders.config import Settings
 from guiders.ingest.cli import add_source_commands
@@ -296,10 +297,10 @@ def events_replay() -> None:
 @click.option(
     "--claim-idle-s",
     type=float,
-    default=30.0,
+    default=CLAIM_IDLE_S,
     show_default=True,
-    help="With --redis-url: take over a dead replica's events once unacknowledged this long "
-    "(XAUTOCLAIM min-idle; longer than one reply takes, typing delay and LLM included).",
+    help="With --redis-url: take over a dead replica's events once idle this long "
+    "(XAUTOCLAIM min-idle; a live replica's heartbeat keeps its own fresh).",
 )
 @click.pass_context
 def bot(

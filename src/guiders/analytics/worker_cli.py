@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from guiders.analytics.segments import Segmenter
+from guiders.client.work_group import CLAIM_IDLE_S
 
 
 @click.command()
@@ -51,9 +52,10 @@ from guiders.analytics.segments import Segmenter
 @click.option(
     "--claim-idle-s",
     type=float,
-    default=30.0,
+    default=CLAIM_IDLE_S,
     show_default=True,
-    help="With --redis-url: take over a dead replica's events once unacknowledged this long.",
+    help="With --redis-url: take over a dead replica's events once idle this long "
+    "(XAUTOCLAIM min-idle; a live replica's heartbeat keeps its own fresh).",
 )
 def worker(
     server: str,

@@ -115,8 +115,8 @@ async def _processor(
     type=float,
     default=CLAIM_IDLE_S,
     show_default=True,
-    help="With --redis-url: take over a dead worker's events once they were unacknowledged "
-    "this long (XAUTOCLAIM min-idle; longer than handling one batch takes).",
+    help="With --redis-url: take over a dead worker's events once idle this long "
+    "(XAUTOCLAIM min-idle; a live worker's heartbeat keeps its own fresh).",
 )
 @click.option("--batch", type=int, default=100, show_default=True, help="Events per read.")
 def run(
