@@ -30,7 +30,9 @@ class Pair:
         self.fast = fast
         self.plain = plain
 
-    async def both(self, method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, ...]:
+    async def both(
+        self, method: str, url: str, **kwargs: Any
+    ) -> tuple[httpx.Response, httpx.Response]:
         return (
             await self.fast.request(method, url, **kwargs),
             await self.plain.request(method, url, **kwargs),
