@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import engineio
@@ -25,6 +26,8 @@ import engineio.async_socket
 import engineio.packet
 import socketio
 from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
+
+from guiders.realtime.websocket_transport import LeanWebSocket
 
 T = TypeVar("T")
 
@@ -38,13 +41,16 @@ class SocketQueue(Generic[T]):
     nothing is handed to a future no one awaits.
     """
 
-    __slots__ = ("_finished", "_getters", "_items", "_unfinished")
+    __slots__ = ("_finished", "_getters", "_items", "_unfinished", "on_put")
 
     def __init__(self) -> None:
         self._items: list[T] = []
         self._getters: list[asyncio.Future[T]] = []
         self._unfinished = 0
         self._finished: asyncio.Future[None] | None = None
+        self.on_put: Callable[[], None] | None = None
+        """Called when an item is queued with no getter waiting: the websocket transport
+        (``websocket_transport.Writer``) writes on demand instead of awaiting ``get``."""
 
     def qsize(self) -> int:
         return len(self._items)
@@ -60,6 +66,8 @@ class SocketQueue(Generic[T]):
                 getter.set_result(item)
                 return
         self._items.append(item)
+        if self.on_put is not None:
+            self.on_put()
 
     async def put(self, item: T) -> None:
         self.put_nowait(item)
@@ -113,6 +121,15 @@ def release_handshake(environ: dict[str, Any]) -> None:
 
 
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
+    """Engine.IO's server with :class:`SocketQueue`, its pings on timers and its websocket
+    transport served from the connection's own task (``realtime/websocket_transport.py``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the driver table is the module's own dict, shared by every server: copy, then replace
+        drivers: dict[str, Any] = self.__dict__["_async"]
+        self._async = {**drivers, "websocket": LeanWebSocket}
+
     def create_queue(self, *args: Any, **kwargs: Any) -> SocketQueue[Any]:
         return SocketQueue()
 

@@ -10,6 +10,7 @@ import inspect
 import re
 
 import engineio
+import engineio.async_drivers.asgi
 import engineio.async_socket
 import engineio.base_socket
 import engineio.packet
@@ -88,3 +89,36 @@ async def test_no_ping_goes_to_a_socket_closed_before_it_was_due() -> None:
         window=0.1,  # ten ping intervals
         what="a ping to a closed socket",
     )
+
+
+def flat(source: str) -> str:
+    return " ".join(source.split())
+
+
+def test_engineio_serves_websockets_through_its_driver_table_with_the_handler_we_mirror() -> None:
+    """``websocket_transport.LeanWebSocket`` takes the place of the driver class and runs
+    ``serve`` instead of the bound ``_websocket_handler``; these are the steps it repeats."""
+    upgrade = flat(inspect.getsource(engineio.async_socket.AsyncSocket._upgrade_websocket))
+    assert "ws = self.server._async['websocket']( self._websocket_handler, self.server)" in upgrade
+    assert "return await ws(environ)" in upgrade
+    handler = flat(inspect.getsource(engineio.async_socket.AsyncSocket._websocket_handler))
+    for step in (
+        "if data and len(data) > self.server.max_http_buffer_size:",
+        "self.upgrading = True",
+        "decoded_pkt.packet_type != packet.PING or \\ decoded_pkt.data != 'probe'",
+        "await ws.send(packet.Packet(packet.PONG, data='probe').encode())",
+        "await self.queue.put(packet.Packet(packet.NOOP)) # end poll",
+        "if decoded_pkt.packet_type != packet.UPGRADE:",
+        "else: self.connected = True self.upgraded = True",
+        "self.server.ping_interval + self.server.ping_timeout)",
+        "await self.receive(pkt)",
+        "except exceptions.SocketIsClosedError:",
+        "await self.queue.put(None) # unlock the writer task so it can exit",
+        "await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)",
+    ):
+        assert step in handler, step
+    poll = flat(inspect.getsource(engineio.async_socket.AsyncSocket.poll))
+    assert "if pkt is None:" in poll and "self.queue.task_done()" in poll
+    asgi = flat(inspect.getsource(engineio.async_drivers.asgi.WebSocket))
+    assert "await self.asgi_send({'type': 'websocket.accept'})" in asgi
+    assert "if event['type'] != 'websocket.receive':" in asgi
