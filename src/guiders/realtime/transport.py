@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 import engineio
@@ -174,9 +174,33 @@ class SocketServer(socketio.AsyncServer):  # type: ignore[misc]
         return EngineServer
 
 
+class _Opened:
+    """wsproto's handshake once the websocket is open: it has no event left to give."""
+
+    __slots__ = ()
+
+    def events(self) -> Iterator[Any]:
+        return iter(())
+
+
+OPENED = _Opened()
+
+
 class WebSocketProtocol(WSProtocol):
-    """uvicorn's wsproto protocol with a :class:`SocketQueue` for received frames."""
+    """uvicorn's wsproto protocol with a :class:`SocketQueue` for received frames, which lets
+    go of the HTTP handshake once the websocket is open.
+
+    wsproto's ``WSConnection`` keeps its ``H11Handshake`` for the connection's life: an
+    ``h11.Connection`` with its buffers and state, the upgrade request with every header, an
+    event deque; after the handshake only its (empty) ``events()`` is still called."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = SocketQueue()  # type: ignore[assignment]
+
+    def start_keepalive(self) -> None:
+        """Called by uvicorn right after it wrote the handshake's answer (the websocket is
+        open, ``conn.connection`` set)."""
+        super().start_keepalive()
+        if self.conn.connection is not None:
+            self.conn.handshake = OPENED  # type: ignore[assignment]

@@ -122,3 +122,25 @@ def test_engineio_serves_websockets_through_its_driver_table_with_the_handler_we
     asgi = flat(inspect.getsource(engineio.async_drivers.asgi.WebSocket))
     assert "await self.asgi_send({'type': 'websocket.accept'})" in asgi
     assert "if event['type'] != 'websocket.receive':" in asgi
+
+
+def test_wsproto_reads_its_handshake_only_for_events_once_the_connection_is_open() -> None:
+    """``WebSocketProtocol.start_keepalive`` swaps wsproto's handshake for an empty one."""
+    import wsproto
+
+    source = flat(inspect.getsource(wsproto.WSConnection))
+    assert "yield from self.handshake.events()" in source
+    # events(); state, and send and receive_data (two each), only while connection is None;
+    # initiate_upgrade_connection (clients only)
+    assert source.count("self.handshake.") == 7
+    for method in ("receive_data", "send", "state"):
+        body = flat(
+            inspect.getsource(
+                getattr(wsproto.WSConnection, method).fget
+                if method == "state"
+                else getattr(wsproto.WSConnection, method)
+            )
+        )
+        assert "if self.connection is None:" in body, method
+    accept = flat(inspect.getsource(wsproto_impl.WSProtocol.send))
+    assert "self.transport.write(output) self.start_keepalive()" in accept
