@@ -15,6 +15,7 @@ import engineio.async_socket
 import engineio.base_socket
 import engineio.packet
 import socketio
+import socketio.base_manager
 import socketio.base_server
 from tests.waiting import eventually, never
 from uvicorn.protocols.websockets import wsproto_impl
@@ -144,3 +145,22 @@ def test_wsproto_reads_its_handshake_only_for_events_once_the_connection_is_open
         assert "if self.connection is None:" in body, method
     accept = flat(inspect.getsource(wsproto_impl.WSProtocol.send))
     assert "self.transport.write(output) self.start_keepalive()" in accept
+
+
+def test_python_socketio_emits_to_local_sockets_as_send_to_does() -> None:
+    """``SocketServer.send_to`` repeats what ``AsyncManager.emit`` does for each recipient,
+    without its task per recipient."""
+    import socketio.async_manager
+
+    emit = flat(inspect.getsource(socketio.async_manager.AsyncManager.emit))
+    assert (
+        "pkt = self.server.packet_class( packet.EVENT, namespace=namespace, data=[event] + data)"
+        in emit
+    )
+    assert "eio_pkt = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded_packet]" in emit
+    assert "self.server._send_eio_packet(eio_sid, p)" in emit
+    send = flat(inspect.getsource(socketio.AsyncServer._send_eio_packet))
+    assert "await self.eio.send_packet(eio_sid, eio_pkt)" in send
+    assert "return self.rooms[namespace][None].get(sid)" in flat(
+        inspect.getsource(socketio.base_manager.BaseManager.eio_sid_from_sid)
+    )

@@ -208,3 +208,25 @@ async def test_an_upgrade_from_long_polling_follows_engineios_probe() -> None:
     assert sio.eio.sockets[sid].upgraded
     wire.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
     await asyncio.wait_for(served, 5)
+
+
+async def test_send_to_queues_the_same_frame_as_emit_on_each_socket_it_names() -> None:
+    sio, app = server()
+    wires = [Wire() for _ in range(3)]
+    served = [asyncio.ensure_future(app(w.scope, w.receive, w.send)) for w in wires]
+    sids = []
+    for wire in wires:
+        wire.client_sends("40")
+        opened = await eventually(
+            lambda w=wire: [t for t in w.texts() if t.startswith("40{")], timeout=5, what="40"
+        )
+        sids.append(json.loads(opened[0][2:])["sid"])
+    payload = {"chatId": "c", "content": "é\u2028", "n": [1, None]}
+    await sio.emit("message:new", payload, to=sids[0])
+    await sio.send_to([sids[1], "gone", sids[2]], "message:new", payload)
+    await eventually(lambda: all(len(w.texts()) == 3 for w in wires), timeout=5, what="sent")
+    assert wires[0].texts()[-1] == wires[1].texts()[-1] == wires[2].texts()[-1]
+    assert wires[1].texts()[-1].startswith('42["message:new",')
+    for wire in wires:
+        wire.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.wait_for(asyncio.gather(*served), 5)
