@@ -201,6 +201,55 @@ class SocketServer(socketio.AsyncServer):  # type: ignore[misc]
 NAMESPACE = "/"
 
 
+class Flag:
+    """``asyncio.Event`` as uvicorn's protocol uses it (``writable``: set, clear, wait), without
+    the deque an Event allocates per instance (~0.7 KiB) for waiters it almost never has."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[bool]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        if self._set:
+            return
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(True)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+
+class Fifo(list[Any]):
+    """wsproto's per-connection event queue (``Connection._events``: append, popleft, truth),
+    as a list: an empty deque holds a 0.7 KiB block; the queue is empty but for a close."""
+
+    __slots__ = ()
+
+    def popleft(self) -> Any:
+        return self.pop(0)
+
+
 class _Opened:
     """wsproto's handshake once the websocket is open: it has no event left to give."""
 
@@ -219,15 +268,21 @@ class WebSocketProtocol(WSProtocol):
 
     wsproto's ``WSConnection`` keeps its ``H11Handshake`` for the connection's life: an
     ``h11.Connection`` with its buffers and state, the upgrade request with every header, an
-    event deque; after the handshake only its (empty) ``events()`` is still called."""
+    event deque; after the handshake only its (empty) ``events()`` is still called. Its
+    ``writable`` event and the open connection's event queue are slimmer stand-ins
+    (:class:`Flag`, :class:`Fifo`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = SocketQueue()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
 
     def start_keepalive(self) -> None:
         """Called by uvicorn right after it wrote the handshake's answer (the websocket is
         open, ``conn.connection`` set)."""
         super().start_keepalive()
-        if self.conn.connection is not None:
+        connection = self.conn.connection
+        if connection is not None:
             self.conn.handshake = OPENED  # type: ignore[assignment]
+            connection._events = Fifo(connection._events)  # type: ignore[assignment]

@@ -127,3 +127,27 @@ async def test_uvicorns_protocol_lets_go_of_the_http_handshake_once_the_websocke
     assert [e.data for e in client.events()] == ["HI"] and received == ["hi"]
     protocol.data_received(client.send(wsproto.events.CloseConnection(code=1000)))
     protocol.connection_lost(None)
+
+
+async def test_a_flag_wakes_its_waiters_when_set_and_lets_them_through_while_set() -> None:
+    from guiders.realtime.transport import Flag
+
+    flag = Flag()
+    waiting = [asyncio.ensure_future(flag.wait()) for _ in range(2)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiting)
+    flag.set()
+    assert await asyncio.gather(*waiting) == [True, True]
+    assert await flag.wait() and flag.is_set()
+    flag.clear()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(flag.wait(), 0.01)
+    assert flag._waiters == [], "a waiter that gave up is not kept"
+
+
+def test_a_fifo_gives_items_back_in_order() -> None:
+    from guiders.realtime.transport import Fifo
+
+    fifo = Fifo([1])
+    fifo.append(2)
+    assert fifo and fifo.popleft() == 1 and fifo.popleft() == 2 and not fifo

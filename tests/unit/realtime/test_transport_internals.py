@@ -164,3 +164,19 @@ def test_python_socketio_emits_to_local_sockets_as_send_to_does() -> None:
     assert "return self.rooms[namespace][None].get(sid)" in flat(
         inspect.getsource(socketio.base_manager.BaseManager.eio_sid_from_sid)
     )
+
+
+def test_uvicorn_and_wsproto_use_only_what_flag_and_fifo_offer() -> None:
+    """``WebSocketProtocol`` swaps uvicorn's ``writable`` Event for a ``Flag`` and wsproto's
+    ``Connection._events`` deque for a ``Fifo``."""
+    import wsproto.connection
+
+    from guiders.realtime.transport import Fifo, Flag
+
+    source = inspect.getsource(wsproto_impl.WSProtocol)
+    assert set(re.findall(r"self\.writable\.(\w+)", source)) <= {"set", "clear", "wait", "is_set"}
+    assert all(callable(getattr(Flag, name)) for name in ("set", "clear", "wait", "is_set"))
+    connection = inspect.getsource(wsproto.connection.Connection)
+    assert set(re.findall(r"self\._events\.(\w+)", connection)) == {"append", "popleft"}
+    assert "while self._events:" in connection
+    assert callable(Fifo.popleft)
