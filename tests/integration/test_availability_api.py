@@ -93,7 +93,7 @@ async def test_the_disclosure_shown_is_recorded_once_with_its_text(
     assert shown[0]["payload"]["chat_id"] == chat
 
 
-async def test_a_first_response_breach_is_one_event_however_often_scanned(
+async def test_a_first_response_breach_is_one_event_however_often_scanned_and_makes_it_urgent(
     api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
 ) -> None:
     await everyone(api, demo, "offline")
@@ -103,12 +103,20 @@ async def test_a_first_response_breach_is_one_event_however_often_scanned(
         headers=v["headers"],
     )  # fmt: skip
     assert r.status_code < 300, r.text
+
+    async def priority() -> str:
+        one = await api.get(f"/api/v2/chats/{chat}", headers=key_headers(demo))
+        return str(one.json()["priority"])
+
+    assert await priority() == "HIGH"  # asked for a person: not late yet
+    early = SlaMonitor(runtime.services.uow, runtime.services.settings)
+    assert await early.scan() == 0
+    assert await priority() == "HIGH"
     later = datetime.now(UTC) + timedelta(minutes=6)  # the default target: 5 minutes
     monitor = SlaMonitor(runtime.services.uow, runtime.services.settings, clock=lambda: later)
     assert await monitor.scan() == 1
+    assert await priority() == "URGENT"  # the SLA clock says it is late
     assert await monitor.scan() == 0
-    early = SlaMonitor(runtime.services.uow, runtime.services.settings)
-    assert await early.scan() == 0
     log = await api.get("/api/v2/events?limit=1000", headers=key_headers(demo))
     [breach] = [e for e in log.json()["events"] if e["type"] == "chat.sla_breached"]
     assert breach["payload"]["kind"] == "first_response"

@@ -144,7 +144,8 @@ def test_visitor_asks_for_a_human_then_ends_and_rates_the_chat(
     eventually_sync(lambda: carla_status() == "away", timeout=5, what="Carla's status: away")
     agent.select_option("select[aria-label='My status']", "online")
     expect(agent.locator("select[aria-label='My status']")).to_have_value("online")
-    urgent = agent.locator(".queue .item", has=agent.locator(".prio.URGENT"))
+    # asking for a person puts the chat ahead (HIGH); URGENT waits for the SLA clock
+    urgent = agent.locator(".queue .item", has=agent.locator(".prio.HIGH"))
     expect(urgent).to_have_count(1)
     page.click("#guiders-widget button.end")
     page.click("#guiders-widget button.star[aria-label='2 of 5']")
