@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from guiders.domain.agent import Agent, AgentStatus
-from guiders.domain.assignment import Candidate, rank_available, rank_for_policy
+from guiders.domain.assignment import (
+    Candidate,
+    rank_available,
+    rank_for_policy,
+    status_on_console_open,
+)
+from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden, NotFound
 from guiders.domain.settings import Routing
 from guiders.services.access import Principal
@@ -84,11 +90,18 @@ class AgentService:
         return StatusChange(agent=agent, previous=previous)
 
     async def follow_sockets(
-        self, company_id: UUID, agent_id: UUID, *, connected: bool, actor: Actor
+        self,
+        company_id: UUID,
+        agent_id: UUID,
+        *,
+        connected: bool,
+        actor: Actor,
+        role: StaffRole | None = None,
     ) -> StatusChange | None:
-        """Console sockets drive presence: the first one opening makes an offline agent online;
-        when the last has been closed for the grace period the agent goes offline. A status the
-        agent chose (busy, away) is left alone while they are connected."""
+        """Console sockets drive presence: the first one opening makes an offline agent online
+        (an admin away: ``status_on_console_open``); when the last has been closed for the
+        grace period the agent goes offline. A status the agent chose (busy, away) is left
+        alone while they are connected."""
         async with self._uow() as uow:
             uow.actor = actor
             agent = await uow.agents.get(agent_id)
@@ -97,7 +110,7 @@ class AgentService:
             offline = agent.status == AgentStatus.OFFLINE
             if connected != offline:
                 return None
-            target = AgentStatus.ONLINE if connected else AgentStatus.OFFLINE
+            target = status_on_console_open(role) if connected else AgentStatus.OFFLINE
             previous = agent.change_status(target, datetime.now(UTC))
             uow.track(agent)
             await uow.agents.save(agent)
