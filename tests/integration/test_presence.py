@@ -148,7 +148,8 @@ async def test_the_admin_opening_the_console_is_away_and_gets_no_chat_until_onli
     ]
     assert me.connected and me.agent.status is AgentStatus.AWAY
     assert await runtime.services.agents.assignable(company) == []
-    assert await runtime.services.agents.availability(company) == (False, 0)
+    people = await runtime.services.availability.availability(company)
+    assert (people.agents_available, people.agents_online) == (0, 0)
     await runtime.services.agents.set_status(olga, olga.subject_id, AgentStatus.ONLINE)
     assert [c.agent.id for c in await runtime.services.agents.assignable(company)] == [
         olga.subject_id

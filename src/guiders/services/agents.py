@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -38,6 +39,9 @@ class AgentService:
         self._uow = uow
         self._liveness = liveness or Liveness()
         self._settings = settings
+        self.changed_hooks: list[Callable[[UUID], None]] = []
+        """Called with the company's id once an agent's status changed here (the cached
+        availability goes at once on this node; other nodes hear the event)."""
 
     async def assignable(self, company_id: UUID) -> list[Candidate]:
         """Who may be offered a chat now, in the order of the company's routing policy."""
@@ -53,12 +57,6 @@ class AgentService:
             workloads = await uow.chats.workloads(company_id)
             agents = await uow.agents.of_company(company_id)
         return await self._liveness.candidates(agents, workloads)
-
-    async def availability(self, company_id: UUID) -> tuple[bool, int]:
-        """(anyone can take a chat now, how many agents are online) for the widget's badge."""
-        candidates = await self.candidates(company_id)
-        online = sum(1 for c in candidates if c.connected and c.agent.status == AgentStatus.ONLINE)
-        return any(c.available for c in candidates), online
 
     async def listing(
         self, principal: Principal, *, available_only: bool, order_by: str | None
@@ -87,6 +85,7 @@ class AgentService:
             uow.track(agent)
             await uow.agents.save(agent)
             await uow.commit()
+        self._changed(agent.company_id, previous)
         return StatusChange(agent=agent, previous=previous)
 
     async def follow_sockets(
@@ -115,4 +114,10 @@ class AgentService:
             uow.track(agent)
             await uow.agents.save(agent)
             await uow.commit()
+        self._changed(company_id, previous)
         return StatusChange(agent=agent, previous=previous)
+
+    def _changed(self, company_id: UUID, previous: AgentStatus | None) -> None:
+        if previous is not None:
+            for hook in self.changed_hooks:
+                hook(company_id)
