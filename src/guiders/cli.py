@@ -73,7 +73,8 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
 
         async def seed_demo_company(rt: Runtime) -> None:
             credentials.update(await seed_demo(rt.services, settings.data_dir))
-            await seed_demo_documents(rt.services, settings.data_dir, credentials)
+            if settings.demo_documents:
+                await seed_demo_documents(rt.services, settings.data_dir, credentials)
             _banner(settings, host, port, credentials)
 
         # seeded when the runtime starts, in the server's own loop: one runtime, built once
