@@ -60,7 +60,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
 
     from guiders.api.app import create_asgi
     from guiders.api.head_limit import head_limited_protocol
-    from guiders.demo import seed_demo
+    from guiders.demo import seed_demo, seed_demo_documents
     from guiders.observability.logging import configure_logging
     from guiders.realtime.transport import WebSocketProtocol
     from guiders.runtime import Runtime, embedded_workers
@@ -74,6 +74,8 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
 
         async def seed_demo_company(rt: Runtime) -> None:
             credentials.update(await seed_demo(rt.services, settings.data_dir))
+            if settings.demo_documents:
+                await seed_demo_documents(rt.services, settings.data_dir, credentials)
             _banner(settings, host, port, credentials)
 
         # seeded when the runtime starts, in the server's own loop: one runtime, built once

@@ -268,6 +268,11 @@ class Settings(BaseSettings):
     bot_enabled: bool = Field(
         default=True, description="`guiders up` runs the AI bot in-process (GUIDERS_BOT_ENABLED)"
     )
+    demo_documents: bool = Field(
+        default=True,
+        description="`guiders up` adds the demo shop's help pages to the demo company's "
+        "knowledge sources, once (GUIDERS_DEMO_DOCUMENTS)",
+    )
     pipeline_enabled: bool = Field(
         default=True,
         description="`guiders up` runs a pipeline worker in-process (GUIDERS_PIPELINE_ENABLED)",

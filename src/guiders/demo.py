@@ -1,6 +1,7 @@
 """The demo tenant that ``guiders up`` seeds: one company, a localhost site, three agents and
 an admin (kept apart from ``staff``: whoever tries the demo can open Settings, and what reads the
-agents, such as routing checks, sees the same three)."""
+agents, such as routing checks, sees the same three), and the demo shop's help pages as
+knowledge sources, so the bot's answers in the demo cite documents (docs/knowledge.md)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.company import StaffRole
+from guiders.services.access import Principal, PrincipalKind
 from guiders.services.container import Services
 from guiders.services.credentials import key_is_well_formed
+from guiders.services.knowledge import UploadedFile
 
 CREDENTIALS_FILE = "demo-credentials.json"
+DOCUMENTS = Path(__file__).parent / "demo_documents"
+_DOCUMENT_SOURCES = [("en", "Demo Shop help"), ("es", "Ayuda de Demo Shop")]
+"""One upload source per language, of the files ``DOCUMENTS/*.<language>.md``."""
 _STAFF = [
     ("ana@demo.guiders.local", "Ana García", StaffRole.SUPERVISOR, 3),
     ("ben@demo.guiders.local", "Ben Turner", StaffRole.AGENT, 2),
@@ -84,6 +90,38 @@ async def _add_admin(services: Services, company_id: UUID) -> dict[str, Any]:
         "commercialId": str(user.id),
         "name": name,
     }
+
+
+async def seed_demo_documents(
+    services: Services, data_dir: Path, credentials: dict[str, Any]
+) -> list[str]:
+    """Adds the demo shop's help pages (shipping, returns, prices; English and Spanish) once,
+    through the path the console's upload takes (``KnowledgeService.add_upload`` as the demo's
+    admin: stored ``queued``, then read and indexed by the ingestion worker in the background).
+    The source ids go into the credentials file, so a restart, or an admin who removed them,
+    is not given them again. Only ``guiders up`` calls it: tests that seed the demo tenant
+    add their own documents."""
+    if "documents" in credentials:
+        return list(credentials["documents"])
+    admin = credentials["admin"]
+    principal = Principal(
+        kind=PrincipalKind.STAFF,
+        company_id=UUID(credentials["companyId"]),
+        subject_id=UUID(admin["commercialId"]),
+        role=StaffRole.ADMIN,
+        name=admin.get("name"),
+    )
+    ids = []
+    for language, name in _DOCUMENT_SOURCES:
+        files = [
+            UploadedFile(path.name, "text/markdown", path.read_bytes())
+            for path in sorted(DOCUMENTS.glob(f"*.{language}.md"))
+        ]
+        source = await services.knowledge.add_upload(principal, name, files)
+        ids.append(str(source.id))
+    credentials["documents"] = ids
+    _write_private(data_dir / CREDENTIALS_FILE, credentials)
+    return ids
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:

@@ -31,17 +31,20 @@ class ServerProcess:
         analytics: bool = False,
         bot: bool = False,
         pipeline: bool = False,
+        documents: bool = False,
         capture_stdout: bool = False,
         **more_env: str,
     ) -> None:
         """``env`` and ``more_env`` add ``GUIDERS_*`` settings (database, Redis...) for this
         process only; ``analytics`` runs the in-process scoring worker (and its first-start
-        training); ``bot`` runs the AI bot and ``pipeline`` the rules worker (both off by default
-        so other tests see only their own messages and actions)."""
+        training); ``bot`` runs the AI bot and ``pipeline`` the rules worker, ``documents`` seeds
+        the demo's help pages (all off by default so other tests see only their own messages,
+        actions and documents)."""
         self.data_dir = data_dir
         self.analytics = analytics
         self.bot = bot
         self.pipeline = pipeline
+        self.documents = documents
         self.capture_stdout = capture_stdout
         """stdout (what ``guiders up`` prints) into ``server.log`` too."""
         self.env = {**(env or {}), **more_env}
@@ -58,6 +61,7 @@ class ServerProcess:
             "GUIDERS_ANALYTICS_ENABLED": "true" if self.analytics else "false",
             "GUIDERS_BOT_ENABLED": "true" if self.bot else "false",
             "GUIDERS_PIPELINE_ENABLED": "true" if self.pipeline else "false",
+            "GUIDERS_DEMO_DOCUMENTS": "true" if self.documents else "false",
             # agents set online over REST, without a console socket, are given chats in
             # the tests that do not open one; test_presence_tabs.py turns it back on
             "GUIDERS_PRESENCE_REQUIRES_CONNECTION": "false",

@@ -3,6 +3,7 @@ HTTP on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -93,7 +94,7 @@ async def test_the_disclosure_shown_is_recorded_once_with_its_text(
     assert shown[0]["payload"]["chat_id"] == chat
 
 
-async def test_a_first_response_breach_is_one_event_however_often_scanned(
+async def test_a_first_response_breach_is_one_event_however_often_scanned_and_makes_it_urgent(
     api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
 ) -> None:
     await everyone(api, demo, "offline")
@@ -103,12 +104,20 @@ async def test_a_first_response_breach_is_one_event_however_often_scanned(
         headers=v["headers"],
     )  # fmt: skip
     assert r.status_code < 300, r.text
+
+    async def priority() -> str:
+        one = await api.get(f"/api/v2/chats/{chat}", headers=key_headers(demo))
+        return str(one.json()["priority"])
+
+    assert await priority() == "HIGH"  # asked for a person: not late yet
+    early = SlaMonitor(runtime.services.uow, runtime.services.settings)
+    assert await early.scan() == 0
+    assert await priority() == "HIGH"
     later = datetime.now(UTC) + timedelta(minutes=6)  # the default target: 5 minutes
     monitor = SlaMonitor(runtime.services.uow, runtime.services.settings, clock=lambda: later)
     assert await monitor.scan() == 1
+    assert await priority() == "URGENT"  # the SLA clock says it is late
     assert await monitor.scan() == 0
-    early = SlaMonitor(runtime.services.uow, runtime.services.settings)
-    assert await early.scan() == 0
     log = await api.get("/api/v2/events?limit=1000", headers=key_headers(demo))
     [breach] = [e for e in log.json()["events"] if e["type"] == "chat.sla_breached"]
     assert breach["payload"]["kind"] == "first_response"
@@ -136,3 +145,39 @@ async def test_ready_waits_for_the_in_process_bot(api: httpx.AsyncClient, runtim
 
 async def _never() -> None:
     raise AssertionError("not started in this test")
+
+
+async def test_a_flood_of_availability_and_wait_questions_costs_one_look_up_per_company(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    """docs/web.md, visitor behaviours: the company's part is cached a few seconds, and
+    dropped when an agent's status changes."""
+    agents = await everyone(api, demo, "offline")
+    people = runtime.services.availability
+    chats = [await open_chat(api, demo, f"flood-{i}") for i in range(4)]
+    before_a, before_q = people.answers.lookups, people.queues.lookups
+
+    async def ask(v: Any) -> dict[str, Any]:
+        r = await api.get("/api/v2/availability", headers=v["headers"])
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    async def wait(chat: str, v: Any) -> dict[str, Any]:
+        r = await api.get(f"/api/v2/chats/{chat}/wait", headers=v["headers"])
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    answers = await asyncio.gather(*[ask(v) for _, v in chats for _ in range(15)])
+    assert {a["state"] for a in answers} == {"nobody_online"}
+    waits = await asyncio.gather(*[wait(c, v) for c, v in chats for _ in range(15)])
+    assert sorted({w["position"] for w in waits}) == [1, 2, 3, 4]
+    assert people.answers.lookups - before_a == 1
+    assert people.queues.lookups - before_q == 1
+
+    await set_status(api, demo, agents[0], "online")  # dropped at once on this node
+    assert (await ask(chats[0][1]))["state"] == "online"
+    assert people.answers.lookups - before_a == 2
+    newer, v = await open_chat(api, demo, "flood-new")  # newer than the cached queue
+    assert (await wait(newer, v))["position"] == 5
+    assert (await wait(newer, v))["position"] == 5
+    assert people.queues.lookups - before_q == 2

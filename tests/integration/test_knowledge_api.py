@@ -4,6 +4,7 @@ content-gap list, tenancy, and a failed re-crawl that keeps what was indexed."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from guiders.config import Settings
+from guiders.demo import CREDENTIALS_FILE, seed_demo_documents
 from guiders.runtime import Runtime
 from tests.documents import encrypt_pdf, make_docx, make_pdf
 from tests.integration.test_api import key_headers, staff
@@ -219,6 +221,31 @@ async def test_faq_pairs_are_answered_and_removed_with_their_source(
     assert (await api.get(f"/api/v2/knowledge/sources/{sid}", headers=key)).status_code == 404
     reply = await ask(api, key, "Do you ship to Canada?")
     assert reply["action"] == "handoff"
+
+
+async def test_the_demo_help_pages_are_seeded_once_and_answer_with_citations(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime, settings: Settings
+) -> None:
+    """What ``guiders up`` adds (docs/quickstart.md): the bot's demo answers cite documents."""
+    key = key_headers(demo)
+    ids = await seed_demo_documents(runtime.services, settings.data_dir, demo)
+    assert len(ids) == 2
+    stored = json.loads((settings.data_dir / CREDENTIALS_FILE).read_text())  # a restart
+    assert await seed_demo_documents(runtime.services, settings.data_dir, stored) == ids
+    listed = (await api.get("/api/v2/knowledge/sources", headers=key)).json()["sources"]
+    assert sorted(s["id"] for s in listed) == sorted(ids)
+    for sid in ids:
+        source = await settled(api, key, sid)
+        assert (source["status"], source["pageCount"], source["failedCount"]) == ("indexed", 3, 0)
+        assert source["kind"] == "upload"
+    reply = await ask(api, key, "How long does shipping take?")
+    assert reply["action"] == "answer", reply
+    assert "2 to 4 working days" in reply["text"]
+    assert reply["citations"][0]["title"] == "Shipping and delivery"
+    reply = await ask(api, key, "¿Cuánto tarda el envío?")
+    assert reply["action"] == "answer", reply
+    assert "2 a 4 días laborables" in reply["text"]
+    assert reply["citations"][0]["title"] == "Envíos y entregas"
 
 
 async def test_unanswered_questions_are_grouped_and_counted_in_the_gap_list(

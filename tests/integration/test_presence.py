@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from guiders.config import Settings
+from guiders.domain.agent import AgentStatus
+from guiders.domain.company import StaffRole
 from guiders.domain.errors import Unauthenticated
 from guiders.presence.memory import MemoryPresence
 from guiders.realtime.server import RealtimeServer
@@ -119,6 +121,40 @@ async def test_a_status_the_agent_chose_is_kept_while_connected(
     assert timer is not None
     await eventually(timer.done, what="the end of the grace period")
     assert await statuses(runtime, demo, 2) == ["busy", "offline"]
+
+
+async def test_the_admin_opening_the_console_is_away_and_gets_no_chat_until_online(
+    runtime: Runtime, demo: dict[str, Any], api: httpx.AsyncClient
+) -> None:
+    """docs/settings.md, "Who takes chats": the demo's Olga opens Settings, not visitors' chats."""
+    company = UUID(demo["companyId"])
+    for i in range(len(demo["staff"])):
+        await runtime.services.agents.set_status(
+            Principal(kind=PrincipalKind.INTEGRATION, company_id=company, subject_id=company),
+            UUID(demo["staff"][i]["commercialId"]),
+            AgentStatus.OFFLINE,
+        )
+    olga = Principal(
+        kind=PrincipalKind.STAFF,
+        company_id=company,
+        subject_id=UUID(demo["admin"]["commercialId"]),
+        role=StaffRole.ADMIN,
+    )
+    await runtime.presence.socket_opened(olga, "olga-1")
+    [me] = [
+        c
+        for c in await runtime.services.agents.candidates(company)
+        if c.agent.id == olga.subject_id
+    ]
+    assert me.connected and me.agent.status is AgentStatus.AWAY
+    assert await runtime.services.agents.assignable(company) == []
+    people = await runtime.services.availability.availability(company)
+    assert (people.agents_available, people.agents_online) == (0, 0)
+    await runtime.services.agents.set_status(olga, olga.subject_id, AgentStatus.ONLINE)
+    assert [c.agent.id for c in await runtime.services.agents.assignable(company)] == [
+        olga.subject_id
+    ]
+    await runtime.presence.socket_closed(olga, "olga-1")
 
 
 async def test_the_sdk_handshake_without_a_secret_only_when_turned_on(

@@ -1,4 +1,5 @@
-"""Which agent gets a chat: least workload, then most senior, then longest idle."""
+"""Which agent gets a chat: least workload, then most senior, then longest idle; and who is
+offered chats at all when they open the console."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from guiders.domain.agent import Agent
+from guiders.domain.agent import Agent, AgentStatus
+from guiders.domain.company import StaffRole
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -22,6 +24,18 @@ class Candidate:
     @property
     def available(self) -> bool:
         return self.connected and self.agent.is_available(self.workload)
+
+
+def status_on_console_open(role: StaffRole | None) -> AgentStatus:
+    """What opening the console makes a member of staff who was offline.
+
+    Agents and supervisors come online and are offered chats at once. An admin comes in
+    ``away``: as in Intercom and Zendesk, an administrator is given conversations only when
+    they also work as an agent and say they are available, so whoever opens Settings (the
+    demo's Olga) is not handed visitors. Choosing "online" in the console makes an admin
+    assignable like anyone else until they leave; ``None`` (a principal without a role, the
+    REST-only agents) counts as an agent."""
+    return AgentStatus.AWAY if role is StaffRole.ADMIN else AgentStatus.ONLINE
 
 
 def rank_available(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -35,6 +35,12 @@ class Priority(StrEnum):
         return list(Priority).index(self)
 
 
+ASKED_FOR_A_PERSON = Priority.HIGH
+"""What asking for a person makes a chat: ahead of the ordinary queue, but not URGENT. A chat
+becomes URGENT when the SLA clock, which runs in business hours only, says its wait is past the
+target (``domain/sla.py``, ``escalated_priority``), or when a rule or a person says so: a
+request made at night is not late until the office has been open long enough to answer it."""
+
 OPEN_STATUSES = frozenset(
     {ChatStatus.PENDING, ChatStatus.ASSIGNED, ChatStatus.ACTIVE, ChatStatus.TRANSFERRED}
 )
@@ -43,6 +49,12 @@ MAX_TAGS = 30
 MAX_TRANSFER_NOTE = 1000
 
 S = ChatStatus
+
+
+def _rank(priority: Priority) -> int:
+    return priority.rank
+
+
 TRANSITIONS: dict[ChatStatus, frozenset[ChatStatus]] = {
     S.PENDING: frozenset({S.ASSIGNED, S.CLOSED, S.ABANDONED}),
     S.ASSIGNED: frozenset({S.ACTIVE, S.TRANSFERRED, S.PENDING, S.CLOSED, S.ABANDONED}),
@@ -194,6 +206,7 @@ class Chat(Aggregate):
         self._change_status(ChatStatus.ABANDONED, at, closed_at=at.isoformat())
 
     def request_agent(self, *, reason: str, at: datetime) -> None:
+        """Raises the priority to ``ASKED_FOR_A_PERSON`` (never lowers a higher one)."""
         if not self.is_open:
             raise InvalidTransition(
                 f"A chat in status {self.status} cannot request an agent", current=self.status.value
@@ -205,7 +218,7 @@ class Chat(Aggregate):
                 "chat_id": str(self.id),
                 "visitor_id": str(self.visitor_id),
                 "reason": reason,
-                "priority": Priority.URGENT.value,
+                "priority": max(self.priority, ASKED_FOR_A_PERSON, key=_rank).value,
                 "previous_priority": self.priority.value,
             },
         )
@@ -343,7 +356,8 @@ class Chat(Aggregate):
                 self.satisfaction = p.get("satisfaction")
                 self.resolution = p.get("resolution")
         elif event.type == "chat.agent_requested":
-            self.priority = Priority.URGENT
+            # events written before ASKED_FOR_A_PERSON say URGENT, and replay as they were
+            self.priority = Priority(p.get("priority", Priority.URGENT.value))
             self.agent_requested_at = event.occurred_at
         elif event.type == "chat.priority_changed":
             self.priority = Priority(p["priority"])

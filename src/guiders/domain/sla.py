@@ -21,6 +21,7 @@ from typing import Literal
 from uuid import UUID
 
 from guiders.domain.business_hours import Schedule
+from guiders.domain.chat import Priority
 from guiders.domain.events import DomainEvent, Stream
 from guiders.domain.settings import SlaTargets
 
@@ -108,6 +109,16 @@ def breaches(
                 )
             )
     return out
+
+
+def escalated_priority(current: Priority, found: Sequence[Breach]) -> Priority | None:
+    """URGENT once a timer still running (nobody has answered yet) is past its target, counted
+    in business time; None: leave the priority as it is. A chat queued at night stays at what
+    asking made it (``ASKED_FOR_A_PERSON``) until the office has been open for the target; an
+    answered breach is history, not a reason to jump the queue now."""
+    if current is Priority.URGENT or not any(not b.answered for b in found):
+        return None
+    return Priority.URGENT
 
 
 def breach_event(company_id: UUID, chat_id: UUID, breach: Breach, at: datetime) -> DomainEvent:

@@ -36,6 +36,7 @@ from guiders.runtime.hooks import forget_files, forget_scored
 from guiders.runtime.mail import inbound_smtp, mail_dispatcher
 from guiders.runtime.workers import knowledge_workers
 from guiders.services.attachments import AttachmentService
+from guiders.services.availability import PEOPLE_EVENTS
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.dashboard_figures import ChatFiguresService
@@ -127,6 +128,7 @@ class Runtime:
             liveness=Liveness(presence_store, required=settings.presence_requires_connection),
         )
         bus.subscribe_published(forget_scored(services))
+        bus.subscribe_node(services.availability.on_event, PEOPLE_EVENTS)
         bus.subscribe_node(tokens.standing.on_event, STANDING_EVENTS)
         presence = PresenceService(
             uow,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
 from guiders.domain.agent import Agent, AgentStatus
-from guiders.domain.assignment import Candidate, rank_available, rank_for_policy
+from guiders.domain.assignment import (
+    Candidate,
+    rank_available,
+    rank_for_policy,
+    status_on_console_open,
+)
+from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden, NotFound
 from guiders.services.access import Principal
 from guiders.services.ports import Actor, UnitOfWorkFactory
@@ -24,6 +31,9 @@ class AgentService:
     def __init__(self, uow: UnitOfWorkFactory, roster: Roster | None = None) -> None:
         self._uow = uow
         self._roster = roster or Roster()
+        self.changed_hooks: list[Callable[[UUID], None]] = []
+        """Called with the company's id once an agent's status changed here (the cached
+        availability goes at once on this node; other nodes hear the event)."""
 
     async def assignable(self, company_id: UUID) -> list[Candidate]:
         """Who may be offered a chat now, in the order of the company's routing policy."""
@@ -34,12 +44,6 @@ class AgentService:
     async def candidates(self, company_id: UUID) -> list[Candidate]:
         async with self._uow() as uow:
             return await self._roster.candidates(uow, company_id)
-
-    async def availability(self, company_id: UUID) -> tuple[bool, int]:
-        """(anyone can take a chat now, how many agents are online) for the widget's badge."""
-        candidates = await self.candidates(company_id)
-        online = sum(1 for c in candidates if c.connected and c.agent.status == AgentStatus.ONLINE)
-        return any(c.available for c in candidates), online
 
     async def listing(
         self, principal: Principal, *, available_only: bool, order_by: str | None
@@ -68,14 +72,22 @@ class AgentService:
             uow.track(agent)
             await uow.agents.save(agent)
             await uow.commit()
+        self._changed(agent.company_id, previous)
         return StatusChange(agent=agent, previous=previous)
 
     async def follow_sockets(
-        self, company_id: UUID, agent_id: UUID, *, connected: bool, actor: Actor
+        self,
+        company_id: UUID,
+        agent_id: UUID,
+        *,
+        connected: bool,
+        actor: Actor,
+        role: StaffRole | None = None,
     ) -> StatusChange | None:
-        """Console sockets drive presence: the first one opening makes an offline agent online;
-        when the last has been closed for the grace period the agent goes offline. A status the
-        agent chose (busy, away) is left alone while they are connected."""
+        """Console sockets drive presence: the first one opening makes an offline agent online
+        (an admin away: ``status_on_console_open``); when the last has been closed for the
+        grace period the agent goes offline. A status the agent chose (busy, away) is left
+        alone while they are connected."""
         async with self._uow() as uow:
             uow.actor = actor
             agent = await uow.agents.get(agent_id)
@@ -84,9 +96,15 @@ class AgentService:
             offline = agent.status == AgentStatus.OFFLINE
             if connected != offline:
                 return None
-            target = AgentStatus.ONLINE if connected else AgentStatus.OFFLINE
+            target = status_on_console_open(role) if connected else AgentStatus.OFFLINE
             previous = agent.change_status(target, datetime.now(UTC))
             uow.track(agent)
             await uow.agents.save(agent)
             await uow.commit()
+        self._changed(company_id, previous)
         return StatusChange(agent=agent, previous=previous)
+
+    def _changed(self, company_id: UUID, previous: AgentStatus | None) -> None:
+        if previous is not None:
+            for hook in self.changed_hooks:
+                hook(company_id)

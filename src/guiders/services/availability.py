@@ -5,6 +5,12 @@ The wait estimate is honest or absent: the median of the company's latest assign
 from the chat's creation, or from the visitor asking for a person, to its assignment), times
 the visitor's place in the queue. Fewer than ``MIN_SAMPLES`` assignments in the last week, or
 nobody online, and there is no estimate: the widget says so rather than guess.
+
+Both answers are asked by any visitor of the company, anonymously and often, so their
+company-wide part is looked up once per company per ``company_cache.TTL_S`` seconds
+(``CompanyCache``) and dropped at once when an agent's status or profile changes on any node
+(``on_event``). A visitor's own place in the queue may lag by those few seconds; a chat newer
+than the cached queue reads it again, once.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from uuid import UUID
 
 from guiders.domain.agent import AgentStatus
 from guiders.domain.business_hours import Schedule
+from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
-from guiders.domain.events import Stream
+from guiders.domain.events import StoredEvent, Stream
 from guiders.domain.settings import BotConfig, BusinessHours, CompanyProfile
 from guiders.services.access import Principal, check_chat_access
 from guiders.services.agents import AgentService
+from guiders.services.company_cache import CompanyCache
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
 from guiders.services.settings import SettingsService
 
@@ -31,6 +39,8 @@ SAMPLES = 20
 SAMPLE_DAYS = 7
 QUEUE_LIMIT = 500
 DISCLOSED = "ai.disclosure_shown"
+PEOPLE_EVENTS = frozenset({"commercial.status_changed", "commercial.profile_changed"})
+"""What changes who can take a chat now: the cached answers of the agent's company go."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +66,41 @@ class Wait:
     samples: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Queue:
+    """A company's queue and what its estimate needs, as looked up at ``taken_at``."""
+
+    taken_at: datetime
+    chats: list[UUID]
+    typical_s: float | None
+    samples: int
+    anyone_online: bool
+
+
 class AvailabilityService:
     def __init__(
-        self, uow: UnitOfWorkFactory, settings: SettingsService, agents: AgentService
+        self,
+        uow: UnitOfWorkFactory,
+        settings: SettingsService,
+        agents: AgentService,
+        *,
+        answers: CompanyCache[Availability] | None = None,
+        queues: CompanyCache[_Queue] | None = None,
     ) -> None:
         self._uow = uow
         self._settings = settings
         self._agents = agents
+        self.answers = answers or CompanyCache()
+        self.queues = queues or CompanyCache()
+
+    def forget(self, company_id: UUID) -> None:
+        """Who can take a chat changed: the next visitor asking gets a fresh answer."""
+        self.answers.forget(company_id)
+        self.queues.forget(company_id)
+
+    async def on_event(self, event: StoredEvent) -> None:
+        if event.type in PEOPLE_EVENTS:
+            self.forget(event.company_id)
 
     async def _typical_wait(self, company_id: UUID, now: datetime) -> tuple[float | None, int]:
         async with self._uow() as uow:
@@ -73,13 +111,16 @@ class AvailabilityService:
             return None, len(waits)
         return float(median(waits)), len(waits)
 
-    async def availability(self, company_id: UUID, now: datetime | None = None) -> Availability:
-        now = now or datetime.now(UTC)
+    async def availability(self, company_id: UUID) -> Availability:
+        return await self.answers.get(company_id, lambda: self._look_up(company_id))
+
+    async def _look_up(self, company_id: UUID) -> Availability:
+        now = datetime.now(UTC)
         profile = cast(CompanyProfile, await self._settings.effective(company_id, "company"))
         hours = cast(BusinessHours, await self._settings.effective(company_id, "business_hours"))
         schedule = Schedule.of(hours, profile.time_zone)
         candidates = await self._agents.candidates(company_id)
-        online = sum(1 for c in candidates if c.agent.status == AgentStatus.ONLINE)
+        online = sum(1 for c in candidates if c.connected and c.agent.status == AgentStatus.ONLINE)
         available = sum(1 for c in candidates if c.available)
         open_now = schedule.is_open(now)
         if not open_now:
@@ -103,18 +144,34 @@ class AvailabilityService:
         )
 
     async def wait(self, principal: Principal, chat_id: UUID) -> Wait:
-        now = datetime.now(UTC)
         async with self._uow() as uow:
             chat = check_chat_access(principal, await uow.chats.get(chat_id))
-            queue = await uow.service_levels.queue(chat.company_id, QUEUE_LIMIT)
-        position = queue.index(chat.id) + 1 if chat.id in queue else None
-        typical, samples = await self._typical_wait(chat.company_id, now)
-        candidates = await self._agents.candidates(chat.company_id)
-        anyone = any(c.agent.status == AgentStatus.ONLINE for c in candidates)
+        company = chat.company_id
+
+        def older_than_the_chat(queue: _Queue) -> bool:
+            return (
+                chat.status == ChatStatus.PENDING
+                and chat.id not in queue.chats
+                and queue.taken_at < chat.created_at
+            )
+
+        queue = await self.queues.get(
+            company, lambda: self._queue(company), stale=older_than_the_chat
+        )
+        position = queue.chats.index(chat.id) + 1 if chat.id in queue.chats else None
         estimate = None
-        if position is not None and typical is not None and anyone:
-            estimate = max(60.0, math.ceil(typical * position / 60) * 60.0)
-        return Wait(position, len(queue), estimate, samples)
+        if position is not None and queue.typical_s is not None and queue.anyone_online:
+            estimate = max(60.0, math.ceil(queue.typical_s * position / 60) * 60.0)
+        return Wait(position, len(queue.chats), estimate, queue.samples)
+
+    async def _queue(self, company_id: UUID) -> _Queue:
+        now = datetime.now(UTC)
+        async with self._uow() as uow:
+            chats = await uow.service_levels.queue(company_id, QUEUE_LIMIT)
+        typical, samples = await self._typical_wait(company_id, now)
+        candidates = await self._agents.candidates(company_id)
+        anyone = any(c.connected and c.agent.status == AgentStatus.ONLINE for c in candidates)
+        return _Queue(now, chats, typical, samples, anyone)
 
     async def record_disclosure(
         self, principal: Principal, chat_id: UUID, language: str, text: str

@@ -100,6 +100,8 @@ class Services:
             uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
         )
         agents = AgentService(uow, roster)
+        availability = AvailabilityService(uow, settings, agents)
+        agents.changed_hooks.append(availability.forget)
         return cls(
             uow=uow,
             tokens=tokens,
@@ -126,5 +128,5 @@ class Services:
             team=TeamService(uow, tenancy, tokens.standing.forget),
             webhooks=WebhookLog(uow),
             privacy=PrivacyService(uow, [analytics.forget_prediction]),
-            availability=AvailabilityService(uow, settings, agents),
+            availability=availability,
         )

@@ -144,7 +144,11 @@ class PresenceService:
             if pending is not None:
                 pending.cancel()
             await self._agents.follow_sockets(
-                principal.company_id, principal.subject_id, connected=True, actor=principal.actor
+                principal.company_id,
+                principal.subject_id,
+                connected=True,
+                actor=principal.actor,
+                role=principal.role,
             )
 
     async def socket_closed(self, principal: Principal, socket_id: str) -> None:

@@ -17,9 +17,22 @@ import structlog
 
 from guiders.domain.business_hours import Schedule
 from guiders.domain.settings import BusinessHours, CompanyProfile, SlaTargets
-from guiders.domain.sla import Turn, breach_event, breaches, clocks
+from guiders.domain.sla import (
+    Breach,
+    Turn,
+    breach_event,
+    breaches,
+    clocks,
+    escalated_priority,
+)
 from guiders.services.periodic import PeriodicJob
-from guiders.services.ports import OpenChat, SentMessage, UnitOfWorkFactory
+from guiders.services.ports import (
+    SYSTEM,
+    OpenChat,
+    SentMessage,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from guiders.services.settings import SettingsService
 
 log = structlog.get_logger(__name__)
@@ -86,12 +99,14 @@ class SlaMonitor:
             found = breaches(clocks(waiting_since(chat, sent), turns(sent)), schedule, targets, now)
             for breach in found:
                 async with self._uow() as uow:
+                    uow.actor = SYSTEM
                     new = await uow.service_levels.mark_breached(
                         chat.company_id, chat.chat_id, breach.kind.value, breach.started_at, now
                     )
                     if not new:
                         continue
                     uow.record(breach_event(chat.company_id, chat.chat_id, breach, now))
+                    await self._escalate(uow, chat.chat_id, breach, now)
                     await uow.commit()
                 recorded += 1
                 log.warning(
@@ -99,6 +114,21 @@ class SlaMonitor:
                     target_s=breach.target_s,
                 )  # fmt: skip
         return recorded
+
+    async def _escalate(
+        self, uow: UnitOfWork, chat_id: UUID, breach: Breach, now: datetime
+    ) -> None:
+        """The chat becomes URGENT with its breach, in the same transaction: the console's
+        URGENT means "late in business time", not "asked for a person" (``domain/sla.py``)."""
+        loaded = await uow.chats.get(chat_id, for_update=True)
+        if loaded is None or not loaded.is_open:
+            return
+        priority = escalated_priority(loaded.priority, [breach])
+        if priority is None:
+            return
+        loaded.change_priority(priority, now)
+        uow.track(loaded)
+        await uow.chats.save(loaded)
 
     async def start(self) -> None:
         self._job.start()

@@ -1,6 +1,8 @@
 """Answers from documents in a real browser against ``guiders up``: a supervisor uploads a
 document in the console's Knowledge page; the visitor asks; the widget shows the answer with
-a clickable source; a question the documents (and intents) cannot answer reaches an agent."""
+a clickable source; a question the documents (and intents) cannot answer reaches an agent; and
+the demo's own help pages, which ``guiders up`` adds, answer "how long does shipping take?"
+with their source."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from tests.conftest import require_service
 from tests.e2e.browser.conftest import STATIC
 from tests.e2e.browser.test_web import sign_in
 from tests.e2e.server import ServerProcess
+from tests.waiting import eventually_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -37,12 +40,14 @@ Batteries are covered for eighteen months.
 
 
 @pytest.fixture
-def bot_server(tmp_path: Path) -> Iterator[ServerProcess]:
+def bot_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    """``indirect`` parameter True: with the demo's help pages (``guiders up``'s default)."""
     require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
     ensure_kb(tmp_path / "models" / "demo_kb", DEMO_KB)
     proc = ServerProcess(
         tmp_path,
         bot=True,
+        documents=getattr(request, "param", False),
         GUIDERS_BOT_RESPONSE_DELAY_MS="0",
         GUIDERS_BOT_TYPING_MS_PER_CHAR="0",
         GUIDERS_BOT_DEFAULT_LANGUAGE="en",
@@ -107,4 +112,35 @@ def test_an_uploaded_document_answers_the_visitor_with_a_clickable_source(
     agent = re.compile("Ana García|Carla Ruiz")
     expect(log.locator(".theirs .text", has_text=agent)).to_have_count(1, timeout=30000)
     visitor.screenshot(path=str(screenshots / "widget-knowledge-handover.png"))
+    assert errors == []
+
+
+@pytest.mark.parametrize("bot_server", [True], indirect=True)
+def test_shipping_is_answered_from_the_demo_help_pages_with_the_source(
+    bot_server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    creds = bot_server.credentials()
+    key = {"authorization": f"Bearer {creds['integrationKey']}"}
+
+    def indexed() -> bool:
+        r = httpx.get(f"{bot_server.base}/api/v2/knowledge/sources", headers=key)
+        sources = r.json()["sources"]
+        return len(sources) == 2 and all(s["status"] == "indexed" for s in sources)
+
+    eventually_sync(indexed, timeout=120, interval=0.5, what="the demo's help pages indexed")
+    errors: list[str] = []
+    page = browser.new_context(locale="en-GB").new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{bot_server.base}/")
+    page.click("#guiders-widget .launcher")
+    log = page.locator("#guiders-widget .log")
+    expect(log.locator(".theirs.ai .text", has_text="Guiders AI")).to_have_count(1, timeout=60000)
+    box = "#guiders-widget input[aria-label=Message]"
+    page.fill(box, "How long does shipping take?")
+    page.press(box, "Enter")
+    answer = log.locator(".theirs.ai", has=page.locator(".sources"))
+    expect(answer).to_have_count(1, timeout=30000)
+    expect(answer.locator(".text")).to_contain_text("2 to 4 working days")
+    expect(answer.locator(".sources .source").first).to_have_text("Shipping and delivery")
+    page.screenshot(path=str(screenshots / "widget-demo-documents.png"))
     assert errors == []

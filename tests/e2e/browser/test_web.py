@@ -144,7 +144,8 @@ def test_visitor_asks_for_a_human_then_ends_and_rates_the_chat(
     eventually_sync(lambda: carla_status() == "away", timeout=5, what="Carla's status: away")
     agent.select_option("select[aria-label='My status']", "online")
     expect(agent.locator("select[aria-label='My status']")).to_have_value("online")
-    urgent = agent.locator(".queue .item", has=agent.locator(".prio.URGENT"))
+    # asking for a person puts the chat ahead (HIGH); URGENT waits for the SLA clock
+    urgent = agent.locator(".queue .item", has=agent.locator(".prio.HIGH"))
     expect(urgent).to_have_count(1)
     page.click("#guiders-widget button.end")
     page.click("#guiders-widget button.star[aria-label='2 of 5']")
@@ -377,3 +378,56 @@ def test_a_agent_is_refused_the_team_dashboard(server: ServerProcess, browser: A
         f"{server.base}/api/v2/dashboard/snapshot", headers={"authorization": f"Bearer {token}"}
     )
     assert refused.status_code == 403
+
+
+def test_the_admin_opens_the_console_away_and_takes_chats_only_once_online(
+    server: ServerProcess, browser: Any
+) -> None:
+    """docs/settings.md, "Who takes chats": the demo's Olga is not handed visitors."""
+    creds = server.credentials()
+    key = {"authorization": f"Bearer {creds['integrationKey']}"}
+    olga = creds["admin"]
+    for member in creds["staff"]:
+        r = httpx.put(
+            f"{server.base}/api/v2/commercials/{member['commercialId']}/status",
+            json={"status": "offline"},
+            headers=key,
+        )
+        assert r.status_code == 200, r.text
+    console = browser.new_context().new_page()
+    sign_in(console, server.base, "/console/", olga)
+    status = console.locator("select[aria-label='My status']")
+    expect(status).to_have_value("away")
+
+    v = httpx.post(
+        f"{server.base}/api/auth/visitor/register",
+        json={"apiKey": creds["siteKey"], "domain": "localhost", "fingerprint": "olga-test"},
+    ).json()
+    chat = httpx.post(
+        f"{server.base}/api/v2/chats/with-message",
+        json={"firstMessage": {"content": "Is anyone there?"}},
+        headers={"authorization": f"Bearer {v['accessToken']}"},
+    ).json()["chatId"]
+    r = httpx.post(
+        f"{server.base}/api/v2/chats/{chat}/handoff",
+        json={"reason": "agent_requested", "summary": "asks for a person", "language": "en"},
+        headers=key,
+    )
+    assert r.status_code == 202, r.text
+
+    def state() -> tuple[str, str | None]:
+        body = httpx.get(f"{server.base}/api/v2/chats/{chat}", headers=key).json()
+        return body["status"], (body.get("assignedCommercial") or {}).get("id")
+
+    def queued() -> bool:
+        page = httpx.get(f"{server.base}/api/v2/chats/{chat}/messages?limit=50", headers=key)
+        return any(m["metadata"].get("isEscalationPending") for m in page.json()["messages"])
+
+    # the hand-off found nobody to take it, with Olga's console open, and queued it
+    eventually_sync(queued, timeout=30, what="the hand-off's queued message")
+    expect(console.locator(f".queue .item[data-chat='{chat}']")).to_have_count(1)
+    assert state() == ("PENDING", None)
+    status.select_option("online")  # she says she takes chats: the queued one comes to her
+    eventually_sync(
+        lambda: state()[1] == olga["commercialId"], timeout=30, what="the chat assigned to Olga"
+    )

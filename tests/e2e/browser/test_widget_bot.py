@@ -1,5 +1,6 @@
 """The widget with the AI bot on: welcome, an answer from the knowledge base, and a hand-over
-(``¿precio?``) that shows the agent's name, in a real browser against ``guiders up``."""
+(``¿precio?``) that shows the agent's name, in a real browser against ``guiders up``; and one
+greeting, never the widget's and the bot's, nor two welcomes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from guiders.ai.kb_data import load_data
 from guiders.bot.knowledge import ensure_kb
@@ -75,4 +76,66 @@ def test_the_bot_welcomes_answers_and_hands_over_in_the_widget(
     )
     expect(log.locator(".mine .text")).to_have_text(["how long does shipping take?", "¿precio?"])
     page.screenshot(path=str(screenshots / "widget-bot-handover.png"))
+    assert errors == []
+
+
+WIDGET = "#guiders-widget"
+
+
+def visitor_page(browser: Any, server: ServerProcess, errors: list[str]) -> Page:
+    page: Page = browser.new_context(locale="en-GB").new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
+    page.goto(f"{server.base}/")
+    return page
+
+
+def greetings(page: Page) -> list[str]:
+    """Every greeting the log shows: the widget's own and the bot's welcomes."""
+    log = page.locator(f"{WIDGET} .log")
+    widget = log.locator(".greeting").all_inner_texts()
+    welcomes = [t for t in log.locator(".theirs.ai .text").all_inner_texts() if "Hi " in t]
+    return widget + welcomes
+
+
+def chat_id(page: Page) -> str:
+    return str(
+        page.evaluate(
+            "JSON.parse(localStorage.getItem(Object.keys(localStorage)"
+            ".find(k => k.startsWith('guiders:') && k !== 'guiders:fp'))).chatId"
+        )
+    )
+
+
+def test_the_visitor_sees_one_greeting_even_when_two_welcomes_are_posted(
+    bot_server: ServerProcess, browser: Any, screenshots: Path
+) -> None:
+    errors: list[str] = []
+    page = visitor_page(browser, bot_server, errors)
+    page.click(f"{WIDGET} .launcher")
+    log = page.locator(f"{WIDGET} .log")
+    welcome = log.locator(".theirs.ai .text", has_text="Guiders AI")
+    expect(welcome).to_have_count(1, timeout=60000)
+    expect(log.locator(".greeting")).to_have_count(0)  # the bot's welcome took its place
+    assert len(greetings(page)) == 1, greetings(page)
+
+    # a second welcome (another bot deployment, a restarted bot): stored, not shown twice
+    creds = bot_server.credentials()
+    r = httpx.post(
+        f"{bot_server.base}/api/v2/chats/{chat_id(page)}/messages",
+        json={
+            "content": "Hi again! I'm another assistant.",
+            "type": "ai-response",
+            "metadata": {"isWelcome": True},
+            "clientMessageId": "second-welcome",
+        },
+        headers={"authorization": f"Bearer {creds['integrationKey']}"},
+    )
+    assert r.status_code in (200, 201), r.text
+    page.reload()
+    page.click(f"{WIDGET} .launcher")
+    expect(welcome).to_have_count(1, timeout=15000)
+    expect(log.locator(".theirs .text", has_text="another assistant")).to_have_count(0)
+    expect(log.locator(".greeting")).to_have_count(0)
+    page.screenshot(path=str(screenshots / "widget-one-greeting.png"))
     assert errors == []

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from guiders.domain.agent import Agent, AgentStatus
-from guiders.domain.assignment import Candidate, choose_agent
+from guiders.domain.assignment import Candidate, choose_agent, status_on_console_open
+from guiders.domain.company import StaffRole
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -52,3 +53,19 @@ def test_busy_offline_and_full_agents_are_not_available() -> None:
 def test_most_senior_first_for_vip_visitors() -> None:
     junior, senior = agent("junior", seniority=1), agent("senior", seniority=5)
     assert choose_agent([Candidate(junior, 0), Candidate(senior, 3)], most_senior=True) is senior
+
+
+def test_agents_and_supervisors_come_online_with_the_console_an_admin_comes_away() -> None:
+    assert status_on_console_open(StaffRole.AGENT) is AgentStatus.ONLINE
+    assert status_on_console_open(StaffRole.SUPERVISOR) is AgentStatus.ONLINE
+    assert status_on_console_open(None) is AgentStatus.ONLINE
+    assert status_on_console_open(StaffRole.ADMIN) is AgentStatus.AWAY
+
+
+def test_an_admin_in_the_console_is_not_given_chats_until_they_choose_online() -> None:
+    olga = agent("olga", status=status_on_console_open(StaffRole.ADMIN), seniority=9)
+    ben = agent("ben", status=status_on_console_open(StaffRole.AGENT))
+    assert choose_agent([Candidate(olga, 0), Candidate(ben, 4)], most_senior=True) is ben
+    assert choose_agent([Candidate(olga, 0)]) is None
+    olga.status = AgentStatus.ONLINE  # she said she takes chats
+    assert choose_agent([Candidate(olga, 0), Candidate(ben, 4)]) is olga

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -94,10 +95,29 @@ def test_messages_update_the_chat_counters_but_internal_notes_do_not() -> None:
     assert chat.last_message_preview == "first"
 
 
-def test_requesting_an_agent_makes_the_chat_urgent() -> None:
+def test_requesting_an_agent_raises_the_chat_to_high_but_not_urgent() -> None:
+    """URGENT is for a wait past its SLA target in business time (domain/sla.py)."""
     chat = new_chat()
     chat.request_agent(reason="visitor_request", at=NOW)
+    assert chat.priority == Priority.HIGH
+    assert chat.pending_events[-1].payload["previous_priority"] == "NORMAL"
+
+
+def test_requesting_an_agent_never_lowers_a_higher_priority() -> None:
+    chat = new_chat()
+    chat.change_priority(Priority.URGENT, NOW)
+    chat.request_agent(reason="visitor_request", at=NOW)
     assert chat.priority == Priority.URGENT
+
+
+def test_an_old_request_event_replays_as_the_urgent_it_said() -> None:
+    chat = new_chat()
+    chat.request_agent(reason="visitor_request", at=NOW)
+    event = chat.pending_events[-1]
+    old = dataclasses.replace(event, payload={**event.payload, "priority": "URGENT"})
+    replayed = new_chat()
+    replayed.apply(old)
+    assert replayed.priority == Priority.URGENT
 
 
 COMMANDS = st.sampled_from(["assign", "reassign", "activate", "release", "close", "abandon"])

@@ -7,8 +7,17 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from guiders.domain.business_hours import Schedule
+from guiders.domain.chat import ASKED_FOR_A_PERSON, Priority
 from guiders.domain.settings import BusinessHours, SlaTargets
-from guiders.domain.sla import BREACHED, SlaKind, Turn, breach_event, breaches, clocks
+from guiders.domain.sla import (
+    BREACHED,
+    SlaKind,
+    Turn,
+    breach_event,
+    breaches,
+    clocks,
+    escalated_priority,
+)
 
 MADRID = ZoneInfo("Europe/Madrid")
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -91,3 +100,26 @@ def test_breach_event_carries_the_facts() -> None:
     assert event.payload["kind"] == "first_response"
     assert event.payload["target_seconds"] == 300
     assert event.payload["chat_id"] == str(chat)
+
+
+def test_a_request_made_at_night_is_not_urgent_until_the_office_has_been_open_past_the_target() -> (
+    None
+):
+    saturday_night = datetime(2026, 12, 12, 22, 0, tzinfo=MADRID)
+    timers = clocks(saturday_night, [Turn(saturday_night, "visitor")])
+    monday_opening = datetime(2026, 12, 14, 9, 0, tzinfo=MADRID)
+    for now in (saturday_night + timedelta(hours=1), monday_opening + timedelta(minutes=4)):
+        found = breaches(timers, office(), TARGETS, now)
+        assert found == []
+        assert escalated_priority(ASKED_FOR_A_PERSON, found) is None
+    found = breaches(timers, office(), TARGETS, monday_opening + timedelta(minutes=6))
+    assert escalated_priority(ASKED_FOR_A_PERSON, found) is Priority.URGENT
+
+
+def test_an_answered_breach_or_an_urgent_chat_changes_nothing() -> None:
+    answered = breaches(clocks(at(0), [Turn(at(9), "agent")]), ALWAYS, TARGETS, at(10))
+    assert answered and answered[0].answered
+    assert escalated_priority(Priority.HIGH, answered) is None
+    running = breaches(clocks(at(0), []), ALWAYS, TARGETS, at(10))
+    assert escalated_priority(Priority.URGENT, running) is None
+    assert escalated_priority(Priority.LOW, running) is Priority.URGENT

@@ -133,6 +133,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       watched.current.clear();
       if (selRef.current) socket.emit("chat:join", { chatId: selRef.current });
       soon();
+      void readMyStatus();
     });
     socket.on("disconnect", () => setLive(false));
     socket.on("connect_error", (err: Error) => {
@@ -185,6 +186,18 @@ function Desk({ onLogout }: { onLogout: () => void }) {
       const updated = await session.call<Chat>("PUT", `/v2/chats/${chat.id}/assign/${me.id}`);
       await open(updated);
       await refresh();
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  // The server set it when this socket opened (an admin comes in "away": docs/settings.md),
+  // or another tab chose it: read it rather than assume "online".
+  const readMyStatus = async () => {
+    try {
+      const list = await session.call<{ data: { id: string; status: string }[] }>("GET", "/v2/commercials");
+      const mine = list.data.find((c) => c.id === me.id);
+      if (mine) setStatus(mine.status);
     } catch (err) {
       fail(err);
     }

@@ -8,6 +8,7 @@ import { ApiError, request, uuid } from "../shared/http";
 import { localMessage, mergeMessage } from "../shared/messages";
 import type { Message } from "../shared/types";
 import { Citations } from "./citations";
+import { shownGreeting, withOneWelcome } from "./greeting";
 import { EmailCapture, TranscriptButton, forgetLinkToken, linkToken, nobodyOnline } from "./EmailCapture";
 import { Markdown } from "../shared/markdown";
 import { DEFAULT_LOOK, lookCss } from "./look";
@@ -387,6 +388,7 @@ export function Widget({ session, socket, title }: Props) {
   const away = people.availability?.state === "closed" || people.availability?.state === "nobody_online";
   // the offline notice holds the e-mail line when it shows; otherwise it follows the hand-off
   const emailInNotice = !agent && phase === "open" && away && people.availability?.outsideHours === "offer_email";
+  const greeting = shownGreeting(look?.greeting, messages);
   provideEmailCapture((props) =>
     emailLine === "done" ? <span /> : <EmailCapture call={call} t={t} chatId={props.chatId} onDone={() => setEmailLine("done")} />,
   );
@@ -411,8 +413,8 @@ export function Widget({ session, socket, title }: Props) {
           )}
           <div class="log" ref={logRef}>
             <Disclosure text={disclosure} language={LANGUAGE} chatId={chatId} call={call} />
-            {look?.greeting && <div class="msg greeting">{look.greeting}</div>}
-            {messages.map((m) => (
+            {greeting && <div class="msg greeting">{greeting}</div>}
+            {withOneWelcome(messages).map((m) => (
               <Bubble
                 key={m.clientMessageId || m.id}
                 m={m}

@@ -225,10 +225,11 @@ async def availability(
 ) -> dict[str, Any]:
     site = await services.visitors.site_for(body.api_key, body.domain)
     check_origin(request, site)
-    available, online = await services.agents.availability(site.company_id)
+    # the same per-company cached answer as /v2/availability (services/availability.py)
+    people = await services.availability.availability(site.company_id)
     return {
-        "available": available,
-        "onlineCount": online,
+        "available": people.agents_available > 0,
+        "onlineCount": people.agents_online,
         "timestamp": datetime.now(UTC).isoformat(),
         "siteId": str(site.id),
         "tenantId": str(site.company_id),
