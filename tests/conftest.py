@@ -25,6 +25,18 @@ PG_URL = os.environ.get(
 )
 
 
+E2E = Path(__file__).parent / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests run alone (``serial``): each drives ``guiders up`` processes, some a
+    browser or a training run, with deadlines set for one such test at a time."""
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.serial)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes() -> Iterator[None]:
     """Argon2 at argon2-cffi's testing profile for the in-process tests.
