@@ -125,8 +125,11 @@ async def messages_until(
     client: GuidersClient,
     chat_id: str,
     done: Callable[[list[Message]], bool],
-    within: float = 15,
+    within: float = 60,
 ) -> list[Message]:
+    """A deadline, not a latency check (benchmarks/bot_latency.py measures that): at load 20 on
+    two cores a first reply, the model's first inference included, took over 15 s."""
+
     async def finished() -> list[Message] | None:
         messages = await client.all_messages(chat_id)
         return messages if done(messages) else None
