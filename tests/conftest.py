@@ -4,22 +4,58 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 
 from guiders.api.app import create_app
 from guiders.config import Settings
 from guiders.demo import seed_demo
 from guiders.runtime import Runtime
+from guiders.services import credentials
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get(
     "GUIDERS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+
+
+E2E = Path(__file__).parent / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests run alone (``serial``): each drives ``guiders up`` processes, some a
+    browser or a training run, with deadlines set for one such test at a time."""
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.serial)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2 at argon2-cffi's testing profile for the in-process tests.
+
+    The production parameters cost about a second of both cores per hash on a loaded machine,
+    and each demo tenant hashes four passwords, each login verifies one: the suite spent minutes
+    there. The code path is the same (a hash made this way verifies like any other); what the
+    cost itself buys is tested with the real parameters in tests/security/test_login_timing.py
+    (``real_password_hashes``) and by every ``guiders up`` process of tests/e2e.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(credentials, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
+        yield
+
+
+@pytest.fixture
+def real_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production Argon2 parameters, for tests about what their cost does."""
+    monkeypatch.setattr(credentials, "_hasher", PasswordHasher())
 
 
 async def _postgres_up() -> bool:

@@ -52,7 +52,10 @@ class ServerProcess:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 180) -> None:
+        """Returns once ``/api/health`` answers. A deadline, not a wait: a process that exits
+        fails at once; 180 s because a loaded machine (load 20-30 on two cores, measured)
+        took over 60 s to start one, and a timeout there proved nothing about the code."""
         env = {
             **os.environ,
             "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000",

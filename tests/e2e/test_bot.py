@@ -7,7 +7,6 @@ runs it in-process.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from guiders.bot.bot import FirstLineBot
 from guiders.bot.runner import build_bot
 from guiders.bot.settings import DEMO_KB, BotSettings
 from guiders.client import GuidersClient, Message
+from tests.e2e.conftest import copy_demo_kb
 from tests.e2e.server import ServerProcess
 from tests.fakes.openai_server import FakeOpenAI
 from tests.waiting import eventually, never
@@ -33,8 +33,8 @@ ANSWERS = load_data(DEMO_KB).answers
 
 
 @pytest.fixture(scope="module")
-def kb_dir(demo_kb_dir: Path) -> Path:
-    return demo_kb_dir
+def kb_dir(demo_kb_model: Path) -> Path:
+    return demo_kb_model
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +125,11 @@ async def messages_until(
     client: GuidersClient,
     chat_id: str,
     done: Callable[[list[Message]], bool],
-    within: float = 15,
+    within: float = 60,
 ) -> list[Message]:
+    """A deadline, not a latency check (benchmarks/bot_latency.py measures that): at load 20 on
+    two cores a first reply, the model's first inference included, took over 15 s."""
+
     async def finished() -> list[Message] | None:
         messages = await client.all_messages(chat_id)
         return messages if done(messages) else None
@@ -507,7 +510,7 @@ async def test_llm_failure_gives_the_fallback_answer_and_the_bot_recovers(
 
 
 async def test_guiders_up_runs_the_bot_in_process(tmp_path: Path, kb_dir: Path) -> None:
-    shutil.copytree(kb_dir, tmp_path / "models" / "demo_kb")
+    copy_demo_kb(kb_dir, tmp_path)
     proc = ServerProcess(
         tmp_path, bot=True, GUIDERS_BOT_RESPONSE_DELAY_MS="0", GUIDERS_BOT_TYPING_MS_PER_CHAR="0"
     )

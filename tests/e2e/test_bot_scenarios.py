@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import copy_demo_kb
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -21,12 +22,15 @@ WARM_UP = "scenarios:\n  - name: the bot is up\n    turns:\n      - say: hello\n
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, demo_kb_model: Path
+) -> Iterator[ServerProcess]:
     # The pipeline worker resumes hand-overs; no agent is online, so hand-offs are "pending".
     data = tmp_path_factory.mktemp("scenarios")
+    copy_demo_kb(demo_kb_model, data)  # trained once for the run: the server only loads it
     proc = ServerProcess(data, bot=True, pipeline=True)
     proc.start()
-    # The bot trains the demo KB model at start (minutes on a loaded machine): wait, with a
+    # The bot loads the demo KB model at start (a while on a loaded machine): wait, with a
     # deadline, until it answers a visitor, so the runs below measure the bot, not its start.
     (data / "warm-up.yaml").write_text(WARM_UP)
     ready = bot_test(proc, data / "warm-up.yaml", data / "warm-up.xml", runs=1, timeout=300)

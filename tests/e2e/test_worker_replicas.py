@@ -155,14 +155,14 @@ def model_dir(base: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def replicas(
-    redis: Redis, demo_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    redis: Redis, demo_kb_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Replicas]:
     """The server starts while the conversion model trains (set-up is most of the time)."""
     base = tmp_path_factory.mktemp("replicas-run")
     server = ServerProcess(tmp_path_factory.mktemp("replicas"))
     with ThreadPoolExecutor(2) as pool:
         starting = pool.submit(server.start, 180)  # a loaded CI machine starts it slowly
-        copying = pool.submit(bot_data, base, demo_kb_dir)
+        copying = pool.submit(bot_data, base, demo_kb_model)
         try:
             model = model_dir(base)
             data_dir = copying.result()

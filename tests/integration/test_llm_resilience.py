@@ -68,6 +68,7 @@ async def test_each_answer_is_retried_twice_before_it_counts_as_one_failure(
     assert llm.breaker.failures == 1
 
 
+@pytest.mark.serial  # an upper bound on elapsed time
 async def test_a_hanging_provider_times_out(fake: FakeOpenAI) -> None:
     fake.mode = "hang"
     llm = llm_for(fake, timeout_s=0.3)
@@ -103,6 +104,7 @@ async def test_breaker_opens_visitors_get_the_fallback_and_it_recovers(
     await llm.aclose()
 
 
+@pytest.mark.serial  # bounds on elapsed time
 async def test_rate_limit_allows_a_burst_of_fifty_then_ten_a_second(fake: FakeOpenAI) -> None:
     llm = llm_for(fake)
     started = time.monotonic()

@@ -49,6 +49,7 @@ async def test_each_node_gets_the_companies_it_follows_and_no_other(
         await b.close()
 
 
+@pytest.mark.serial  # an upper bound on elapsed time
 async def test_a_newly_followed_company_is_read_at_once_from_where_follow_returned(
     redis_url: str, redis_prefix: str
 ) -> None:

@@ -17,6 +17,11 @@ from argon2 import PasswordHasher
 from guiders.domain.login_throttle import ThrottlePolicy
 from guiders.runtime import Runtime
 
+# What is timed here is Argon2 itself: the production parameters, not the suite's cheap ones
+# (tests/conftest.py), from the demo's seeded hashes to the dummy one.
+# It compares times, so it runs alone (``serial``), not beside another xdist worker.
+pytestmark = [pytest.mark.usefixtures("real_password_hashes"), pytest.mark.serial]
+
 NO_LOCKS = ThrottlePolicy(
     max_failures=10**6,
     window=timedelta(minutes=1),

@@ -16,11 +16,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from guiders.bot.knowledge import ensure_kb
-from guiders.bot.settings import DEMO_KB
 from tests.conftest import require_service
 from tests.e2e.browser.conftest import STATIC
 from tests.e2e.browser.test_web import sign_in
+from tests.e2e.conftest import copy_demo_kb
 from tests.e2e.server import ServerProcess
 from tests.waiting import eventually_sync
 
@@ -40,10 +39,12 @@ Batteries are covered for eighteen months.
 
 
 @pytest.fixture
-def bot_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+def bot_server(
+    tmp_path: Path, demo_kb_model: Path, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
     """``indirect`` parameter True: with the demo's help pages (``guiders up``'s default)."""
     require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
-    ensure_kb(tmp_path / "models" / "demo_kb", DEMO_KB)
+    copy_demo_kb(demo_kb_model, tmp_path)
     proc = ServerProcess(
         tmp_path,
         bot=True,

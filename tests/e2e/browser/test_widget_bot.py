@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from guiders.ai.kb_data import load_data
-from guiders.bot.knowledge import ensure_kb
 from guiders.bot.settings import DEMO_KB
 from tests.conftest import require_service
 from tests.e2e.browser.conftest import STATIC
+from tests.e2e.conftest import copy_demo_kb
 from tests.e2e.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -25,9 +25,9 @@ ANSWERS = load_data(DEMO_KB).answers
 
 
 @pytest.fixture
-def bot_server(tmp_path: Path) -> Iterator[ServerProcess]:
+def bot_server(tmp_path: Path, demo_kb_model: Path) -> Iterator[ServerProcess]:
     require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
-    ensure_kb(tmp_path / "models" / "demo_kb", DEMO_KB)  # trained here: the server only loads it
+    copy_demo_kb(demo_kb_model, tmp_path)  # trained once for the run: the server only loads it
     proc = ServerProcess(
         tmp_path,
         bot=True,

@@ -18,13 +18,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from guiders.bot.knowledge import ensure_kb
-from guiders.bot.settings import DEMO_KB
 from guiders.config import Settings
 from guiders.domain.company import StaffRole
 from guiders.domain.settings import BotConfig
 from tests.conftest import require_service
 from tests.e2e.browser.conftest import STATIC
+from tests.e2e.conftest import copy_demo_kb
 from tests.e2e.server import ServerProcess
 from tests.waiting import eventually_sync
 
@@ -35,10 +34,12 @@ ADMIN = ("root@demo.guiders.local", "admin-password-123")
 
 
 @pytest.fixture(scope="module")
-def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def bot_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_kb_model: Path
+) -> Iterator[ServerProcess]:
     require_service("the built front end (make test builds web/)", (STATIC / "widget.js").is_file())
     data = tmp_path_factory.mktemp("stranded")
-    ensure_kb(data / "models" / "demo_kb", DEMO_KB)  # trained here: the server only loads it
+    copy_demo_kb(demo_kb_model, data)  # trained once for the run: the server only loads it
     proc = ServerProcess(
         data,
         bot=True,
