@@ -48,6 +48,41 @@ CLAIM_IDLE_S = 30.0
 min-idle): a dead replica's events are handled again within this, plus one pump (< 1 s)."""
 
 
+@dataclass(frozen=True, slots=True)
+class WorkGroupSettings:
+    """One worker's place among its replicas: what ``--redis-url``, ``--worker``, ``--consumer``
+    and ``--claim-idle-s`` say (``guiders.client.cli_options.work_group_options``)."""
+
+    redis_url: str | None
+    """None: the worker runs alone (no group)."""
+    worker: str
+    consumer: str
+    claim_idle_s: float = CLAIM_IDLE_S
+
+    def source(
+        self,
+        client: GuidersClient,
+        redis: Redis,
+        *,
+        kind: str,
+        batch: int = 100,
+        types: Sequence[str] | None = None,
+        key_of: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> RedisStreamSource:
+        """This replica's share of the ``kind`` workers' stream."""
+        return RedisStreamSource(
+            client,
+            redis,
+            self.consumer,
+            self.worker,
+            kind=kind,
+            types=types,
+            key_of=key_of,
+            batch=batch,
+            claim_idle_s=self.claim_idle_s,
+        )
+
+
 async def fetch_events(
     client: GuidersClient, after_seq: int, limit: int, types: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
