@@ -154,22 +154,11 @@ async def run_replica(
     worker: AnalyticsWorker, group: WorkGroupSettings, stop: asyncio.Event, *, batch: int = 100
 ) -> None:
     """Score this replica's share of the due visitors until ``stop``."""
-    if group.redis_url is None:
-        raise ValueError("a replica needs the group's Redis (--redis-url)")
-    redis = Redis.from_url(group.redis_url)
-    source = group.source(
-        worker._client,
-        redis,
-        kind="analytics",
-        types=FOLLOWED,
-        key_of=first_visitor,
-        batch=batch,
-    )
-    scoring = SharedScoring(worker, redis, source.key, lock_s=group.claim_idle_s)
-    worker.scheduling = False
-    try:
+    async with group.joined(
+        worker._client, kind="analytics", types=FOLLOWED, key_of=first_visitor, batch=batch
+    ) as source:
+        scoring = SharedScoring(worker, source.redis, source.key, lock_s=group.claim_idle_s)
+        worker.scheduling = False
         await scoring.catch_up()
         log.info("analytics replica started", worker=group.worker, cursor=worker.cursor)
         await pump_until_stopped(source, scoring.handle, stop)
-    finally:
-        await redis.aclose()

@@ -24,8 +24,6 @@ import asyncio
 import contextlib
 from typing import Any
 
-from redis.asyncio import Redis
-
 from guiders.bot.bot import FirstLineBot
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason
@@ -126,13 +124,7 @@ async def run_replica(
     bot: FirstLineBot, group: WorkGroupSettings, stop: asyncio.Event, *, batch: int = 50
 ) -> None:
     """Pump this replica's share of the bot's events until ``stop``."""
-    if group.redis_url is None:
-        raise ValueError("a replica needs the group's Redis (--redis-url)")
-    redis = Redis.from_url(group.redis_url)
-    source = group.source(
-        bot.client, redis, kind="bot", types=BOT_EVENTS, key_of=chat_of, batch=batch
-    )
-    try:
+    async with group.joined(
+        bot.client, kind="bot", types=BOT_EVENTS, key_of=chat_of, batch=batch
+    ) as source:
         await pump_until_stopped(source, SharedBot(bot).handle, stop)
-    finally:
-        await redis.aclose()

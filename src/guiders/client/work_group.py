@@ -29,7 +29,7 @@ import abc
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,28 +59,35 @@ class WorkGroupSettings:
     consumer: str
     claim_idle_s: float = CLAIM_IDLE_S
 
-    def source(
+    @contextlib.asynccontextmanager
+    async def joined(
         self,
         client: GuidersClient,
-        redis: Redis,
         *,
         kind: str,
         batch: int = 100,
         types: Sequence[str] | None = None,
         key_of: Callable[[dict[str, Any]], str | None] | None = None,
-    ) -> RedisStreamSource:
-        """This replica's share of the ``kind`` workers' stream."""
-        return RedisStreamSource(
-            client,
-            redis,
-            self.consumer,
-            self.worker,
-            kind=kind,
-            types=types,
-            key_of=key_of,
-            batch=batch,
-            claim_idle_s=self.claim_idle_s,
-        )
+    ) -> AsyncIterator[RedisStreamSource]:
+        """This replica's share of the ``kind`` workers' stream, on a Redis connection that
+        is closed when the block ends."""
+        if self.redis_url is None:
+            raise ValueError("a replica needs the group's Redis (--redis-url)")
+        redis = Redis.from_url(self.redis_url)
+        try:
+            yield RedisStreamSource(
+                client,
+                redis,
+                self.consumer,
+                self.worker,
+                kind=kind,
+                types=types,
+                key_of=key_of,
+                batch=batch,
+                claim_idle_s=self.claim_idle_s,
+            )
+        finally:
+            await redis.aclose()
 
 
 async def fetch_events(

@@ -139,16 +139,16 @@ def run(
             )
             if from_seq is not None:
                 await store_position(client, group.consumer, from_seq)
-            source: EventSource
-            if group.redis_url:
-                from redis.asyncio import Redis
-
-                redis = Redis.from_url(group.redis_url)
-                source = group.source(client, redis, kind="pipeline", batch=batch)
-            else:
-                source = LogSource(client, group.consumer, batch=batch)
-            click.echo(f"pipeline worker {group.worker} on {api.server} with {path}", err=True)
-            await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
+            async with contextlib.AsyncExitStack() as stack:
+                source: EventSource = (
+                    await stack.enter_async_context(
+                        group.joined(client, kind="pipeline", batch=batch)
+                    )
+                    if group.redis_url
+                    else LogSource(client, group.consumer, batch=batch)
+                )
+                click.echo(f"pipeline worker {group.worker} on {api.server} with {path}", err=True)
+                await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(go())
