@@ -19,6 +19,7 @@ from guiders.pipeline.analysis import Analyzer
 from guiders.pipeline.loading import RulesError, load_rules
 from guiders.pipeline.processor import Processor
 from guiders.pipeline.reload import RulesWatcher
+from guiders.pipeline.rules import RuleSet
 from guiders.pipeline.sources import (
     EventSource,
     LogSource,
@@ -39,11 +40,7 @@ def pipeline() -> None:
 @click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))
 def check(rules: Path) -> None:
     """Validate a RULES file; exit code 1 and every problem (file, line, field) if it is bad."""
-    try:
-        ruleset = load_rules(rules)
-    except RulesError as exc:
-        click.echo(exc.describe(), err=True)
-        sys.exit(1)
+    ruleset = _checked(rules)
     enabled = sum(1 for r in ruleset.rules if r.enabled)
     click.echo(f"{rules}: OK, {len(ruleset.rules)} rules ({enabled} enabled)")
     for rule in ruleset.rules:
@@ -58,6 +55,15 @@ def _settings() -> Settings:
 
 def _rules_path(rules: Path | None) -> Path:
     return rules or _settings().pipeline_rules or EXAMPLE_RULES
+
+
+def _checked(path: Path) -> RuleSet:
+    """The rules of ``path``; every problem and exit code 1 if they are bad."""
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        click.echo(exc.describe(), err=True)
+        sys.exit(1)
 
 
 _api = api_options(
@@ -120,11 +126,7 @@ def run(
 ) -> None:
     """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
     path = _rules_path(rules)
-    try:
-        load_rules(path)
-    except RulesError as exc:
-        click.echo(exc.describe(), err=True)
-        sys.exit(1)
+    _checked(path)
 
     async def go() -> None:
         async with GuidersClient(api.server, api.key) as client:
@@ -172,11 +174,7 @@ def dry_run(
 ) -> None:
     """What the RULES would have done on past events (reads only; performs nothing)."""
     path = _rules_path(rules)
-    try:
-        load_rules(path)
-    except RulesError as exc:
-        click.echo(exc.describe(), err=True)
-        sys.exit(1)
+    _checked(path)
 
     async def go() -> None:
         async with GuidersClient(api.server, api.key) as client:

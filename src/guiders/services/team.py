@@ -24,10 +24,9 @@ from uuid import UUID
 from guiders.domain.agent import Agent
 from guiders.domain.company import Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
-from guiders.domain.events import DomainEvent
 from guiders.services.access import Principal
 from guiders.services.ports import UnitOfWorkFactory
-from guiders.services.tenancy import TenancyService
+from guiders.services.tenancy import TenancyService, fact
 
 MAX_HOSTS = 20
 
@@ -101,7 +100,7 @@ class TeamService:
             after = _facts(user, agent)
             if after != before:
                 uow.record(
-                    _fact(
+                    fact(
                         "staff.updated",
                         "staff",
                         user.id,
@@ -142,7 +141,7 @@ class TeamService:
             site.domain, site.aliases = domain, aliases
             await uow.tenancy.save_site(site)
             uow.record(
-                _fact(
+                fact(
                     "site.origins_changed",
                     "site",
                     site.id,
@@ -166,7 +165,7 @@ class TeamService:
                 site.revoked_at = datetime.now(UTC)
                 await uow.tenancy.save_site(site)
                 uow.record(
-                    _fact(
+                    fact(
                         "site.revoked",
                         "site",
                         site.id,
@@ -218,20 +217,6 @@ def _facts(user: StaffUser, agent: Agent | None) -> dict[str, Any]:
             "seniority": agent.seniority,
         }
     return facts
-
-
-def _fact(
-    type: str, aggregate_type: str, aggregate_id: UUID, company_id: UUID, payload: dict[str, Any]
-) -> DomainEvent:
-    return DomainEvent(
-        type=type,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        company_id=company_id,
-        payload=payload,
-        occurred_at=datetime.now(UTC),
-        version=1,
-    )
 
 
 def _require_admin(principal: Principal) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from guiders.domain.agent import Agent
@@ -15,9 +16,11 @@ from guiders.services.credentials import TokenService, hash_password, new_api_ke
 from guiders.services.ports import UnitOfWorkFactory
 
 
-def _fact(
-    type: str, aggregate_type: str, aggregate_id: UUID, company_id: UUID, payload: dict[str, object]
+def fact(
+    type: str, aggregate_type: str, aggregate_id: UUID, company_id: UUID, payload: dict[str, Any]
 ) -> DomainEvent:
+    """An event about a record that is not rebuilt from its events (a company, a site, a staff
+    member, a key): its first and only version, now."""
     return DomainEvent(
         type=type,
         aggregate_type=aggregate_type,
@@ -39,7 +42,7 @@ class TenancyService:
         async with self._uow() as uow:
             await uow.tenancy.add_company(company)
             uow.record(
-                _fact(
+                fact(
                     "company.created",
                     "company",
                     company.id,
@@ -72,7 +75,7 @@ class TenancyService:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_site(site)
             uow.record(
-                _fact(
+                fact(
                     "site.created",
                     "site",
                     site.id,
@@ -109,7 +112,7 @@ class TenancyService:
                 raise Conflict("A staff member with this e-mail exists", field="email")
             await uow.tenancy.add_staff(user)
             uow.record(
-                _fact(
+                fact(
                     "staff.created",
                     "staff",
                     user.id,
@@ -141,7 +144,7 @@ class TenancyService:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_api_key(key)
             uow.record(
-                _fact(
+                fact(
                     "api_key.created",
                     "api_key",
                     key.id,
@@ -160,7 +163,7 @@ class TenancyService:
             if not await uow.tenancy.revoke_api_key(key_id, company_id, datetime.now(UTC)):
                 raise Conflict("The API key is already revoked", field="keyId")
             uow.record(
-                _fact("api_key.revoked", "api_key", key_id, company_id, {"key_id": str(key_id)})
+                fact("api_key.revoked", "api_key", key_id, company_id, {"key_id": str(key_id)})
             )
             await uow.commit()
         self._tokens.forget_key(keys[key_id].key_hash)
