@@ -23,9 +23,10 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from uuid import UUID
 
+from guiders.domain.company_fold import CompanyFold
 from guiders.domain.errors import Conflict, NotFound
 from guiders.domain.events import DomainEvent
 
@@ -35,10 +36,6 @@ RETRAIN_COMMAND: Final = (
     "guiders analytics retrain --csv data/online-shoppers/train.csv --model MODEL_DIR "
     "--server URL --key KEY"
 )
-
-
-def stream_id(company_id: UUID) -> UUID:
-    return uuid.uuid5(MODEL_NAMESPACE, str(company_id))
 
 
 @dataclass(frozen=True)
@@ -72,9 +69,10 @@ def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[ModelRule]:
 
 
 @dataclass
-class ModelHealth:
-    company_id: UUID
-    version: int = 0
+class ModelHealth(CompanyFold):
+    aggregate_type: ClassVar[str] = AGGREGATE_TYPE
+    namespace: ClassVar[UUID] = MODEL_NAMESPACE
+
     latest: dict[str, Any] | None = None
     active: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Model alerts raised and not resolved, by rule name (their ``alert.raised`` payload)."""
@@ -117,20 +115,6 @@ class ModelHealth:
                 | {"completedAt": p.get("completed_at")}
             )
             self.proposal = None
-
-    def _event(self, type_: str, payload: dict[str, Any], at: datetime) -> DomainEvent:
-        self.version += 1
-        event = DomainEvent(
-            type=type_,
-            aggregate_type=AGGREGATE_TYPE,
-            aggregate_id=stream_id(self.company_id),
-            company_id=self.company_id,
-            payload=payload,
-            occurred_at=at,
-            version=self.version,
-        )
-        self.apply(type_, payload, self.version)
-        return event
 
     def transitions(
         self, figures: Mapping[str, Any], rules: list[ModelRule], at: datetime
