@@ -4,7 +4,8 @@
 (a server URL and an integration key) and may run as N replicas sharing the event log
 (``guiders.client.work_group``). Each decorator declares its options and hands the command one
 object instead of loose values, so the names, environment variables, checks and help texts
-cannot drift apart between the three:
+cannot drift apart between the three (``api_options`` also serves the other commands that talk
+to the API with a key: ``guiders analytics retrain|monitor``, ``guiders docs add-url|...``):
 
 - ``api_options``: ``--server`` and ``--key`` -> ``api: ApiAccess``;
 - ``work_group_options``: ``--redis-url``, ``--worker``, ``--consumer``, ``--claim-idle-s``
