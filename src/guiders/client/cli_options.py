@@ -96,13 +96,16 @@ def api_options(
     return decorate
 
 
-def work_group_options(kind: str, *, shares: str, claim_hint: str) -> Callable[[Command], Command]:
+def work_group_options(
+    kind: str, *, shares: str, claim_hint: str, redis_default: Default = None
+) -> Callable[[Command], Command]:
     """``--redis-url``, ``--worker``, ``--consumer`` and ``--claim-idle-s``, passed on as
     ``group: WorkGroupSettings`` (its ``redis_url`` None when the worker runs alone).
 
     ``kind`` names the worker (the group's default name, the replica's default name
     ``{kind}-{host}-{pid}``); ``shares`` says what the replicas share, ``claim_hint`` how long
-    ``--claim-idle-s`` must at least be, for the help.
+    ``--claim-idle-s`` must at least be, for the help; ``redis_default`` is asked when neither
+    ``--redis-url`` nor ``GUIDERS_REDIS_URL`` is given (the pipeline's settings, ``.env`` too).
     """
 
     def decorate(fn: Command) -> Command:
@@ -134,7 +137,7 @@ def work_group_options(kind: str, *, shares: str, claim_hint: str) -> Callable[[
             (
                 click.option(
                     "--redis-url",
-                    default=None,
+                    default=redis_default,
                     envvar="GUIDERS_REDIS_URL",
                     show_envvar=True,
                     help=f"Run as one of N replicas sharing {shares} (a Redis consumer group; "

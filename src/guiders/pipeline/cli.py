@@ -100,7 +100,10 @@ async def _processor(
 @click.option("--rules", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--kb-model", type=click.Path(path_type=Path), default=None, help="KB intent model.")
 @work_group_options(
-    "pipeline", shares="the events", claim_hint="handling one batch takes, its actions included"
+    "pipeline",
+    shares="the events",
+    claim_hint="handling one batch takes, its actions included",
+    redis_default=lambda: _settings().redis_url,
 )
 @click.option(
     "--from-seq", type=int, default=None, help="Start after this seq (sets the position)."
