@@ -104,8 +104,8 @@ async def main() -> None:
     g, b = results["guiders"], results["bare"]
     print(
         f"ratio guiders/bare memory per connection {g['per_conn_kib'] / b['per_conn_kib']:.2f}x  "
-        f"(target: {args.connections} held at <= 30 KiB each: "
-        f"{'met' if g['alive'] == args.connections and g['per_conn_kib'] <= 30 else 'NOT met'})"
+        f"(target: {args.connections} held at <= 20 KiB each: "
+        f"{'met' if g['alive'] == args.connections and g['per_conn_kib'] <= 20 else 'NOT met'})"
     )
 
 

@@ -109,26 +109,29 @@ class Server:
                 self.proc.wait()
 
 
+SERVER_ENV = {
+    "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
+    "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
+    "GUIDERS_ANALYTICS_ENABLED": "false",  # no scoring worker or model training
+    "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
+    # no bot: on a fresh data dir it trains its knowledge-base model in a thread of the
+    # server process, which holds the GIL for seconds and would be measured as fan-out
+    "GUIDERS_BOT_ENABLED": "false",
+    # no knowledge ingestion: its warm-up imports torch and loads the encoder in a
+    # thread of the server, holding the GIL for tens of seconds on a busy machine (a
+    # profile of the send benchmark found 2/3 of the server's samples there)
+    "GUIDERS_KNOWLEDGE_ENABLED": "false",
+}
+"""The environment of every benchmark's Guiders server."""
+
+
 def guiders(
     data_dir: Path, env: dict[str, str] | None = None, *, cpus: str | None = None
 ) -> Server:
     """``guiders up``: migrates, seeds the demo tenant once per data dir, serves."""
     return Server(
         ["-m", "guiders.cli", "up", "--data-dir", str(data_dir)],
-        {
-            "GUIDERS_RATE_LIMIT_PER_MINUTE": "100000000",
-            "GUIDERS_PUBLIC_RATE_LIMIT_PER_MINUTE": "100000000",
-            "GUIDERS_ANALYTICS_ENABLED": "false",  # no scoring worker or model training
-            "GUIDERS_PIPELINE_ENABLED": "false",  # no in-process rules worker
-            # no bot: on a fresh data dir it trains its knowledge-base model in a thread of the
-            # server process, which holds the GIL for seconds and would be measured as fan-out
-            "GUIDERS_BOT_ENABLED": "false",
-            # no knowledge ingestion: its warm-up imports torch and loads the encoder in a
-            # thread of the server, holding the GIL for tens of seconds on a busy machine (a
-            # profile of the send benchmark found 2/3 of the server's samples there)
-            "GUIDERS_KNOWLEDGE_ENABLED": "false",
-            **(env or {}),
-        },
+        {**SERVER_ENV, **(env or {})},
         cpus=cpus,
     )
 

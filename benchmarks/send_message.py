@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -45,6 +46,22 @@ async def target(server: Server, data_dir: Path) -> tuple[str, dict[str, str]]:
     return f"{server.base}/api/v2/chats/{chat.json()['chatId']}/messages", key
 
 
+def measured(
+    server: Server,
+    cpu_ms: list[float],
+    url: str,
+    headers: dict[str, str],
+    seconds: float,
+    load: dict[str, Any],
+) -> WrkResult:
+    """One ``wrk`` run; the server's CPU milliseconds per accepted answer go to ``cpu_ms``."""
+    before = server.cpu_seconds
+    result = post(url, headers, seconds=seconds, **load)
+    answered = max(result.requests - result.non_2xx - result.errors, 1)
+    cpu_ms.append(1000 * (server.cpu_seconds - before) / answered)
+    return result
+
+
 def describe(result: WrkResult) -> str:
     flag = " SATURATED" if result.saturated else ""
     return f"{result.ok_per_s:7.0f}/s (wrk cpu {result.generator_cpu_share:.2f}{flag})"
@@ -63,12 +80,15 @@ async def run_backend(name: str, env: dict[str, str], args: argparse.Namespace) 
             post(bare_url, {}, seconds=1, **load)
             bare_runs: list[WrkResult] = []
             our_runs: list[WrkResult] = []
+            bare_cpu: list[float] = []
+            our_cpu: list[float] = []
             for round_ in range(1, args.rounds + 1):
-                bare_runs.append(post(bare_url, {}, seconds=args.seconds, **load))
-                our_runs.append(post(url, headers, seconds=args.seconds, **load))
+                bare_runs.append(measured(bare, bare_cpu, bare_url, {}, args.seconds, load))
+                our_runs.append(measured(ours, our_cpu, url, headers, args.seconds, load))
                 print(
-                    f"  {name} round {round_}: bare {describe(bare_runs[-1])}   "
-                    f"guiders {describe(our_runs[-1])}   ratio "
+                    f"  {name} round {round_}: bare {describe(bare_runs[-1])} "
+                    f"{bare_cpu[-1]:.3f} ms cpu/req   guiders {describe(our_runs[-1])} "
+                    f"{our_cpu[-1]:.3f} ms cpu/msg   ratio "
                     f"{our_runs[-1].ok_per_s / max(bare_runs[-1].ok_per_s, 1e-9):.3f}",
                     flush=True,
                 )
@@ -84,6 +104,14 @@ async def run_backend(name: str, env: dict[str, str], args: argparse.Namespace) 
                 f"{name:<9} guiders {our_rate:7.0f} msg/s   bare FastAPI {bare_rate:7.0f} req/s   "
                 f"ratio {our_rate / bare_rate:.3f}, median of round ratios {paired:.3f}   "
                 f"(medians of {args.rounds}; {rejected} guiders responses not 2xx)",
+                flush=True,
+            )
+            # the server's own CPU per answer does not depend on how much of its core the
+            # other processes of a shared machine left it: the steadiest figure of the two
+            bare_ms, our_ms = statistics.median(bare_cpu), statistics.median(our_cpu)
+            print(
+                f"{name:<9} server CPU: guiders {our_ms:.3f} ms per message, bare FastAPI "
+                f"{bare_ms:.3f} ms per request, CPU ratio {bare_ms / max(our_ms, 1e-9):.3f}",
                 flush=True,
             )
         finally:

@@ -280,7 +280,6 @@ def events_replay() -> None:
 @work_group_options(
     "bot",
     shares="the chat events",
-    claim_hint="one reply takes, typing delay and LLM included",
 )
 def bot(
     api: ApiAccess | None,

@@ -21,7 +21,6 @@ from guiders.ai.circuit_breaker import BreakerState
 from guiders.ai.kb_data import load_data
 from guiders.ai.kb_model import KnowledgeBase
 from guiders.bot.bot import FirstLineBot
-from guiders.bot.knowledge import ensure_kb
 from guiders.bot.runner import build_bot
 from guiders.bot.settings import DEMO_KB, BotSettings
 from guiders.client import GuidersClient, Message
@@ -34,10 +33,8 @@ ANSWERS = load_data(DEMO_KB).answers
 
 
 @pytest.fixture(scope="module")
-def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kb") / "demo_kb"
-    ensure_kb(out, DEMO_KB)
-    return out
+def kb_dir(demo_kb_dir: Path) -> Path:
+    return demo_kb_dir
 
 
 @pytest.fixture(scope="module")

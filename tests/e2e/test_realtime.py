@@ -251,3 +251,25 @@ async def test_a_resume_after_live_events_sends_only_what_was_missed(
         assert contents == ["live"] + [f"missed {i}" for i in range(5)] + ["end"]
     finally:
         await back.sio.disconnect()
+
+
+async def test_a_client_that_starts_on_long_polling_upgrades_to_the_websocket(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    """python-socketio's default: polling first, then Engine.IO's probe and upgrade, served by
+    realtime/websocket_transport.py; events flow before and after the upgrade."""
+    visitor = await register(http, server, "rt-upgrade")
+    vh = {"authorization": f"Bearer {visitor['accessToken']}"}
+    sock = Recorder()
+    await sock.sio.connect(server.base, auth={"token": visitor["accessToken"]})
+    try:
+        chat = (await http.post("/api/v2/chats", json={}, headers=vh)).json()["chatId"]
+        await sock.wait_for("chat:created")
+        await eventually(
+            lambda: sock.sio.transport() == "websocket", timeout=10, what="the upgrade"
+        )
+        assert (await sock.sio.call("chat:join", {"chatId": chat}))["success"] is True
+        await http.post(f"/api/v2/chats/{chat}/messages", json={"content": "up"}, headers=vh)
+        assert (await sock.wait_for("message:new"))[0]["content"] == "up"
+    finally:
+        await sock.sio.disconnect()

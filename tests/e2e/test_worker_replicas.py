@@ -1,16 +1,22 @@
 """The bot and the analytics scorer as two replicas each on one Redis consumer group: one
 replica is killed with ``kill -9`` mid-batch, the other claims its pending events (XAUTOCLAIM)
-and every event is handled once: one welcome and one reply per chat, one score per visitor."""
+and every event is handled once: one welcome and one reply per chat, one score per visitor.
+
+The four replicas start together (one fixture: their start-up, loading models, is most of the
+time) against one server; each test kills its own kind's replica ``a``."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +28,21 @@ from redis.exceptions import ResponseError
 
 from guiders.analytics.cli import analytics
 from guiders.analytics.dataset import load_csv
-from guiders.bot.knowledge import ensure_kb
-from guiders.bot.settings import DEMO_KB
 from tests.conftest import REDIS_URL
 from tests.e2e.server import ServerProcess
 from tests.waiting import eventually_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
-CLAIM_IDLE_S = 15.0
-"""Longer than a replica takes to handle a batch here (a 4 s typed reply, on a loaded machine):
-a shorter one lets the other replica claim entries that are merely slow, handling them twice."""
+CLAIM_IDLE_S = 5.0
+"""Shorter than a batch takes here (chats' 3 s typed replies, each chat's events in order): a
+live replica's heartbeat keeps its entries, so only the killed one's are claimed; a slow one's
+taken over would show as a second welcome or reply. Longer than an event loop's stall on a
+loaded machine (the heartbeat beats every third of it)."""
 TAKEOVER_BOUND_S = CLAIM_IDLE_S + 30.0
 """Claim time, plus the surviving replica's next pump and redoing the work on a loaded machine."""
-CHATS = 10
-VISITORS = 10
+CHATS = 8
+VISITORS = 8
 TRAIN_CSV = Path(__file__).resolve().parents[2] / "data" / "online-shoppers" / "train.csv"
 
 
@@ -49,18 +55,6 @@ def redis() -> Iterator[Redis]:
         pytest.skip("Redis is not running")
     yield client
     client.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("replicas"))
-    try:
-        proc.start(timeout=180)  # a loaded CI machine starts it slowly
-    except BaseException:
-        proc.stop()
-        raise
-    yield proc
-    proc.stop()
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -121,103 +115,35 @@ def kill_mid_batch(
     return killed_at, left
 
 
-@pytest.fixture(scope="module")
-def bot_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory with the demo knowledge base built once (a replica loads, not trains)."""
-    data_dir = tmp_path_factory.mktemp("bot")
-    ensure_kb(data_dir / "models" / "demo_kb", DEMO_KB)
+@dataclass
+class Replicas:
+    """A server, and two bot and two scorer replica processes, each pair one consumer group."""
+
+    server: ServerProcess
+    bot_group: str
+    scorer_group: str
+    bots: list[subprocess.Popen[bytes]]
+    scorers: list[subprocess.Popen[bytes]]
+
+    @property
+    def bot_stream(self) -> str:
+        return f"guiders:bot:{self.bot_group}"
+
+    @property
+    def scorer_stream(self) -> str:
+        return f"guiders:analytics:{self.scorer_group}"
+
+
+def bot_data(base: Path, kb_dir: Path) -> Path:
+    """A data directory with the demo knowledge base's model (a replica loads, not trains)."""
+    data_dir = base / "bot"
+    shutil.copytree(kb_dir, data_dir / "models" / "demo_kb")
     return data_dir
 
 
-def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
-    server: ServerProcess, redis: Redis, bot_data: Path, tmp_path: Path
-) -> None:
-    creds = server.credentials()
-    key = creds["integrationKey"]
-    staff = {"authorization": f"Bearer {key}"}
-    data_dir = bot_data
-    group = f"bots{uuid.uuid4().hex[:8]}"
-    stream = f"guiders:bot:{group}"
-    env = {
-        "GUIDERS_BOT_RESPONSE_DELAY_MS": "4000",  # each reply "types" 4 s: a batch is long
-        "GUIDERS_BOT_TYPING_MAX_MS": "4000",
-        "GUIDERS_BOT_KNOWLEDGE_ENABLED": "false",
-    }
-
-    def bot(name: str) -> subprocess.Popen[bytes]:
-        return spawn(
-            [
-                "bot", "--server", server.base, "--key", key, "--data-dir", str(data_dir),
-                "--redis-url", REDIS_URL, "--consumer", group, "--worker", name,
-                "--claim-idle-s", str(CLAIM_IDLE_S),
-            ],
-            env,
-            tmp_path / f"bot-{name}.log",
-        )  # fmt: skip
-
-    procs = [bot("a"), bot("b")]
-    try:
-        with httpx.Client(base_url=server.base, timeout=30) as http:
-            started(procs, [tmp_path / f"bot-{n}.log" for n in "ab"], "bot replica started")
-            chats: dict[str, str] = {}
-            for i in range(CHATS):
-                v = http.post(
-                    "/api/auth/visitor/register",
-                    json={"apiKey": creds["siteKey"], "domain": "localhost",
-                          "fingerprint": f"{group}-{i}"},
-                ).json()  # fmt: skip
-                visitor = {"authorization": f"Bearer {v['accessToken']}"}
-                chat = http.post("/api/v2/chats", json={}, headers=visitor).json()["chatId"]
-                r = http.post(
-                    f"/api/v2/chats/{chat}/messages",
-                    json={"content": "how long does shipping take?"},
-                    headers=visitor,
-                )
-                assert r.status_code == 201, r.text
-                chats[chat] = r.json()["id"]
-
-            def bot_messages(chat: str) -> list[dict[str, Any]]:
-                body = http.get(
-                    f"/api/v2/chats/{chat}/messages", params={"limit": 100}, headers=staff
-                ).json()
-                return [m for m in body["messages"] if m["type"] == "ai-response"]
-
-            def replies() -> int:
-                return sum(
-                    any(m["metadata"].get("replyTo") == q for m in bot_messages(c))
-                    for c, q in chats.items()
-                )
-
-            killed_at, left = kill_mid_batch(
-                redis, stream, group, procs[0], "a", lambda: replies() >= 1
-            )
-
-            def all_answered() -> bool:
-                return redis.xpending(stream, group)["pending"] == 0 and replies() == CHATS
-
-            eventually_sync(all_answered, timeout=180, what="b to take over a's chats")
-            takeover = time.monotonic() - killed_at
-            print(f"\nbot takeover: {left} pending events of the killed replica handled "
-                  f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
-            for chat, question in chats.items():
-                found = bot_messages(chat)
-                welcomes = [m for m in found if m["metadata"].get("isWelcome")]
-                answers = [m for m in found if m["metadata"].get("replyTo") == question]
-                assert len(welcomes) == 1 and len(answers) == 1, found
-                assert len(found) == 2, found
-            members = {c["name"].decode(): c for c in redis.xinfo_consumers(stream, group)}
-            assert members["a"]["pending"] == 0
-            assert takeover < TAKEOVER_BOUND_S
-    finally:
-        stop_all(procs)
-        redis.delete(stream)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def model_dir(base: Path) -> Path:
     raw, labels = load_csv(TRAIN_CSV)
     small = raw.sample(n=1500, random_state=2)
-    base = tmp_path_factory.mktemp("model")
     csv = base / "small.csv"
     small.assign(Revenue=labels[small.index] == 1).to_csv(csv, index=False)
     out = base / "conversion"
@@ -227,75 +153,178 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_two_scoring_replicas_score_each_visitor_once_across_a_kill(
-    server: ServerProcess, redis: Redis, model_dir: Path, tmp_path: Path
-) -> None:
-    creds = server.credentials()
-    key = creds["integrationKey"]
-    staff = {"authorization": f"Bearer {key}"}
-    group = f"scorers{uuid.uuid4().hex[:8]}"
-    stream = f"guiders:analytics:{group}"
+@pytest.fixture(scope="module")
+def replicas(
+    redis: Redis, demo_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Replicas]:
+    """The server starts while the conversion model trains (set-up is most of the time)."""
+    base = tmp_path_factory.mktemp("replicas-run")
+    server = ServerProcess(tmp_path_factory.mktemp("replicas"))
+    with ThreadPoolExecutor(2) as pool:
+        starting = pool.submit(server.start, 180)  # a loaded CI machine starts it slowly
+        copying = pool.submit(bot_data, base, demo_kb_dir)
+        try:
+            model = model_dir(base)
+            data_dir = copying.result()
+            starting.result()
+        except BaseException:
+            server.stop()
+            raise
+    key = server.credentials()["integrationKey"]
+    suffix = uuid.uuid4().hex[:8]
+    bot_group, scorer_group = f"bots{suffix}", f"scorers{suffix}"
+    bot_env = {
+        "GUIDERS_BOT_RESPONSE_DELAY_MS": "3000",  # each reply "types" 3 s: a batch is long
+        "GUIDERS_BOT_TYPING_MAX_MS": "3000",
+        "GUIDERS_BOT_KNOWLEDGE_ENABLED": "false",
+    }
+
+    def bot(name: str) -> subprocess.Popen[bytes]:
+        return spawn(
+            [
+                "bot", "--server", server.base, "--key", key, "--data-dir", str(data_dir),
+                "--redis-url", REDIS_URL, "--consumer", bot_group, "--worker", name,
+                "--claim-idle-s", str(CLAIM_IDLE_S),
+            ],
+            bot_env,
+            base / f"bot-{name}.log",
+        )  # fmt: skip
 
     def scorer(name: str) -> subprocess.Popen[bytes]:
         return spawn(
             [
-                "analytics", "worker", "--server", server.base, "--model", str(model_dir),
-                "--redis-url", REDIS_URL, "--consumer", group, "--worker", name,
+                "analytics", "worker", "--server", server.base, "--model", str(model),
+                "--redis-url", REDIS_URL, "--consumer", scorer_group, "--worker", name,
                 "--claim-idle-s", str(CLAIM_IDLE_S), "--debounce", "1.5",
             ],
             {"GUIDERS_API_KEY": key},
-            tmp_path / f"scorer-{name}.log",
+            base / f"scorer-{name}.log",
         )  # fmt: skip
 
-    procs = [scorer("a"), scorer("b")]
+    found = Replicas(
+        server, bot_group, scorer_group, [bot("a"), bot("b")], [scorer("a"), scorer("b")]
+    )
     try:
-        with httpx.Client(base_url=server.base, timeout=30) as http:
-            logs = [tmp_path / f"scorer-{n}.log" for n in "ab"]
-            started(procs, logs, "analytics replica started")
-            visitors: list[str] = []
-            for i in range(VISITORS):
-                v = http.post(
-                    "/api/auth/visitor/register",
-                    json={"apiKey": creds["siteKey"], "domain": "localhost",
-                          "fingerprint": f"{group}-{i}"},
-                ).json()  # fmt: skip
-                auth = {"authorization": f"Bearer {v['accessToken']}"}
-                views = [
-                    {"visitorId": v["visitorId"], "sessionId": v["sessionId"], "type": "page_view",
-                     "url": f"/products/p-{i}-{n}", "pageCategory": "product", "durationMs": 30_000}
-                    for n in range(3)
-                ]  # fmt: skip
-                r = http.post("/api/tracking/events", json={"events": views}, headers=auth)
-                assert r.status_code in (200, 202), r.text
-                visitors.append(v["visitorId"])
+        started(found.bots, [base / f"bot-{n}.log" for n in "ab"], "bot replica started")
+        started(
+            found.scorers, [base / f"scorer-{n}.log" for n in "ab"], "analytics replica started"
+        )
+        yield found
+    finally:
+        stop_all(found.bots + found.scorers)
+        server.stop()
+        marks = list(redis.scan_iter(f"{found.scorer_stream}:*"))  # the scorers' marks, locks
+        redis.delete(found.bot_stream, found.scorer_stream, *marks)
 
-            def analyzed() -> dict[str, int]:
-                counts = dict.fromkeys(visitors, 0)
-                body = http.get(
-                    "/api/v2/events",
-                    params={"type": "visitor.analyzed", "limit": 1000},
-                    headers=staff,
-                ).json()
-                for event in body["events"]:
-                    if event["aggregateId"] in counts:
-                        counts[event["aggregateId"]] += 1
-                return counts
 
-            killed_at, left = kill_mid_batch(
-                redis, stream, group, procs[0], "a", lambda: sum(analyzed().values()) >= 1
+def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
+    redis: Redis, replicas: Replicas
+) -> None:
+    server = replicas.server
+    creds = server.credentials()
+    staff = {"authorization": f"Bearer {creds['integrationKey']}"}
+    group, stream = replicas.bot_group, replicas.bot_stream
+    with httpx.Client(base_url=server.base, timeout=30) as http:
+        chats: dict[str, str] = {}
+        for i in range(CHATS):
+            v = http.post(
+                "/api/auth/visitor/register",
+                json={"apiKey": creds["siteKey"], "domain": "localhost",
+                      "fingerprint": f"{group}-{i}"},
+            ).json()  # fmt: skip
+            visitor = {"authorization": f"Bearer {v['accessToken']}"}
+            chat = http.post("/api/v2/chats", json={}, headers=visitor).json()["chatId"]
+            r = http.post(
+                f"/api/v2/chats/{chat}/messages",
+                json={"content": "how long does shipping take?"},
+                headers=visitor,
+            )
+            assert r.status_code == 201, r.text
+            chats[chat] = r.json()["id"]
+
+        def bot_messages(chat: str) -> list[dict[str, Any]]:
+            body = http.get(
+                f"/api/v2/chats/{chat}/messages", params={"limit": 100}, headers=staff
+            ).json()
+            return [m for m in body["messages"] if m["type"] == "ai-response"]
+
+        def replies() -> int:
+            return sum(
+                any(m["metadata"].get("replyTo") == q for m in bot_messages(c))
+                for c, q in chats.items()
             )
 
-            def all_scored() -> bool:
-                pending = redis.xpending(stream, group)["pending"]
-                return pending == 0 and all(n >= 1 for n in analyzed().values())
+        killed_at, left = kill_mid_batch(
+            redis, stream, group, replicas.bots[0], "a", lambda: replies() >= 1
+        )
 
-            eventually_sync(all_scored, timeout=180, what="b to take over a's visitors")
-            takeover = time.monotonic() - killed_at
-            print(f"\nscorer takeover: {left} pending events of the killed replica handled "
-                  f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
-            counts = analyzed()
-            assert all(n == 1 for n in counts.values()), counts
-            assert takeover < TAKEOVER_BOUND_S
-    finally:
-        stop_all(procs)
-        redis.delete(stream, *redis.scan_iter(f"{stream}:*"))  # the scorers' marks and locks
+        def all_answered() -> bool:
+            return redis.xpending(stream, group)["pending"] == 0 and replies() == CHATS
+
+        eventually_sync(all_answered, timeout=180, what="b to take over a's chats")
+        takeover = time.monotonic() - killed_at
+        print(f"\nbot takeover: {left} pending events of the killed replica handled "
+              f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
+        for chat, question in chats.items():
+            found = bot_messages(chat)
+            welcomes = [m for m in found if m["metadata"].get("isWelcome")]
+            answers = [m for m in found if m["metadata"].get("replyTo") == question]
+            assert len(welcomes) == 1 and len(answers) == 1, found
+            assert len(found) == 2, found
+        members = {c["name"].decode(): c for c in redis.xinfo_consumers(stream, group)}
+        assert members["a"]["pending"] == 0
+        assert takeover < TAKEOVER_BOUND_S
+
+
+def test_two_scoring_replicas_score_each_visitor_once_across_a_kill(
+    redis: Redis, replicas: Replicas
+) -> None:
+    server = replicas.server
+    creds = server.credentials()
+    staff = {"authorization": f"Bearer {creds['integrationKey']}"}
+    group, stream = replicas.scorer_group, replicas.scorer_stream
+    with httpx.Client(base_url=server.base, timeout=30) as http:
+        visitors: list[str] = []
+        for i in range(VISITORS):
+            v = http.post(
+                "/api/auth/visitor/register",
+                json={"apiKey": creds["siteKey"], "domain": "localhost",
+                      "fingerprint": f"{group}-{i}"},
+            ).json()  # fmt: skip
+            auth = {"authorization": f"Bearer {v['accessToken']}"}
+            views = [
+                {"visitorId": v["visitorId"], "sessionId": v["sessionId"], "type": "page_view",
+                 "url": f"/products/p-{i}-{n}", "pageCategory": "product", "durationMs": 30_000}
+                for n in range(3)
+            ]  # fmt: skip
+            r = http.post("/api/tracking/events", json={"events": views}, headers=auth)
+            assert r.status_code in (200, 202), r.text
+            visitors.append(v["visitorId"])
+
+        def analyzed() -> dict[str, int]:
+            counts = dict.fromkeys(visitors, 0)
+            body = http.get(
+                "/api/v2/events",
+                params={"type": "visitor.analyzed", "limit": 1000},
+                headers=staff,
+            ).json()
+            for event in body["events"]:
+                if event["aggregateId"] in counts:
+                    counts[event["aggregateId"]] += 1
+            return counts
+
+        killed_at, left = kill_mid_batch(
+            redis, stream, group, replicas.scorers[0], "a", lambda: sum(analyzed().values()) >= 1
+        )
+
+        def all_scored() -> bool:
+            pending = redis.xpending(stream, group)["pending"]
+            return pending == 0 and all(n >= 1 for n in analyzed().values())
+
+        eventually_sync(all_scored, timeout=180, what="b to take over a's visitors")
+        takeover = time.monotonic() - killed_at
+        print(f"\nscorer takeover: {left} pending events of the killed replica handled "
+              f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
+        counts = analyzed()
+        assert all(n == 1 for n in counts.values()), counts
+        assert takeover < TAKEOVER_BOUND_S

@@ -65,13 +65,14 @@ async def world(settings: Settings) -> AsyncIterator[dict[str, Any]]:
         sink.stop()
 
 
-def supervisor(world: dict[str, Any]) -> dict[str, str]:
-    member = next(s for s in world["demo"]["staff"] if s["role"] == "supervisor")
+def supervisor(world: dict[str, Any], role: StaffRole = StaffRole.SUPERVISOR) -> dict[str, str]:
+    staff = [*world["demo"]["staff"], world["demo"]["admin"]]
+    member = next(s for s in staff if s["role"] == role.value)
     principal = Principal(
         kind=PrincipalKind.STAFF,
         company_id=uuid.UUID(world["demo"]["companyId"]),
         subject_id=uuid.UUID(member["commercialId"]),
-        role=StaffRole.SUPERVISOR,
+        role=role,
         name=member["name"],
     )
     return {"authorization": f"Bearer {world['runtime'].services.tokens.sign(principal)}"}
@@ -282,6 +283,45 @@ async def test_a_refusal_is_recorded_and_honoured(world: dict[str, Any]) -> None
         headers=v["headers"],
     )
     assert bad.status_code == 422
+
+
+async def test_both_ways_in_write_one_consent_record(world: dict[str, Any]) -> None:
+    """The e-mail line and the consents API record into the same rows: each way reads what
+    the other wrote, and the later answer is the one in force."""
+    api: httpx.AsyncClient = world["api"]
+    v, chat_id = await chat_with_consent(world)
+    vid = v["visitorId"]
+    withdrawn = await api.post(
+        f"/api/v2/visitors/{vid}/consents",
+        json={"purpose": "email", "granted": False, "text": "No e-mail, thanks", "language": "es"},
+        headers=v["headers"],
+    )
+    assert withdrawn.status_code == 201, withdrawn.text
+    assert withdrawn.json()["source"] == "api"
+
+    in_force = (await api.get(f"/api/v2/visitors/{vid}/consents", headers=v["headers"])).json()
+    assert [(c["purpose"], c["granted"], c["source"]) for c in in_force["consents"]] == [
+        ("email", False, "api")
+    ]
+    history = (
+        await api.get(f"/api/v2/visitors/{vid}/email-consents", headers=supervisor(world))
+    ).json()["consents"]
+    assert [
+        (c["consent"], c["consentText"], c["language"], c["chatId"], c["email"]) for c in history
+    ] == [
+        (True, CONSENT, "en", chat_id, VISITOR_EMAIL),
+        (False, "No e-mail, thanks", "es", None, None),
+    ]
+    refused = await api.post(f"/api/v2/chats/{chat_id}/transcript", headers=v["headers"])
+    assert refused.status_code == 409
+
+    exported = (
+        await api.get(
+            f"/api/v2/privacy/visitors/{vid}/export", headers=supervisor(world, StaffRole.ADMIN)
+        )
+    ).json()
+    assert sorted(c["source"] for c in exported["consents"]) == ["api", "email_line"]
+    assert exported["emailConsents"] == exported["consents"]
 
 
 async def test_open_connections_are_bounded(world: dict[str, Any]) -> None:

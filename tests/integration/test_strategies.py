@@ -187,3 +187,22 @@ async def test_another_company_cannot_read_or_write_scores(
     assert unknown.status_code == 422 and unknown.json()["field"] == "segment"
     still = (await api.get(f"{base}/prediction", headers=key_headers(demo))).json()
     assert still["segment"] == "standard"
+
+
+async def test_the_same_score_put_again_is_recorded_once(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    """A retried PUT (its first answer lost to a timeout) or a second replica scoring the same
+    input must not log a second score or run the strategy again."""
+    v = await visitor(api, demo, "fp-repeat")
+    url = f"/api/v2/visitors/{v['visitorId']}/prediction"
+    for _ in range(3):
+        r = await api.put(url, json=score(0.5, "standard"), headers=key_headers(demo))
+        assert r.status_code == 200, r.text
+        assert r.json()["conversionProbability"] == 0.5
+    types = await event_types(api, demo, v["visitorId"])
+    assert types.count("visitor.analyzed") == 1
+    assert types.count("strategy.applied") == 1
+    moved = await api.put(url, json=score(0.51, "standard"), headers=key_headers(demo))
+    assert moved.status_code == 200
+    assert (await event_types(api, demo, v["visitorId"])).count("visitor.analyzed") == 2

@@ -116,7 +116,7 @@ async def test_health_answers_while_argon2_works(
             during.append((time.perf_counter() - started) * 1000)
             if in_flight > 0:
                 beside_argon2 += 1
-            await asyncio.sleep(0)  # one turn of the loop between requests, not a wait
+            await asyncio.sleep(0)  # load pacing: one turn of the loop between requests
     finally:
         stop.set()
         await asyncio.gather(*attackers)

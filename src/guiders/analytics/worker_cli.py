@@ -32,9 +32,7 @@ from guiders.client.work_group import WorkGroupSettings
 @click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between reads.")
 @click.option("--vip-above", default=None, type=float, help="Override the model's threshold.")
 @click.option("--nurturing-below", default=None, type=float, help="Override the threshold.")
-@work_group_options(
-    "analytics", shares="the scoring", claim_hint="scoring one batch of visitors takes"
-)
+@work_group_options("analytics", shares="the scoring")
 def worker(
     api: ApiAccess,
     model_dir: Path,

@@ -54,6 +54,7 @@ from guiders.api.routes import (
     webhooks,
 )
 from guiders.api.security_headers import SecurityHeadersMiddleware
+from guiders.api.send_route import SendRouteMiddleware
 from guiders.config import DEFAULT_BODY_LIMITS, Settings
 from guiders.observability.metrics import HttpMetricsMiddleware, record_event
 from guiders.realtime.server import RealtimeServer
@@ -94,7 +95,11 @@ class CorrelationIdMiddleware:
             correlation_id_var.reset(token)
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, runtime: Runtime | None = None, *, send_route: bool = True
+) -> FastAPI:
+    """``send_route=False`` leaves the send path to FastAPI's route alone (api/send_route.py):
+    the tests compare the two."""
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     collector = runtime.metrics_collector()
@@ -170,6 +175,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(site.router)
     app.mount("/metrics", metrics_app(settings))
     app.state.rate_limits = RateLimits.from_settings(settings)
+    if send_route:
+        # innermost: every middleware below applies to it as to the FastAPI route
+        app.add_middleware(SendRouteMiddleware, fastapi=app, services=runtime.services)
     # inside the limiter: a credential is read only once the address may still try one
     app.add_middleware(CredentialOriginMiddleware, services=runtime.services)
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)

@@ -97,15 +97,15 @@ def api_options(
 
 
 def work_group_options(
-    kind: str, *, shares: str, claim_hint: str, redis_default: Default = None
+    kind: str, *, shares: str, redis_default: Default = None
 ) -> Callable[[Command], Command]:
     """``--redis-url``, ``--worker``, ``--consumer`` and ``--claim-idle-s``, passed on as
     ``group: WorkGroupSettings`` (its ``redis_url`` None when the worker runs alone).
 
     ``kind`` names the worker (the group's default name, the replica's default name
-    ``{kind}-{host}-{pid}``); ``shares`` says what the replicas share, ``claim_hint`` how long
-    ``--claim-idle-s`` must at least be, for the help; ``redis_default`` is asked when neither
-    ``--redis-url`` nor ``GUIDERS_REDIS_URL`` is given (the pipeline's settings, ``.env`` too).
+    ``{kind}-{host}-{pid}``); ``shares`` says what the replicas share, for the help;
+    ``redis_default`` is asked when neither ``--redis-url`` nor ``GUIDERS_REDIS_URL`` is given
+    (the pipeline's settings, ``.env`` too).
     """
 
     def decorate(fn: Command) -> Command:
@@ -161,8 +161,8 @@ def work_group_options(
                     type=click.FloatRange(min=0, min_open=True),
                     default=CLAIM_IDLE_S,
                     show_default=True,
-                    help="With --redis-url: take over a dead replica's events once they were "
-                    f"unacknowledged this long (XAUTOCLAIM min-idle; longer than {claim_hint}).",
+                    help="With --redis-url: take over a dead replica's events once idle this "
+                    "long (XAUTOCLAIM min-idle; a live replica's heartbeat keeps its own fresh).",
                 ),
             )
         ):

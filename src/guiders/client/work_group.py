@@ -14,6 +14,11 @@ that there is one mechanism to reason about:
   any replica takes them with ``XAUTOCLAIM`` once they have been idle for ``claim_idle_s``,
   at its next pump. So a dead replica's events are handled again within ``claim_idle_s`` plus
   one pump.
+- **Heartbeat.** While a replica works on a batch it resets the idle time of the entries it
+  still holds every ``claim_idle_s / 3`` (``XCLAIM … JUSTID`` to itself, only of the entries
+  the group still lists as its own), so a live replica's slow work (a typed reply, an LLM
+  call) is never claimed by another and done twice: only a dead (or stalled) replica's
+  entries grow idle.
 - **Order.** Without ``key_of`` a batch is handled in order, one entry at a time. With it,
   entries with the same key (a chat) run in order and different keys run concurrently, so one
   slow chat does not hold back the others.
@@ -43,9 +48,11 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[object]]
 
-CLAIM_IDLE_S = 30.0
-"""How long an entry stays unacknowledged before another replica takes it over (XAUTOCLAIM's
-min-idle): a dead replica's events are handled again within this, plus one pump (< 1 s)."""
+CLAIM_IDLE_S = 10.0
+"""How long an entry stays idle before another replica takes it over (XAUTOCLAIM's min-idle): a
+dead replica's events are handled again within this, plus one pump (< 1 s). A live replica's
+heartbeat resets its entries' idle time every third of it, so it need not exceed a batch's
+handling, only the longest stall of a replica's event loop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,21 @@ async def stored_position(client: GuidersClient, consumer: str) -> int | None:
 
 async def store_position(client: GuidersClient, consumer: str, seq: int) -> None:
     await client.request("PUT", f"/v2/consumers/{consumer}/position", json={"seq": seq})
+
+
+_REFRESH = """
+local refreshed = 0
+for i = 3, #ARGV do
+  local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if #held > 0 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    refreshed = refreshed + 1
+  end
+end
+return refreshed
+"""
+"""Resets the idle time of the entries (ARGV[3:]) that the group (ARGV[1]) still lists as the
+consumer's (ARGV[2]): a script, so an entry another replica claimed meanwhile is not taken back."""
 
 
 class EventSource(abc.ABC):
@@ -190,29 +212,59 @@ class RedisStreamSource(EventSource):
             await store_position(self.client, f"{self.consumer}-feed", int(events[-1]["seq"]))
         return added
 
-    async def _run(self, entries: list[Any], handler: Handler) -> int:
+    async def refresh(self, held: set[Any]) -> int:
+        """Resets the idle time of ``held`` (entries this replica is working on or about to),
+        so no other replica claims them while this one lives; returns how many it still held."""
+        if not held:
+            return 0
+        refreshed: Any = await self.redis.eval(
+            _REFRESH, 1, self.key, self.consumer, self.worker, *held
+        )
+        return int(refreshed)
+
+    async def _heartbeat(self, held: set[Any]) -> None:
+        while True:
+            await asyncio.sleep(self.claim_idle_s / 3)
+            try:
+                await self.refresh(set(held))
+            except Exception as exc:  # Redis away: the entries age, and may be claimed twice
+                log.warning("work_group.heartbeat_failed", error=f"{type(exc).__name__}: {exc}")
+
+    async def _run(self, entries: list[Any], handler: Handler, held: set[Any]) -> int:
         count = 0
         for entry_id, fields in entries:
-            if fields is None:  # trimmed away while pending
-                await self.redis.xack(self.key, self.consumer, entry_id)
-                continue
-            data: dict[Any, Any] = fields
-            raw = data.get(b"event") or data.get("event")
-            await handler(json.loads(str(raw.decode() if isinstance(raw, bytes) else raw)))
+            if fields is not None:  # None: trimmed away while pending
+                data: dict[Any, Any] = fields
+                raw = data.get(b"event") or data.get("event")
+                await handler(json.loads(str(raw.decode() if isinstance(raw, bytes) else raw)))
+                count += 1
             await self.redis.xack(self.key, self.consumer, entry_id)
-            count += 1
+            held.discard(entry_id)
         return count
 
     async def _handle(self, entries: list[Any], handler: Handler) -> int:
+        """Handles a batch while a heartbeat keeps its unacknowledged entries this replica's."""
+        if not entries:
+            return 0
+        held = {entry[0] for entry in entries}
+        heartbeat = asyncio.create_task(self._heartbeat(held))
+        try:
+            return await self._lanes(entries, handler, held)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _lanes(self, entries: list[Any], handler: Handler, held: set[Any]) -> int:
         if self.key_of is None:
-            return await self._run(entries, handler)
+            return await self._run(entries, handler, held)
         lanes: dict[str | None, list[Any]] = {}
         for entry in entries:
             event = _decoded(entry[1])
             key = self.key_of(event) if event is not None else None
             lanes.setdefault(key, []).append(entry)
         results = await asyncio.gather(
-            *(self._run(lane, handler) for lane in lanes.values()), return_exceptions=True
+            *(self._run(lane, handler, held) for lane in lanes.values()), return_exceptions=True
         )
         failed = [r for r in results if isinstance(r, BaseException)]
         for error in failed:  # its entry stays pending and is claimed again after claim_idle_s

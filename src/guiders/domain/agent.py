@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import ValidationFailed
-from guiders.domain.events import Aggregate, DomainEvent
+from guiders.domain.events import Aggregate, DomainEvent, Stream
 
 
 class AgentStatus(StrEnum):
@@ -47,7 +46,7 @@ class Agent(Aggregate):
         at: datetime,
     ) -> Agent:
         agent = cls(id=id, company_id=company_id, name=name)
-        agent._event(
+        agent._emit(
             "commercial.created",
             at,
             {
@@ -79,7 +78,7 @@ class Agent(Aggregate):
         new = (max_chats, skills, seniority, active)
         if new == (self.max_chats, self.skills, self.seniority, self.active):
             return False
-        self._event(
+        self._emit(
             "commercial.profile_changed",
             at,
             {
@@ -97,7 +96,7 @@ class Agent(Aggregate):
         previous = self.status
         if status == previous:
             return None
-        self._event(
+        self._emit(
             "commercial.status_changed",
             at,
             {
@@ -108,17 +107,9 @@ class Agent(Aggregate):
         )
         return previous
 
-    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
-        self._record(
-            DomainEvent(
-                type=type,
-                aggregate_type="commercial",
-                aggregate_id=self.id,
-                company_id=self.company_id,
-                payload=payload,
-                occurred_at=at,
-            )
-        )
+    @property
+    def stream(self) -> Stream:
+        return Stream("commercial", self.id, self.company_id)
 
     def apply(self, event: DomainEvent) -> None:
         p = event.payload

@@ -37,6 +37,20 @@ class Analysis:
     profile: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
 
+    def repeats(self, other: Analysis) -> bool:
+        """The same score of the same input again: a client's retry of a recording that went
+        through (its answer lost to a timeout), or a replica redoing a score another recorded.
+        ``PUT`` is idempotent, so such a repeat records nothing and runs no strategy twice."""
+        return (
+            other.visitor_id == self.visitor_id
+            and other.model_version == self.model_version
+            and other.conversion_probability == self.conversion_probability
+            and other.segment == self.segment
+            and other.session_id == self.session_id
+            and other.features == self.features
+            and other.top_factors == self.top_factors
+        )
+
     def facts(self) -> dict[str, Any]:
         """The ``visitor.analyzed`` payload (and the cached prediction)."""
         return {

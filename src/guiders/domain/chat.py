@@ -10,7 +10,7 @@ from uuid import UUID
 
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Conflict, InvalidTransition, ValidationFailed
-from guiders.domain.events import Aggregate, DomainEvent
+from guiders.domain.events import Aggregate, DomainEvent, Stream
 from guiders.domain.message import Message
 
 
@@ -109,20 +109,18 @@ class Chat(Aggregate):
             updated_at=at,
         )
         chat.version = 0
-        chat._record(
-            chat._event(
-                "chat.created",
-                at,
-                {
-                    "chat_id": str(id),
-                    "visitor_id": str(visitor_info.id),
-                    "status": "PENDING",
-                    "priority": priority.value,
-                    "visitor_info": visitor_info.to_dict(),
-                    "metadata": metadata.facts(),
-                    "created_at": at.isoformat(),
-                },
-            )
+        chat._emit(
+            "chat.created",
+            at,
+            {
+                "chat_id": str(id),
+                "visitor_id": str(visitor_info.id),
+                "status": "PENDING",
+                "priority": priority.value,
+                "visitor_info": visitor_info.to_dict(),
+                "metadata": metadata.facts(),
+                "created_at": at.isoformat(),
+            },
         )
         return chat
 
@@ -190,7 +188,7 @@ class Chat(Aggregate):
             "satisfaction": satisfaction,
             "rated_at": at.isoformat(),
         }
-        self._record(self._event("chat.rated", at, payload))
+        self._emit("chat.rated", at, payload)
 
     def abandon(self, at: datetime) -> None:
         self._change_status(ChatStatus.ABANDONED, at, closed_at=at.isoformat())
@@ -200,33 +198,29 @@ class Chat(Aggregate):
             raise InvalidTransition(
                 f"A chat in status {self.status} cannot request an agent", current=self.status.value
             )
-        self._record(
-            self._event(
-                "chat.agent_requested",
-                at,
-                {
-                    "chat_id": str(self.id),
-                    "visitor_id": str(self.visitor_id),
-                    "reason": reason,
-                    "priority": Priority.URGENT.value,
-                    "previous_priority": self.priority.value,
-                },
-            )
+        self._emit(
+            "chat.agent_requested",
+            at,
+            {
+                "chat_id": str(self.id),
+                "visitor_id": str(self.visitor_id),
+                "reason": reason,
+                "priority": Priority.URGENT.value,
+                "previous_priority": self.priority.value,
+            },
         )
 
     def change_priority(self, priority: Priority, at: datetime) -> None:
         if priority == self.priority:
             return
-        self._record(
-            self._event(
-                "chat.priority_changed",
-                at,
-                {
-                    "chat_id": str(self.id),
-                    "priority": priority.value,
-                    "previous_priority": self.priority.value,
-                },
-            )
+        self._emit(
+            "chat.priority_changed",
+            at,
+            {
+                "chat_id": str(self.id),
+                "priority": priority.value,
+                "previous_priority": self.priority.value,
+            },
         )
 
     def post_message(self, message: Message) -> None:
@@ -236,21 +230,19 @@ class Chat(Aggregate):
                 f"The chat is {self.status}; it accepts no messages", current=self.status.value
             )
         payload = message.facts() | {"visitor_id": str(self.visitor_id)}
-        self._record(self._event("message.sent", message.sent_at, payload))
+        self._emit("message.sent", message.sent_at, payload)
 
     def mark_read(self, message_ids: list[UUID], *, reader_id: UUID, at: datetime) -> None:
         if message_ids:
-            self._record(
-                self._event(
-                    "message.read",
-                    at,
-                    {
-                        "chat_id": str(self.id),
-                        "message_ids": [str(m) for m in message_ids],
-                        "reader_id": str(reader_id),
-                        "read_at": at.isoformat(),
-                    },
-                )
+            self._emit(
+                "message.read",
+                at,
+                {
+                    "chat_id": str(self.id),
+                    "message_ids": [str(m) for m in message_ids],
+                    "reader_id": str(reader_id),
+                    "read_at": at.isoformat(),
+                },
             )
 
     def tag(self, tags: list[str], at: datetime) -> None:
@@ -259,13 +251,13 @@ class Chat(Aggregate):
         if len(self.metadata.tags) + len(new) > MAX_TAGS:
             raise ValidationFailed(f"a chat holds at most {MAX_TAGS} tags", field="tags")
         if new:
-            self._record(self._event("chat.tagged", at, {"chat_id": str(self.id), "tags": new}))
+            self._emit("chat.tagged", at, {"chat_id": str(self.id), "tags": new})
 
     def untag(self, tags: list[str], at: datetime) -> None:
         """Removes the tags it has; removing one it lacks records nothing (idempotent)."""
         gone = [t for t in dict.fromkeys(tags) if t in self.metadata.tags]
         if gone:
-            self._record(self._event("chat.untagged", at, {"chat_id": str(self.id), "tags": gone}))
+            self._emit("chat.untagged", at, {"chat_id": str(self.id), "tags": gone})
 
     def transfer(
         self,
@@ -301,7 +293,7 @@ class Chat(Aggregate):
             "note": note or None,
             "transferred_at": at.isoformat(),
         }
-        self._record(self._event("chat.transferred", at, payload))
+        self._emit("chat.transferred", at, payload)
         if to_agent_id is not None:
             target = ChatStatus.ASSIGNED if self.status == ChatStatus.PENDING else S.TRANSFERRED
             self._change_status(
@@ -313,12 +305,10 @@ class Chat(Aggregate):
     def set_custom_fields(self, fields: dict[str, Any], at: datetime) -> None:
         changed = {k: v for k, v in fields.items() if self.metadata.custom_fields.get(k) != v}
         if changed:
-            self._record(
-                self._event(
-                    "chat.custom_fields_changed",
-                    at,
-                    {"chat_id": str(self.id), "custom_fields": changed},
-                )
+            self._emit(
+                "chat.custom_fields_changed",
+                at,
+                {"chat_id": str(self.id), "custom_fields": changed},
             )
 
     def _change_status(self, target: ChatStatus, at: datetime, **details: Any) -> None:
@@ -330,17 +320,11 @@ class Chat(Aggregate):
             "to": target.value,
             **details,
         }
-        self._record(self._event("chat.status_changed", at, payload))
+        self._emit("chat.status_changed", at, payload)
 
-    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
-        return DomainEvent(
-            type=type,
-            aggregate_type="chat",
-            aggregate_id=self.id,
-            company_id=self.company_id,
-            payload=payload,
-            occurred_at=at,
-        )
+    @property
+    def stream(self) -> Stream:
+        return Stream("chat", self.id, self.company_id)
 
     def apply(self, event: DomainEvent) -> None:
         p = event.payload

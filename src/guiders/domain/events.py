@@ -12,6 +12,7 @@ shape are upcast when read (``domain/upcasting.py``, catalogue in ``docs/events.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,32 @@ class DomainEvent:
     payload: dict[str, Any]
     occurred_at: datetime
     version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """Where a stream of facts belongs: its aggregate type and id, inside a company.
+
+    ``event`` is the one way the domain builds an event: aggregates through
+    ``Aggregate._event`` / ``_emit``, company-wide streams through ``Ledger._event``, and loose
+    facts (a breach, an erasure) by naming their stream."""
+
+    aggregate_type: str
+    aggregate_id: UUID
+    company_id: UUID
+
+    def event(
+        self, type: str, at: datetime, payload: dict[str, Any], *, version: int = 0
+    ) -> DomainEvent:
+        return DomainEvent(
+            type=type,
+            aggregate_type=self.aggregate_type,
+            aggregate_id=self.aggregate_id,
+            company_id=self.company_id,
+            payload=payload,
+            occurred_at=at,
+            version=version,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +108,44 @@ class Aggregate:
         self.apply(stamped)
         self.pending_events.append(stamped)
 
+    @property
+    def stream(self) -> Stream:
+        """The aggregate's own stream (its type, id and company); each aggregate names it."""
+        raise NotImplementedError
+
+    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
+        """A fact of this aggregate, not yet recorded (``_record`` stamps and applies it)."""
+        return self.stream.event(type, at, payload)
+
+    def _emit(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
+        """Builds a fact of this aggregate and records it."""
+        self._record(self._event(type, at, payload))
+
     def apply(self, event: DomainEvent) -> None:
         raise NotImplementedError
 
     def take_events(self) -> list[DomainEvent]:
         events, self.pending_events = self.pending_events, []
         return events
+
+
+class Ledger:
+    """Base of a company-wide stream of facts (model health, shadow mode): one stream per
+    company, whose state is a fold of its events' payloads (``apply``), rebuilt from the log
+    by type, payload and version. ``_event`` builds the next fact, numbers it and applies it.
+
+    Subclasses are dataclasses with ``company_id`` and ``version`` fields."""
+
+    version: int
+
+    @property
+    def stream(self) -> Stream:
+        raise NotImplementedError
+
+    def apply(self, type_: str, payload: Mapping[str, Any], version: int) -> None:
+        raise NotImplementedError
+
+    def _event(self, type_: str, payload: dict[str, Any], at: datetime) -> DomainEvent:
+        self.version += 1
+        self.apply(type_, payload, self.version)
+        return self.stream.event(type_, at, payload, version=self.version)

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import InvalidTransition
-from guiders.domain.events import Aggregate, DomainEvent
+from guiders.domain.events import Aggregate, DomainEvent, Stream
 
 AGGREGATE = "knowledge_source"
 
@@ -117,7 +117,7 @@ class KnowledgeSource(Aggregate):
             created_at=at,
             updated_at=at,
         )
-        source._event("knowledge.source_added", at, kind=kind.value, name=name, url=url)
+        source._emit("knowledge.source_added", at, {"kind": kind.value, "name": name, "url": url})
         return source
 
     def _move(self, to: SourceStatus) -> None:
@@ -133,7 +133,7 @@ class KnowledgeSource(Aggregate):
             return
         self._move(SourceStatus.QUEUED)
         self.updated_at = at
-        self._event("knowledge.source_queued", at)
+        self._emit("knowledge.source_queued", at, {})
 
     def start(self, at: datetime) -> None:
         self._move(SourceStatus.CRAWLING)
@@ -148,7 +148,9 @@ class KnowledgeSource(Aggregate):
         self.error = None
         self.last_crawl_at = self.updated_at = at
         self.next_crawl_at = next_crawl_at
-        self._event("knowledge.source_indexed", at, pages=pages, chunks=chunks, failed=failed)
+        self._emit(
+            "knowledge.source_indexed", at, {"pages": pages, "chunks": chunks, "failed": failed}
+        )
 
     def failed(self, at: datetime, reason: str, *, next_crawl_at: datetime | None) -> None:
         """What was indexed before stays indexed: only the status and the reason change."""
@@ -156,27 +158,24 @@ class KnowledgeSource(Aggregate):
         self.error = reason[:1000]
         self.last_crawl_at = self.updated_at = at
         self.next_crawl_at = next_crawl_at
-        self._event("knowledge.source_failed", at, reason=self.error)
+        self._emit("knowledge.source_failed", at, {"reason": self.error})
 
     def remove(self, at: datetime) -> None:
         self.removed = True
         self.updated_at = at
-        self._event("knowledge.source_removed", at)
+        self._emit("knowledge.source_removed", at, {})
 
     def apply(self, event: DomainEvent) -> None:
         """State changes happen in the commands; the events carry them for the log."""
 
-    def _event(self, type: str, at: datetime, **payload: Any) -> None:
-        self._record(
-            DomainEvent(
-                type=type,
-                aggregate_type=AGGREGATE,
-                aggregate_id=self.id,
-                company_id=self.company_id,
-                payload={"source_id": str(self.id), "status": self.status.value, **payload},
-                occurred_at=at,
-            )
-        )
+    @property
+    def stream(self) -> Stream:
+        return Stream(AGGREGATE, self.id, self.company_id)
+
+    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
+        """Every source fact names the source and its status."""
+        facts = {"source_id": str(self.id), "status": self.status.value, **payload}
+        return self.stream.event(type, at, facts)
 
 
 @dataclass(slots=True)

@@ -23,12 +23,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 from uuid import UUID
 
-from guiders.domain.company_fold import CompanyFold
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Ledger, Stream
 
 MODEL_NAMESPACE: Final = uuid.UUID("0b6f5a9e-7c1d-4d4e-9a57-1e2f3c4d5a6b")
 AGGREGATE_TYPE: Final = "model"
@@ -36,6 +35,10 @@ RETRAIN_COMMAND: Final = (
     "guiders analytics retrain --csv data/online-shoppers/train.csv --model MODEL_DIR "
     "--server URL --key KEY"
 )
+
+
+def stream_id(company_id: UUID) -> UUID:
+    return uuid.uuid5(MODEL_NAMESPACE, str(company_id))
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,9 @@ def model_rules(ece: float = 0.05, psi: float = 0.25) -> list[ModelRule]:
 
 
 @dataclass
-class ModelHealth(CompanyFold):
-    aggregate_type: ClassVar[str] = AGGREGATE_TYPE
-    namespace: ClassVar[UUID] = MODEL_NAMESPACE
-
+class ModelHealth(Ledger):
+    company_id: UUID
+    version: int = 0
     latest: dict[str, Any] | None = None
     active: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Model alerts raised and not resolved, by rule name (their ``alert.raised`` payload)."""
@@ -115,6 +117,10 @@ class ModelHealth(CompanyFold):
                 | {"completedAt": p.get("completed_at")}
             )
             self.proposal = None
+
+    @property
+    def stream(self) -> Stream:
+        return Stream(AGGREGATE_TYPE, stream_id(self.company_id), self.company_id)
 
     def transitions(
         self, figures: Mapping[str, Any], rules: list[ModelRule], at: datetime

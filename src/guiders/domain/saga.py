@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import Conflict, InvalidTransition
-from guiders.domain.events import Aggregate, DomainEvent
+from guiders.domain.events import Aggregate, DomainEvent, Stream
 
 
 class SagaStatus(StrEnum):
@@ -74,7 +74,7 @@ class Saga(Aggregate):
             updated_at=at,
         )
         about = {"chat_id": context["chatId"]} if "chatId" in context else {}
-        saga._record(saga._event("saga.started", at, about))
+        saga._emit("saga.started", at, about)
         return saga
 
     def update(
@@ -104,14 +104,12 @@ class Saga(Aggregate):
         before = {(s.get("name"), s.get("status")) for s in self.steps}
         for step in steps:
             if (step.get("name"), step.get("status")) not in before:
-                self._record(self._event("saga.step_recorded", at, {"step": step}))
+                self._emit("saga.step_recorded", at, {"step": step})
         if status != self.status:
-            self._record(
-                self._event(
-                    "saga.status_changed",
-                    at,
-                    {"from": self.status.value, "to": status.value, "error": error},
-                )
+            self._emit(
+                "saga.status_changed",
+                at,
+                {"from": self.status.value, "to": status.value, "error": error},
             )
         self.steps = steps
         self.context = context
@@ -121,15 +119,14 @@ class Saga(Aggregate):
         self.updated_at = at
         self.revision += 1
 
+    @property
+    def stream(self) -> Stream:
+        return Stream("saga", self.id, self.company_id)
+
     def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
-        return DomainEvent(
-            type=type,
-            aggregate_type="saga",
-            aggregate_id=self.id,
-            company_id=self.company_id,
-            payload={"saga_id": str(self.id), "saga_type": self.type, **payload},
-            occurred_at=at,
-        )
+        """Every saga fact names the saga and its type."""
+        facts = {"saga_id": str(self.id), "saga_type": self.type, **payload}
+        return self.stream.event(type, at, facts)
 
     def apply(self, event: DomainEvent) -> None:
         if event.type == "saga.status_changed":

@@ -20,16 +20,19 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 from uuid import UUID
 
-from guiders.domain.company_fold import CompanyFold
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Ledger, Stream
 
 SHADOW_NAMESPACE: Final = uuid.UUID("5d0c2f5e-1b8a-4c47-a3f2-7a9e4b1c6d20")
 ReviewAction = Literal["sent", "edited", "discarded"]
 ACTIONS: Final = ("sent", "edited", "discarded")
+
+
+def stream_id(company_id: UUID) -> UUID:
+    return uuid.uuid5(SHADOW_NAMESPACE, str(company_id))
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,9 @@ class GraduationPolicy:
 
 
 @dataclass
-class Shadow(CompanyFold):
-    aggregate_type: ClassVar[str] = "shadow"
-    namespace: ClassVar[UUID] = SHADOW_NAMESPACE
-
+class Shadow(Ledger):
+    company_id: UUID
+    version: int = 0
     reviews: dict[str, Counter[str]] = field(default_factory=dict)
     reviewed: set[str] = field(default_factory=set)
     """Draft ids already reviewed: a draft counts once."""
@@ -65,6 +67,10 @@ class Shadow(CompanyFold):
         counts = self.reviews.get(topic, Counter())
         total = sum(counts.values())
         return total, (counts["sent"] / total if total else None)
+
+    @property
+    def stream(self) -> Stream:
+        return Stream("shadow", stream_id(self.company_id), self.company_id)
 
     def review(
         self,

@@ -21,7 +21,7 @@ from typing import Literal
 from uuid import UUID
 
 from guiders.domain.business_hours import Schedule
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Stream
 from guiders.domain.settings import SlaTargets
 
 BREACHED = "chat.sla_breached"
@@ -111,12 +111,10 @@ def breaches(
 
 
 def breach_event(company_id: UUID, chat_id: UUID, breach: Breach, at: datetime) -> DomainEvent:
-    return DomainEvent(
-        type=BREACHED,
-        aggregate_type="sla",
-        aggregate_id=chat_id,
-        company_id=company_id,
-        payload={
+    return Stream("sla", chat_id, company_id).event(
+        BREACHED,
+        at,
+        {
             "chat_id": str(chat_id),
             "kind": breach.kind.value,
             "started_at": breach.started_at.isoformat(),
@@ -125,5 +123,4 @@ def breach_event(company_id: UUID, chat_id: UUID, breach: Breach, at: datetime) 
             "business_seconds": round(breach.business_s, 1),
             "answered": breach.answered,
         },
-        occurred_at=at,
     )

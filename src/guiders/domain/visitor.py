@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.analysis import Analysis, Conversion, Segment
-from guiders.domain.events import Aggregate, DomainEvent
+from guiders.domain.events import Aggregate, DomainEvent, Stream
 
 
 class Lifecycle(StrEnum):
@@ -74,67 +74,62 @@ class Visitor(Aggregate):
         at: datetime,
     ) -> Visitor:
         visitor = cls(id=id, company_id=company_id, site_id=site_id, created_at=at, last_seen_at=at)
-        visitor._record(
-            DomainEvent(
-                type="visitor.registered",
-                aggregate_type="visitor",
-                aggregate_id=id,
-                company_id=company_id,
-                occurred_at=at,
-                payload={
-                    "visitor_id": str(id),
-                    "site_id": str(site_id),
-                    "fingerprint": fingerprint,
-                    **_profile(profile),
-                },
-            )
+        visitor._emit(
+            "visitor.registered",
+            at,
+            {
+                "visitor_id": str(id),
+                "site_id": str(site_id),
+                "fingerprint": fingerprint,
+                **_profile(profile),
+            },
         )
         return visitor
 
     def update_profile(self, profile: dict[str, Any], at: datetime) -> None:
         changes = {k: v for k, v in _profile(profile).items() if getattr(self, k) != v}
         if changes:
-            self._event("visitor.profile_updated", at, changes)
+            self._emit("visitor.profile_updated", at, changes)
 
     def record_consent(self, version: str | None, at: datetime) -> None:
         if self.consented_at is None or self.consent_version != version:
-            self._event("visitor.consented", at, {"consent_version": version})
+            self._emit("visitor.consented", at, {"consent_version": version})
 
     def advance_lifecycle(self, lifecycle: Lifecycle, at: datetime) -> None:
         order = list(Lifecycle)
         if order.index(lifecycle) > order.index(self.lifecycle):
-            self._event(
+            self._emit(
                 "visitor.lifecycle_changed",
                 at,
                 {"lifecycle": lifecycle.value, "previous": self.lifecycle.value},
             )
 
     def start_session(self, session: VisitorSession) -> None:
-        self._event(
+        self._emit(
             "visitor.session_started",
             session.started_at,
             {"session_id": str(session.id), "current_url": session.current_url},
         )
 
     def end_session(self, session_id: UUID, at: datetime) -> None:
-        self._event("visitor.session_ended", at, {"session_id": str(session_id)})
+        self._emit("visitor.session_ended", at, {"session_id": str(session_id)})
 
     def track(self, events: list[TrackingEvent], at: datetime) -> None:
         """One log entry per accepted batch, so a 500-event batch is one append, not 500."""
         if events:
-            self._event("visitor.activity_tracked", at, {"events": [e.facts() for e in events]})
+            self._emit("visitor.activity_tracked", at, {"events": [e.facts() for e in events]})
 
     def set_email_consent(self, given: bool, at: datetime) -> None:
         """Consent to e-mail follow-ups, separate from the privacy policy's."""
         if given != (self.email_consent_at is not None):
-            self._event("visitor.email_consent_changed", at, {"email_consent": given})
+            self._emit("visitor.email_consent_changed", at, {"email_consent": given})
 
     def analyze(self, analysis: Analysis, previous: Segment | None, at: datetime) -> bool:
         """Records a score; True when it moved the visitor to another segment."""
-        self._event("visitor.analyzed", at, analysis.facts())
+        self._emit("visitor.analyzed", at, analysis.facts())
         if analysis.segment == previous:
             return False
-        self._event(
+        self._emit(
             "visitor.segment_changed",
             at,
             {
@@ -147,23 +142,15 @@ class Visitor(Aggregate):
         return True
 
     def record_strategy(self, facts: dict[str, Any], at: datetime) -> None:
-        self._event("strategy.applied", at, {"visitor_id": str(self.id), **facts})
+        self._emit("strategy.applied", at, {"visitor_id": str(self.id), **facts})
 
     def convert(self, conversion: Conversion) -> None:
-        self._event("visitor.converted", conversion.occurred_at, conversion.facts())
+        self._emit("visitor.converted", conversion.occurred_at, conversion.facts())
         self.advance_lifecycle(Lifecycle.CONVERTED, conversion.occurred_at)
 
-    def _event(self, type: str, at: datetime, payload: dict[str, Any]) -> None:
-        self._record(
-            DomainEvent(
-                type=type,
-                aggregate_type="visitor",
-                aggregate_id=self.id,
-                company_id=self.company_id,
-                payload=payload,
-                occurred_at=at,
-            )
-        )
+    @property
+    def stream(self) -> Stream:
+        return Stream("visitor", self.id, self.company_id)
 
     def apply(self, event: DomainEvent) -> None:
         p = event.payload

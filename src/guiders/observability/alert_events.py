@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Stream
 from guiders.observability.alerts import Alert, AlertRule, Transition, alert_from_payload
 from guiders.services.ports import UnitOfWork
 
@@ -35,14 +35,7 @@ def alert_events(
             "at": t.at.isoformat(),
         }
         out.extend(
-            DomainEvent(
-                type=f"alert.{t.kind}",
-                aggregate_type="alert",
-                aggregate_id=rule_id(t.alert.rule),
-                company_id=company,
-                payload=payload,
-                occurred_at=t.at,
-            )
+            Stream("alert", rule_id(t.alert.rule), company).event(f"alert.{t.kind}", t.at, payload)
             for company in company_ids
         )
     return out

@@ -102,7 +102,6 @@ async def _processor(
 @work_group_options(
     "pipeline",
     shares="the events",
-    claim_hint="handling one batch takes, its actions included",
     redis_default=lambda: _settings().redis_url,
 )
 @click.option(

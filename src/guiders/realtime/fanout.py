@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import socketio
-
 from guiders.domain.events import StoredEvent
 from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.socket_limits import TokenBucket
 from guiders.realtime.targets import Outgoing, outgoing
+from guiders.realtime.transport import SocketServer
 from guiders.services.access import Principal
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
 
@@ -43,7 +42,7 @@ class SocketState:
 
 class Fanout:
     def __init__(
-        self, sio: socketio.AsyncServer, sockets: dict[str, SocketState], uow: UnitOfWorkFactory
+        self, sio: SocketServer, sockets: dict[str, SocketState], uow: UnitOfWorkFactory
     ) -> None:
         self.sio = sio
         self.sockets = sockets
@@ -54,8 +53,9 @@ class Fanout:
     async def deliver(self, event: StoredEvent) -> None:
         """Send a committed event (in seq order) to every local socket allowed to see it.
 
-        Each outgoing event is encoded once and sent to all its ready sockets in one emit; a
-        room's members are looked up once per event, not once per socket.
+        Each outgoing event is encoded once and queued on all its ready sockets in turn
+        (``SocketServer.send_to``: no task per socket); a room's members are looked up once
+        per event, not once per socket.
         """
         out = await self._outgoing(event)
         if not out:
@@ -83,7 +83,7 @@ class Fanout:
             if sids:
                 # this node's own sockets: never through the Redis manager, which would make
                 # every other node look for them too
-                await self.sio.emit(item.name, item.payload, to=sids, ignore_queue=True)
+                await self.sio.send_to(sids, item.name, item.payload)
 
     def _members(self, rooms: Sequence[str]) -> set[str]:
         return {sid for sid, _ in self.sio.manager.get_participants(NAMESPACE, list(rooms))}
@@ -103,7 +103,7 @@ class Fanout:
         sent = False
         for item in out:
             if any(self.in_room(sid, room) for room in item.rooms):
-                await self.sio.emit(item.name, item.payload, to=sid, ignore_queue=True)
+                await self.sio.send_to((sid,), item.name, item.payload)
                 sent = True
         return sent
 

@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 import engineio
 import engineio.async_socket
 import engineio.packet
 import socketio
+import socketio.packet
 from uvicorn.protocols.websockets.wsproto_impl import WSProtocol
+
+from guiders.realtime.websocket_transport import LeanWebSocket
 
 T = TypeVar("T")
 
@@ -38,13 +42,16 @@ class SocketQueue(Generic[T]):
     nothing is handed to a future no one awaits.
     """
 
-    __slots__ = ("_finished", "_getters", "_items", "_unfinished")
+    __slots__ = ("_finished", "_getters", "_items", "_unfinished", "on_put")
 
     def __init__(self) -> None:
         self._items: list[T] = []
         self._getters: list[asyncio.Future[T]] = []
         self._unfinished = 0
         self._finished: asyncio.Future[None] | None = None
+        self.on_put: Callable[[], None] | None = None
+        """Called when an item is queued with no getter waiting: the websocket transport
+        (``websocket_transport.Writer``) writes on demand instead of awaiting ``get``."""
 
     def qsize(self) -> int:
         return len(self._items)
@@ -60,6 +67,8 @@ class SocketQueue(Generic[T]):
                 getter.set_result(item)
                 return
         self._items.append(item)
+        if self.on_put is not None:
+            self.on_put()
 
     async def put(self, item: T) -> None:
         self.put_nowait(item)
@@ -113,6 +122,15 @@ def release_handshake(environ: dict[str, Any]) -> None:
 
 
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
+    """Engine.IO's server with :class:`SocketQueue`, its pings on timers and its websocket
+    transport served from the connection's own task (``realtime/websocket_transport.py``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the driver table is the module's own dict, shared by every server: copy, then replace
+        drivers: dict[str, Any] = self.__dict__["_async"]
+        self._async = {**drivers, "websocket": LeanWebSocket}
+
     def create_queue(self, *args: Any, **kwargs: Any) -> SocketQueue[Any]:
         return SocketQueue()
 
@@ -156,10 +174,115 @@ class SocketServer(socketio.AsyncServer):  # type: ignore[misc]
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return EngineServer
 
+    async def send_to(self, sids: Iterable[str], event: str, data: Any) -> None:
+        """``emit(event, data, to=sids, ignore_queue=True)`` to this node's sockets, without a
+        task per recipient.
+
+        python-socketio's emit encodes the packet once, then starts a task per recipient to
+        queue it and waits for all of them (``asyncio.wait``): a ``chat:created`` to 900 sockets
+        made 900 tasks, and every emit gave the loop away until they had run, so the next
+        event's delivery (and the request that committed it) waited behind whatever else was
+        ready. Queueing a packet on an Engine.IO socket never waits, so here it is done in turn.
+        """
+        pkt = self.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[event, data])
+        encoded = pkt.encode()
+        frames = [
+            engineio.packet.Packet(engineio.packet.MESSAGE, part)
+            for part in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+        for sid in sids:
+            eio_sid = self.manager.eio_sid_from_sid(sid, NAMESPACE)
+            if eio_sid is None:  # disconnected meanwhile
+                continue
+            for frame in frames:
+                await self.eio.send_packet(eio_sid, frame)
+
+
+NAMESPACE = "/"
+
+
+class Flag:
+    """``asyncio.Event`` as uvicorn's protocol uses it (``writable``: set, clear, wait), without
+    the deque an Event allocates per instance (~0.7 KiB) for waiters it almost never has."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[bool]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        if self._set:
+            return
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(True)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+
+class Fifo(list[Any]):
+    """wsproto's per-connection event queue (``Connection._events``: append, popleft, truth),
+    as a list: an empty deque holds a 0.7 KiB block; the queue is empty but for a close."""
+
+    __slots__ = ()
+
+    def popleft(self) -> Any:
+        return self.pop(0)
+
+
+class _Opened:
+    """wsproto's handshake once the websocket is open: it has no event left to give."""
+
+    __slots__ = ()
+
+    def events(self) -> Iterator[Any]:
+        return iter(())
+
+
+OPENED = _Opened()
+
 
 class WebSocketProtocol(WSProtocol):
-    """uvicorn's wsproto protocol with a :class:`SocketQueue` for received frames."""
+    """uvicorn's wsproto protocol with a :class:`SocketQueue` for received frames, which lets
+    go of the HTTP handshake once the websocket is open.
+
+    wsproto's ``WSConnection`` keeps its ``H11Handshake`` for the connection's life: an
+    ``h11.Connection`` with its buffers and state, the upgrade request with every header, an
+    event deque; after the handshake only its (empty) ``events()`` is still called. Its
+    ``writable`` event and the open connection's event queue are slimmer stand-ins
+    (:class:`Flag`, :class:`Fifo`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = SocketQueue()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
+
+    def start_keepalive(self) -> None:
+        """Called by uvicorn right after it wrote the handshake's answer (the websocket is
+        open, ``conn.connection`` set)."""
+        super().start_keepalive()
+        connection = self.conn.connection
+        if connection is not None:
+            self.conn.handshake = OPENED  # type: ignore[assignment]
+            connection._events = Fifo(connection._events)  # type: ignore[assignment]

@@ -9,11 +9,9 @@ from uuid import UUID
 from guiders.domain.agent import Agent, AgentStatus
 from guiders.domain.assignment import Candidate, rank_available, rank_for_policy
 from guiders.domain.errors import Forbidden, NotFound
-from guiders.domain.settings import Routing
 from guiders.services.access import Principal
-from guiders.services.liveness import Liveness
 from guiders.services.ports import Actor, UnitOfWorkFactory
-from guiders.services.settings import SettingsService
+from guiders.services.roster import Roster
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,30 +21,19 @@ class StatusChange:
 
 
 class AgentService:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        liveness: Liveness | None = None,
-        settings: SettingsService | None = None,
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, roster: Roster | None = None) -> None:
         self._uow = uow
-        self._liveness = liveness or Liveness()
-        self._settings = settings
+        self._roster = roster or Roster()
 
     async def assignable(self, company_id: UUID) -> list[Candidate]:
         """Who may be offered a chat now, in the order of the company's routing policy."""
-        policy = "least_busy"
-        if self._settings is not None:
-            routing = await self._settings.effective(company_id, "routing")
-            if isinstance(routing, Routing):
-                policy = routing.policy
+        routing = await self._roster.routing(company_id)
+        policy = routing.policy if routing is not None else "least_busy"
         return rank_for_policy(await self.candidates(company_id), policy)
 
     async def candidates(self, company_id: UUID) -> list[Candidate]:
         async with self._uow() as uow:
-            workloads = await uow.chats.workloads(company_id)
-            agents = await uow.agents.of_company(company_id)
-        return await self._liveness.candidates(agents, workloads)
+            return await self._roster.candidates(uow, company_id)
 
     async def availability(self, company_id: UUID) -> tuple[bool, int]:
         """(anyone can take a chat now, how many agents are online) for the widget's badge."""

@@ -130,6 +130,10 @@ class AnalyticsService:
                 profile=draft.profile,
                 context=draft.context,
             )
+            if current is not None and analysis.repeats(current):
+                return Recorded(
+                    analysis=current, previous=previous, plan=Plan(segment=current.segment)
+                )
             visitor.analyze(analysis, previous, now)
             await uow.analyses.save(analysis)
             page = await uow.chats.find(

@@ -19,7 +19,7 @@ from uuid import UUID
 from guiders.domain.agent import AgentStatus
 from guiders.domain.business_hours import Schedule
 from guiders.domain.errors import ValidationFailed
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import Stream
 from guiders.domain.settings import BotConfig, BusinessHours, CompanyProfile
 from guiders.services.access import Principal, check_chat_access
 from guiders.services.agents import AgentService
@@ -136,19 +136,16 @@ class AvailabilityService:
                 return False
             uow.actor = principal.actor
             uow.record(
-                DomainEvent(
-                    type=DISCLOSED,
-                    aggregate_type="ai_disclosure",
-                    aggregate_id=chat.id,
-                    company_id=chat.company_id,
-                    payload={
+                Stream("ai_disclosure", chat.id, chat.company_id).event(
+                    DISCLOSED,
+                    now,
+                    {
                         "chat_id": str(chat.id),
                         "visitor_id": str(chat.visitor_id),
                         "language": language,
                         "text": text,
                         "shown_at": now.isoformat(),
                     },
-                    occurred_at=now,
                 )
             )
             await uow.commit()

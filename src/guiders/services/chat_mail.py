@@ -1,5 +1,6 @@
-"""The visitor's e-mail for the chat: captured with a consent line (its text and time kept),
-each company's e-mail toggles, and the signed ways back into the chat (docs/web.md).
+"""The visitor's e-mail for the chat: captured with a consent line (recorded as every consent
+is, ``services/privacy.py``), each company's e-mail toggles, and the signed ways back into the
+chat (docs/web.md).
 
 - ``capture``: the widget asks for an optional address when nobody is online; a refusal is
   recorded too and withdraws an earlier consent, so nothing is e-mailed to them.
@@ -10,7 +11,6 @@ each company's e-mail toggles, and the signed ways back into the chat (docs/web.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -28,10 +28,11 @@ from guiders.domain.mail_links import (
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal, check_chat_access, require_supervisor_or_key
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
-from guiders.services.ports.chat_mail import ChatMailSettings, EmailConsent
+from guiders.services.ports.chat_mail import ChatMailSettings
+from guiders.services.privacy import consent_answer, record_consent
+from guiders.services.privacy_ports import Consent
 from guiders.services.visitors import visitor_principal
 
-MAX_CONSENT_TEXT = 1000
 RESUME_FRAGMENT = "guiders-chat"
 """The link's fragment key: ``https://site/#guiders-chat=<token>`` (never sent to a server)."""
 
@@ -71,21 +72,25 @@ class ChatMailService:
         consent_text: str,
         language: str | None,
         chat_id: UUID | None,
-    ) -> tuple[Visitor, EmailConsent]:
+    ) -> tuple[Visitor, Consent]:
         """The visitor's own answer to the e-mail line: the address (when given) and the consent
-        with the words they were shown."""
+        with the words they were shown, recorded as every consent is (``privacy.record_consent``);
+        staff read the answers at ``PrivacyService.consent_history``."""
         if not principal.is_visitor:
             raise ValidationFailed("Only the visitor answers the e-mail line", field="email")
-        text = consent_text.strip()
-        if not text or len(text) > MAX_CONSENT_TEXT:
-            raise ValidationFailed(
-                f"consentText is required (at most {MAX_CONSENT_TEXT} characters)",
-                field="consentText",
-            )
         address = valid_email(email) if email is not None else None
+        consent = consent_answer(
+            "email",
+            given,
+            consent_text,
+            language=language,
+            source="email_line",
+            chat_id=chat_id,
+            email=address,
+            text_field="consentText",
+        )
         if given and address is None:
             raise ValidationFailed("A consent needs an e-mail address", field="email")
-        now = datetime.now(UTC)
         async with self._uow() as uow:
             uow.actor = principal.actor
             if chat_id is not None:
@@ -94,35 +99,10 @@ class ChatMailService:
             if visitor is None:
                 raise NotFound("Visitor not found", field="visitorId")
             if address is not None and given:
-                visitor.update_profile({"email": address}, now)
-            visitor.set_email_consent(given, now)
-            consent = EmailConsent(
-                id=uuid.uuid4(),
-                company_id=visitor.company_id,
-                visitor_id=visitor.id,
-                chat_id=chat_id,
-                email=address if given else None,
-                given=given,
-                text=text,
-                language=(language or None) and language[:20],
-                at=now,
-            )
-            await uow.chat_mail.add_consent(consent)
-            uow.track(visitor)
-            await uow.visitors.save(visitor)
+                visitor.update_profile({"email": address}, consent.recorded_at)
+            await record_consent(uow, visitor, consent)
             await uow.commit()
         return visitor, consent
-
-    async def consents(self, principal: Principal, visitor_id: UUID) -> list[EmailConsent]:
-        async with self._uow() as uow:
-            visitor = await uow.visitors.get(visitor_id)
-            if (
-                visitor is None
-                or visitor.company_id != principal.company_id
-                or (principal.is_visitor and principal.subject_id != visitor_id)
-            ):
-                raise NotFound("Visitor not found", field="visitorId")
-            return await uow.chat_mail.consents_of(visitor_id)
 
     # -- the company's toggles --------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from guiders.domain.chat import Chat, Priority
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.message import Message
-from guiders.domain.settings import Routing
 from guiders.services.access import (
     Principal,
     check_chat_access,
@@ -22,10 +21,9 @@ from guiders.services.access import (
     require_staff_or_key,
     require_supervisor_or_key,
 )
-from guiders.services.liveness import Liveness
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
-from guiders.services.settings import SettingsService
+from guiders.services.roster import Roster
 
 SORT_FIELDS = ("createdAt", "updatedAt", "lastMessageDate")
 """What a chat listing may be sorted by (``ChatQuery.sort``); every repository supports each."""
@@ -43,15 +41,9 @@ class ChatView:
 
 
 class ChatService:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        liveness: Liveness | None = None,
-        settings: SettingsService | None = None,
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, roster: Roster | None = None) -> None:
         self._uow = uow
-        self._liveness = liveness or Liveness()
-        self._settings = settings
+        self._roster = roster or Roster()
 
     async def open(
         self,
@@ -136,7 +128,7 @@ class ChatService:
         """Assigns to the named agent, or by policy when none is named."""
         require_staff_or_key(principal)
         now = datetime.now(UTC)
-        routing = await self._routing(principal.company_id) if agent_id is None else None
+        routing = await self._roster.routing(principal.company_id) if agent_id is None else None
         async with self._uow() as uow:
             uow.actor = principal.actor
             chat = check_chat_access(principal, await uow.chats.get(chat_id, for_update=True))
@@ -169,14 +161,6 @@ class ChatService:
             await uow.commit()
         return chat
 
-    async def _routing(self, company_id: UUID) -> Routing | None:
-        """The company's routing settings (policy, by department), read before the
-        transaction so the settings cache never holds a second connection inside it."""
-        if self._settings is None:
-            return None
-        routing = await self._settings.effective(company_id, "routing")
-        return routing if isinstance(routing, Routing) else None
-
     async def _choose(
         self,
         uow: UnitOfWork,
@@ -185,10 +169,7 @@ class ChatService:
         most_senior: bool = False,
         department: str | None = None,
     ) -> UUID:
-        workloads = await uow.chats.workloads(company_id)
-        candidates = await self._liveness.candidates(
-            await uow.agents.of_company(company_id), workloads
-        )
+        candidates = await self._roster.candidates(uow, company_id)
         if department:
             wanted = department.strip().lower()
             skilled = [c for c in candidates if wanted in (s.lower() for s in c.agent.skills)]

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Stream
 from guiders.services.access import Principal
 from guiders.services.ports import StoredSecret, UnitOfWorkFactory
 from guiders.services.secret_box import SecretBox, mask
@@ -102,12 +102,6 @@ def _check_name(name: str) -> None:
 
 
 def _changed(company_id: UUID, name: str, change: str, at: datetime) -> DomainEvent:
-    return DomainEvent(
-        type="company.secret_changed",
-        aggregate_type="company_secret",
-        aggregate_id=company_id,
-        company_id=company_id,
-        payload={"name": name, "change": change},
-        occurred_at=at,
-        version=1,
+    return Stream("company_secret", company_id, company_id).event(
+        "company.secret_changed", at, {"name": name, "change": change}, version=1
     )

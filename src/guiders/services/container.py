@@ -26,6 +26,7 @@ from guiders.services.outgoing_mail import OutgoingMailService
 from guiders.services.password_hashing import PasswordHashing
 from guiders.services.ports import Cache, UnitOfWorkFactory
 from guiders.services.privacy import PrivacyService
+from guiders.services.roster import Roster
 from guiders.services.sagas import ConsumerService, SagaService
 from guiders.services.secret_box import SecretBox
 from guiders.services.settings import SettingsService
@@ -89,7 +90,8 @@ class Services:
     ) -> Services:
         visitors = VisitorService(uow)
         settings = SettingsService(uow)
-        chats = ChatService(uow, liveness, settings)
+        roster = Roster(liveness, settings)
+        chats = ChatService(uow, roster)
         messages = MessageService(uow)
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
@@ -97,7 +99,7 @@ class Services:
         analytics = AnalyticsService(
             uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
         )
-        agents = AgentService(uow, liveness, settings)
+        agents = AgentService(uow, roster)
         return cls(
             uow=uow,
             tokens=tokens,

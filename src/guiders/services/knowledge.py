@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from guiders.domain.errors import NotFound, Unavailable, ValidationFailed
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Stream
 from guiders.domain.knowledge import (
     CrawlLimits,
     DocumentStatus,
@@ -222,12 +222,10 @@ class KnowledgeService:
 def answered_event(company_id: UUID, reply: dict[str, Any], chat_id: str | None) -> DomainEvent:
     """``knowledge.answered``: what the documents said to one question, for the audit trail
     and the dashboard (answer rate, hand-offs by reason, mean grounding)."""
-    return DomainEvent(
-        type="knowledge.answered",
-        aggregate_type="knowledge_answer",
-        aggregate_id=uuid.uuid4(),
-        company_id=company_id,
-        payload={
+    return Stream("knowledge_answer", uuid.uuid4(), company_id).event(
+        "knowledge.answered",
+        datetime.now(UTC),
+        {
             "chat_id": chat_id,
             "decision": reply.get("action"),
             "reason": reply.get("reason"),
@@ -240,7 +238,6 @@ def answered_event(company_id: UUID, reply: dict[str, Any], chat_id: str | None)
             "grounding": reply.get("grounding"),
             "language": reply.get("language"),
         },
-        occurred_at=datetime.now(UTC),
         version=1,
     )
 

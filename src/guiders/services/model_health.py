@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import Forbidden
-from guiders.domain.model_health import ModelHealth, ModelRule
+from guiders.domain.model_health import ModelHealth, ModelRule, stream_id
 from guiders.services.access import Principal, require_supervisor_or_key
 from guiders.services.company_streams import CompanyStreams
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -39,7 +39,7 @@ class ModelHealthService:
         self._rules = rules
         self._now = now
         self._streams = CompanyStreams(
-            ModelHealth, ModelHealth.stream_id, lambda s: replace(s, active=dict(s.active))
+            ModelHealth, stream_id, lambda s: replace(s, active=dict(s.active))
         )
 
     async def _state(self, uow: UnitOfWork, company_id: UUID) -> ModelHealth:

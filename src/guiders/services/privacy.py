@@ -6,9 +6,11 @@
 - **Export** (admins): everything held about the visitor, the log's facts opened, as JSON.
 - **Retention** (per company, in days): visitors last seen before the limit are erased; older
   chats and tracking of visitors still around are deleted. ``dry_run`` only counts.
-- **Consent** (the visitor, or staff for them): e-mail and tracking, with the time and the text
-  shown. A refused tracking consent stops tracking from being stored; a refused e-mail consent
-  withdraws the visitor's e-mail consent.
+- **Consent** (the visitor, or staff for them): e-mail and tracking, with the time, the text
+  shown, its language and where it was answered. ``record_consent`` is the one way a consent is
+  written, for the consents API and the widget's e-mail line alike (``services/chat_mail.py``),
+  into the one ``visitor_consents`` table. A refused tracking consent stops tracking from being
+  stored; a refused e-mail consent withdraws the visitor's e-mail consent.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from uuid import UUID
 
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import Stream
+from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
-from guiders.services.privacy_ports import PURPOSES, Consent
+from guiders.services.privacy_ports import PURPOSES, SOURCES, Consent
 
 MAX_RETENTION_DAYS = 3650
 MAX_CONSENT_TEXT = 2000
+"""The consent line as shown, on either way in (the consents API, the widget's e-mail line)."""
+MAX_LANGUAGE = 20
 
 
 @dataclass(slots=True)
@@ -74,13 +79,10 @@ class PrivacyService:
             version = visitor.version + 1 if visitor is not None else 1
             counts = await uow.privacy.erase(company_id, visitor_id)
             uow.record(
-                DomainEvent(
-                    type="visitor.erased",
-                    aggregate_type="visitor",
-                    aggregate_id=visitor_id,
-                    company_id=company_id,
-                    payload={"visitor_id": str(visitor_id), "reason": reason, "removed": counts},
-                    occurred_at=datetime.now(UTC),
+                Stream("visitor", visitor_id, company_id).event(
+                    "visitor.erased",
+                    datetime.now(UTC),
+                    {"visitor_id": str(visitor_id), "reason": reason, "removed": counts},
                     version=version,
                 )
             )
@@ -165,22 +167,16 @@ class PrivacyService:
                 continue  # erased meanwhile (by hand, or by another node's pass)
         async with self.uow() as uow:
             await uow.privacy.expire(company_id, before, expiry)
-            uow.record(
-                DomainEvent(
-                    type="privacy.retention_applied",
-                    aggregate_type="privacy",
-                    aggregate_id=company_id,
-                    company_id=company_id,
-                    payload={
-                        "before": before.isoformat(),
-                        "days": days,
-                        "chats": [str(c) for c in expiry.chats],
-                        "sessions": [str(s) for s in expiry.sessions],
-                        "counts": report.counts(),
-                    },
-                    occurred_at=datetime.now(UTC),
-                    version=1,
-                )
+            uow.record_fact(
+                Stream("privacy", company_id, company_id),
+                "privacy.retention_applied",
+                {
+                    "before": before.isoformat(),
+                    "days": days,
+                    "chats": [str(c) for c in expiry.chats],
+                    "sessions": [str(s) for s in expiry.sessions],
+                    "counts": report.counts(),
+                },
             )
             await uow.commit()
         return report
@@ -197,43 +193,25 @@ class PrivacyService:
         ]
 
     async def record_consent(
-        self, principal: Principal, visitor_id: UUID, purpose: str, granted: bool, text: str
+        self,
+        principal: Principal,
+        visitor_id: UUID,
+        purpose: str,
+        granted: bool,
+        text: str,
+        *,
+        language: str | None = None,
     ) -> Consent:
-        if purpose not in PURPOSES:
-            raise ValidationFailed("purpose is email or tracking", field="purpose")
-        if not text.strip() or len(text) > MAX_CONSENT_TEXT:
-            raise ValidationFailed(
-                f"text is the consent line shown, 1 to {MAX_CONSENT_TEXT} characters", field="text"
-            )
+        """The consents API: the visitor (or staff, or a key, for them) answers for a purpose."""
+        consent = consent_answer(purpose, granted, text, language=language, source="api")
         if principal.is_visitor and principal.subject_id != visitor_id:
             raise NotFound("Visitor not found", field="visitorId")
-        consent = Consent(purpose, granted, text, datetime.now(UTC))
         async with self.uow() as uow:
             uow.actor = principal.actor
-            await _own_visitor(uow, principal.company_id, visitor_id)
-            await uow.privacy.add_consent(principal.company_id, visitor_id, consent)
-            if purpose == "email" and not granted:
-                visitor = await uow.visitors.get(visitor_id)
-                if visitor is not None:
-                    visitor.set_email_consent(False, consent.recorded_at)
-                    uow.track(visitor)
-                    await uow.visitors.save(visitor)
-            uow.record(
-                DomainEvent(
-                    type="visitor.consent_recorded",
-                    aggregate_type="visitor_consent",
-                    aggregate_id=visitor_id,
-                    company_id=principal.company_id,
-                    payload={
-                        "visitor_id": str(visitor_id),
-                        "purpose": purpose,
-                        "granted": granted,
-                        "text": text,
-                    },
-                    occurred_at=consent.recorded_at,
-                    version=1,
-                )
-            )
+            visitor = await uow.visitors.get(visitor_id)
+            if visitor is None or visitor.company_id != principal.company_id:
+                raise NotFound("Visitor not found", field="visitorId")
+            await record_consent(uow, visitor, consent)
             await uow.commit()
         return consent
 
@@ -243,6 +221,78 @@ class PrivacyService:
         async with self.uow() as uow:
             await _own_visitor(uow, principal.company_id, visitor_id)
             return await uow.privacy.consents(visitor_id)
+
+    async def consent_history(
+        self, principal: Principal, visitor_id: UUID, purpose: str
+    ) -> list[Consent]:
+        """Every answer for one purpose, oldest first (staff of the company, or the visitor)."""
+        if principal.is_visitor and principal.subject_id != visitor_id:
+            raise NotFound("Visitor not found", field="visitorId")
+        async with self.uow() as uow:
+            await _own_visitor(uow, principal.company_id, visitor_id)
+            return await uow.privacy.consent_history(visitor_id, purpose)
+
+
+def consent_answer(
+    purpose: str,
+    granted: bool,
+    text: str,
+    *,
+    language: str | None,
+    source: str,
+    chat_id: UUID | None = None,
+    email: str | None = None,
+    text_field: str = "text",
+) -> Consent:
+    """A checked consent, stamped now: the one shape both ways in (the consents API and the
+    widget's e-mail line) give to ``record_consent``."""
+    if purpose not in PURPOSES:
+        raise ValidationFailed("purpose is email or tracking", field="purpose")
+    if source not in SOURCES:
+        raise ValueError(f"unknown consent source {source!r}")
+    words = text.strip()
+    if not words or len(text) > MAX_CONSENT_TEXT:
+        raise ValidationFailed(
+            f"{text_field} is the consent line shown, 1 to {MAX_CONSENT_TEXT} characters",
+            field=text_field,
+        )
+    return Consent(
+        purpose,
+        granted,
+        words,
+        datetime.now(UTC),
+        language=(language or None) and language[:MAX_LANGUAGE],
+        source=source,
+        chat_id=chat_id,
+        email=email if granted else None,
+    )
+
+
+async def record_consent(uow: UnitOfWork, visitor: Visitor, consent: Consent) -> None:
+    """The one way a consent is recorded, inside the caller's unit of work: its row (the one
+    consents table), the visitor's e-mail consent when it is about e-mail (given needs an
+    address; refused always withdraws), and the ``visitor.consent_recorded`` fact."""
+    await uow.privacy.add_consent(visitor.company_id, visitor.id, consent)
+    if consent.purpose == "email":
+        if visitor.email or not consent.granted:
+            visitor.set_email_consent(consent.granted, consent.recorded_at)
+        uow.track(visitor)
+        await uow.visitors.save(visitor)
+    uow.record(
+        Stream("visitor_consent", visitor.id, visitor.company_id).event(
+            "visitor.consent_recorded",
+            consent.recorded_at,
+            {
+                "visitor_id": str(visitor.id),
+                "purpose": consent.purpose,
+                "granted": consent.granted,
+                "text": consent.text,
+                "language": consent.language,
+                "source": consent.source,
+            },
+            version=1,
+        )
+    )
 
 
 async def tracking_refused(uow: UnitOfWork, visitor_id: UUID) -> bool:

@@ -7,21 +7,35 @@ Kept beside ``ports/`` like ``knowledge_ports.py``; the unit of work exposes it 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 PURPOSES = ("email", "tracking")
 """What a visitor consents to: follow-up e-mail, and storing their browsing (tracking)."""
 
+SOURCES = ("api", "email_line")
+"""Where a consent was answered: the consents API (``POST /visitors/{id}/consents``), or the
+widget's e-mail line (``POST /visitors/me/email``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Consent:
+    """One answer to a consent line, kept as given: every answer is a row of its own (the
+    latest per purpose is in force), with the exact words the visitor read, in their language."""
+
     purpose: str
     granted: bool
     text: str
     recorded_at: datetime
+    language: str | None = None
+    source: str = "api"
+    chat_id: UUID | None = None
+    """The chat the e-mail line was answered in, if any."""
+    email: str | None = None
+    """The address consented to (the e-mail line, when given)."""
+    id: UUID = field(default_factory=uuid4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +75,10 @@ class PrivacyStore(abc.ABC):
     @abc.abstractmethod
     async def consents(self, visitor_id: UUID) -> list[Consent]:
         """The latest consent per purpose."""
+
+    @abc.abstractmethod
+    async def consent_history(self, visitor_id: UUID, purpose: str) -> list[Consent]:
+        """Every answer the visitor gave for one purpose, oldest first."""
 
     @abc.abstractmethod
     async def retention_days(self, company_id: UUID) -> int | None: ...

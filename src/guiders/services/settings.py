@@ -19,7 +19,7 @@ from cachetools import TTLCache
 from guiders.domain import settings as catalogue
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Conflict, Forbidden
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import DomainEvent, Stream
 from guiders.domain.settings import Section
 from guiders.services.access import Principal
 from guiders.services.ports import StoredSection, UnitOfWorkFactory
@@ -132,18 +132,15 @@ def _require_admin(principal: Principal) -> None:
 
 
 def _changed(saved: StoredSection, before: Section, after: Section) -> DomainEvent:
-    return DomainEvent(
-        type="settings.changed",
-        aggregate_type="company_settings",
-        aggregate_id=saved.company_id,
-        company_id=saved.company_id,
-        payload={
+    return Stream("company_settings", saved.company_id, saved.company_id).event(
+        "settings.changed",
+        saved.updated_at,
+        {
             "section": saved.section,
             "revision": saved.revision,
             "changed": catalogue.changed_fields(before, after),
             "before": catalogue.to_document(before),
             "after": saved.document,
         },
-        occurred_at=saved.updated_at,
         version=saved.revision,
     )

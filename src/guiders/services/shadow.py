@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.errors import Forbidden
-from guiders.domain.shadow import GraduationPolicy, ReviewAction, Shadow
+from guiders.domain.shadow import GraduationPolicy, ReviewAction, Shadow, stream_id
 from guiders.services.access import Principal, require_supervisor_or_key
 from guiders.services.company_streams import CompanyStreams
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -31,7 +31,7 @@ class ShadowService:
         self._uow = uow
         self.policy = policy
         self._now = now
-        self._streams = CompanyStreams(Shadow, Shadow.stream_id, self._copy)
+        self._streams = CompanyStreams(Shadow, stream_id, self._copy)
 
     @staticmethod
     def _copy(state: Shadow) -> Shadow:

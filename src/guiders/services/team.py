@@ -24,9 +24,10 @@ from uuid import UUID
 from guiders.domain.agent import Agent
 from guiders.domain.company import Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
+from guiders.domain.events import Stream
 from guiders.services.access import Principal
 from guiders.services.ports import UnitOfWorkFactory
-from guiders.services.tenancy import TenancyService, fact
+from guiders.services.tenancy import TenancyService
 
 MAX_HOSTS = 20
 
@@ -99,14 +100,10 @@ class TeamService:
                 await uow.agents.save(agent)
             after = _facts(user, agent)
             if after != before:
-                uow.record(
-                    fact(
-                        "staff.updated",
-                        "staff",
-                        user.id,
-                        user.company_id,
-                        {"user_id": str(user.id), "before": before, "after": after},
-                    )
+                uow.record_fact(
+                    Stream("staff", user.id, user.company_id),
+                    "staff.updated",
+                    {"user_id": str(user.id), "before": before, "after": after},
                 )
             await uow.commit()
         self._changed(user.id)
@@ -140,18 +137,14 @@ class TeamService:
             before = {"domain": site.domain, "aliases": site.aliases}
             site.domain, site.aliases = domain, aliases
             await uow.tenancy.save_site(site)
-            uow.record(
-                fact(
-                    "site.origins_changed",
-                    "site",
-                    site.id,
-                    site.company_id,
-                    {
-                        "site_id": str(site.id),
-                        "before": before,
-                        "after": {"domain": domain, "aliases": aliases},
-                    },
-                )
+            uow.record_fact(
+                Stream("site", site.id, site.company_id),
+                "site.origins_changed",
+                {
+                    "site_id": str(site.id),
+                    "before": before,
+                    "after": {"domain": domain, "aliases": aliases},
+                },
             )
             await uow.commit()
         return site
@@ -164,14 +157,10 @@ class TeamService:
             if site.revoked_at is None:
                 site.revoked_at = datetime.now(UTC)
                 await uow.tenancy.save_site(site)
-                uow.record(
-                    fact(
-                        "site.revoked",
-                        "site",
-                        site.id,
-                        site.company_id,
-                        {"site_id": str(site.id), "domain": site.domain},
-                    )
+                uow.record_fact(
+                    Stream("site", site.id, site.company_id),
+                    "site.revoked",
+                    {"site_id": str(site.id), "domain": site.domain},
                 )
                 await uow.commit()
         return site

@@ -5,31 +5,14 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from guiders.domain.agent import Agent
 from guiders.domain.company import ApiKey, Company, Site, StaffRole, StaffUser, normalise_domain
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.events import DomainEvent
+from guiders.domain.events import Stream
 from guiders.services.credentials import TokenService, hash_password, new_api_key
 from guiders.services.ports import UnitOfWorkFactory
-
-
-def fact(
-    type: str, aggregate_type: str, aggregate_id: UUID, company_id: UUID, payload: dict[str, Any]
-) -> DomainEvent:
-    """An event about a record that is not rebuilt from its events (a company, a site, a staff
-    member, a key): its first and only version, now."""
-    return DomainEvent(
-        type=type,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        company_id=company_id,
-        payload=payload,
-        occurred_at=datetime.now(UTC),
-        version=1,
-    )
 
 
 class TenancyService:
@@ -41,14 +24,10 @@ class TenancyService:
         company = Company(id=uuid.uuid4(), name=name, created_at=datetime.now(UTC))
         async with self._uow() as uow:
             await uow.tenancy.add_company(company)
-            uow.record(
-                fact(
-                    "company.created",
-                    "company",
-                    company.id,
-                    company.id,
-                    {"company_id": str(company.id), "name": name},
-                )
+            uow.record_fact(
+                Stream("company", company.id, company.id),
+                "company.created",
+                {"company_id": str(company.id), "name": name},
             )
             await uow.commit()
         return company
@@ -74,14 +53,10 @@ class TenancyService:
             if await uow.tenancy.get_company(company_id) is None:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_site(site)
-            uow.record(
-                fact(
-                    "site.created",
-                    "site",
-                    site.id,
-                    company_id,
-                    {"site_id": str(site.id), "domain": site.domain, "aliases": site.aliases},
-                )
+            uow.record_fact(
+                Stream("site", site.id, company_id),
+                "site.created",
+                {"site_id": str(site.id), "domain": site.domain, "aliases": site.aliases},
             )
             await uow.commit()
         return site
@@ -111,14 +86,10 @@ class TenancyService:
             if await uow.tenancy.staff_by_email(user.email) is not None:
                 raise Conflict("A staff member with this e-mail exists", field="email")
             await uow.tenancy.add_staff(user)
-            uow.record(
-                fact(
-                    "staff.created",
-                    "staff",
-                    user.id,
-                    company_id,
-                    {"user_id": str(user.id), "email": user.email, "role": role.value},
-                )
+            uow.record_fact(
+                Stream("staff", user.id, company_id),
+                "staff.created",
+                {"user_id": str(user.id), "email": user.email, "role": role.value},
             )
             agent = Agent.hire(
                 id=user.id,
@@ -143,14 +114,10 @@ class TenancyService:
             if await uow.tenancy.get_company(company_id) is None:
                 raise NotFound("Company not found", field="companyId")
             await uow.tenancy.add_api_key(key)
-            uow.record(
-                fact(
-                    "api_key.created",
-                    "api_key",
-                    key.id,
-                    company_id,
-                    {"key_id": str(key.id), "name": name, "prefix": key.prefix},
-                )
+            uow.record_fact(
+                Stream("api_key", key.id, company_id),
+                "api_key.created",
+                {"key_id": str(key.id), "name": name, "prefix": key.prefix},
             )
             await uow.commit()
         return plain, key
@@ -162,8 +129,8 @@ class TenancyService:
                 raise NotFound("API key not found", field="keyId")
             if not await uow.tenancy.revoke_api_key(key_id, company_id, datetime.now(UTC)):
                 raise Conflict("The API key is already revoked", field="keyId")
-            uow.record(
-                fact("api_key.revoked", "api_key", key_id, company_id, {"key_id": str(key_id)})
+            uow.record_fact(
+                Stream("api_key", key_id, company_id), "api_key.revoked", {"key_id": str(key_id)}
             )
             await uow.commit()
         self._tokens.forget_key(keys[key_id].key_hash)

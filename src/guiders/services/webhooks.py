@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from guiders.domain.company import StaffRole
 from guiders.domain.errors import Forbidden
-from guiders.domain.events import DomainEvent, StoredEvent
+from guiders.domain.events import StoredEvent, Stream
 from guiders.services.access import Principal
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
 
@@ -55,16 +54,14 @@ class WebhookLog:
         }
         async with self._uow() as uow:
             uow.actor = principal.actor
-            uow.record(
-                DomainEvent(
-                    type=DELIVERY,
-                    aggregate_type="webhook",
-                    aggregate_id=uuid.uuid5(principal.company_id, report.webhook),
-                    company_id=principal.company_id,
-                    payload=payload,
-                    occurred_at=datetime.now(UTC),
-                    version=1,
-                )
+            uow.record_fact(
+                Stream(
+                    "webhook",
+                    uuid.uuid5(principal.company_id, report.webhook),
+                    principal.company_id,
+                ),
+                DELIVERY,
+                payload,
             )
             await uow.commit()
 

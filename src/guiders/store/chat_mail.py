@@ -1,35 +1,19 @@
-"""E-mail consents (with the text shown) and each company's e-mail toggles.
+"""Each company's e-mail toggles (e-mail consents are in ``visitor_consents``, with every
+other consent: ``store/privacy.py``).
 
 Registered on the one ``metadata`` (``tables.py`` imports this module at its end).
 """
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text, Uuid, select, update
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Uuid, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from guiders.services.ports.chat_mail import ChatMailRecords, ChatMailSettings, EmailConsent
+from guiders.services.ports.chat_mail import ChatMailRecords, ChatMailSettings
 from guiders.store.metadata import metadata
 from guiders.store.settings import section_value, set_section_value
-from guiders.store.types import UTCDateTime
-
-email_consents = Table(
-    "email_consents",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("company_id", Uuid, ForeignKey("companies.id"), nullable=False),
-    Column("visitor_id", Uuid, nullable=False, index=True),
-    Column("chat_id", Uuid),
-    Column("email", String(254)),
-    Column("given", Boolean, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("language", String(20)),
-    Column("at", UTCDateTime, nullable=False),
-)
-"""Every answer to the e-mail consent line, append-only: what was shown and what was said."""
 
 chat_mail_settings = Table(
     "chat_mail_settings",
@@ -44,29 +28,6 @@ chat_mail_settings = Table(
 class SqlChatMailRecords(ChatMailRecords):
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-
-    async def add_consent(self, consent: EmailConsent) -> None:
-        await self._conn.execute(
-            email_consents.insert().values(
-                id=consent.id,
-                company_id=consent.company_id,
-                visitor_id=consent.visitor_id,
-                chat_id=consent.chat_id,
-                email=consent.email,
-                given=consent.given,
-                text=consent.text,
-                language=consent.language,
-                at=consent.at,
-            )
-        )
-
-    async def consents_of(self, visitor_id: UUID) -> list[EmailConsent]:
-        rows = await self._conn.execute(
-            select(email_consents)
-            .where(email_consents.c.visitor_id == visitor_id)
-            .order_by(email_consents.c.at)
-        )
-        return [_consent(r._mapping) for r in rows]
 
     async def settings(self, company_id: UUID) -> ChatMailSettings:
         row = (
@@ -118,17 +79,3 @@ class SqlChatMailRecords(ChatMailRecords):
             )
         )
         return frozenset(str(r[0]).lower() for r in rows)
-
-
-def _consent(r: Any) -> EmailConsent:
-    return EmailConsent(
-        id=r["id"],
-        company_id=r["company_id"],
-        visitor_id=r["visitor_id"],
-        chat_id=r["chat_id"],
-        email=r["email"],
-        given=r["given"],
-        text=r["text"],
-        language=r["language"],
-        at=r["at"],
-    )

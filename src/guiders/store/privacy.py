@@ -10,7 +10,6 @@ append-only log, because the law asks for it.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,6 @@ from guiders.domain.events import SCHEMA_VERSION
 from guiders.domain.personal_data import PERSONAL, SEALED_KEY, erased, set_aside
 from guiders.domain.upcasting import upcast
 from guiders.services.privacy_ports import Consent, Expiry, PrivacyStore
-from guiders.store.chat_mail import email_consents
 from guiders.store.event_log import opened_events
 from guiders.store.knowledge_tables import knowledge_questions
 from guiders.store.privacy_tables import visitor_consents
@@ -51,7 +49,6 @@ _BY_VISITOR: dict[str, Table] = {
     "conversions": visitor_conversions,
     "emails": mail_outbox,
     "consents": visitor_consents,
-    "emailConsents": email_consents,
 }
 """Tables with a ``visitor_id`` column, children of ``visitors``, deleted before it (by the
 name the export gives them)."""
@@ -84,6 +81,7 @@ class SqlPrivacyStore(PrivacyStore):
         }
         for name, table in _BY_VISITOR.items():
             out[name] = await self._rows(table, table.c.visitor_id == visitor_id)
+        out["emailConsents"] = [c for c in out["consents"] if c["purpose"] == "email"]
         rows = await self._conn.execute(
             select(events)
             .where(events.c.company_id == company_id)
@@ -255,27 +253,50 @@ class SqlPrivacyStore(PrivacyStore):
     async def add_consent(self, company_id: UUID, visitor_id: UUID, consent: Consent) -> None:
         await self._conn.execute(
             visitor_consents.insert().values(
-                id=uuid.uuid4(),
+                id=consent.id,
                 company_id=company_id,
                 visitor_id=visitor_id,
                 purpose=consent.purpose,
                 granted=consent.granted,
                 text=consent.text,
                 recorded_at=consent.recorded_at,
+                language=consent.language,
+                source=consent.source,
+                chat_id=consent.chat_id,
+                email=consent.email,
             )
         )
 
     async def consents(self, visitor_id: UUID) -> list[Consent]:
-        rows = await self._conn.execute(
-            select(visitor_consents)
-            .where(visitor_consents.c.visitor_id == visitor_id)
-            .order_by(visitor_consents.c.recorded_at.desc())
-        )
         latest: dict[str, Consent] = {}
-        for r in rows:
-            if r.purpose not in latest:
-                latest[r.purpose] = Consent(r.purpose, r.granted, r.text, r.recorded_at)
+        for consent in reversed(await self._consents(visitor_consents.c.visitor_id == visitor_id)):
+            latest.setdefault(consent.purpose, consent)
         return list(latest.values())
+
+    async def consent_history(self, visitor_id: UUID, purpose: str) -> list[Consent]:
+        return await self._consents(
+            (visitor_consents.c.visitor_id == visitor_id) & (visitor_consents.c.purpose == purpose)
+        )
+
+    async def _consents(self, where: Any) -> list[Consent]:
+        """Oldest first."""
+        rows = await self._conn.execute(
+            select(visitor_consents).where(where).order_by(visitor_consents.c.recorded_at)
+        )
+        return [
+            Consent(
+                r.purpose,
+                r.granted,
+                r.text,
+                r.recorded_at,
+                language=r.language,
+                source=r.source,
+                chat_id=r.chat_id,
+                email=r.email,
+                id=r.id,
+            )
+            for r in rows
+        ]
 
     async def retention_days(self, company_id: UUID) -> int | None:
         days: int | None = await section_value(self._conn, company_id, "privacy", "retention_days")

@@ -33,7 +33,13 @@ visitor_consents = Table(
     Column("granted", Boolean, nullable=False),
     Column("text", Text, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column("language", String(20)),
+    Column("source", String(20), nullable=False),
+    Column("chat_id", Uuid),
+    Column("email", String(254)),
     Index("ix_visitor_consents_visitor", "visitor_id", "purpose", "recorded_at"),
 )
-"""Every consent given or refused (``email``, ``tracking``), with the text shown; the latest
-row per purpose is in force."""
+"""Every consent given or refused (``email``, ``tracking``), append-only, with the text shown,
+its language and where it was answered (``source``: the consents API or the widget's e-mail
+line, which also keeps the chat and the address); the latest row per purpose is in force. The
+one consents table: ``email_consents`` was folded in by migration ``0020_consents``."""

@@ -95,7 +95,7 @@ def _probe(**extra: Any) -> click.Command:
 
     @click.command()
     @api_options(key_envvar="PROBE_KEY", **extra)
-    @work_group_options("probe", shares="the probes", claim_hint="a probe takes")
+    @work_group_options("probe", shares="the probes")
     def probe(api: ApiAccess, group: WorkGroupSettings) -> None:
         seen["api"], seen["group"] = api, group
 

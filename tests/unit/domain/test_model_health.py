@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from guiders.domain.errors import Conflict, NotFound
-from guiders.domain.model_health import ModelHealth, model_rules
+from guiders.domain.model_health import ModelHealth, model_rules, stream_id
 
 AT = datetime(2026, 12, 6, tzinfo=UTC)
 ALERT = {"rule": "ModelInputDrift", "summary": "drift", "value": 0.4, "threshold": 0.25}
@@ -24,7 +24,7 @@ def test_a_raised_alert_proposes_a_retrain_once() -> None:
         "model.retrain_proposed",
     ]
     assert [e.version for e in first] == [1, 2, 3]
-    assert {e.aggregate_id for e in first} == {ModelHealth.stream_id(health.company_id)}
+    assert {e.aggregate_id for e in first} == {stream_id(health.company_id)}
     second = health.measure({"modelVersion": "v1"}, [ALERT | {"rule": "Other"}], [], AT)
     assert [e.type for e in second] == ["model.health_measured", "alert.raised"]
     assert set(health.active) == {"ModelInputDrift", "Other"}

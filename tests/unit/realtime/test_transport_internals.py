@@ -10,10 +10,12 @@ import inspect
 import re
 
 import engineio
+import engineio.async_drivers.asgi
 import engineio.async_socket
 import engineio.base_socket
 import engineio.packet
 import socketio
+import socketio.base_manager
 import socketio.base_server
 from tests.waiting import eventually, never
 from uvicorn.protocols.websockets import wsproto_impl
@@ -88,3 +90,93 @@ async def test_no_ping_goes_to_a_socket_closed_before_it_was_due() -> None:
         window=0.1,  # ten ping intervals
         what="a ping to a closed socket",
     )
+
+
+def flat(source: str) -> str:
+    return " ".join(source.split())
+
+
+def test_engineio_serves_websockets_through_its_driver_table_with_the_handler_we_mirror() -> None:
+    """``websocket_transport.LeanWebSocket`` takes the place of the driver class and runs
+    ``serve`` instead of the bound ``_websocket_handler``; these are the steps it repeats."""
+    upgrade = flat(inspect.getsource(engineio.async_socket.AsyncSocket._upgrade_websocket))
+    assert "ws = self.server._async['websocket']( self._websocket_handler, self.server)" in upgrade
+    assert "return await ws(environ)" in upgrade
+    handler = flat(inspect.getsource(engineio.async_socket.AsyncSocket._websocket_handler))
+    for step in (
+        "if data and len(data) > self.server.max_http_buffer_size:",
+        "self.upgrading = True",
+        "decoded_pkt.packet_type != packet.PING or \\ decoded_pkt.data != 'probe'",
+        "await ws.send(packet.Packet(packet.PONG, data='probe').encode())",
+        "await self.queue.put(packet.Packet(packet.NOOP)) # end poll",
+        "if decoded_pkt.packet_type != packet.UPGRADE:",
+        "else: self.connected = True self.upgraded = True",
+        "self.server.ping_interval + self.server.ping_timeout)",
+        "await self.receive(pkt)",
+        "except exceptions.SocketIsClosedError:",
+        "await self.queue.put(None) # unlock the writer task so it can exit",
+        "await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)",
+    ):
+        assert step in handler, step
+    poll = flat(inspect.getsource(engineio.async_socket.AsyncSocket.poll))
+    assert "if pkt is None:" in poll and "self.queue.task_done()" in poll
+    asgi = flat(inspect.getsource(engineio.async_drivers.asgi.WebSocket))
+    assert "await self.asgi_send({'type': 'websocket.accept'})" in asgi
+    assert "if event['type'] != 'websocket.receive':" in asgi
+
+
+def test_wsproto_reads_its_handshake_only_for_events_once_the_connection_is_open() -> None:
+    """``WebSocketProtocol.start_keepalive`` swaps wsproto's handshake for an empty one."""
+    import wsproto
+
+    source = flat(inspect.getsource(wsproto.WSConnection))
+    assert "yield from self.handshake.events()" in source
+    # events(); state, and send and receive_data (two each), only while connection is None;
+    # initiate_upgrade_connection (clients only)
+    assert source.count("self.handshake.") == 7
+    for method in ("receive_data", "send", "state"):
+        body = flat(
+            inspect.getsource(
+                getattr(wsproto.WSConnection, method).fget
+                if method == "state"
+                else getattr(wsproto.WSConnection, method)
+            )
+        )
+        assert "if self.connection is None:" in body, method
+    accept = flat(inspect.getsource(wsproto_impl.WSProtocol.send))
+    assert "self.transport.write(output) self.start_keepalive()" in accept
+
+
+def test_python_socketio_emits_to_local_sockets_as_send_to_does() -> None:
+    """``SocketServer.send_to`` repeats what ``AsyncManager.emit`` does for each recipient,
+    without its task per recipient."""
+    import socketio.async_manager
+
+    emit = flat(inspect.getsource(socketio.async_manager.AsyncManager.emit))
+    assert (
+        "pkt = self.server.packet_class( packet.EVENT, namespace=namespace, data=[event] + data)"
+        in emit
+    )
+    assert "eio_pkt = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded_packet]" in emit
+    assert "self.server._send_eio_packet(eio_sid, p)" in emit
+    send = flat(inspect.getsource(socketio.AsyncServer._send_eio_packet))
+    assert "await self.eio.send_packet(eio_sid, eio_pkt)" in send
+    assert "return self.rooms[namespace][None].get(sid)" in flat(
+        inspect.getsource(socketio.base_manager.BaseManager.eio_sid_from_sid)
+    )
+
+
+def test_uvicorn_and_wsproto_use_only_what_flag_and_fifo_offer() -> None:
+    """``WebSocketProtocol`` swaps uvicorn's ``writable`` Event for a ``Flag`` and wsproto's
+    ``Connection._events`` deque for a ``Fifo``."""
+    import wsproto.connection
+
+    from guiders.realtime.transport import Fifo, Flag
+
+    source = inspect.getsource(wsproto_impl.WSProtocol)
+    assert set(re.findall(r"self\.writable\.(\w+)", source)) <= {"set", "clear", "wait", "is_set"}
+    assert all(callable(getattr(Flag, name)) for name in ("set", "clear", "wait", "is_set"))
+    connection = inspect.getsource(wsproto.connection.Connection)
+    assert set(re.findall(r"self\._events\.(\w+)", connection)) == {"append", "popleft"}
+    assert "while self._events:" in connection
+    assert callable(Fifo.popleft)

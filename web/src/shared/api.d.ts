@@ -2104,7 +2104,9 @@ export interface paths {
         };
         /**
          * Email Consents
-         * @description Every answer the visitor gave to the e-mail line (staff of the company, or the visitor).
+         * @description Every e-mail consent the visitor gave or refused, oldest first (staff of the company, or
+         *     the visitor): the e-mail rows of the one consent record, from the e-mail line or the
+         *     consents API alike.
          */
         get: operations["email_consents_api_v2_visitors__visitor_id__email_consents_get"];
         put?: never;
@@ -2823,6 +2825,8 @@ export interface components {
         ConsentBody: {
             /** Granted */
             granted: boolean;
+            /** Language */
+            language?: string | null;
             /**
              * Purpose
              * @enum {string}
@@ -2835,10 +2839,14 @@ export interface components {
         ConsentReply: {
             /** Granted */
             granted: boolean;
+            /** Language */
+            language?: string | null;
             /** Purpose */
             purpose: string;
             /** Recordedat */
             recordedAt: string;
+            /** Source */
+            source: string;
             /** Text */
             text: string;
         };

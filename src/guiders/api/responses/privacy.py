@@ -23,6 +23,7 @@ class VisitorExport(Reply):
     emails: list[dict[str, Any]]
     consents: list[dict[str, Any]]
     emailConsents: list[dict[str, Any]]
+    """The e-mail rows of ``consents`` (kept for clients of the e-mail line's own table)."""
     events: list[dict[str, Any]]
 
 
@@ -48,6 +49,8 @@ class ConsentReply(Reply):
     granted: bool
     text: str
     recordedAt: str
+    language: str | None = None
+    source: str
 
 
 class Consents(Reply):

@@ -12,8 +12,9 @@ from pydantic import Field
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.api.responses import Reply, WireRoute
 from guiders.api.schemas import Body, iso
-from guiders.services.chat_mail import MAX_CONSENT_TEXT
-from guiders.services.ports.chat_mail import ChatMailSettings, EmailConsent
+from guiders.services.ports.chat_mail import ChatMailSettings
+from guiders.services.privacy import MAX_CONSENT_TEXT
+from guiders.services.privacy_ports import Consent as ConsentRecord
 
 router = APIRouter(prefix="/v2", tags=["e-mail"], route_class=WireRoute)
 
@@ -80,16 +81,18 @@ class MailSettingsBody(Body):
     clear: list[Literal["inboundDomain", "chatPageUrl"]] = Field(default_factory=list)
 
 
-def consent_response(c: EmailConsent) -> dict[str, Any]:
+def consent_response(visitor_id: UUID, c: ConsentRecord) -> dict[str, Any]:
+    """An e-mail consent in the e-mail line's own wire shape (``consent``, ``consentText``,
+    ``at``), mapped from the one consent record."""
     return {
         "id": str(c.id),
-        "visitorId": str(c.visitor_id),
+        "visitorId": str(visitor_id),
         "chatId": str(c.chat_id) if c.chat_id else None,
         "email": c.email,
-        "consent": c.given,
+        "consent": c.granted,
         "consentText": c.text,
         "language": c.language,
-        "at": iso(c.at),
+        "at": iso(c.recorded_at),
     }
 
 
@@ -112,7 +115,7 @@ async def capture_email(
         "visitorId": str(visitor.id),
         "email": visitor.email,
         "emailConsent": visitor.email_consent_at is not None,
-        "consent": consent_response(consent),
+        "consent": consent_response(visitor.id, consent),
     }
 
 
@@ -120,9 +123,11 @@ async def capture_email(
 async def email_consents(
     visitor_id: UUID, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
-    """Every answer the visitor gave to the e-mail line (staff of the company, or the visitor)."""
-    found = await services.chat_mail.consents(principal, visitor_id)
-    return {"consents": [consent_response(c) for c in found]}
+    """Every e-mail consent the visitor gave or refused, oldest first (staff of the company, or
+    the visitor): the e-mail rows of the one consent record, from the e-mail line or the
+    consents API alike."""
+    found = await services.privacy.consent_history(principal, visitor_id, "email")
+    return {"consents": [consent_response(visitor_id, c) for c in found]}
 
 
 @router.post("/chats/{chat_id}/transcript", status_code=202, response_model=TranscriptQueued)

@@ -24,14 +24,14 @@ SAME_MESSAGE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _sent(message: DomainMessage, created: bool) -> JSONResponse:
+def sent_response(message: DomainMessage, created: bool) -> JSONResponse:
     """The send routes' answer, encoded once: the hot path skips FastAPI's validation of the
     dict against ``Message`` and its second pass to plain JSON types (``message_response`` is
     plain JSON already; tests/unit/api/test_message_wire.py checks it against ``Message``)."""
     return JSONResponse(message_response(message), status_code=201 if created else 200)
 
 
-def _draft(body: MessageBody) -> MessageDraft:
+def draft_of(body: MessageBody) -> MessageDraft:
     return MessageDraft(
         content=body.content,
         type=body.type,
@@ -50,8 +50,8 @@ async def send_message(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> JSONResponse:
-    message, created = await services.messages.send(principal, chat_id, _draft(body))
-    return _sent(message, created)
+    message, created = await services.messages.send(principal, chat_id, draft_of(body))
+    return sent_response(message, created)
 
 
 class SdkMessage(MessageBody):
@@ -62,8 +62,8 @@ class SdkMessage(MessageBody):
 async def send_message_sdk(
     body: SdkMessage, principal: CurrentPrincipal, services: ServicesDep
 ) -> JSONResponse:
-    message, created = await services.messages.send(principal, body.chat_id, _draft(body))
-    return _sent(message, created)
+    message, created = await services.messages.send(principal, body.chat_id, draft_of(body))
+    return sent_response(message, created)
 
 
 @router.get("/chats/{chat_id}/messages", response_model=MessagePage)

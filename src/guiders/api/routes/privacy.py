@@ -37,6 +37,7 @@ class ConsentBody(Body):
     purpose: Literal["email", "tracking"]
     granted: bool
     text: str = Field(min_length=1, max_length=MAX_CONSENT_TEXT)
+    language: str | None = Field(default=None, max_length=20)
 
 
 @router.get("/privacy/visitors/{visitor_id}/export", response_model=VisitorExport)
@@ -90,7 +91,7 @@ async def record_consent(
 ) -> dict[str, Any]:
     """The visitor (or staff, or a key, for them): consent given or refused, with its text."""
     consent = await services.privacy.record_consent(
-        principal, visitor_id, body.purpose, body.granted, body.text
+        principal, visitor_id, body.purpose, body.granted, body.text, language=body.language
     )
     return _consent(consent)
 
@@ -111,4 +112,6 @@ def _consent(c: Consent) -> dict[str, Any]:
         "granted": c.granted,
         "text": c.text,
         "recordedAt": c.recorded_at.isoformat(),
+        "language": c.language,
+        "source": c.source,
     }

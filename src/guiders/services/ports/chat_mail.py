@@ -1,5 +1,5 @@
-"""E-mail consents with the text the visitor was shown, and each company's e-mail toggles
-(``store/chat_mail.py`` implements them).
+"""Each company's e-mail toggles (``store/chat_mail.py`` implements them), and the inbound
+replies' port. E-mail consents are consents like any other (``services/privacy_ports.py``).
 
 The toggles (transcript on close, the inbound mail domain, where the resume link points) live
 behind this port of their own until the shared company settings store takes them over.
@@ -9,23 +9,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
-
-
-@dataclass(frozen=True, slots=True)
-class EmailConsent:
-    """One answer to the consent line: given or refused, when, and the words shown."""
-
-    id: UUID
-    company_id: UUID
-    visitor_id: UUID
-    chat_id: UUID | None
-    email: str | None
-    given: bool
-    text: str
-    language: str | None
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +23,6 @@ class ChatMailSettings:
 
 
 class ChatMailRecords(abc.ABC):
-    @abc.abstractmethod
-    async def add_consent(self, consent: EmailConsent) -> None: ...
-    @abc.abstractmethod
-    async def consents_of(self, visitor_id: UUID) -> list[EmailConsent]: ...
     @abc.abstractmethod
     async def settings(self, company_id: UUID) -> ChatMailSettings:
         """The company's toggles (the defaults when it never saved any)."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from guiders.domain.events import Aggregate, DomainEvent, StoredEvent
+from guiders.domain.events import Aggregate, DomainEvent, StoredEvent, Stream
 from guiders.services.knowledge_ports import KnowledgeRepository
 from guiders.services.ports.agent_tools import (
     CannedRepository,
@@ -89,6 +90,11 @@ class UnitOfWork(abc.ABC):
     def record(self, event: DomainEvent) -> None:
         """A fact that belongs to no aggregate here (company created, key revoked...)."""
         self._loose.append(event)
+
+    def record_fact(self, stream: Stream, type: str, payload: dict[str, Any]) -> None:
+        """A loose fact of its own stream, happening now: the first version of that stream
+        (a company, a site, a key, a staff member created or changed by an admin)."""
+        self.record(stream.event(type, datetime.now(UTC), payload, version=1))
 
     def record_for(
         self, events: list[DomainEvent], actor: Actor, correlation_id: str | None
