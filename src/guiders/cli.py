@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,8 @@ from guiders.analytics.cli import analytics
 from guiders.api.cli import openapi
 from guiders.bot.testing_cli import diff as bot_diff
 from guiders.bot.testing_cli import test as bot_test
-from guiders.client.work_group import CLAIM_IDLE_S
+from guiders.client.cli_options import ApiAccess, api_options, work_group_options
+from guiders.client.work_group import WorkGroupSettings
 from guiders.company_cli import company
 from guiders.config import Settings
 from guiders.ingest.cli import add_source_commands
@@ -265,15 +264,7 @@ def events_replay() -> None:
 
 
 @main.group(invoke_without_command=True)
-@click.option(
-    "--server", default=None, help="Base URL of the Guiders server, e.g. http://host:8000"
-)
-@click.option(
-    "--key",
-    default=None,
-    envvar="GUIDERS_BOT_KEY",
-    help="Integration API key (or GUIDERS_BOT_KEY).",
-)
+@api_options(key_envvar="GUIDERS_BOT_KEY")
 @click.option(
     "--config",
     "config_file",
@@ -288,33 +279,15 @@ def events_replay() -> None:
     show_default=True,
     help="Where the knowledge-base model is kept (models/demo_kb) unless kbModelDir is set.",
 )
-@click.option(
-    "--redis-url",
-    default=None,
-    envvar="GUIDERS_REDIS_URL",
-    help="Run as one of N replicas sharing the events (Redis consumer group; GUIDERS_REDIS_URL).",
+@work_group_options(
+    "bot",
+    shares="the chat events",
 )
-@click.option("--worker", "worker_name", default=None, help="This replica's name in the group.")
-@click.option("--consumer", default="bot", show_default=True, help="The group's name.")
-@click.option(
-    "--claim-idle-s",
-    type=float,
-    default=CLAIM_IDLE_S,
-    show_default=True,
-    help="With --redis-url: take over a dead replica's events once idle this long "
-    "(XAUTOCLAIM min-idle; a live replica's heartbeat keeps its own fresh).",
-)
-@click.pass_context
 def bot(
-    ctx: click.Context,
-    server: str | None,
-    key: str | None,
+    api: ApiAccess | None,
     config_file: Path | None,
     data_dir: Path,
-    redis_url: str | None,
-    worker_name: str | None,
-    consumer: str,
-    claim_idle_s: float,
+    group: WorkGroupSettings,
 ) -> None:
     """Run the first-line AI bot against a Guiders server (see docs/bot.md).
 
@@ -323,11 +296,8 @@ def bot(
 
     `guiders bot test` and `guiders bot diff` test it as a visitor would (docs/bot-testing.md).
     """
-    if ctx.invoked_subcommand is not None:
+    if api is None:
         return
-    if not server or not key:
-        raise click.UsageError("running the bot needs --server and --key (or GUIDERS_BOT_KEY)")
-    from guiders.bot.replicas import ReplicaOptions
     from guiders.bot.runner import check_access, run_bot
     from guiders.bot.settings import BotSettings
     from guiders.domain.errors import GuidersError
@@ -336,22 +306,15 @@ def bot(
         settings = BotSettings.load(config_file)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--config") from exc
-    click.echo(f"bot {settings.bot_name!r} serving {server} (Ctrl-C stops)")
+    click.echo(f"bot {settings.bot_name!r} serving {api.server} (Ctrl-C stops)")
     try:
-        asyncio.run(check_access(server, key))
+        asyncio.run(check_access(api.server, api.key))
         with contextlib.suppress(KeyboardInterrupt):
-            replica = (
-                ReplicaOptions(
-                    redis_url,
-                    worker_name or f"bot-{socket.gethostname()}-{os.getpid()}",
-                    consumer=consumer,
-                    claim_idle_s=claim_idle_s,
-                )
-                if redis_url
-                else None
-            )
+            replica = group if group.redis_url else None
             asyncio.run(
-                run_bot(server, key, settings, data_dir, wait_for_server_s=30, replica=replica)
+                run_bot(
+                    api.server, api.key, settings, data_dir, wait_for_server_s=30, replica=replica
+                )
             )
     except GuidersError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc

@@ -10,7 +10,8 @@ import pytest
 from redis.exceptions import RedisError
 
 from guiders.bus.memory import InProcessBus
-from guiders.bus.redis import RedisBus, decode, encode
+from guiders.bus.redis import RedisBus
+from guiders.bus.streams import decode, encode
 from guiders.domain.events import StoredEvent
 from guiders.services.ports import EventBus
 from tests.conftest import REDIS_URL, redis_up, require_service

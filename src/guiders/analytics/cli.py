@@ -21,6 +21,7 @@ from guiders.analytics.resampling import repeated_holdout
 from guiders.analytics.segments import Segmenter
 from guiders.analytics.training import DEFAULT_POOL, TrainingConfig
 from guiders.analytics.worker_cli import worker
+from guiders.client.cli_options import ApiAccess, api_options
 
 
 def _progress(message: str) -> None:
@@ -213,19 +214,11 @@ def resample(csv_path: str, splits: int, as_json: bool) -> None:
 @analytics.command()
 @click.option("--csv", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
-@click.option("--server", required=True, help="Base URL of the Guiders server.")
-@click.option(
-    "--key",
-    "api_key",
-    required=True,
-    envvar="GUIDERS_API_KEY",
-    show_envvar=True,
-    help="Integration key (better from the environment than on the command line).",
-)
+@api_options(key_envvar="GUIDERS_API_KEY")
 @click.option("--members", default=None, help="Pin members instead of selecting them.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def retrain(
-    csv_path: str, model_dir: str, server: str, api_key: str, members: str | None, as_json: bool
+    csv_path: str, model_dir: str, api: ApiAccess, members: str | None, as_json: bool
 ) -> None:
     """Add recorded outcomes to CSV's rows, train a new version, promote it if no worse.
 
@@ -242,12 +235,12 @@ def retrain(
     from guiders.client import GuidersClient
 
     async def fetch() -> list[dict[str, object]]:
-        async with GuidersClient(server, api_key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             return labelled_rows(await fetch_events(client), datetime.now(UTC))
 
     rows = asyncio.run(fetch())
     positives = sum(1 for r in rows if r["Revenue"])
-    _progress(f"{len(rows)} labelled sessions from {server} ({positives} converted)")
+    _progress(f"{len(rows)} labelled sessions from {api.server} ({positives} converted)")
     config = TrainingConfig(members=tuple(members.split(",")) if members else None)
     outcome = run_retrain(csv_path, rows, model_dir, config=config, progress=_progress)
     summary = {
@@ -291,22 +284,12 @@ if __name__ == "__main__":
 
 
 @analytics.command()
-@click.option("--server", required=True, help="Base URL of the Guiders server.")
-@click.option(
-    "--key",
-    "api_key",
-    required=True,
-    envvar="GUIDERS_API_KEY",
-    show_envvar=True,
-    help="Integration key (better from the environment than on the command line).",
-)
+@api_options(key_envvar="GUIDERS_API_KEY")
 @click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--days", default=30.0, show_default=True, help="Calibration window.")
 @click.option("--hours", default=24.0, show_default=True, help="Drift window.")
 @click.option("--post", is_flag=True, help="Also record it on the server (alerts, proposal).")
-def monitor(
-    server: str, api_key: str, model_dir: str, days: float, hours: float, post: bool
-) -> None:
+def monitor(api: ApiAccess, model_dir: str, days: float, hours: float, post: bool) -> None:
     """Print the live model's health: calibration against outcomes and input drift (PSI).
 
     Reads scores and conversions from the server's event log; the same report the worker posts
@@ -323,7 +306,7 @@ def monitor(
     config = MonitorConfig(calibration_days=days, drift_hours=hours)
 
     async def go() -> dict[str, object]:
-        async with GuidersClient(server, api_key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             reporter = HealthReporter(client, lambda: model, config=config)
             await reporter.catch_up()
             from guiders.analytics.drift import bins_from_metadata

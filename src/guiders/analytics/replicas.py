@@ -34,7 +34,7 @@ import structlog
 from redis.asyncio import Redis
 
 from guiders.analytics.worker import FOLLOWED, AnalyticsWorker
-from guiders.client.work_group import CLAIM_IDLE_S, RedisStreamSource, pump_until_stopped
+from guiders.client.work_group import CLAIM_IDLE_S, WorkGroupSettings, pump_until_stopped
 from guiders.domain.errors import GuidersError, RateLimited, Unavailable
 
 log = structlog.get_logger(__name__)
@@ -151,33 +151,14 @@ class SharedScoring:
 
 
 async def run_replica(
-    worker: AnalyticsWorker,
-    redis_url: str,
-    name: str,
-    stop: asyncio.Event,
-    *,
-    consumer: str = "analytics",
-    claim_idle_s: float = CLAIM_IDLE_S,
-    batch: int = 100,
+    worker: AnalyticsWorker, group: WorkGroupSettings, stop: asyncio.Event, *, batch: int = 100
 ) -> None:
     """Score this replica's share of the due visitors until ``stop``."""
-    redis = Redis.from_url(redis_url)
-    source = RedisStreamSource(
-        worker._client,
-        redis,
-        consumer,
-        name,
-        kind="analytics",
-        types=FOLLOWED,
-        key_of=first_visitor,
-        batch=batch,
-        claim_idle_s=claim_idle_s,
-    )
-    scoring = SharedScoring(worker, redis, source.key, lock_s=claim_idle_s)
-    worker.scheduling = False
-    try:
+    async with group.joined(
+        worker._client, kind="analytics", types=FOLLOWED, key_of=first_visitor, batch=batch
+    ) as source:
+        scoring = SharedScoring(worker, source.redis, source.key, lock_s=group.claim_idle_s)
+        worker.scheduling = False
         await scoring.catch_up()
-        log.info("analytics replica started", worker=name, cursor=worker.cursor)
+        log.info("analytics replica started", worker=group.worker, cursor=worker.cursor)
         await pump_until_stopped(source, scoring.handle, stop)
-    finally:
-        await redis.aclose()

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from pathlib import Path
 
 import click
 
 from guiders.analytics.segments import Segmenter
-from guiders.client.work_group import CLAIM_IDLE_S
+from guiders.client.cli_options import ApiAccess, api_options, work_group_options
+from guiders.client.work_group import WorkGroupSettings
 
 
 @click.command()
-@click.option("--server", required=True, help="Base URL of the Guiders server.")
-@click.option(
-    "--key",
-    "api_key",
-    required=True,
-    envvar="GUIDERS_API_KEY",
-    show_envvar=True,
-    help="Integration key (better from the environment than on the command line).",
-)
+@api_options(key_envvar="GUIDERS_API_KEY")
 @click.option(
     "--model",
     "model_dir",
@@ -41,35 +32,16 @@ from guiders.client.work_group import CLAIM_IDLE_S
 @click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between reads.")
 @click.option("--vip-above", default=None, type=float, help="Override the model's threshold.")
 @click.option("--nurturing-below", default=None, type=float, help="Override the threshold.")
-@click.option(
-    "--redis-url",
-    default=None,
-    envvar="GUIDERS_REDIS_URL",
-    help="Run as one of N replicas sharing the scoring (Redis consumer group).",
-)
-@click.option("--worker", "worker_name", default=None, help="This replica's name in the group.")
-@click.option("--consumer", default="analytics", show_default=True, help="The group's name.")
-@click.option(
-    "--claim-idle-s",
-    type=float,
-    default=CLAIM_IDLE_S,
-    show_default=True,
-    help="With --redis-url: take over a dead replica's events once idle this long "
-    "(XAUTOCLAIM min-idle; a live replica's heartbeat keeps its own fresh).",
-)
+@work_group_options("analytics", shares="the scoring")
 def worker(
-    server: str,
-    api_key: str,
+    api: ApiAccess,
     model_dir: Path,
     state_path: Path | None,
     debounce: float,
     poll: float,
     vip_above: float | None,
     nurturing_below: float | None,
-    redis_url: str | None,
-    worker_name: str | None,
-    consumer: str,
-    claim_idle_s: float,
+    group: WorkGroupSettings,
 ) -> None:
     """Follow the event log and re-score visitors when new tracking arrives.
 
@@ -88,25 +60,17 @@ def worker(
         )
 
     async def go() -> None:
-        async with GuidersClient(server, api_key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             scorer = AnalyticsWorker(
                 client,
                 ModelSlot(model_dir, segmenter),
                 config=WorkerConfig(debounce_s=debounce, poll_s=poll),
                 state_path=state_path,
             )
-            if redis_url is None:
+            if group.redis_url is None:
                 await scorer.run()
                 return
-            name = worker_name or f"analytics-{socket.gethostname()}-{os.getpid()}"
-            await run_replica(
-                scorer,
-                redis_url,
-                name,
-                asyncio.Event(),
-                consumer=consumer,
-                claim_idle_s=claim_idle_s,
-            )
+            await run_replica(scorer, group, asyncio.Event())
 
-    click.echo(f"scoring visitors of {server} with the model in {model_dir}", err=True)
+    click.echo(f"scoring visitors of {api.server} with the model in {model_dir}", err=True)
     asyncio.run(go())

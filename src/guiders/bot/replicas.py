@@ -22,16 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
 from typing import Any
-
-from redis.asyncio import Redis
 
 from guiders.bot.bot import FirstLineBot
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason
 from guiders.client.models import Message
-from guiders.client.work_group import CLAIM_IDLE_S, RedisStreamSource, pump_until_stopped
+from guiders.client.work_group import WorkGroupSettings, pump_until_stopped
 
 BOT_EVENTS = ("chat.created", "chat.status_changed", "message.sent", "chat.agent_requested")
 """What the bot's group stream is fed with (``--redis-url``)."""
@@ -123,32 +120,11 @@ class SharedBot:
         return whole
 
 
-@dataclass(frozen=True, slots=True)
-class ReplicaOptions:
-    """``guiders bot --redis-url``: this replica's place in the group."""
-
-    redis_url: str
-    worker: str
-    consumer: str = "bot"
-    claim_idle_s: float = CLAIM_IDLE_S
-    batch: int = 50
-
-
-async def run_replica(bot: FirstLineBot, options: ReplicaOptions, stop: asyncio.Event) -> None:
+async def run_replica(
+    bot: FirstLineBot, group: WorkGroupSettings, stop: asyncio.Event, *, batch: int = 50
+) -> None:
     """Pump this replica's share of the bot's events until ``stop``."""
-    redis = Redis.from_url(options.redis_url)
-    source = RedisStreamSource(
-        bot.client,
-        redis,
-        options.consumer,
-        options.worker,
-        kind="bot",
-        types=BOT_EVENTS,
-        key_of=chat_of,
-        batch=options.batch,
-        claim_idle_s=options.claim_idle_s,
-    )
-    try:
+    async with group.joined(
+        bot.client, kind="bot", types=BOT_EVENTS, key_of=chat_of, batch=batch
+    ) as source:
         await pump_until_stopped(source, SharedBot(bot).handle, stop)
-    finally:
-        await redis.aclose()

@@ -13,9 +13,10 @@ from guiders.ai.llm import LlmClient
 from guiders.bot.bot import Classifier, FirstLineBot
 from guiders.bot.knowledge import ensure_kb
 from guiders.bot.llm_source import stored_llm_key
-from guiders.bot.replicas import ReplicaOptions, run_replica
+from guiders.bot.replicas import run_replica
 from guiders.bot.settings import BotSettings
 from guiders.client import GuidersClient
+from guiders.client.work_group import WorkGroupSettings
 
 log = structlog.get_logger(__name__)
 __all__ = ["build_bot", "check_access", "run_bot", "stored_llm_key"]
@@ -46,7 +47,7 @@ async def run_bot(
     wait_for_server_s: float = 60.0,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[bool], None] | None = None,
-    replica: ReplicaOptions | None = None,
+    replica: WorkGroupSettings | None = None,
 ) -> None:
     """Run until ``stop`` is set (or the task is cancelled).
 

@@ -34,21 +34,20 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
-from guiders.bus.redis import CLOSE_WAIT_S, decode, encode
+from guiders.bus.streams import Handler, StreamReaderBus, deliver, encode, text
 from guiders.domain.events import StoredEvent
 from guiders.observability.metrics import BUS_EVENTS_READ
-from guiders.services.ports import EventBus
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[StoredEvent], Awaitable[None]]
 Resync = Callable[[], Awaitable[None]]
 
 
-class RoutedRedisBus(EventBus):
+class RoutedRedisBus(StreamReaderBus):
+    reader_name = "redis-routed-bus-reader"
+
     def __init__(
         self,
         url: str,
@@ -60,24 +59,19 @@ class RoutedRedisBus(EventBus):
         block_ms: int = 1000,
         batch: int = 500,
     ) -> None:
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        super().__init__(url, block_ms=block_ms, batch=batch)
         self._prefix = prefix
         self._node_types = node_types
         self._maxlen = maxlen
         self._ttl_ms = ttl_s * 1000
-        self._block_ms = block_ms
-        self._batch = batch
         self.nodes_stream = f"{prefix}:events:nodes"
         self.wake_stream = f"{prefix}:events:wake:{uuid.uuid4().hex}"
-        self._handlers: list[Handler] = []
         self._node_handlers: list[Handler] = []
         self._published: list[Handler] = []
         self._resync: list[Resync] = []
         self._followers: dict[UUID, int] = {}
         self._positions: dict[UUID, asyncio.Future[None]] = {}
-        self._ids: dict[str, str] = {self.wake_stream: "0-0"}
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
+        self._ids: dict[str, str] = {self.wake_stream: "0-0", self.nodes_stream: "$"}
         self.decoded = 0
         """Entries of company streams this node decoded (the benchmark's fan-in counter)."""
         self.unwanted = 0
@@ -87,9 +81,6 @@ class RoutedRedisBus(EventBus):
         return f"{self._prefix}:events:{company_id}"
 
     # -- subscribers ---------------------------------------------------------------------
-
-    def subscribe(self, handler: Handler) -> None:
-        self._handlers.append(handler)
 
     def subscribe_node(self, handler: Handler, types: frozenset[str]) -> None:
         missing = types - self._node_types
@@ -126,7 +117,7 @@ class RoutedRedisBus(EventBus):
                     _ = pipe.xadd(self.nodes_stream, entry, maxlen=self._maxlen, approximate=True)
             await pipe.execute()
         for event in events:
-            await _each(self._published, event)
+            await deliver(self._published, event)
 
     # -- following companies -------------------------------------------------------------
 
@@ -146,7 +137,7 @@ class RoutedRedisBus(EventBus):
     async def _start_reading(self, company_id: UUID) -> None:
         key = self.stream_of(company_id)
         try:
-            last: Any = await self._redis.xrevrange(key, count=1)
+            end = await self._stream_end(key)
         except (RedisError, OSError) as exc:
             # nothing is published while Redis is away; the reader finds the end when it is
             # back, and a resync reads from the log what it could not hand over
@@ -155,7 +146,7 @@ class RoutedRedisBus(EventBus):
             return
         if self._followers.get(company_id, 0) <= 0:
             return  # unfollowed meanwhile
-        self._ids[key] = _text(last[0][0]) if last else "0-0"
+        self._ids[key] = end
         try:
             await self._redis.xadd(self.wake_stream, {"w": "1"}, maxlen=10, approximate=True)
             await self._redis.pexpire(self.wake_stream, 3_600_000)
@@ -177,56 +168,31 @@ class RoutedRedisBus(EventBus):
 
     # -- reading -------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        try:
-            last: Any = await self._redis.xrevrange(self.nodes_stream, count=1)
-            self._ids[self.nodes_stream] = _text(last[0][0]) if last else "0-0"
-        except (RedisError, OSError) as exc:
-            log.warning("redis bus not reachable at start; will retry", error=str(exc))
-            self._ids[self.nodes_stream] = "$"
-        self._task = asyncio.create_task(self._run(), name="redis-routed-bus-reader")
+    async def _find_start(self) -> None:
+        self._ids[self.nodes_stream] = await self._stream_end(self.nodes_stream)
 
-    async def _run(self) -> None:
-        backoff = 0.1
-        failed = False
-        while not self._closing:
-            ids: dict[Any, Any] = dict(self._ids)
-            try:
-                if "$" in ids.values():
-                    await self._find_ends(ids)
-                    continue
-                response: Any = await self._redis.xread(
-                    ids,
-                    count=self._batch,
-                    block=self._block_ms,
-                )
-                backoff = 0.1
-            except (RedisError, OSError) as exc:
-                log.warning("redis bus read failed; retrying", error=str(exc))
-                failed = True
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            if failed:
-                failed = False
-                for callback in self._resync:
-                    await _call(callback)
-            for stream, entries in response or []:
-                await self._dispatch(_text(stream), entries)
+    def _read_from(self) -> dict[Any, Any] | None:
+        return None if "$" in self._ids.values() else dict(self._ids)
 
-    async def _find_ends(self, ids: dict[Any, Any]) -> None:
-        for key, position in ids.items():
+    async def _find_ends(self) -> None:
+        for key, position in list(self._ids.items()):
             if position == "$":
-                last: Any = await self._redis.xrevrange(key, count=1)
+                end = await self._stream_end(key)
                 if self._ids.get(key) == "$":
-                    self._ids[key] = _text(last[0][0]) if last else "0-0"
+                    self._ids[key] = end
+        await self._reconnected()
+
+    async def _reconnected(self) -> None:
         for callback in self._resync:
-            await _call(callback)
+            try:
+                await callback()
+            except Exception:
+                log.exception("resync failed")
 
     async def _dispatch(self, stream: str, entries: list[Any]) -> None:
         if stream == self.wake_stream:
             if entries:
-                self._ids[stream] = _text(entries[-1][0])
+                self._ids[stream] = text(entries[-1][0])
             return
         node_wide = stream == self.nodes_stream
         handlers = self._node_handlers if node_wide else self._handlers
@@ -234,51 +200,11 @@ class RoutedRedisBus(EventBus):
             if stream not in self._ids:
                 self.unwanted += len(entries)
                 return  # unfollowed while the read was under way
-            self._ids[stream] = _text(entry_id)
-            try:
-                event = decode(fields[b"e"])
-            except (KeyError, ValueError, TypeError):
-                log.error("redis bus skipped an undecodable entry", stream=stream)
+            self._ids[stream] = text(entry_id)
+            event = self._decode(stream, fields)
+            if event is None:
                 continue
             if not node_wide:
                 self.decoded += 1
             BUS_EVENTS_READ.labels("nodes" if node_wide else "company").inc()
-            await _each(handlers, event)
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._task is not None:
-            self._task.cancel()
-            _, pending = await asyncio.wait({self._task}, timeout=CLOSE_WAIT_S)
-            if pending:
-                log.warning("redis bus reader did not stop in time; abandoned")
-            self._task = None
-        closing = asyncio.ensure_future(self._redis.aclose())
-        await asyncio.wait({closing}, timeout=CLOSE_WAIT_S)
-
-    async def ping(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except (RedisError, OSError):
-            return False
-
-
-async def _each(handlers: list[Handler], event: StoredEvent) -> None:
-    for handler in handlers:
-        try:
-            await handler(event)
-        except Exception:
-            log.exception("event handler failed", event_type=event.type, seq=event.seq)
-
-
-async def _call(callback: Resync) -> None:
-    try:
-        await callback()
-    except Exception:
-        log.exception("resync failed")
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+            await deliver(handlers, event)

@@ -17,32 +17,24 @@ import click
 import yaml
 
 from guiders.client import GuidersClient
+from guiders.client.cli_options import ApiAccess, api_options
 from guiders.domain.errors import GuidersError
 
 Call = Callable[[GuidersClient], Awaitable[Any]]
 
 
 def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option(
-        "--server",
-        envvar="GUIDERS_SERVER",
-        default="http://127.0.0.1:8000",
-        show_default=True,
-        help="Base URL of the Guiders server (or GUIDERS_SERVER).",
-    )(fn)
-    fn = click.option(
-        "--key",
-        envvar="GUIDERS_API_KEY",
-        required=True,
-        help="Integration API key (or GUIDERS_API_KEY).",
-    )(fn)
     fn = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")(fn)
-    return fn
+    return api_options(
+        key_envvar="GUIDERS_API_KEY",
+        server_envvar="GUIDERS_SERVER",
+        server_default="http://127.0.0.1:8000",
+    )(fn)
 
 
-def _call(server: str, key: str, call: Call) -> Any:
+def _call(api: ApiAccess, call: Call) -> Any:
     async def go() -> Any:
-        async with GuidersClient(server, key, timeout_s=60.0) as client:
+        async with GuidersClient(api.server, api.key, timeout_s=60.0) as client:
             return await call(client)
 
     try:
@@ -80,8 +72,7 @@ def _print(result: Any, as_json: bool, text: Callable[[Any], str]) -> None:
     "--recrawl-hours", type=float, default=24.0, show_default=True, help="0: never again."
 )
 def add_url(
-    server: str,
-    key: str,
+    api: ApiAccess,
     as_json: bool,
     url: str,
     name: str | None,
@@ -97,7 +88,7 @@ def add_url(
         "maxDepth": max_depth,
         "recrawlHours": recrawl_hours,
     }
-    result = _call(server, key, lambda c: c.request("POST", "/v2/knowledge/sources", json=body))
+    result = _call(api, lambda c: c.request("POST", "/v2/knowledge/sources", json=body))
     _print(result, as_json, _show_source)
 
 
@@ -107,8 +98,7 @@ def add_url(
 @click.option("--name", default=None, help="The source's name; default the file name.")
 @click.option("--url", default=None, help="Where the documents are published (citation link).")
 def upload(
-    server: str,
-    key: str,
+    api: ApiAccess,
     as_json: bool,
     files: tuple[Path, ...],
     name: str | None,
@@ -120,7 +110,7 @@ def upload(
         for p in files
     ]
     data = {k: v for k, v in (("name", name), ("url", url)) if v}
-    result = _call(server, key, lambda c: c.upload("/v2/knowledge/sources/upload", parts, data))
+    result = _call(api, lambda c: c.upload("/v2/knowledge/sources/upload", parts, data))
     _print(result, as_json, _show_source)
 
 
@@ -128,7 +118,7 @@ def upload(
 @_connection
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--name", default="FAQ", show_default=True)
-def add_faq(server: str, key: str, as_json: bool, file: Path, name: str) -> None:
+def add_faq(api: ApiAccess, as_json: bool, file: Path, name: str) -> None:
     """Question/answer pairs from FILE: YAML or JSON, a list of {question, answer}."""
     try:
         pairs = yaml.safe_load(file.read_text())
@@ -142,18 +132,18 @@ def add_faq(server: str, key: str, as_json: bool, file: Path, name: str) -> None
         "name": name,
         "faq": [{"question": p["question"], "answer": p["answer"]} for p in pairs],
     }
-    result = _call(server, key, lambda c: c.request("POST", "/v2/knowledge/sources", json=body))
+    result = _call(api, lambda c: c.request("POST", "/v2/knowledge/sources", json=body))
     _print(result, as_json, _show_source)
 
 
 @click.command("list")
 @_connection
 @click.option("--pages", "source_id", default=None, help="Show one source's pages and errors.")
-def list_sources(server: str, key: str, as_json: bool, source_id: str | None) -> None:
+def list_sources(api: ApiAccess, as_json: bool, source_id: str | None) -> None:
     """The company's sources with status, counts, last crawl and errors."""
     if source_id:
         path = f"/v2/knowledge/sources/{source_id}/pages"
-        result = _call(server, key, lambda c: c.request("GET", path))
+        result = _call(api, lambda c: c.request("GET", path))
 
         def pages(r: Any) -> str:
             return "\n".join(
@@ -164,38 +154,36 @@ def list_sources(server: str, key: str, as_json: bool, source_id: str | None) ->
 
         _print(result, as_json, pages)
         return
-    result = _call(server, key, lambda c: c.request("GET", "/v2/knowledge/sources"))
+    result = _call(api, lambda c: c.request("GET", "/v2/knowledge/sources"))
     _print(result, as_json, lambda r: "\n".join(_show_source(s) for s in r["sources"]) or "none")
 
 
 @click.command("remove")
 @_connection
 @click.argument("source_id")
-def remove(server: str, key: str, as_json: bool, source_id: str) -> None:
+def remove(api: ApiAccess, as_json: bool, source_id: str) -> None:
     """Remove a source and everything indexed from it."""
     path = f"/v2/knowledge/sources/{source_id}"
-    _call(server, key, lambda c: c.request("DELETE", path))
+    _call(api, lambda c: c.request("DELETE", path))
     _print({"removed": source_id}, as_json, lambda _: f"removed {source_id}")
 
 
 @click.command("recrawl")
 @_connection
 @click.argument("source_id")
-def recrawl(server: str, key: str, as_json: bool, source_id: str) -> None:
+def recrawl(api: ApiAccess, as_json: bool, source_id: str) -> None:
     """Read a source again now (a crawl in progress is left to finish)."""
     path = f"/v2/knowledge/sources/{source_id}/recrawl"
-    result = _call(server, key, lambda c: c.request("POST", path))
+    result = _call(api, lambda c: c.request("POST", path))
     _print(result, as_json, _show_source)
 
 
 @click.command("gaps")
 @_connection
 @click.option("--limit", type=int, default=20, show_default=True)
-def gaps(server: str, key: str, as_json: bool, limit: int) -> None:
+def gaps(api: ApiAccess, as_json: bool, limit: int) -> None:
     """What the documents could not answer: questions grouped by meaning, most asked first."""
-    result = _call(
-        server, key, lambda c: c.request("GET", "/v2/knowledge/gaps", params={"limit": limit})
-    )
+    result = _call(api, lambda c: c.request("GET", "/v2/knowledge/gaps", params={"limit": limit}))
     _print(
         result,
         as_json,

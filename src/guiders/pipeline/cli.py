@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,16 +12,17 @@ from typing import Any
 import click
 
 from guiders.client import GuidersClient
+from guiders.client.cli_options import ApiAccess, api_options, work_group_options
+from guiders.client.work_group import WorkGroupSettings
 from guiders.config import Settings
 from guiders.pipeline.analysis import Analyzer
 from guiders.pipeline.loading import RulesError, load_rules
 from guiders.pipeline.processor import Processor
 from guiders.pipeline.reload import RulesWatcher
+from guiders.pipeline.rules import RuleSet
 from guiders.pipeline.sources import (
-    CLAIM_IDLE_S,
     EventSource,
     LogSource,
-    RedisStreamSource,
     fetch_events,
     store_position,
 )
@@ -40,11 +40,7 @@ def pipeline() -> None:
 @click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))
 def check(rules: Path) -> None:
     """Validate a RULES file; exit code 1 and every problem (file, line, field) if it is bad."""
-    try:
-        ruleset = load_rules(rules)
-    except RulesError as exc:
-        click.echo(exc.describe(), err=True)
-        sys.exit(1)
+    ruleset = _checked(rules)
     enabled = sum(1 for r in ruleset.rules if r.enabled)
     click.echo(f"{rules}: OK, {len(ruleset.rules)} rules ({enabled} enabled)")
     for rule in ruleset.rules:
@@ -57,29 +53,34 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _connection(url: str | None, api_key: str | None) -> tuple[str, str]:
-    settings = _settings()
-    key = api_key or settings.pipeline_api_key
-    if not key:
-        raise click.UsageError(
-            "an integration key is needed: --api-key or GUIDERS_PIPELINE_API_KEY"
-        )
-    return (url or settings.pipeline_api_url), key
-
-
 def _rules_path(rules: Path | None) -> Path:
     return rules or _settings().pipeline_rules or EXAMPLE_RULES
 
 
+def _checked(path: Path) -> RuleSet:
+    """The rules of ``path``; every problem and exit code 1 if they are bad."""
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        click.echo(exc.describe(), err=True)
+        sys.exit(1)
+
+
+_api = api_options(
+    key_envvar="GUIDERS_PIPELINE_API_KEY",
+    server_envvar="GUIDERS_PIPELINE_API_URL",
+    server_default=lambda: _settings().pipeline_api_url,
+    key_default=lambda: _settings().pipeline_api_key,
+    aliases=("--url", "--api-key"),
+)
+"""The server and key (``GUIDERS_*`` from a ``.env`` too, as the settings read it)."""
+
+
 def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--url", default=None, help="Server base URL (GUIDERS_PIPELINE_API_URL).")(fn)
-    fn = click.option(
-        "--api-key", default=None, help="Integration key (GUIDERS_PIPELINE_API_KEY)."
-    )(fn)
     fn = click.option("--consumer", default="pipeline", show_default=True, help="Consumer name.")(
         fn
     )
-    return fn
+    return _api(fn)
 
 
 async def _processor(
@@ -95,13 +96,14 @@ async def _processor(
 
 
 @pipeline.command("run")
-@_connection_options
+@_api
 @click.option("--rules", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--kb-model", type=click.Path(path_type=Path), default=None, help="KB intent model.")
-@click.option(
-    "--redis-url", default=None, help="Share the work with other workers (consumer group)."
+@work_group_options(
+    "pipeline",
+    shares="the events",
+    redis_default=lambda: _settings().redis_url,
 )
-@click.option("--worker", "worker_name", default=None, help="This worker's name in the group.")
 @click.option(
     "--from-seq", type=int, default=None, help="Start after this seq (sets the position)."
 )
@@ -111,69 +113,46 @@ async def _processor(
     "--orphan-scan-s", type=float, default=5.0, show_default=True, help="Look for dead sagas."
 )
 @click.option(
-    "--claim-idle-s",
-    type=float,
-    default=CLAIM_IDLE_S,
-    show_default=True,
-    help="With --redis-url: take over a dead worker's events once idle this long "
-    "(XAUTOCLAIM min-idle; a live worker's heartbeat keeps its own fresh).",
+    "--batch", type=click.IntRange(min=1), default=100, show_default=True, help="Events per read."
 )
-@click.option("--batch", type=int, default=100, show_default=True, help="Events per read.")
 def run(
-    url: str | None,
-    api_key: str | None,
-    consumer: str,
+    api: ApiAccess,
     rules: Path | None,
     kb_model: Path | None,
-    redis_url: str | None,
-    worker_name: str | None,
+    group: WorkGroupSettings,
     from_seq: int | None,
     include_automation: bool,
     lease_s: float,
     orphan_scan_s: float,
-    claim_idle_s: float,
     batch: int,
 ) -> None:
     """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
-    base, key = _connection(url, api_key)
     path = _rules_path(rules)
-    try:
-        load_rules(path)
-    except RulesError as exc:
-        click.echo(exc.describe(), err=True)
-        sys.exit(1)
-    redis_url = redis_url or _settings().redis_url
-    name = worker_name or f"worker-{os.getpid()}"
+    _checked(path)
 
     async def go() -> None:
-        async with GuidersClient(base, key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             processor = await _processor(
                 client,
                 path,
-                consumer,
+                group.consumer,
                 kb_model,
                 include_automation=include_automation,
-                owner=name,
+                owner=group.worker,
                 lease_s=lease_s,
             )
             if from_seq is not None:
-                await store_position(client, consumer, from_seq)
-            source: EventSource
-            if redis_url:
-                from redis.asyncio import Redis
-
-                source = RedisStreamSource(
-                    client,
-                    Redis.from_url(redis_url),
-                    consumer,
-                    name,
-                    batch=batch,
-                    claim_idle_s=claim_idle_s,
+                await store_position(client, group.consumer, from_seq)
+            async with contextlib.AsyncExitStack() as stack:
+                source: EventSource = (
+                    await stack.enter_async_context(
+                        group.joined(client, kind="pipeline", batch=batch)
+                    )
+                    if group.redis_url
+                    else LogSource(client, group.consumer, batch=batch)
                 )
-            else:
-                source = LogSource(client, consumer, batch=batch)
-            click.echo(f"pipeline worker {name} on {base} with {path}", err=True)
-            await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
+                click.echo(f"pipeline worker {group.worker} on {api.server} with {path}", err=True)
+                await Worker(processor, source, orphan_scan_s=orphan_scan_s).run()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(go())
@@ -187,8 +166,7 @@ def run(
 @click.option("--limit", type=int, default=200, show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Also list events no rule fires on.")
 def dry_run(
-    url: str | None,
-    api_key: str | None,
+    api: ApiAccess,
     consumer: str,
     rules: Path | None,
     kb_model: Path | None,
@@ -197,16 +175,11 @@ def dry_run(
     show_all: bool,
 ) -> None:
     """What the RULES would have done on past events (reads only; performs nothing)."""
-    base, key = _connection(url, api_key)
     path = _rules_path(rules)
-    try:
-        load_rules(path)
-    except RulesError as exc:
-        click.echo(exc.describe(), err=True)
-        sys.exit(1)
+    _checked(path)
 
     async def go() -> None:
-        async with GuidersClient(base, key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             processor = await _processor(client, path, consumer, kb_model)
             after, shown = from_seq, 0
             while shown < limit:
@@ -235,12 +208,11 @@ def dlq() -> None:
 @dlq.command("list")
 @_connection_options
 @click.option("--status", default="parked", show_default=True, help="parked|retrying|resolved|all")
-def dlq_list(url: str | None, api_key: str | None, consumer: str, status: str) -> None:
+def dlq_list(api: ApiAccess, consumer: str, status: str) -> None:
     """List dead letters with their error."""
-    base, key = _connection(url, api_key)
 
     async def go() -> list[dict[str, Any]]:
-        async with GuidersClient(base, key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             body = await client.request(
                 "GET",
                 f"/v2/consumers/{consumer}/dead-letters",
@@ -262,19 +234,17 @@ def dlq_list(url: str | None, api_key: str | None, consumer: str, status: str) -
 @click.option("--rules", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.argument("letter_ids", nargs=-1)
 def dlq_retry(
-    url: str | None,
-    api_key: str | None,
+    api: ApiAccess,
     consumer: str,
     rules: Path | None,
     letter_ids: tuple[str, ...],
 ) -> None:
     """Process parked events again (all, or the LETTER_IDS given); exit 1 if any fail again."""
-    base, key = _connection(url, api_key)
     path = _rules_path(rules)
 
     async def go() -> int:
         failed = 0
-        async with GuidersClient(base, key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             processor = await _processor(client, path, consumer, None, attempts=1)
             body = await client.request(
                 "GET", f"/v2/consumers/{consumer}/dead-letters", params={"status": "parked"}
@@ -309,8 +279,7 @@ def dlq_retry(
     "--wait-s", type=float, default=0.0, show_default=True, help="Follow the hand-off this long."
 )
 def escalate_command(
-    url: str | None,
-    api_key: str | None,
+    api: ApiAccess,
     consumer: str,
     chat_id: str,
     summary: str,
@@ -321,10 +290,9 @@ def escalate_command(
 ) -> None:
     """Ask the server to hand CHAT_ID to a person (it runs the hand-off saga); with --wait-s,
     follow its attempts and print how it ended (exit 1 unless an agent answered)."""
-    base, key = _connection(url, api_key)
 
     async def go() -> dict[str, Any]:
-        async with GuidersClient(base, key) as client:
+        async with GuidersClient(api.server, api.key) as client:
             asked = await client.request_handoff(
                 chat_id, reason=reason, summary=summary, language=language,
                 answer_timeout_s=timeout_s,
