@@ -3,7 +3,7 @@ replica is killed with ``kill -9`` mid-batch, the other claims its pending event
 and every event is handled once: one welcome and one reply per chat, one score per visitor.
 
 The four replicas start together (one fixture: their start-up, loading models, is most of the
-time) against one server; each test kills its own kind's replica ``a``."""
+time) against one server; each test kills whichever replica of its kind is mid-batch."""
 
 from __future__ import annotations
 
@@ -90,29 +90,38 @@ def kill_mid_batch(
     redis: Redis,
     stream: str,
     group: str,
-    victim: subprocess.Popen[bytes],
-    name: str,
+    replicas: dict[str, subprocess.Popen[bytes]],
     progress: Callable[[], bool],
-) -> tuple[float, int]:
-    """Waits until ``name`` holds unacknowledged entries while the work is under way, then
-    ``kill -9``; returns when, and how many entries it left pending."""
+) -> tuple[str, float, int]:
+    """Waits until the work is under way and a replica holds unacknowledged entries, then
+    ``kill -9`` that replica; returns its name, when, and how many entries it left pending.
+
+    Which replica reads which entries is Redis's choice (the first blocked reader), so the
+    victim is whichever is mid-batch when the work has begun, not a fixed one."""
+    holder: list[str] = []
 
     def mid_batch() -> bool:
         # the slow check first: the kill follows the pending one at once
         if not progress():
             return False
-        try:
-            return len(redis.xpending_range(stream, group, "-", "+", 100, name)) > 0
-        except ResponseError:  # no group yet: the replicas have not pumped
-            return False
+        for name in replicas:
+            try:
+                if redis.xpending_range(stream, group, "-", "+", 100, name):
+                    holder[:] = [name]
+                    return True
+            except ResponseError:  # no group yet: the replicas have not pumped
+                return False
+        return False
 
-    eventually_sync(mid_batch, timeout=120, interval=0.05, what=f"{name} halfway a batch")
+    eventually_sync(mid_batch, timeout=120, interval=0.05, what="a replica halfway a batch")
+    name = holder[0]
+    victim = replicas[name]
     os.kill(victim.pid, signal.SIGKILL)
     killed_at = time.monotonic()
     victim.wait()
     left = len(redis.xpending_range(stream, group, "-", "+", 100, name))
     assert left > 0, f"{name} was killed with nothing pending: not mid-batch"
-    return killed_at, left
+    return name, killed_at, left
 
 
 @dataclass
@@ -254,16 +263,22 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
                 for c, q in chats.items()
             )
 
-        killed_at, left = kill_mid_batch(
-            redis, stream, group, replicas.bots[0], "a", lambda: replies() >= 1
+        killed, killed_at, left = kill_mid_batch(
+            redis,
+            stream,
+            group,
+            dict(zip("ab", replicas.bots, strict=True)),
+            lambda: replies() >= 1,
         )
 
         def all_answered() -> bool:
             return redis.xpending(stream, group)["pending"] == 0 and replies() == CHATS
 
-        eventually_sync(all_answered, timeout=180, what="b to take over a's chats")
+        eventually_sync(
+            all_answered, timeout=180, what="the other replica to take over the killed one's chats"
+        )
         takeover = time.monotonic() - killed_at
-        print(f"\nbot takeover: {left} pending events of the killed replica handled "
+        print(f"\nbot takeover: {left} pending events of the killed replica {killed} handled "
               f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
         for chat, question in chats.items():
             found = bot_messages(chat)
@@ -272,7 +287,7 @@ def test_two_bot_replicas_answer_each_chat_once_across_a_kill(
             assert len(welcomes) == 1 and len(answers) == 1, found
             assert len(found) == 2, found
         members = {c["name"].decode(): c for c in redis.xinfo_consumers(stream, group)}
-        assert members["a"]["pending"] == 0
+        assert members[killed]["pending"] == 0
         assert takeover < TAKEOVER_BOUND_S
 
 
@@ -313,17 +328,23 @@ def test_two_scoring_replicas_score_each_visitor_once_across_a_kill(
                     counts[event["aggregateId"]] += 1
             return counts
 
-        killed_at, left = kill_mid_batch(
-            redis, stream, group, replicas.scorers[0], "a", lambda: sum(analyzed().values()) >= 1
+        killed, killed_at, left = kill_mid_batch(
+            redis,
+            stream,
+            group,
+            dict(zip("ab", replicas.scorers, strict=True)),
+            lambda: sum(analyzed().values()) >= 1,
         )
 
         def all_scored() -> bool:
             pending = redis.xpending(stream, group)["pending"]
             return pending == 0 and all(n >= 1 for n in analyzed().values())
 
-        eventually_sync(all_scored, timeout=180, what="b to take over a's visitors")
+        eventually_sync(
+            all_scored, timeout=180, what="the other replica to take over the killed one's visitors"
+        )
         takeover = time.monotonic() - killed_at
-        print(f"\nscorer takeover: {left} pending events of the killed replica handled "
+        print(f"\nscorer takeover: {left} pending events of the killed replica {killed} handled "
               f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
         counts = analyzed()
         assert all(n == 1 for n in counts.values()), counts
