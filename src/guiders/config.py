@@ -1,6 +1,8 @@
 """Settings: read once, from the environment (``GUIDERS_*``) and an optional ``.env`` file.
 
 Nothing else in the code base reads the environment; everything receives a ``Settings``.
+One class of about 400 lines on purpose: every installation setting, with its default and its
+description, in one place (``docs/configuration.md`` explains them).
 """
 
 from __future__ import annotations

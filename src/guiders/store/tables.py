@@ -2,6 +2,9 @@
 
 Current-state tables are projections of the event log (``guiders events replay`` checks that);
 credentials (password hashes, key hashes, refresh tokens) are never put in the log.
+
+One module of about 400 lines on purpose: it is the one ``MetaData`` that Alembic and the drift
+check compare with the migrations, and a reader finds every table in one place.
 """
 
 from __future__ import annotations
