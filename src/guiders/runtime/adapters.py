@@ -10,6 +10,7 @@ import socketio
 
 from guiders.bus.memory import InProcessBus
 from guiders.config import Settings
+from guiders.services.availability import PEOPLE_EVENTS
 from guiders.services.handoff import WAKING_EVENTS
 from guiders.services.mail_servers import SENDER_EVENTS
 from guiders.services.ports import Cache, EventBus, FileStore, PresenceStore
@@ -31,7 +32,8 @@ def build_bus(settings: Settings) -> EventBus:
             | frozenset(REFRESH_EVENTS)
             | ERASURE_EVENTS
             | STANDING_EVENTS
-            | SENDER_EVENTS,
+            | SENDER_EVENTS
+            | PEOPLE_EVENTS,
         )
     if settings.redis_url:
         from guiders.bus.redis import RedisBus

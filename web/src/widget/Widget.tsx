@@ -90,6 +90,13 @@ export function Widget({ session, socket, title }: Props) {
     }
   };
 
+  // Join the chat's room, then read its messages: message:new goes only to the room, so what was
+  // sent between the chat's creation (or the last read) and the join (the bot's welcome, a few
+  // ms after the chat) is read once the join is acknowledged; mergeMessage drops repeats.
+  const follow = (id: string) => {
+    socket.emit("chat:join", { chatId: id }, () => void loadChat(id));
+  };
+
   useEffect(() => {
     const onAny = (_: string, data: { seq?: number } | undefined) => session.seen(data?.seq);
     // A refused handshake is not retried by socket.io itself: back off, 2 s doubling to a minute.
@@ -100,10 +107,7 @@ export function Widget({ session, socket, title }: Props) {
       retryMs = 2000;
       setOnline(true);
       setError(null);
-      if (chatRef.current) {
-        socket.emit("chat:join", { chatId: chatRef.current });
-        void loadChat(chatRef.current);
-      }
+      if (chatRef.current) follow(chatRef.current);
     });
     socket.on("disconnect", () => setOnline(false));
     socket.on("connect_error", () => {
@@ -123,8 +127,7 @@ export function Widget({ session, socket, title }: Props) {
       setMessages([]);
       setPhase("open");
       setOpen(true);
-      socket.emit("chat:join", { chatId: data.chatId });
-      void loadChat(data.chatId);
+      follow(data.chatId);
     });
     const onPage = () => socket.emit("visitor:page", { currentUrl: location.href, title: document.title });
     window.addEventListener("popstate", onPage);
@@ -242,7 +245,7 @@ export function Widget({ session, socket, title }: Props) {
       chatRef.current = reply.chatId;
       setChatId(reply.chatId);
       setPhase("open");
-      socket.emit("chat:join", { chatId: reply.chatId });
+      follow(reply.chatId);
       return reply.chatId;
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
