@@ -100,10 +100,11 @@ def test_a_worker_killed_mid_batch_has_its_events_taken_over_and_each_is_handled
                 assert r.status_code == 201, r.text
 
             def notes() -> list[dict[str, Any]]:
-                body = http.get(
-                    f"/api/v2/chats/{chat}/messages", params={"limit": 100}, headers=staff
-                ).json()
-                return [m for m in body["messages"] if m.get("isInternal")]
+                """The chat's internal notes; a refused read (a 429 or 503 while the test polls
+                every 50 ms beside two workers) fails this poll, and the wait polls again."""
+                r = http.get(f"/api/v2/chats/{chat}/messages", params={"limit": 100}, headers=staff)
+                assert r.status_code == 200, r.text
+                return [m for m in r.json()["messages"] if m.get("isInternal")]
 
             def a_mid_batch() -> bool:
                 pending = redis.xpending_range(stream, consumer, "-", "+", 100, "a")
@@ -123,7 +124,9 @@ def test_a_worker_killed_mid_batch_has_its_events_taken_over_and_each_is_handled
                 info = redis.xpending(stream, consumer)
                 return info["pending"] == 0 and len(notes()) >= MESSAGES
 
-            eventually_sync(taken_over, timeout=120, what="b to take over a's events")
+            eventually_sync(
+                taken_over, timeout=120, interval=0.25, what="b to take over a's events"
+            )
             takeover = time.monotonic() - killed_at
             print(f"\nworker takeover: {left} pending events of the killed worker handled "
                   f"{takeover:.1f} s after kill -9 (claim idle {CLAIM_IDLE_S:g} s)")  # fmt: skip
