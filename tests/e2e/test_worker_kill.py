@@ -34,9 +34,8 @@ rules:
 MESSAGES = 40
 CLAIM_IDLE_S = 3.0
 LEASE_S = 2.0
-"""Shorter than the claim time: a rules saga the killed worker held is free again when the
-other worker claims its events (with the default 30 s lease the taker failed four times on
-"saga held by a" and parked the event, one note short)."""
+"""Shorter than the claim time, so the takeover is quick: a rules saga the killed worker held
+is waited for (spending no attempt) until its lease runs out."""
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,13 @@ from guiders.api.app import create_app
 from guiders.client import GuidersClient, RetryPolicy
 from guiders.config import Settings
 from guiders.pipeline.dispatcher import Dispatcher
-from guiders.pipeline.processor import Processor
+from guiders.pipeline.processor import Processor, SagaHeld, rules_saga_id, saga_context
 from guiders.pipeline.reload import RulesWatcher
 from guiders.pipeline.saga_api import ApiSagaStore
 from guiders.pipeline.sources import LogSource, RedisStreamSource, store_position
 from guiders.pipeline.webhooks import verify
 from guiders.runtime import Runtime
-from guiders.sagas import SagaRunner
+from guiders.sagas import SagaRunner, SagaState
 from tests.integration.test_api import key_headers, visitor
 from tests.waiting import eventually
 
@@ -81,7 +82,11 @@ async def client(
 
 
 def make_processor(
-    client: GuidersClient, tmp_path: Path, hooks: Hooks, consumer: str = "pipeline"
+    client: GuidersClient,
+    tmp_path: Path,
+    hooks: Hooks,
+    consumer: str = "pipeline",
+    lease_s: float = 30.0,
 ) -> Processor:
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES)
@@ -89,7 +94,7 @@ def make_processor(
     return Processor(
         client,
         RulesWatcher(rules),
-        SagaRunner(ApiSagaStore(client), {}),
+        SagaRunner(ApiSagaStore(client), {}, lease_s=lease_s),
         dispatcher=Dispatcher(client, http),
         consumer=consumer,
         attempts=2,
@@ -183,6 +188,50 @@ async def test_a_failing_event_is_parked_then_retried_from_the_dead_letters(
     retried = await processor.process(letters[0]["event"])
     assert retried.status == "done" and len(hooks.received) == 1
     assert len(await client.all_messages(chat_id)) == 3  # no duplicate note or reply
+
+
+async def test_a_saga_held_by_a_dead_worker_waits_for_its_lease_and_is_never_parked(
+    client: GuidersClient, api: httpx.AsyncClient, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    """A worker killed mid-saga leaves its lease; the worker that takes the event over waits
+    for the lease to run out (spending no attempt) and does the saga, instead of parking it."""
+    hooks = Hooks()
+    processor = make_processor(client, tmp_path, hooks, consumer="held-test", lease_s=0.5)
+    source = LogSource(client, "held-test")
+    await source.pump(processor.process)
+    v = await visitor(api, demo, fp="held")
+    chat_id = (await api.post("/api/v2/chats", json={}, headers=v["headers"])).json()["chatId"]
+    await _say(api, v, chat_id, "refund please")
+    events: list[dict[str, Any]] = []
+
+    async def collect(event: dict[str, Any]) -> None:
+        events.append(event)
+
+    await source.pump(collect)
+    [event] = [e for e in events if e["type"] == "message.sent"]
+    ctx, actions = await processor.plan(event)
+    store = processor.runner.store
+
+    async def held_by(owner: str, lease: timedelta) -> None:
+        saga_id = rules_saga_id("held-test", event["eventId"])
+        existing = await store.load(saga_id)
+        state = existing or SagaState(saga_id, "rules", context=saga_context(ctx, actions))
+        state.owner, state.lease_expires_at = owner, datetime.now(UTC) + lease
+        state.status, state.steps = "STARTED", []
+        await store.save(state)
+
+    # A live holder that keeps its lease past two lease times: the event is left pending.
+    await held_by("live-worker", timedelta(seconds=60))
+    with pytest.raises(SagaHeld):
+        await processor.process(event)
+    # A dead holder's lease runs out: the saga is done once, nothing is parked.
+    await held_by("dead-worker", timedelta(seconds=0.6))
+    outcome = await processor.process(event)
+    assert outcome.status == "done" and len(hooks.received) == 1
+    letters = (
+        await api.get("/api/v2/consumers/held-test/dead-letters", headers=key_headers(demo))
+    ).json()["deadLetters"]
+    assert letters == []
 
 
 @pytest.mark.redis

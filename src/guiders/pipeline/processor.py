@@ -8,18 +8,28 @@ saga, so a redelivery performs what was decided the first time even if the rules
 webhook secrets are not stored, they are looked up in the live rules when the step runs.
 
 A failing event is retried with exponential backoff, then parked as a dead letter with its
-error (``guiders pipeline dlq list|retry``); the stream moves on.
+error (``guiders pipeline dlq list|retry``); the stream moves on. A saga another worker holds
+is not a failure: the event waits for that worker's lease (a live one finishes the saga, a dead
+one's lease runs out and this worker takes it over) and spends no attempt; if the lease is
+still held after two lease times, the event is left to its source to deliver again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from guiders.client import GuidersClient
 from guiders.domain.errors import NotFound
@@ -49,8 +59,35 @@ class Outcome:
     error: str | None = None
 
 
+class SagaHeld(Exception):
+    """The event's saga is leased to another worker until ``until``."""
+
+    def __init__(self, saga_id: str, owner: str | None, until: datetime | None) -> None:
+        super().__init__(f"rules saga {saga_id} is held by {owner} until {until}")
+        self.until = until
+
+    def wait_s(self, lease_s: float) -> float:
+        """Until the lease runs out (a little after), at most one lease time."""
+        if self.until is None:
+            return 0.1
+        left = (self.until - datetime.now(UTC)).total_seconds()
+        return min(max(left, 0.0) + 0.1, lease_s)
+
+
 def rules_saga_id(consumer: str, event_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{consumer}:{event_id}"))
+
+
+def saga_context(ctx: EventContext, actions: list[PlannedAction]) -> dict[str, Any]:
+    """What a rules saga stores: the event, and the plan decided the first time."""
+    return {
+        "eventId": ctx.event_id,
+        "eventType": ctx.event_type,
+        "seq": ctx.seq,
+        "chatId": ctx.chat_id,
+        "visitorId": ctx.visitor_id,
+        "actions": [_stored(a) for a in actions],
+    }
 
 
 def _stored(action: PlannedAction) -> dict[str, Any]:
@@ -110,32 +147,42 @@ class Processor:
             ctx, actions = await self.plan(event)
             if not actions:
                 return Outcome(ctx.seq, ctx.event_id, "skipped")
-            context = {
-                "eventId": ctx.event_id,
-                "eventType": ctx.event_type,
-                "seq": ctx.seq,
-                "chatId": ctx.chat_id,
-                "visitorId": ctx.visitor_id,
-                "actions": [_stored(a) for a in actions],
-            }
+            context = saga_context(ctx, actions)
             state = await self.runner.start(RULES_SAGA, saga_id, context, known_new=True)
         else:
             state = await self.runner.run(existing)
         if not state.finished:
-            raise RuntimeError(f"rules saga {saga_id} is held by {state.owner}")
+            raise SagaHeld(saga_id, state.owner, state.lease_expires_at)
         names = tuple(s["name"] for s in state.steps)
         return Outcome(int(event["seq"]), event["eventId"], "done", names)
 
     async def process(self, event: dict[str, Any]) -> Outcome:
-        """``handle`` with retries and backoff; a dead letter when they are used up."""
+        """``handle`` with retries and backoff; a dead letter when they are used up. Raises
+        ``SagaHeld`` if another worker still holds the event's saga after two lease times."""
+        waited = 0.0
+        while True:
+            try:
+                return await self._attempts(event)
+            except SagaHeld as held:
+                wait = held.wait_s(self.runner.lease_s)
+                if waited + wait > 2 * self.runner.lease_s:
+                    raise
+                log.info("pipeline.saga_held", seq=event.get("seq"), wait_s=round(wait, 2))
+                await asyncio.sleep(wait)
+                waited += wait
+
+    async def _attempts(self, event: dict[str, Any]) -> Outcome:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.attempts),
                 wait=wait_exponential(multiplier=self.backoff_s, max=30),
+                retry=retry_if_not_exception_type(SagaHeld),
                 reraise=True,
             ):
                 with attempt:
                     return await self.handle(event)
+        except SagaHeld:
+            raise
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.error("pipeline.event_parked", seq=event.get("seq"), error=error)
