@@ -10,6 +10,7 @@ from typing import Any
 
 import socketio
 from fastapi import Depends, FastAPI
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -173,7 +174,10 @@ def create_app(
     ):
         app.include_router(module.router, prefix="/api", dependencies=[Depends(reject_nul)])
     app.include_router(site.router)
-    app.mount("/metrics", metrics_app(settings))
+    metrics = metrics_app(settings)
+    # ``/metrics`` itself, not a redirect to ``/metrics/`` (the mount still serves that)
+    app.router.routes.append(Route("/metrics", metrics, include_in_schema=False))
+    app.mount("/metrics", metrics)
     app.state.rate_limits = RateLimits.from_settings(settings)
     if send_route:
         # innermost: every middleware below applies to it as to the FastAPI route

@@ -23,7 +23,18 @@ def metrics_app(settings: Settings) -> ASGIApp:
         return TokenGate(inner, settings.metrics_token)
     if settings.environment == "production":
         return TokenGate(inner, None)
-    return inner
+    return Open(inner)
+
+
+class Open:
+    """No gate (development). An object, not a function: Starlette serves an ASGI object as
+    an exact route (``/metrics``, as scrapers ask for it), a function as a request handler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class TokenGate:

@@ -17,9 +17,10 @@ from uuid import UUID
 from guiders.domain.events import StoredEvent
 from guiders.realtime.ordering import SeqOrder
 from guiders.realtime.socket_limits import TokenBucket
-from guiders.realtime.targets import Outgoing, outgoing
+from guiders.realtime.targets import Escalation, Outgoing, outgoing
 from guiders.realtime.transport import SocketServer
 from guiders.services.access import Principal
+from guiders.services.handoff_saga import TYPE as ESCALATION_SAGA
 from guiders.services.ports import EventFilter, UnitOfWorkFactory
 
 NAMESPACE = "/"
@@ -145,7 +146,33 @@ class Fanout:
         agent_id = event.payload.get("agent_id")
         if event.type == "chat.status_changed" and agent_id:
             agent = await self._agent(str(agent_id))
-        return outgoing(event, agent)
+        escalation = None
+        if event.type == "chat.agent_requested":
+            escalation = await self._escalation(event.payload["chat_id"], None)
+        elif event.type == "saga.started" and "chat_id" in event.payload:
+            escalation = await self._escalation(event.payload["chat_id"], event.aggregate_id)
+        return outgoing(event, agent, escalation)
+
+    async def _escalation(self, chat_id: str, saga_id: UUID | None) -> Escalation | None:
+        """The chat's agent (told by name) and, for a hand-off saga, its reason and summary.
+
+        Read from the current state, not the log: who is assigned decides only which
+        ``commercial:{id}`` room is named too (the company's staff get the event anyway).
+        """
+        async with self._uow() as uow:
+            chat = await uow.chats.get(UUID(str(chat_id)))
+            saga = await uow.sagas.get(saga_id) if saga_id else None
+        agent = str(chat.assigned_agent_id) if chat and chat.assigned_agent_id else None
+        if saga_id is None:
+            return Escalation(agent_id=agent)
+        if saga is None or saga.type != ESCALATION_SAGA or chat is None:
+            return None
+        return Escalation(
+            agent_id=agent,
+            visitor_id=str(chat.visitor_id),
+            reason=saga.context.get("reason"),
+            summary=saga.context.get("summary"),
+        )
 
     async def _agent(self, agent_id: str) -> dict[str, Any]:
         """``{id, name, avatarUrl}`` of an assignee, as the wire's ``chat:assigned`` has it."""

@@ -32,8 +32,14 @@ def staff_chat_room(chat_id: object) -> str:
     return f"chat:{chat_id}:staff"
 
 
-def outgoing(event: StoredEvent, assignee: dict[str, Any] | None = None) -> list[Outgoing]:
-    """``assignee``: ``{id, name, avatarUrl}`` of the agent (the wire's ``commercial``)."""
+def outgoing(
+    event: StoredEvent,
+    assignee: dict[str, Any] | None = None,
+    escalation: Escalation | None = None,
+) -> list[Outgoing]:
+    """``assignee``: ``{id, name, avatarUrl}`` of the agent (the wire's ``commercial``);
+    ``escalation``: what the log's event does not say about a request for a person (the
+    chat's agent, and for a hand-off its visitor, reason and summary), read by the caller."""
     p = event.payload
     stamp = {"eventId": str(event.event_id), "seq": event.seq}
     at = event.occurred_at.isoformat()
@@ -103,7 +109,18 @@ def outgoing(event: StoredEvent, assignee: dict[str, Any] | None = None) -> list
             "reason": p["reason"],
             "timestamp": at,
         } | stamp
-        return [Outgoing("chat:agent-requested", body, (tenant,))]
+        agent = escalation.agent_id if escalation else None
+        return [Outgoing("chat:agent-requested", body, _staff_rooms(tenant, agent))]
+    if event.type == "saga.started" and escalation is not None:
+        body = {
+            "chatId": p["chat_id"],
+            "visitorId": escalation.visitor_id,
+            "reason": escalation.reason,
+            "summary": escalation.summary,
+            "timestamp": at,
+        } | stamp
+        staff = _staff_rooms(tenant, escalation.agent_id)
+        return [Outgoing("chat:escalation-requested", body, staff)]
     if event.type == "visitor.segment_changed":
         body = {
             "visitorId": p["visitor_id"],
@@ -131,6 +148,21 @@ def outgoing(event: StoredEvent, assignee: dict[str, Any] | None = None) -> list
             Outgoing("commercial:status", body, (tenant,)),
         ]
     return []
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A request for a person as the wire tells it, beyond the log event's own facts."""
+
+    agent_id: str | None
+    visitor_id: str | None = None
+    reason: str | None = None
+    summary: str | None = None
+
+
+def _staff_rooms(tenant: str, agent_id: str | None) -> tuple[str, ...]:
+    """The company's staff, and the chat's agent by name (a socket in both gets it once)."""
+    return (tenant, f"commercial:{agent_id}") if agent_id else (tenant,)
 
 
 def _strategy(p: dict[str, Any], stamp: dict[str, Any], at: str, tenant: str) -> list[Outgoing]:
