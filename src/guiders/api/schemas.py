@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,6 +47,32 @@ class Body(BaseModel):
         return data
 
 
+class Lenient(Body):
+    """A body of the contract's optional fields (``visitorInfo?``, ``type?``...), where JSON
+    ``null`` means "not given": clients written in JavaScript or TypeScript send
+    ``field: x ?? null`` as readily as they leave it out. A ``null`` for a field that cannot
+    hold one is dropped, so its default applies (a required one is still refused by name)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        refuse_null = _not_nullable(cls)
+        return {k: v for k, v in data.items() if v is not None or k not in refuse_null}
+
+
+@functools.cache
+def _not_nullable(model: type[BaseModel]) -> frozenset[str]:
+    """Names and aliases of the fields that cannot hold ``None``."""
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        a = field.annotation
+        if not (a is Any or a is None or type(None) in get_args(a)):
+            names.update({name, field.alias or name})
+    return frozenset(names)
+
+
 class StaffLogin(Body):
     email: str = Field(min_length=3, max_length=255)
     password: str = Field(min_length=1, max_length=500)
@@ -62,14 +89,14 @@ class VisitorRegister(Body):
     user_agent: str | None = Field(default=None, alias="userAgent", max_length=1000)
 
 
-class VisitorInfoBody(Body):
+class VisitorInfoBody(Lenient):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=50)
     location: str | None = Field(default=None, max_length=200)
 
 
-class ChatMetadataBody(Body):
+class ChatMetadataBody(Lenient):
     department: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, max_length=200)
     initial_url: str | None = Field(default=None, alias="initialUrl", max_length=2000)
@@ -86,14 +113,14 @@ class ChatMetadataBody(Body):
         }
 
 
-class ChatCreate(Body):
+class ChatCreate(Lenient):
     visitor_id: str | None = Field(default=None, alias="visitorId")
     visitor_info: VisitorInfoBody = Field(default_factory=VisitorInfoBody, alias="visitorInfo")
     metadata: ChatMetadataBody = Field(default_factory=ChatMetadataBody)
     priority: str | None = None
 
 
-class MessageBody(Body):
+class MessageBody(Lenient):
     content: str = Field(max_length=MAX_CONTENT_LENGTH)
     type: MessageType = MessageType.TEXT
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -101,7 +128,7 @@ class MessageBody(Body):
     is_internal: bool = Field(default=False, alias="isInternal")
 
 
-class ChatCloseBody(Body):
+class ChatCloseBody(Lenient):
     reason: str | None = Field(default=None, max_length=500)
     satisfaction: int | None = Field(default=None, ge=1, le=5)
     resolution: str | None = Field(default=None, max_length=500)
@@ -112,7 +139,7 @@ class RatingBody(Body):
     satisfaction: int = Field(ge=1, le=5)
 
 
-class RequestAgentBody(Body):
+class RequestAgentBody(Lenient):
     reason: str | None = Field(default=None, max_length=500)
 
 
