@@ -12,6 +12,7 @@ import pytest
 from guiders.api.app import create_app
 from guiders.config import Settings
 from guiders.runtime import Runtime
+from tests.integration.test_api import visitor
 
 BIG = 2**63
 
@@ -104,3 +105,31 @@ async def test_integers_beyond_the_database_are_a_422(
     r = await api.request(method, path, json=body, headers=headers)
     assert r.status_code == 422, r.text
     assert r.json()["error"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["2024-01-01", "2024-01-01T00:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59-14:00"],
+)
+async def test_dates_without_an_offset_or_beyond_a_datetime_are_never_a_500(
+    api: httpx.AsyncClient, demo: dict[str, Any], date: str
+) -> None:
+    """A date without an offset reached the database as a naive datetime, and one whose UTC
+    leaves years 1 to 9999 overflowed: both were 500s, to a visitor too. Without an offset a
+    date is UTC; beyond the range it is a 422."""
+    v = await visitor(api, demo, "dates")
+    chat = (await api.post("/api/v2/chats", json={}, headers=v["headers"])).json()["chatId"]
+    key = {"authorization": f"Bearer {demo['integrationKey']}"}
+    out_of_range = date.startswith(("0001", "9999"))
+    for path, params, headers in [
+        (f"/api/v2/chats/{chat}/messages", {"since": date}, v["headers"]),
+        ("/api/v2/chats", {"dateFrom": date}, v["headers"]),
+        ("/api/v2/chats", {"dateTo": date}, key),
+        ("/api/v2/dashboard/history", {"from": date}, key),
+    ]:
+        r = await api.get(path, params=params, headers=headers)
+        if out_of_range:
+            assert r.status_code == 422, (path, r.text)
+            assert r.json()["error"] == "validation_error"
+        else:
+            assert r.status_code == 200, (path, r.text)

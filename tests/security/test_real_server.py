@@ -61,6 +61,45 @@ def test_ordinary_headers_are_served(server: ServerProcess) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
 
 
+def test_a_body_sent_with_its_head_in_one_write_is_not_taken_for_a_header(
+    server: ServerProcess,
+) -> None:
+    """The head limit counts the head only: a 200 KB body arriving in the same read as its
+    head (how clients send an upload) was answered 431 ``headers_too_large``."""
+    body = json.dumps({"padding": "x" * 200_000}).encode()
+    head = (
+        b"POST /api/v2/chats HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    answer = _raw_request(server, head + body)
+    status = answer.split(b"\r\n", 1)[0]
+    assert b" 401 " in status, answer[:300]
+    big_head = head.replace(b"connection:", b"x-big: " + b"y" * 40_000 + b"\r\nconnection:")
+    answer = _raw_request(server, big_head + body)
+    assert b" 431 " in answer.split(b"\r\n", 1)[0], answer[:300]
+
+
+def test_an_image_attachment_larger_than_the_head_limit_is_uploaded(
+    server: ServerProcess,
+) -> None:
+    creds = server.credentials()
+    api = httpx.Client(base_url=server.base, timeout=10)
+    registered = api.post(
+        "/api/auth/visitor/register",
+        json={"apiKey": creds["siteKey"], "domain": "localhost", "fingerprint": "big-upload"},
+    )
+    auth = {"authorization": f"Bearer {registered.json()['accessToken']}"}
+    chat = api.post("/api/v2/chats", json={}, headers=auth).json()["chatId"]
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 200_000
+    r = api.post(
+        "/api/v2/attachments",
+        data={"chatId": chat},
+        files={"file": ("big.png", png, "image/png")},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+
+
 def test_a_forged_placeholder_token_is_refused_over_http(server: ServerProcess) -> None:
     forged = forged_admin_token(server.credentials()["companyId"])
     r = httpx.get(

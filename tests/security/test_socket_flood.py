@@ -9,6 +9,8 @@ of sockets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import socketio
+import websockets
 
 from guiders.realtime.socket_limits import (
     SOCKETS_PER_VISITOR,
@@ -174,3 +177,26 @@ async def test_a_refused_handshake_says_why(server: ServerProcess) -> None:
             "message": "No credential in the handshake: send auth {token}",
         },
     }
+
+
+async def test_a_binary_packet_closes_the_socket_before_its_attachments_pile_up(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    """A binary event announcing 9,999,999,999 attachments: python-socketio kept every
+    attachment frame sent after it (94 MB for one visitor socket, and on) without dispatching
+    an event, so no budget was charged. No event here takes binary data: the header closes the
+    connection."""
+    v = await identify(http, server, "flood-binary")
+    url = server.base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(url, origin="http://localhost") as ws:
+        assert str(await ws.recv()).startswith("0")
+        await ws.send("40" + json.dumps({"sessionId": v["sessionId"]}))
+        assert str(await ws.recv()).startswith("40{")
+        await ws.send("459999999999-" + json.dumps(["ping", {"_placeholder": True, "num": 0}]))
+        with contextlib.suppress(websockets.ConnectionClosed):
+            for _ in range(20):
+                await ws.send(b"\0" * 100_000)
+        await asyncio.wait_for(ws.wait_closed(), timeout=15)
+    # an ordinary socket of the same visitor still connects
+    sio = await connect(server, {"sessionId": v["sessionId"]})
+    await sio.disconnect()

@@ -6,14 +6,30 @@ import base64
 import functools
 import json
 import math
-from typing import Any, get_args
+from datetime import UTC, datetime
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from guiders.domain.errors import ValidationFailed
 from guiders.domain.message import MAX_CONTENT_LENGTH, MessageType
 from guiders.domain.visitor import Visitor, VisitorSession
 from guiders.services.chats import ChatView
+
+
+def utc_datetime(value: datetime) -> datetime:
+    """A date from a client, in UTC: without an offset it is UTC; one that leaves the years
+    a datetime can hold (``0001-01-01T00:00+14:00``) is a validation error, not a 500."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the date is out of range") from exc
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(utc_datetime)]
+"""A ``datetime`` query parameter or field the database can take (a naive or an out-of-range
+one reached it and answered 500)."""
 
 
 def unstorable(data: Any) -> str | None:

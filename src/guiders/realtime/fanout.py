@@ -25,7 +25,20 @@ from guiders.services.ports import EventFilter, UnitOfWorkFactory
 
 NAMESPACE = "/"
 REPLAY_PAGE = 500
+VISITOR_REPLAY_WINDOW = 1_000
+STAFF_REPLAY_WINDOW = 50_000
+"""How far back in the company's log a replay reads: a visitor's events are few among the
+company's, and ``lastSeq: 0`` (a new widget) read the whole log to find them, 200,000 events in
+over a minute, for any anonymous client, as often as its event budget allowed. Older events
+are skipped, the ack says so (``truncated``), and the client reads the state over REST."""
 MAX_LIVE_BEFORE_RESUME = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    count: int
+    truncated: bool
+    """Events older than the replay window were skipped: read the state over REST."""
 
 
 @dataclass
@@ -108,15 +121,20 @@ class Fanout:
                 sent = True
         return sent
 
-    async def replay(self, sid: str, last_seq: int) -> int:
-        """Everything after ``last_seq`` this socket may see, in order, then the held live ones."""
+    async def replay(self, sid: str, last_seq: int) -> Replayed:
+        """Everything after ``last_seq`` this socket may see, in order, then the held live ones;
+        no further back than the principal's replay window."""
         state = self.sockets.get(sid)
         if state is None:
-            return 0
+            return Replayed(0, False)
         state.replaying = True
-        state.last_seq = last_seq
         count = 0
+        truncated = False
         try:
+            window = VISITOR_REPLAY_WINDOW if state.principal.is_visitor else STAFF_REPLAY_WINDOW
+            oldest = await self._log_end(state.principal.company_id) - window
+            truncated = last_seq < oldest
+            state.last_seq = max(last_seq, oldest)
             while True:
                 page = await self._read_log(state.principal.company_id, state.last_seq, REPLAY_PAGE)
                 for event in page:
@@ -129,7 +147,7 @@ class Fanout:
             state.live_before_resume = None
             for event in sorted(held, key=lambda e: e.seq):
                 await self._send(sid, state, event, await self._outgoing(event))
-        return count
+        return Replayed(count, truncated)
 
     async def _read_log(self, company_id: UUID, after_seq: int, limit: int) -> list[StoredEvent]:
         async with self._uow() as uow:

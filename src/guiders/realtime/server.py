@@ -214,7 +214,9 @@ class RealtimeServer:
         if not isinstance(last_seq, int) or not 0 <= last_seq <= MAX_SEQ:
             return refused("lastSeq must be a non-negative integer")
         replayed = await self.fanout.replay(sid, last_seq)
-        return {"success": True, "replayed": replayed}
+        if replayed.truncated:
+            return {"success": True, "replayed": replayed.count, "truncated": True}
+        return {"success": True, "replayed": replayed.count}
 
     # -- live visitors (ephemeral, like typing) -----------------------------------------
 

@@ -174,6 +174,20 @@ class SocketServer(socketio.AsyncServer):  # type: ignore[misc]
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return EngineServer
 
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        """Binary packets are refused: the connection is closed at their header.
+
+        python-socketio keeps a binary packet's attachments in memory until as many have come
+        as its header announced, up to ten digits' worth, each up to the message limit, and no
+        event is dispatched (so no event budget is charged) meanwhile: one visitor socket held
+        94 MB of them and went on. No event of this server takes binary data (files go over
+        HTTP, ``/api/v2/attachments``), so any binary frame closes the connection."""
+        if not isinstance(data, str) or data[:1] in _BINARY_PACKETS:
+            # a bare binary frame is no packet either (each one logged a traceback)
+            await self.eio.disconnect(eio_sid)
+            return
+        await super()._handle_eio_message(eio_sid, data)
+
     async def send_to(self, sids: Iterable[str], event: str, data: Any) -> None:
         """``emit(event, data, to=sids, ignore_queue=True)`` to this node's sockets, without a
         task per recipient.
@@ -199,6 +213,7 @@ class SocketServer(socketio.AsyncServer):  # type: ignore[misc]
 
 
 NAMESPACE = "/"
+_BINARY_PACKETS = (str(socketio.packet.BINARY_EVENT), str(socketio.packet.BINARY_ACK))
 
 
 class Flag:

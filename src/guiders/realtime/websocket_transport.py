@@ -174,6 +174,8 @@ async def serve(socket: Any, receive: Receive, send: Send) -> None:
                     break
                 except Exception:
                     server.logger.exception("Unknown receive error")
+                if socket.closed:
+                    break  # closed by the server (a refusal): the websocket goes too
     except (Exception, asyncio.CancelledError):
         pass  # a timeout, a closed websocket, a frame too large: Engine.IO ends the socket alike
     await writer.finish()

@@ -43,6 +43,11 @@ REPLY_KIND = "chat_reply"
 TRANSCRIPT_KIND = "transcript"
 TRANSCRIPT_EVERY = timedelta(minutes=2)
 """A visitor may ask for a transcript at most this often (each one is an e-mail)."""
+TRANSCRIPTS_PER_ADDRESS = 3
+TRANSCRIPT_ADDRESS_WINDOW = timedelta(hours=1)
+"""At most this many transcripts to one address an hour, whichever visitor asks: the address
+is the visitor's word (unverified), and visitors are free to make, so a per-visitor limit alone
+let an anonymous client have the company's mail server write to anyone, over and over."""
 TRANSCRIPT_MESSAGES = 500
 _IDS = uuid.UUID("0d7c1c8e-4a53-4f5e-a0a3-6f3f5a0c2b17")
 
@@ -138,6 +143,12 @@ class ChatMailer(ReplyInbox):
             if last is not None and now - last < TRANSCRIPT_EVERY:
                 wait = (last + TRANSCRIPT_EVERY - now).total_seconds()
                 raise RateLimited("A transcript was sent moments ago", retry_after=wait, limit=1)
+            if await self._address_spent(uow, chat, visitor):
+                raise RateLimited(
+                    "Enough transcripts went to this address for now",
+                    retry_after=TRANSCRIPT_ADDRESS_WINDOW.total_seconds(),
+                    limit=TRANSCRIPTS_PER_ADDRESS,
+                )
             email = await self._transcript(uow, chat, visitor, uuid.uuid4())
             await uow.commit()
         return email
@@ -151,11 +162,19 @@ class ChatMailer(ReplyInbox):
             if not (await uow.chat_mail.settings(chat.company_id)).transcript_on_close:
                 return None
             visitor = await _reachable(uow, chat.visitor_id)
-            if visitor is None:
+            if visitor is None or await self._address_spent(uow, chat, visitor):
                 return None
             email = await self._transcript(uow, chat, visitor, email_id)
             await uow.commit()
         return email
+
+    @staticmethod
+    async def _address_spent(uow: UnitOfWork, chat: Chat, visitor: Visitor) -> bool:
+        since = datetime.now(UTC) - TRANSCRIPT_ADDRESS_WINDOW
+        recent = await uow.mail.count_queued_to(
+            chat.company_id, visitor.email or "", TRANSCRIPT_KIND, since
+        )
+        return recent >= TRANSCRIPTS_PER_ADDRESS
 
     async def _transcript(
         self, uow: UnitOfWork, chat: Chat, visitor: Visitor, email_id: UUID

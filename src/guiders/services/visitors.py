@@ -21,6 +21,10 @@ MAX_SESSIONS_PER_BATCH = 10
 session ids was 500 database look-ups inside one transaction. Past this many distinct sessions
 an event is refused without a look-up."""
 SESSION_TRACKING_GRACE = timedelta(minutes=5)
+SESSION_CREDENTIAL_IDLE = timedelta(hours=24)
+"""A session id (``X-Guiders-Sid``, the cookie) is a credential until this long after its last
+heartbeat (or its start): the cookie lives 24 h, but the id itself worked for ever, so one
+leaked (a log, a shared HAR) was the visitor for good unless the session was ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,9 @@ class VisitorService:
             visitor = await uow.visitors.get(session.visitor_id) if session else None
         if session is None or visitor is None or not session.is_active:
             raise Unauthenticated("The session is unknown or has ended")
+        idle = datetime.now(UTC) - max(session.started_at, session.last_heartbeat_at)
+        if idle > SESSION_CREDENTIAL_IDLE:
+            raise Unauthenticated("The session has expired; identify again")
         return visitor_principal(visitor)
 
     async def heartbeat(

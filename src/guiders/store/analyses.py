@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -135,6 +135,21 @@ class SqlMailQueue(MailQueue):
             )
         ).first()
         return row[0] if row else None
+
+    async def count_queued_to(
+        self, company_id: UUID, address: str, kind: str, since: datetime
+    ) -> int:
+        found = await self._conn.scalar(
+            select(func.count())
+            .select_from(mail_outbox)
+            .where(
+                mail_outbox.c.company_id == company_id,
+                mail_outbox.c.kind == kind,
+                mail_outbox.c.created_at >= since,
+                func.lower(mail_outbox.c.to_address) == address.lower(),
+            )
+        )
+        return int(found or 0)
 
     async def claim_due(
         self, now: datetime, lease_s: float, limit: int, companies: frozenset[UUID] | None = None

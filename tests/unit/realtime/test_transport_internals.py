@@ -15,6 +15,7 @@ import engineio.async_socket
 import engineio.base_socket
 import engineio.packet
 import socketio
+import socketio.async_server
 import socketio.base_manager
 import socketio.base_server
 from tests.waiting import eventually, never
@@ -32,6 +33,17 @@ def test_python_socketio_builds_its_engine_through_the_overridable_class_hook() 
     assert "self._engineio_server_class()(" in inspect.getsource(socketio.base_server)
     server = SocketServer(async_mode="asgi")
     assert isinstance(server.eio, EngineServer)
+
+
+def test_python_socketio_dispatches_engineio_messages_through_the_method_we_override() -> None:
+    """``SocketServer._handle_eio_message`` refuses binary packets before the library keeps
+    their attachments (docs/security.md, section 3)."""
+    source = inspect.getsource(socketio.async_server.AsyncServer)
+    assert "async def _handle_eio_message(self, eio_sid, data):" in source
+    assert "self.eio.on('message', self._handle_eio_message)" in inspect.getsource(
+        socketio.base_server
+    )
+    assert "_handle_eio_message" in SocketServer.__dict__
 
 
 def test_engineio_sockets_take_their_queue_from_the_servers_create_queue() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -25,6 +24,7 @@ from guiders.api.schemas import (
     MessageBody,
     RatingBody,
     RequestAgentBody,
+    UtcDateTime,
     chat_response,
     decode_cursor,
     encode_cursor,
@@ -140,8 +140,8 @@ async def list_chats(
     assigned: Annotated[str | None, Query(alias="assignedCommercialId")] = None,
     department: str | None = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
-    date_from: Annotated[datetime | None, Query(alias="dateFrom")] = None,
-    date_to: Annotated[datetime | None, Query(alias="dateTo")] = None,
+    date_from: Annotated[UtcDateTime | None, Query(alias="dateFrom")] = None,
+    date_to: Annotated[UtcDateTime | None, Query(alias="dateTo")] = None,
     sort: str = "createdAt",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
 ) -> dict[str, Any]:

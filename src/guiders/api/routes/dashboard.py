@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from guiders.api.deps import CurrentPrincipal, ServicesDep, runtime_of
 from guiders.api.responses import Reply, WireRoute
 from guiders.api.responses.operations import DashboardHistory, DashboardSnapshot
+from guiders.api.schemas import UtcDateTime
 from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import ValidationFailed
 from guiders.observability.snapshot import (
@@ -67,8 +68,8 @@ def _aware(value: datetime) -> datetime:
 async def history(
     request: Request,
     principal: CurrentPrincipal,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    until: Annotated[UtcDateTime | None, Query(alias="to")] = None,
     max_points: Annotated[int, Query(alias="maxPoints", ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
     """Stored metric points in ``[from, to]`` (default: the last hour), thinned evenly to

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,7 +12,7 @@ from pydantic import Field
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.api.responses import WireRoute
 from guiders.api.responses.chats import MarkedRead, Message, MessagePage, UnreadMessage
-from guiders.api.schemas import Body, MessageBody, decode_cursor, encode_cursor
+from guiders.api.schemas import Body, MessageBody, UtcDateTime, decode_cursor, encode_cursor
 from guiders.domain.message import Message as DomainMessage
 from guiders.services.messages import MessageDraft
 from guiders.wire import message_response
@@ -73,7 +72,7 @@ async def list_messages(
     services: ServicesDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    since: datetime | None = None,
+    since: UtcDateTime | None = None,
 ) -> dict[str, Any]:
     page = await services.messages.page(
         principal,

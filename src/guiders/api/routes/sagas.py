@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,7 +21,7 @@ from guiders.api.responses.operations import (
 from guiders.api.responses.operations import (
     Saga as SagaReply,
 )
-from guiders.api.schemas import Body, iso
+from guiders.api.schemas import Body, UtcDateTime, iso
 from guiders.domain.errors import ValidationFailed
 from guiders.domain.events import MAX_SEQ
 from guiders.domain.saga import Saga, SagaStatus
@@ -42,7 +41,7 @@ class SagaBody(Body):
     expected_revision: int = Field(alias="expectedRevision", ge=0, le=MAX_SEQ)
     error: str | None = Field(default=None, max_length=4000)
     owner: str | None = Field(default=None, max_length=120)
-    lease_expires_at: datetime | None = Field(default=None, alias="leaseExpiresAt")
+    lease_expires_at: UtcDateTime | None = Field(default=None, alias="leaseExpiresAt")
 
 
 class PositionBody(Body):

@@ -35,6 +35,12 @@ class MailQueue(abc.ABC):
     @abc.abstractmethod
     async def last_queued_at(self, visitor_id: UUID, kind: str) -> datetime | None: ...
     @abc.abstractmethod
+    async def count_queued_to(
+        self, company_id: UUID, address: str, kind: str, since: datetime
+    ) -> int:
+        """E-mails of ``kind`` queued to ``address`` (case ignored) since then, whoever asked."""
+
+    @abc.abstractmethod
     async def claim_due(
         self, now: datetime, lease_s: float, limit: int, companies: frozenset[UUID] | None = None
     ) -> list[QueuedEmail]:
