@@ -36,7 +36,13 @@ _RESERVE = {
     "sqlite": _reserve_statement(sqlite.insert),
 }
 _INSERT_EVENTS = events.insert()
-_INSERT_OUTBOX = outbox.insert()
+_OUTBOX_FROM_EVENTS = outbox.insert().from_select(
+    ["event_id", "company_id", "seq"],
+    select(events.c.event_id, events.c.company_id, events.c.seq).where(
+        events.c.company_id == bindparam("b_company"),
+        events.c.seq.between(bindparam("b_first"), bindparam("b_last")),
+    ),
+)
 
 
 class SqlEventLog(EventLog):
@@ -63,10 +69,12 @@ class SqlEventLog(EventLog):
         for event, group in tagged:
             by_company.setdefault(event.company_id, []).append((event, group))
         stored: list[StoredEvent] = []
+        ranges: list[dict[str, Any]] = []
         for company_id in sorted(by_company):
             batch = by_company[company_id]
             last = await self._reserve(company_id, len(batch))
             first = last - len(batch) + 1
+            ranges.append({"b_company": company_id, "b_first": first, "b_last": last})
             for offset, (event, group) in enumerate(batch):
                 stored.append(
                     StoredEvent(
@@ -89,10 +97,10 @@ class SqlEventLog(EventLog):
         else:
             rows = [_row(e, await self._keys.seal(e)) for e in stored]
         await self._conn.execute(_INSERT_EVENTS, rows)
-        await self._conn.execute(
-            _INSERT_OUTBOX,
-            [{"event_id": e.event_id, "company_id": e.company_id, "seq": e.seq} for e in stored],
-        )
+        # the outbox rows copied from the events just written (one range a company): no
+        # second set of parameters built and bound per event
+        for company_range in ranges:
+            await self._conn.execute(_OUTBOX_FROM_EVENTS, company_range)
         return stored
 
     async def _reserve(self, company_id: UUID, count: int) -> int:
