@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from sqlalchemy import event as sa_event
 
 from guiders.runtime import Runtime
 from guiders.services.ports import EventFilter
@@ -79,3 +80,47 @@ async def test_a_refused_send_fails_alone_in_its_batch(
     assert [a.status_code for a in answers] == [201, 404, 201]
     listing = (await api.get(url.format(chat_a), headers=visitor_a)).json()
     assert [m["content"] for m in listing["messages"]] == ["fine", "also fine"]
+
+
+async def test_a_batch_reads_its_chats_and_client_ids_once(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    chats = [await open_chat(api, demo, f"v{i}") for i in range(3)]
+    url = "/api/v2/chats/{}/messages"
+    first: dict[tuple[str, str], str] = {}
+    for chat, headers in chats:
+        for cid in ("x", "y"):
+            body = {"content": f"first {cid}", "clientMessageId": cid}
+            answer = await api.post(url.format(chat), json=body, headers=headers)
+            assert answer.status_code == 201
+            first[(chat, cid)] = answer.json()["id"]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    group = runtime.services.messages.group_commit
+    batches_before = group.batches
+    sync_engine = runtime.db.engine.sync_engine
+    sa_event.listen(sync_engine, "before_cursor_execute", seen)
+    try:
+        sends = [
+            api.post(url.format(chat), json={"content": "again", "clientMessageId": cid}, headers=h)
+            for chat, h in chats
+            for cid in ("x", "y", "z", "z")
+        ]
+        answers = await asyncio.gather(*sends)
+    finally:
+        sa_event.remove(sync_engine, "before_cursor_execute", seen)
+    batches = group.batches - batches_before
+    codes = [a.status_code for a in answers]
+    # per chat: x and y repeat the first copies, z is stored once and then repeated
+    assert codes == [200, 200, 201, 200] * 3, [a.text for a in answers]
+    for (chat, _h), i in zip(chats, range(0, 12, 4), strict=True):
+        assert answers[i].json()["id"] == first[(chat, "x")]
+        assert answers[i + 1].json()["id"] == first[(chat, "y")]
+        assert answers[i + 3].json()["id"] == answers[i + 2].json()["id"]
+    chat_reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM chats" in s]
+    client_reads = [s for s in statements if "FROM messages" in s and "client_message_id =" in s]
+    assert batches < 12
+    assert len(chat_reads) <= batches and len(client_reads) <= batches

@@ -55,6 +55,28 @@ class Batch:
     touched: dict[UUID, Chat] = field(default_factory=dict)
     new: list[Message] = field(default_factory=list)
     by_client_id: dict[tuple[UUID, UUID, str], Message] = field(default_factory=dict)
+    looked_up: set[tuple[UUID, UUID, str]] = field(default_factory=set)
+    """Client ids read already: not in ``by_client_id`` means not stored."""
+
+    async def preload(self, sends: Sequence[Send]) -> None:
+        """Every chat of the batch in one read (locked in id order on PostgreSQL), then the
+        client ids the sends carry in one more: not one statement per send."""
+        wanted = {send.chat_id for send in sends} - self.chats.keys()
+        if wanted:
+            found = await self.uow.chats.get_many(list(wanted), for_update=True)
+            for chat_id in wanted:
+                chat = self.chats[chat_id] = found.get(chat_id)
+                if chat is not None:
+                    self.loaded_version[chat_id] = chat.version
+        keys = {
+            (send.chat_id, send.principal.subject_id, client_id)
+            for send in sends
+            if (client_id := getattr(send.draft, "client_message_id", None))
+            and self.chats.get(send.chat_id) is not None
+        } - self.looked_up
+        if keys:
+            self.by_client_id.update(await self.uow.messages.by_client_ids(sorted(keys)))
+            self.looked_up |= keys
 
     async def chat(self, chat_id: UUID) -> Chat | None:
         if chat_id not in self.chats:
@@ -65,8 +87,9 @@ class Batch:
         return self.chats[chat_id]
 
     async def existing(self, chat_id: UUID, sender_id: UUID, client_id: str) -> Message | None:
-        found = self.by_client_id.get((chat_id, sender_id, client_id))
-        if found is None:
+        key = (chat_id, sender_id, client_id)
+        found = self.by_client_id.get(key)
+        if found is None and key not in self.looked_up:
             found = await self.uow.messages.by_client_id(chat_id, sender_id, client_id)
         return found
 
@@ -128,6 +151,7 @@ class GroupCommit:
         outcomes: list[Outcome | BaseException] = []
         async with self._uow() as uow:
             batch = Batch(uow)
+            await batch.preload(sends)
             for send in sends:
                 versions = {cid: c.version for cid, c in batch.chats.items() if c is not None}
                 try:

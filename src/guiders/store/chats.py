@@ -46,6 +46,10 @@ if tuple(_SORT_COLUMNS) != SORT_FIELDS:
 _INSERT_CHAT = chats.insert()
 _GET_CHAT = select(chats).where(chats.c.id == bindparam("b_id"))
 _GET_CHAT_FOR_UPDATE = _GET_CHAT.with_for_update()
+_GET_CHATS = (
+    select(chats).where(chats.c.id.in_(bindparam("b_ids", expanding=True))).order_by(chats.c.id)
+)
+_GET_CHATS_FOR_UPDATE = _GET_CHATS.with_for_update()
 _UPDATE_CHAT = update(chats).where(chats.c.id == bindparam("b_id"))
 _INSERT_MESSAGE = messages.insert()
 _MESSAGE_BY_CLIENT_ID = select(messages).where(
@@ -68,6 +72,16 @@ class SqlChatRepository(ChatRepository):
         stmt = _GET_CHAT_FOR_UPDATE if locking else _GET_CHAT
         row = (await self._conn.execute(stmt, {"b_id": chat_id})).first()
         return chat_from_row(row._mapping) if row else None
+
+    async def get_many(
+        self, chat_ids: Sequence[UUID], *, for_update: bool = False
+    ) -> dict[UUID, Chat]:
+        if not chat_ids:
+            return {}
+        locking = for_update and self._conn.dialect.name == "postgresql"
+        stmt = _GET_CHATS_FOR_UPDATE if locking else _GET_CHATS
+        rows = await self._conn.execute(stmt, {"b_ids": sorted(set(chat_ids))})
+        return {r.id: chat_from_row(r._mapping) for r in rows}
 
     async def save(self, chat: Chat) -> None:
         await self._conn.execute(_UPDATE_CHAT, {"b_id": chat.id, **_chat_values(chat)})
@@ -253,6 +267,27 @@ class SqlMessageRepository(MessageRepository):
         params = {"b_chat": chat_id, "b_sender": sender_id, "b_client": client_message_id}
         row = (await self._conn.execute(_MESSAGE_BY_CLIENT_ID, params)).first()
         return message_from_row(row._mapping) if row else None
+
+    async def by_client_ids(
+        self, keys: Sequence[tuple[UUID, UUID, str]]
+    ) -> dict[tuple[UUID, UUID, str], Message]:
+        found: dict[tuple[UUID, UUID, str], Message] = {}
+        for start in range(0, len(keys), 300):
+            # an OR of exact keys: both databases answer each from uq_messages_client_id
+            # (SQLite scans the table for a row-value IN list)
+            each = [
+                and_(
+                    messages.c.chat_id == chat_id,
+                    messages.c.sender_id == sender_id,
+                    messages.c.client_message_id == client_id,
+                )
+                for chat_id, sender_id, client_id in keys[start : start + 300]
+            ]
+            for row in await self._conn.execute(select(messages).where(or_(*each))):
+                m = message_from_row(row._mapping)
+                assert m.client_message_id is not None
+                found[(m.chat_id, m.sender.id, m.client_message_id)] = m
+        return found
 
     async def page(
         self,

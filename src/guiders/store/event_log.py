@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -36,7 +37,39 @@ _RESERVE = {
     "sqlite": _reserve_statement(sqlite.insert),
 }
 _INSERT_EVENTS = events.insert()
-_INSERT_OUTBOX = outbox.insert()
+_OUTBOX_FROM_EVENTS = outbox.insert().from_select(
+    ["event_id", "company_id", "seq"],
+    select(events.c.event_id, events.c.company_id, events.c.seq).where(
+        events.c.company_id == bindparam("b_company"),
+        events.c.seq.between(bindparam("b_first"), bindparam("b_last")),
+    ),
+)
+
+
+_POSTGRES_APPEND = """
+WITH reserved AS (
+    INSERT INTO company_sequences (company_id, last_seq) VALUES ($1, $2)
+    ON CONFLICT (company_id) DO UPDATE SET last_seq = company_sequences.last_seq + $2
+    RETURNING last_seq
+), appended AS (
+    INSERT INTO events (event_id, company_id, seq, aggregate_type, aggregate_id, version, type,
+        payload, schema_version, actor_id, actor_type, correlation_id, occurred_at)
+    SELECT e.event_id, $1, (SELECT last_seq FROM reserved) - $2 + e.n, e.aggregate_type,
+        e.aggregate_id, e.version, e.type, e.payload, $3, e.actor_id, e.actor_type,
+        e.correlation_id, e.occurred_at
+    FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::int[], $8::text[], $9::jsonb[],
+        $10::text[], $11::text[], $12::text[], $13::timestamptz[]) WITH ORDINALITY
+        AS e(event_id, aggregate_type, aggregate_id, version, type, payload, actor_id,
+            actor_type, correlation_id, occurred_at, n)
+    RETURNING event_id, company_id, seq
+), queued AS (
+    INSERT INTO outbox (event_id, company_id, seq) SELECT * FROM appended
+)
+SELECT last_seq FROM reserved
+"""
+"""A company's events on PostgreSQL in one round trip: the counter reserved, the events
+numbered from it, their outbox rows. Unnested arrays keep it one prepared statement whatever
+the count (``occurred_at`` is stored as given: aware, as ``UTCDateTime`` would pass it)."""
 
 
 class SqlEventLog(EventLog):
@@ -62,37 +95,66 @@ class SqlEventLog(EventLog):
         by_company: dict[UUID, list[tuple[DomainEvent, EventGroup]]] = {}
         for event, group in tagged:
             by_company.setdefault(event.company_id, []).append((event, group))
+        if self._conn.dialect.name == "postgresql":
+            return await self._append_postgres(by_company)
         stored: list[StoredEvent] = []
+        ranges: list[dict[str, Any]] = []
         for company_id in sorted(by_company):
             batch = by_company[company_id]
             last = await self._reserve(company_id, len(batch))
             first = last - len(batch) + 1
-            for offset, (event, group) in enumerate(batch):
-                stored.append(
-                    StoredEvent(
-                        event_id=uuid.uuid4(),
-                        seq=first + offset,
-                        company_id=company_id,
-                        aggregate_type=event.aggregate_type,
-                        aggregate_id=event.aggregate_id,
-                        version=event.version,
-                        type=event.type,
-                        payload=event.payload,
-                        actor_id=group.actor.id,
-                        actor_type=group.actor.type,
-                        correlation_id=group.correlation_id,
-                        occurred_at=event.occurred_at,
-                    )
-                )
+            ranges.append({"b_company": company_id, "b_first": first, "b_last": last})
+            stored.extend(
+                _stored(event, group, company_id, uuid.uuid4(), first + offset)
+                for offset, (event, group) in enumerate(batch)
+            )
         if self._keys is None:
             rows = [_row(e, e.payload) for e in stored]
         else:
             rows = [_row(e, await self._keys.seal(e)) for e in stored]
         await self._conn.execute(_INSERT_EVENTS, rows)
-        await self._conn.execute(
-            _INSERT_OUTBOX,
-            [{"event_id": e.event_id, "company_id": e.company_id, "seq": e.seq} for e in stored],
-        )
+        # the outbox rows copied from the events just written (one range a company): no
+        # second set of parameters built and bound per event
+        for company_range in ranges:
+            await self._conn.execute(_OUTBOX_FROM_EVENTS, company_range)
+        return stored
+
+    async def _append_postgres(
+        self, by_company: dict[UUID, list[tuple[DomainEvent, EventGroup]]]
+    ) -> list[StoredEvent]:
+        stored: list[StoredEvent] = []
+        for company_id in sorted(by_company):
+            batch = by_company[company_id]
+            unnumbered = [
+                _stored(event, group, company_id, uuid.uuid4(), 0) for event, group in batch
+            ]
+            if self._keys is None:
+                payloads = [e.payload for e in unnumbered]
+            else:
+                payloads = [await self._keys.seal(e) for e in unnumbered]
+            result = await self._conn.exec_driver_sql(
+                _POSTGRES_APPEND,
+                (
+                    company_id,
+                    len(batch),
+                    SCHEMA_VERSION,
+                    [e.event_id for e in unnumbered],
+                    [e.aggregate_type for e in unnumbered],
+                    [e.aggregate_id for e in unnumbered],
+                    [e.version for e in unnumbered],
+                    [e.type for e in unnumbered],
+                    [json.dumps(p) for p in payloads],
+                    [e.actor_id for e in unnumbered],
+                    [e.actor_type for e in unnumbered],
+                    [e.correlation_id for e in unnumbered],
+                    [e.occurred_at for e in unnumbered],
+                ),
+            )
+            first = int(result.scalar_one()) - len(batch) + 1
+            stored.extend(
+                _stored(event, group, company_id, e.event_id, first + offset)
+                for offset, ((event, group), e) in enumerate(zip(batch, unnumbered, strict=True))
+            )
         return stored
 
     async def _reserve(self, company_id: UUID, count: int) -> int:
@@ -119,6 +181,25 @@ class SqlEventLog(EventLog):
             company_sequences.c.company_id == company_id
         )
         return int((await self._conn.execute(stmt)).scalar_one())
+
+
+def _stored(
+    event: DomainEvent, group: EventGroup, company_id: UUID, event_id: UUID, seq: int
+) -> StoredEvent:
+    return StoredEvent(
+        event_id=event_id,
+        seq=seq,
+        company_id=company_id,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id,
+        version=event.version,
+        type=event.type,
+        payload=event.payload,
+        actor_id=group.actor.id,
+        actor_type=group.actor.type,
+        correlation_id=group.correlation_id,
+        occurred_at=event.occurred_at,
+    )
 
 
 def _row(e: StoredEvent, payload: dict[str, Any]) -> dict[str, Any]:

@@ -217,6 +217,14 @@ class ChatRepository(abc.ABC):
     async def add(self, chat: Chat) -> None: ...
     @abc.abstractmethod
     async def get(self, chat_id: UUID, *, for_update: bool = False) -> Chat | None: ...
+    async def get_many(
+        self, chat_ids: Sequence[UUID], *, for_update: bool = False
+    ) -> dict[UUID, Chat]:
+        """The chats found among ``chat_ids``, locked in id order (two batches locking the
+        same chats never wait on each other crosswise)."""
+        found = {cid: await self.get(cid, for_update=for_update) for cid in sorted(chat_ids)}
+        return {cid: chat for cid, chat in found.items() if chat is not None}
+
     @abc.abstractmethod
     async def save(self, chat: Chat) -> None: ...
     @abc.abstractmethod
@@ -247,6 +255,13 @@ class MessageRepository(abc.ABC):
     async def by_client_id(
         self, chat_id: UUID, sender_id: UUID, client_message_id: str
     ) -> Message | None: ...
+    async def by_client_ids(
+        self, keys: Sequence[tuple[UUID, UUID, str]]
+    ) -> dict[tuple[UUID, UUID, str], Message]:
+        """The messages stored under any of ``(chat_id, sender_id, client_message_id)``."""
+        found = {key: await self.by_client_id(*key) for key in keys}
+        return {key: m for key, m in found.items() if m is not None}
+
     @abc.abstractmethod
     async def page(
         self,
