@@ -26,34 +26,16 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
 
 REDIS_URL = os.environ.get("GUIDERS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.fakes: the in-memory log the replica tests use too
 
-
-class MemoryLog:
-    """Stands for the API's ``/v2/events`` and consumer positions (what feed() asks)."""
-
-    def __init__(self, events: int) -> None:
-        self.events = [
-            {"seq": n, "eventId": f"e{n}", "type": "bench", "payload": {}}
-            for n in range(1, events + 1)
-        ]
-        self.positions: dict[str, int] = {}
-
-    async def request(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
-    ) -> Any:
-        if path == "/v2/events":
-            after, limit = int((params or {}).get("afterSeq") or 0), int((params or {})["limit"])
-            chosen = [e for e in self.events if e["seq"] > after][:limit]
-            return {"events": chosen, "lastSeq": len(self.events)}
-        name = path.split("/")[3]
-        if method == "PUT":
-            self.positions[name] = int(json["seq"])
-        return {"seq": self.positions.get(name, 0)}
+from tests.fakes.event_log import MemoryLog  # noqa: E402
 
 
 async def replica(group: str, name: str, events: int, work_ms: float, claim_idle_s: float) -> None:

@@ -45,8 +45,11 @@ import httpx
 from processes import REDIS_URL, Server, SharedServices, cpu_seconds, credentials, guiders
 from redis import Redis
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
+
+from tests.conversion_model import small_model
+
 REPLICAS = 4
-TRAIN_CSV = Path(__file__).resolve().parents[1] / "data" / "online-shoppers" / "train.csv"
 
 
 def load() -> str:
@@ -275,28 +278,10 @@ def bot_phase(server: Server, redis: Redis, base: Path, args: argparse.Namespace
         group.stop()
 
 
-def train_model(base: Path) -> Path:
-    from click.testing import CliRunner
-
-    from guiders.analytics.cli import analytics
-    from guiders.analytics.dataset import load_csv
-
-    raw, labels = load_csv(TRAIN_CSV)
-    small = raw.sample(n=1500, random_state=2)
-    csv = base / "small.csv"
-    small.assign(Revenue=labels[small.index] == 1).to_csv(csv, index=False)
-    out = base / "conversion"
-    args = ["train", "--csv", str(csv), "--out", str(out), "--members", "extra_trees"]
-    result = CliRunner().invoke(analytics, [*args, "--no-refit"])
-    if result.exit_code != 0:
-        raise SystemExit(result.output)
-    return out
-
-
 def scorer_phase(server: Server, redis: Redis, base: Path, args: argparse.Namespace) -> None:
     creds = credentials(base / "server")
     key = creds["integrationKey"]
-    model = train_model(base)
+    model = small_model(base)
     consumer = f"benchscore{uuid.uuid4().hex[:8]}"
     group = Group(redis, f"guiders:analytics:{consumer}", consumer)
     command = ["analytics", "worker", "--server", server.base, "--model", str(model)]

@@ -1,4 +1,10 @@
-"""The ``guiders`` command."""
+"""The ``guiders`` command.
+
+This module and the command groups' modules import only click and what their options need;
+each command imports the rest (the server, the client, scikit-learn...) when it runs, so that
+``guiders --help`` answers at once and ``guiders up`` loads only the server (docs/performance.md,
+"Start-up, session 8"; ``tests/unit/test_cli_imports.py`` keeps it so).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
@@ -18,17 +24,21 @@ from guiders.api.cli import openapi
 from guiders.bot.testing_cli import diff as bot_diff
 from guiders.bot.testing_cli import test as bot_test
 from guiders.client.cli_options import ApiAccess, api_options, work_group_options
-from guiders.client.work_group import WorkGroupSettings
 from guiders.company_cli import company
-from guiders.config import Settings
 from guiders.ingest.cli import add_source_commands
 from guiders.knowledge.cli import docs
 from guiders.observability.cli import observability
 from guiders.pipeline.cli import pipeline
 from guiders.privacy_cli import privacy
 
+if TYPE_CHECKING:
+    from guiders.client.work_group_settings import WorkGroupSettings
+    from guiders.config import Settings
+
 
 def _settings(data_dir: Path | None = None) -> Settings:
+    from guiders.config import Settings
+
     return Settings(data_dir=data_dir) if data_dir else Settings()
 
 
@@ -178,7 +188,7 @@ def keys() -> None:
 def _run_services(fn: Any) -> Any:
     from guiders.runtime import run_once
 
-    return run_once(Settings(), lambda runtime: fn(runtime.services, runtime))
+    return run_once(_settings(), lambda runtime: fn(runtime.services, runtime))
 
 
 @keys.command("create")
@@ -342,7 +352,7 @@ def bot_prepare(config_file: Path | None, data_dir: Path | None) -> None:
     from guiders.bot.settings import BotSettings
 
     settings = BotSettings.load(config_file)
-    base = data_dir or Settings().data_dir
+    base = data_dir or _settings().data_dir
     model_dir = settings.kb_model_dir or base / "models" / "demo_kb"
     if not needs_training(model_dir, settings.kb_file):
         click.echo(f"up to date: {model_dir}")

@@ -6,12 +6,14 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from guiders.config import Settings
 from guiders.domain.errors import GuidersError
+
+if TYPE_CHECKING:
+    from guiders.config import Settings
 
 DATA_DIR = click.option(
     "--data-dir",
@@ -22,6 +24,8 @@ DATA_DIR = click.option(
 
 
 def _settings(data_dir: Path | None) -> Settings:
+    from guiders.config import Settings
+
     return Settings(data_dir=data_dir) if data_dir else Settings()
 
 

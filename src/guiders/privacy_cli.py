@@ -16,7 +16,6 @@ from uuid import UUID
 
 import click
 
-from guiders.config import Settings
 from guiders.domain.errors import GuidersError
 
 if TYPE_CHECKING:
@@ -33,6 +32,7 @@ DATA_DIR = click.option(
 
 
 def _run(data_dir: Path | None, fn: Callable[[Services], Awaitable[T]]) -> T:
+    from guiders.config import Settings
     from guiders.runtime import run_once
 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()

@@ -22,13 +22,11 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from redis import Redis
 from redis.exceptions import ResponseError
 
-from guiders.analytics.cli import analytics
-from guiders.analytics.dataset import load_csv
 from tests.conftest import REDIS_URL
+from tests.conversion_model import small_model
 from tests.e2e.server import ServerProcess
 from tests.waiting import eventually_sync
 
@@ -43,7 +41,6 @@ TAKEOVER_BOUND_S = CLAIM_IDLE_S + 30.0
 """Claim time, plus the surviving replica's next pump and redoing the work on a loaded machine."""
 CHATS = 8
 VISITORS = 8
-TRAIN_CSV = Path(__file__).resolve().parents[2] / "data" / "online-shoppers" / "train.csv"
 
 
 @pytest.fixture(scope="module")
@@ -150,18 +147,6 @@ def bot_data(base: Path, kb_dir: Path) -> Path:
     return data_dir
 
 
-def model_dir(base: Path) -> Path:
-    raw, labels = load_csv(TRAIN_CSV)
-    small = raw.sample(n=1500, random_state=2)
-    csv = base / "small.csv"
-    small.assign(Revenue=labels[small.index] == 1).to_csv(csv, index=False)
-    out = base / "conversion"
-    args = ["train", "--csv", str(csv), "--out", str(out), "--members", "extra_trees"]
-    result = CliRunner().invoke(analytics, [*args, "--no-refit"])
-    assert result.exit_code == 0, result.output
-    return out
-
-
 @pytest.fixture(scope="module")
 def replicas(
     redis: Redis, demo_kb_model: Path, tmp_path_factory: pytest.TempPathFactory
@@ -173,7 +158,7 @@ def replicas(
         starting = pool.submit(server.start, 180)  # a loaded CI machine starts it slowly
         copying = pool.submit(bot_data, base, demo_kb_model)
         try:
-            model = model_dir(base)
+            model = small_model(base)
             data_dir = copying.result()
             starting.result()
         except BaseException:

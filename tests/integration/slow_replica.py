@@ -4,7 +4,8 @@ its own process so a test can ``kill -9`` it (``test_work_group_heartbeat``).
     python -m tests.integration.slow_replica REDIS_URL STREAM GROUP NAME EVENTS WORK_S CLAIM_IDLE_S
 
 It feeds ``EVENTS`` events from an in-memory log and records in Redis, per event seq, when it
-started one (``{STREAM}:started``) and that it finished one (``{STREAM}:done``).
+started one (``{STREAM}:started``) and that it finished one (``{STREAM}:done``). Run from the
+repository's root (it imports ``tests.fakes``).
 """
 
 from __future__ import annotations
@@ -16,28 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from guiders.client.work_group import RedisStreamSource
-
-
-class MemoryLog:
-    """Stands for the API's ``/v2/events`` and consumer positions (all that feed() asks)."""
-
-    def __init__(self, events: int) -> None:
-        self.events: list[dict[str, Any]] = [
-            {"seq": n, "type": "test", "payload": {}} for n in range(1, events + 1)
-        ]
-        self.positions: dict[str, int] = {}
-
-    async def request(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
-    ) -> Any:
-        if path == "/v2/events":
-            after, limit = int((params or {}).get("afterSeq") or 0), int((params or {})["limit"])
-            chosen = [e for e in self.events if e["seq"] > after][:limit]
-            return {"events": chosen, "lastSeq": len(self.events)}
-        name = path.split("/")[3]
-        if method == "PUT":
-            self.positions[name] = int(json["seq"])
-        return {"seq": self.positions.get(name)}
+from tests.fakes.event_log import MemoryLog
 
 
 async def main(

@@ -11,10 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from guiders.analytics.cli import analytics
-from guiders.analytics.dataset import load_csv
 from guiders.analytics.health_reporting import HealthReporter, RetrainSetup
 from guiders.analytics.model import ConversionModel
 from guiders.analytics.worker import ModelSlot
@@ -22,27 +19,21 @@ from guiders.api.app import create_app
 from guiders.client import GuidersClient, RetryPolicy
 from guiders.config import Settings
 from guiders.runtime import Runtime
+from tests.conversion_model import small_csv as sample_csv
+from tests.conversion_model import train
 from tests.integration.test_api import key_headers
 from tests.integration.test_model_health_api import admin, report
-
-TRAIN_CSV = Path(__file__).resolve().parents[2] / "data" / "online-shoppers" / "train.csv"
 
 
 @pytest.fixture(scope="module")
 def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    raw, labels = load_csv(TRAIN_CSV)
-    small = raw.sample(n=1500, random_state=2)
-    csv = tmp_path_factory.mktemp("data") / "small.csv"
-    small.assign(Revenue=labels[small.index] == 1).to_csv(csv, index=False)
-    return csv
+    return sample_csv(tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture
 def model_dir(small_csv: Path, tmp_path: Path) -> Path:
     out = tmp_path / "conversion"
-    args = ["train", "--csv", str(small_csv), "--out", str(out), "--members", "extra_trees"]
-    result = CliRunner().invoke(analytics, [*args, "--no-refit"])
-    assert result.exit_code == 0, result.output
+    train(small_csv, out)
     return out
 
 

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from guiders.client.work_group import RedisStreamSource
 from tests.conftest import REDIS_URL, redis_up, require_service
-from tests.integration.slow_replica import MemoryLog
+from tests.fakes.event_log import MemoryLog
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.redis

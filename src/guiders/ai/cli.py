@@ -6,10 +6,12 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from guiders.ai.kb_data import DataFormatError, LabelledData, load_data
+if TYPE_CHECKING:
+    from guiders.ai.kb_data import LabelledData
 
 
 class _StageLine:
@@ -40,6 +42,8 @@ class _StageLine:
 
 
 def _load(path: Path) -> LabelledData:
+    from guiders.ai.kb_data import DataFormatError, load_data
+
     try:
         return load_data(path)
     except DataFormatError as exc:

@@ -1,7 +1,8 @@
 """``guiders analytics``: train and evaluate the conversion model from UCI-format CSVs.
 
 Progress goes to stderr so that ``evaluate --json`` leaves exactly one JSON
-object on stdout for scripts.
+object on stdout for scripts. NumPy, pandas and scikit-learn are imported by the commands that
+use them, not with this module: every ``guiders`` command (``--help`` too) imports it.
 """
 
 from __future__ import annotations
@@ -11,15 +12,9 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
-from guiders.analytics.dataset import holdout_split, load_csv
-from guiders.analytics.metrics import ece_noise_floor, measure
-from guiders.analytics.model import ConversionModel, IncompatibleModel
-from guiders.analytics.release import build_release
-from guiders.analytics.resampling import repeated_holdout
+from guiders.analytics.pool import DEFAULT_POOL
 from guiders.analytics.segments import Segmenter
-from guiders.analytics.training import DEFAULT_POOL, TrainingConfig
 from guiders.analytics.worker_cli import worker
 from guiders.client.cli_options import ApiAccess, api_options
 
@@ -60,6 +55,10 @@ def train(
     seed: int,
 ) -> None:
     """Select, calibrate and fit the model with cross-validation; write DIR."""
+    from guiders.analytics.dataset import load_csv
+    from guiders.analytics.release import build_release
+    from guiders.analytics.training import TrainingConfig
+
     segmenter = Segmenter(vip_above=vip_above, nurturing_below=nurturing_below)
     config = TrainingConfig(
         members=tuple(m.strip() for m in members.split(",")) if members else None,
@@ -115,6 +114,10 @@ def evaluate(
     model_dir: str, csv_path: str, as_json: bool, holdout_only: bool, latency_samples: int
 ) -> None:
     """Measure a trained model on a labelled UCI-format CSV."""
+    from guiders.analytics.dataset import holdout_split, load_csv
+    from guiders.analytics.metrics import ece_noise_floor, measure
+    from guiders.analytics.model import ConversionModel, IncompatibleModel
+
     try:
         model = ConversionModel.load(model_dir)
     except IncompatibleModel as exc:
@@ -173,6 +176,11 @@ def evaluate(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def resample(csv_path: str, splits: int, as_json: bool) -> None:
     """Retrain on several other 80/20 splits to show how much the figures move."""
+    import numpy as np
+
+    from guiders.analytics.dataset import load_csv
+    from guiders.analytics.resampling import repeated_holdout
+
     raw, labels = load_csv(csv_path)
     seeds = list(range(1, splits + 1))
     _progress(
@@ -232,6 +240,7 @@ def retrain(
 
     from guiders.analytics.outcomes import fetch_events, labelled_rows
     from guiders.analytics.retraining import retrain as run_retrain
+    from guiders.analytics.training import TrainingConfig
     from guiders.client import GuidersClient
 
     async def fetch() -> list[dict[str, object]]:
@@ -279,10 +288,6 @@ def promote(model_dir: str, version: str) -> None:
     click.echo(f"active model: {version}")
 
 
-if __name__ == "__main__":
-    analytics()
-
-
 @analytics.command()
 @api_options(key_envvar="GUIDERS_API_KEY")
 @click.option("--model", "model_dir", required=True, type=click.Path(exists=True, file_okay=False))
@@ -299,6 +304,7 @@ def monitor(api: ApiAccess, model_dir: str, days: float, hours: float, post: boo
     from datetime import UTC, datetime
 
     from guiders.analytics.health_reporting import HealthReporter
+    from guiders.analytics.model import ConversionModel
     from guiders.analytics.monitoring import MonitorConfig
     from guiders.client import GuidersClient
 
@@ -321,3 +327,7 @@ def monitor(api: ApiAccess, model_dir: str, days: float, hours: float, post: boo
 
 
 analytics.add_command(worker)
+
+
+if __name__ == "__main__":
+    analytics()

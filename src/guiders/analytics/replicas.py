@@ -34,7 +34,8 @@ import structlog
 from redis.asyncio import Redis
 
 from guiders.analytics.worker import FOLLOWED, AnalyticsWorker
-from guiders.client.work_group import CLAIM_IDLE_S, WorkGroupSettings, pump_until_stopped
+from guiders.client.work_group import pump_until_stopped
+from guiders.client.work_group_settings import CLAIM_IDLE_S, WorkGroupSettings
 from guiders.domain.errors import GuidersError, RateLimited, Unavailable
 
 log = structlog.get_logger(__name__)

@@ -30,10 +30,9 @@ from guiders.analytics.ensemble import (
     new_member,
 )
 from guiders.analytics.metrics import Metrics, measure
+from guiders.analytics.pool import DEFAULT_POOL
 
 Progress = Callable[[str], None]
-
-DEFAULT_POOL = ("hist_gradient_boosting", "extra_trees", "random_forest", "spline_logistic")
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from guiders.analytics.segments import Segmenter
 from guiders.client.cli_options import ApiAccess, api_options, work_group_options
-from guiders.client.work_group import WorkGroupSettings
+
+if TYPE_CHECKING:
+    from guiders.client.work_group_settings import WorkGroupSettings
 
 
 @click.command()

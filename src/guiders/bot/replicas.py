@@ -28,7 +28,8 @@ from guiders.bot.bot import FirstLineBot
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason
 from guiders.client.models import Message
-from guiders.client.work_group import WorkGroupSettings, pump_until_stopped
+from guiders.client.work_group import pump_until_stopped
+from guiders.client.work_group_settings import WorkGroupSettings
 
 BOT_EVENTS = ("chat.created", "chat.status_changed", "message.sent", "chat.agent_requested")
 """What the bot's group stream is fed with (``--redis-url``)."""

@@ -16,7 +16,7 @@ from guiders.bot.llm_source import stored_llm_key
 from guiders.bot.replicas import run_replica
 from guiders.bot.settings import BotSettings
 from guiders.client import GuidersClient
-from guiders.client.work_group import WorkGroupSettings
+from guiders.client.work_group_settings import WorkGroupSettings
 
 log = structlog.get_logger(__name__)
 __all__ = ["build_bot", "check_access", "run_bot", "stored_llm_key"]

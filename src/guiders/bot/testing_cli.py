@@ -3,22 +3,26 @@
 ``test`` runs a scenario file k times against a running server and fails (exit 1) unless every
 scenario passed every run. ``diff`` asks the scenarios' questions of two running servers (say
 the published knowledge and settings, and a candidate started beside it) and prints the answers
-that changed, before publishing the candidate.
+that changed, before publishing the candidate. The runner (the API client) and the scenarios'
+YAML are imported by the commands: every ``guiders`` command imports this module.
 """
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from guiders.bot.scenario_report import summarize, text_report, write_junit
-from guiders.bot.scenario_runner import RunResult, Target, converse, run_scenarios
-from guiders.bot.scenarios import Scenario, ScenarioError, load
+if TYPE_CHECKING:
+    from guiders.bot.scenario_runner import RunResult
+    from guiders.bot.scenarios import Scenario
 
 
 def _load(path: Path) -> list[Scenario]:
+    from guiders.bot.scenarios import ScenarioError, load
+
     try:
         return load(path)
     except (OSError, ScenarioError) as exc:
@@ -58,6 +62,9 @@ def test(
     A scenario passes only if all its runs pass (pass^k). Exits 1 when one did not.
     The file's format: docs/bot-testing.md.
     """
+    from guiders.bot.scenario_report import summarize, text_report, write_junit
+    from guiders.bot.scenario_runner import Target, run_scenarios
+
     scenarios = _load(file)
     target = Target(server, site_key, domain, reply_timeout_s=timeout)
     total = len(scenarios) * runs
@@ -106,6 +113,8 @@ def diff(
     compare: every turn of every scenario is asked once of each, and the changed replies are
     printed with their before and after. Exits 0 either way; the listing is for a person.
     """
+    from guiders.bot.scenario_runner import Target, converse
+
     scenarios = _load(file)
     old = Target(before, before_site_key, domain, reply_timeout_s=timeout)
     new = Target(after, after_site_key, domain, reply_timeout_s=timeout)

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from guiders.client.work_group import CLAIM_IDLE_S, WorkGroupSettings
+from guiders.client.work_group_settings import CLAIM_IDLE_S, WorkGroupSettings
 
 Command = Callable[..., Any]
 Default = str | Callable[[], str | None] | None

@@ -26,6 +26,9 @@ that there is one mechanism to reason about:
 Delivery is at least once: a replica killed after its handler's effect and before the
 acknowledgement has the entry handled again, so handlers must be idempotent (the server
 de-duplicates a message's ``clientMessageId``, a hand-off's key, a saga's id).
+
+A replica joins with ``WorkGroupSettings.joined`` (``work_group_settings``: the command line's
+side, kept apart from Redis and the client).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import abc
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,58 +46,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from guiders.client.client import GuidersClient
+from guiders.client.work_group_settings import CLAIM_IDLE_S
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[object]]
-
-CLAIM_IDLE_S = 10.0
-"""How long an entry stays idle before another replica takes it over (XAUTOCLAIM's min-idle): a
-dead replica's events are handled again within this, plus one pump (< 1 s). A live replica's
-heartbeat resets its entries' idle time every third of it, so it need not exceed a batch's
-handling, only the longest stall of a replica's event loop."""
-
-
-@dataclass(frozen=True, slots=True)
-class WorkGroupSettings:
-    """One worker's place among its replicas: what ``--redis-url``, ``--worker``, ``--consumer``
-    and ``--claim-idle-s`` say (``guiders.client.cli_options.work_group_options``)."""
-
-    redis_url: str | None
-    """None: the worker runs alone (no group)."""
-    worker: str
-    consumer: str
-    claim_idle_s: float = CLAIM_IDLE_S
-
-    @contextlib.asynccontextmanager
-    async def joined(
-        self,
-        client: GuidersClient,
-        *,
-        kind: str,
-        batch: int = 100,
-        types: Sequence[str] | None = None,
-        key_of: Callable[[dict[str, Any]], str | None] | None = None,
-    ) -> AsyncIterator[RedisStreamSource]:
-        """This replica's share of the ``kind`` workers' stream, on a Redis connection that
-        is closed when the block ends."""
-        if self.redis_url is None:
-            raise ValueError("a replica needs the group's Redis (--redis-url)")
-        redis = Redis.from_url(self.redis_url)
-        try:
-            yield RedisStreamSource(
-                client,
-                redis,
-                self.consumer,
-                self.worker,
-                kind=kind,
-                types=types,
-                key_of=key_of,
-                batch=batch,
-                claim_idle_s=self.claim_idle_s,
-            )
-        finally:
-            await redis.aclose()
 
 
 async def fetch_events(

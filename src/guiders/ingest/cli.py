@@ -2,6 +2,8 @@
 knowledge sources, through the API with an integration key (docs/knowledge.md).
 
 These commands join the ``docs`` group of ``guiders.knowledge.cli`` (beside ``evaluate``).
+The API client and YAML are imported when a command runs: every ``guiders`` command imports
+this module.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ import json
 import mimetypes
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
-from guiders.client import GuidersClient
 from guiders.client.cli_options import ApiAccess, api_options
 from guiders.domain.errors import GuidersError
 
-Call = Callable[[GuidersClient], Awaitable[Any]]
+if TYPE_CHECKING:
+    from guiders.client import GuidersClient
+
+Call = Callable[["GuidersClient"], Awaitable[Any]]
 
 
 def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,6 +36,8 @@ def _connection(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _call(api: ApiAccess, call: Call) -> Any:
+    from guiders.client import GuidersClient
+
     async def go() -> Any:
         async with GuidersClient(api.server, api.key, timeout_s=60.0) as client:
             return await call(client)
@@ -120,6 +125,8 @@ def upload(
 @click.option("--name", default="FAQ", show_default=True)
 def add_faq(api: ApiAccess, as_json: bool, file: Path, name: str) -> None:
     """Question/answer pairs from FILE: YAML or JSON, a list of {question, answer}."""
+    import yaml
+
     try:
         pairs = yaml.safe_load(file.read_text())
     except yaml.YAMLError as exc:

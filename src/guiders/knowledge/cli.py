@@ -2,7 +2,8 @@
 
 ``evaluate`` runs a public grounded-QA set through the same chunking, retrieval and decision
 code as the bot (no LLM); ``score`` measures its predictions on dev labels; ``fit`` refits the
-answerability and vagueness models (``models.json``) on dev with cross-validation.
+answerability and vagueness models (``models.json``) on dev with cross-validation. Each
+command imports what it uses (NumPy, the encoder): every ``guiders`` command imports this module.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-
-from guiders.knowledge.evaluation import load_corpus, load_labels, load_questions, score
 
 
 def _progress(stage: str) -> Callable[[int, int], None]:
@@ -70,6 +69,7 @@ def evaluate(corpus: Path, questions: Path, out: Path, threshold: float | None) 
     Writes {"id", "action", "citations", "text", "latency_ms"} a line; progress on stderr.
     """
     from guiders.knowledge.answering import AnswerSettings, GroundedAnswerer
+    from guiders.knowledge.evaluation import load_corpus, load_questions
     from guiders.knowledge.index import KnowledgeIndex
 
     chunks = load_corpus(corpus)
@@ -109,6 +109,8 @@ def evaluate(corpus: Path, questions: Path, out: Path, threshold: float | None) 
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def score_command(predictions: Path, questions: Path, as_json: bool) -> None:
     """Cited, abstained and clarify rates of PREDICTIONS against labelled QUESTIONS."""
+    from guiders.knowledge.evaluation import load_labels, score
+
     with predictions.open(encoding="utf-8") as handle:
         lines = [json.loads(line) for line in handle if line.strip()]
     result = score(lines, load_labels(questions))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from guiders.config import Settings
-from guiders.observability.alerts import model_rules, production_rules, prometheus_rules
+if TYPE_CHECKING:
+    from guiders.config import Settings
 
 
 def settings_rules(settings: Settings) -> str:
+    from guiders.observability.alerts import model_rules, production_rules, prometheus_rules
+
     return prometheus_rules(
         production_rules(
             settings.alert_p95_ms,
@@ -42,6 +45,8 @@ def rules(output: Path | None) -> None:
     The thresholds are the configured ones (GUIDERS_ALERT_*), the same the server evaluates on
     each metric point.
     """
+    from guiders.config import Settings
+
     text = settings_rules(Settings())
     if output is None:
         click.echo(text, nl=False)

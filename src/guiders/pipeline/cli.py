@@ -1,4 +1,8 @@
-"""``guiders pipeline``: check rules, run the worker, dry-run past events, the dead letters."""
+"""``guiders pipeline``: check rules, run the worker, dry-run past events, the dead letters.
+
+The pipeline's modules and the API client are imported by the commands that use them, not
+with this module: every ``guiders`` command (``--help`` too) imports it.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,19 @@ import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from guiders.client import GuidersClient
 from guiders.client.cli_options import ApiAccess, api_options, work_group_options
-from guiders.client.work_group import WorkGroupSettings
-from guiders.config import Settings
-from guiders.pipeline.analysis import Analyzer
-from guiders.pipeline.loading import RulesError, load_rules
-from guiders.pipeline.processor import Processor
-from guiders.pipeline.reload import RulesWatcher
-from guiders.pipeline.rules import RuleSet
-from guiders.pipeline.sources import (
-    EventSource,
-    LogSource,
-    fetch_events,
-    store_position,
-)
-from guiders.pipeline.worker import Worker, build_runner
+
+if TYPE_CHECKING:
+    from guiders.client import GuidersClient
+    from guiders.client.work_group_settings import WorkGroupSettings
+    from guiders.config import Settings
+    from guiders.pipeline.processor import Processor
+    from guiders.pipeline.rules import RuleSet
+    from guiders.pipeline.sources import EventSource
 
 EXAMPLE_RULES = Path(__file__).with_name("example_rules.yaml")
 
@@ -50,7 +47,15 @@ def check(rules: Path) -> None:
 
 
 def _settings() -> Settings:
+    from guiders.config import Settings
+
     return Settings()
+
+
+def _client(api: ApiAccess) -> GuidersClient:
+    from guiders.client import GuidersClient
+
+    return GuidersClient(api.server, api.key)
 
 
 def _rules_path(rules: Path | None) -> Path:
@@ -59,6 +64,8 @@ def _rules_path(rules: Path | None) -> Path:
 
 def _checked(path: Path) -> RuleSet:
     """The rules of ``path``; every problem and exit code 1 if they are bad."""
+    from guiders.pipeline.loading import RulesError, load_rules
+
     try:
         return load_rules(path)
     except RulesError as exc:
@@ -86,6 +93,11 @@ def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 async def _processor(
     client: GuidersClient, rules: Path, consumer: str, kb_model: Path | None, **kw: Any
 ) -> Processor:
+    from guiders.pipeline.analysis import Analyzer
+    from guiders.pipeline.processor import Processor
+    from guiders.pipeline.reload import RulesWatcher
+    from guiders.pipeline.worker import build_runner
+
     analyzer = Analyzer.from_path(kb_model)
     runner = build_runner(
         client, analyzer, owner=kw.pop("owner", None), lease_s=kw.pop("lease_s", 30.0)
@@ -127,11 +139,14 @@ def run(
     batch: int,
 ) -> None:
     """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
+    from guiders.pipeline.sources import LogSource, store_position
+    from guiders.pipeline.worker import Worker
+
     path = _rules_path(rules)
     _checked(path)
 
     async def go() -> None:
-        async with GuidersClient(api.server, api.key) as client:
+        async with _client(api) as client:
             processor = await _processor(
                 client,
                 path,
@@ -175,11 +190,13 @@ def dry_run(
     show_all: bool,
 ) -> None:
     """What the RULES would have done on past events (reads only; performs nothing)."""
+    from guiders.pipeline.sources import fetch_events
+
     path = _rules_path(rules)
     _checked(path)
 
     async def go() -> None:
-        async with GuidersClient(api.server, api.key) as client:
+        async with _client(api) as client:
             processor = await _processor(client, path, consumer, kb_model)
             after, shown = from_seq, 0
             while shown < limit:
@@ -212,7 +229,7 @@ def dlq_list(api: ApiAccess, consumer: str, status: str) -> None:
     """List dead letters with their error."""
 
     async def go() -> list[dict[str, Any]]:
-        async with GuidersClient(api.server, api.key) as client:
+        async with _client(api) as client:
             body = await client.request(
                 "GET",
                 f"/v2/consumers/{consumer}/dead-letters",
@@ -244,7 +261,7 @@ def dlq_retry(
 
     async def go() -> int:
         failed = 0
-        async with GuidersClient(api.server, api.key) as client:
+        async with _client(api) as client:
             processor = await _processor(client, path, consumer, None, attempts=1)
             body = await client.request(
                 "GET", f"/v2/consumers/{consumer}/dead-letters", params={"status": "parked"}
@@ -292,7 +309,7 @@ def escalate_command(
     follow its attempts and print how it ended (exit 1 unless an agent answered)."""
 
     async def go() -> dict[str, Any]:
-        async with GuidersClient(api.server, api.key) as client:
+        async with _client(api) as client:
             asked = await client.request_handoff(
                 chat_id, reason=reason, summary=summary, language=language,
                 answer_timeout_s=timeout_s,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from guiders.client import GuidersClient
 from guiders.client.work_group import (
-    CLAIM_IDLE_S,
     EventSource,
     Handler,
     RedisStreamSource,
@@ -23,6 +22,7 @@ from guiders.client.work_group import (
     store_position,
     stored_position,
 )
+from guiders.client.work_group_settings import CLAIM_IDLE_S
 
 __all__ = [
     "CLAIM_IDLE_S",

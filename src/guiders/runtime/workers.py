@@ -3,6 +3,8 @@ bot, analytics and pipeline that ``guiders up`` runs as clients of its own API."
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -50,34 +52,49 @@ def knowledge_workers(
     return worker, indexes
 
 
+async def _imported_in_thread(module: str) -> None:
+    """Imports ``module`` in a thread, so that the server keeps answering meanwhile (the
+    analytics worker pulls in scikit-learn and pandas, the bot NumPy and its models: seconds).
+    The worker then imports it again, from ``sys.modules``, with its types."""
+    await asyncio.to_thread(importlib.import_module, module)
+
+
 def embedded_workers(
     settings: Settings, url: str, key: Callable[[], str]
 ) -> list[BackgroundWorker]:
     """The bot, analytics and pipeline workers ``guiders up`` runs next to the server; each
-    talks to it through the client, with the integration key ``key()`` gives when it starts."""
+    talks to it through the client, with the integration key ``key()`` gives when it starts.
+
+    Each imports its modules when it first starts (after the server answers, see
+    ``supervise``), not here: ``guiders up`` served nothing until they were loaded. An import
+    error is the worker's crash, logged with its traceback and retried with backoff."""
     workers = []
     if settings.bot_enabled:
-        from guiders.bot.embedded import run_embedded as run_bot
-
         bot_ready = Readiness()
-        workers.append(
-            BackgroundWorker(
-                "bot",
-                lambda: run_bot(url, key(), settings.data_dir, on_ready=bot_ready.set),
-                server=url,
-                readiness=bot_ready,
-            )
-        )
+
+        async def bot() -> None:
+            await _imported_in_thread("guiders.bot.embedded")
+            from guiders.bot.embedded import run_embedded
+
+            await run_embedded(url, key(), settings.data_dir, on_ready=bot_ready.set)
+
+        workers.append(BackgroundWorker("bot", bot, server=url, readiness=bot_ready))
     if settings.analytics_enabled:
-        from guiders.analytics.embedded import run_embedded as run_analytics
 
-        workers.append(
-            BackgroundWorker("analytics", lambda: run_analytics(settings, url, key()), server=url)
-        )
+        async def analytics() -> None:
+            await _imported_in_thread("guiders.analytics.embedded")
+            from guiders.analytics.embedded import run_embedded
+
+            await run_embedded(settings, url, key())
+
+        workers.append(BackgroundWorker("analytics", analytics, server=url))
     if settings.pipeline_enabled:
-        from guiders.pipeline.embedded import run_embedded as run_pipeline
 
-        workers.append(
-            BackgroundWorker("pipeline", lambda: run_pipeline(settings, url, key()), server=url)
-        )
+        async def pipeline() -> None:
+            await _imported_in_thread("guiders.pipeline.embedded")
+            from guiders.pipeline.embedded import run_embedded
+
+            await run_embedded(settings, url, key())
+
+        workers.append(BackgroundWorker("pipeline", pipeline, server=url))
     return workers

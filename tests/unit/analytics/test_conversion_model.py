@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from tests.conversion_model import TRAIN_CSV, small_csv, train
 
 from guiders.analytics import embedded
 from guiders.analytics.cli import analytics
@@ -32,7 +33,6 @@ from guiders.analytics.training import TrainingConfig, train_model
 
 Data = tuple[pd.DataFrame, np.ndarray]
 
-TRAIN_CSV = Path(__file__).resolve().parents[3] / "data" / "online-shoppers" / "train.csv"
 FAST = TrainingConfig(members=("extra_trees",), calibration="platt", folds=3)
 
 
@@ -42,21 +42,10 @@ def data() -> Data:
 
 
 @pytest.fixture(scope="module")
-def model_dir(
-    tmp_path_factory: pytest.TempPathFactory, data: tuple[pd.DataFrame, np.ndarray]
-) -> Path:
-    raw, labels = data
-    small = raw.sample(n=2500, random_state=1)
-    frame = small.assign(Revenue=labels[small.index] == 1)
-    csv = tmp_path_factory.mktemp("data") / "small.csv"
-    frame.to_csv(csv, index=False)
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    csv = small_csv(tmp_path_factory.mktemp("data"), rows=2500, seed=1)
     out = tmp_path_factory.mktemp("model") / "conversion"
-    result = CliRunner().invoke(
-        analytics,
-        ["train", "--csv", str(csv), "--out", str(out), "--members", "extra_trees", "--no-refit"],
-    )
-    assert result.exit_code == 0, result.output
-    assert "held-out 20 %" in result.output
+    assert "held-out 20 %" in train(csv, out)
     return out
 
 

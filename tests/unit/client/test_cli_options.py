@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from guiders.cli import main
 from guiders.client.cli_options import ApiAccess, api_options, work_group_options
-from guiders.client.work_group import CLAIM_IDLE_S, WorkGroupSettings
+from guiders.client.work_group_settings import CLAIM_IDLE_S, WorkGroupSettings
 
 WORKERS = (["bot"], ["analytics", "worker"], ["pipeline", "run"])
 NO_ENV: dict[str, str | None] = {
@@ -163,6 +163,7 @@ def test_the_bot_runs_as_a_replica_with_the_groups_settings(
 def test_the_pipeline_reads_its_share_from_the_group(monkeypatch: pytest.MonkeyPatch) -> None:
     from guiders.client.work_group import RedisStreamSource
     from guiders.pipeline import cli
+    from guiders.pipeline import worker as pipeline_worker
 
     seen: dict[str, Any] = {}
 
@@ -178,7 +179,7 @@ def test_the_pipeline_reads_its_share_from_the_group(monkeypatch: pytest.MonkeyP
             return None
 
     monkeypatch.setattr(cli, "_processor", processor)
-    monkeypatch.setattr(cli, "Worker", Worker)
+    monkeypatch.setattr(pipeline_worker, "Worker", Worker)  # imported by the command
     result = invoke(
         [
             "pipeline", "run", "--url", "http://h:1", "--api-key", "k", "--batch", "7",
