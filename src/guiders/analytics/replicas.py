@@ -34,7 +34,7 @@ import structlog
 from redis.asyncio import Redis
 
 from guiders.analytics.worker import FOLLOWED, AnalyticsWorker
-from guiders.client.work_group import pump_until_stopped
+from guiders.client.work_group import joined, pump_until_stopped
 from guiders.client.work_group_settings import CLAIM_IDLE_S, WorkGroupSettings
 from guiders.domain.errors import GuidersError, RateLimited, Unavailable
 
@@ -155,8 +155,8 @@ async def run_replica(
     worker: AnalyticsWorker, group: WorkGroupSettings, stop: asyncio.Event, *, batch: int = 100
 ) -> None:
     """Score this replica's share of the due visitors until ``stop``."""
-    async with group.joined(
-        worker._client, kind="analytics", types=FOLLOWED, key_of=first_visitor, batch=batch
+    async with joined(
+        group, worker._client, kind="analytics", types=FOLLOWED, key_of=first_visitor, batch=batch
     ) as source:
         scoring = SharedScoring(worker, source.redis, source.key, lock_s=group.claim_idle_s)
         worker.scheduling = False

@@ -28,7 +28,7 @@ from guiders.bot.bot import FirstLineBot
 from guiders.bot.conversation import Conversation
 from guiders.bot.decision import Decision, Reason
 from guiders.client.models import Message
-from guiders.client.work_group import pump_until_stopped
+from guiders.client.work_group import joined, pump_until_stopped
 from guiders.client.work_group_settings import WorkGroupSettings
 
 BOT_EVENTS = ("chat.created", "chat.status_changed", "message.sent", "chat.agent_requested")
@@ -125,7 +125,7 @@ async def run_replica(
     bot: FirstLineBot, group: WorkGroupSettings, stop: asyncio.Event, *, batch: int = 50
 ) -> None:
     """Pump this replica's share of the bot's events until ``stop``."""
-    async with group.joined(
-        bot.client, kind="bot", types=BOT_EVENTS, key_of=chat_of, batch=batch
+    async with joined(
+        group, bot.client, kind="bot", types=BOT_EVENTS, key_of=chat_of, batch=batch
     ) as source:
         await pump_until_stopped(source, SharedBot(bot).handle, stop)

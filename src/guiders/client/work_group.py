@@ -27,7 +27,7 @@ Delivery is at least once: a replica killed after its handler's effect and befor
 acknowledgement has the entry handled again, so handlers must be idempotent (the server
 de-duplicates a message's ``clientMessageId``, a hand-off's key, a saga's id).
 
-A replica joins with ``WorkGroupSettings.joined`` (``work_group_settings``: the command line's
+A replica joins with ``joined(settings, …)`` (``work_group_settings``: the command line's
 side, kept apart from Redis and the client).
 """
 
@@ -37,7 +37,7 @@ import abc
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from guiders.client.client import GuidersClient
-from guiders.client.work_group_settings import CLAIM_IDLE_S
+from guiders.client.work_group_settings import CLAIM_IDLE_S, WorkGroupSettings
 
 log = structlog.get_logger(__name__)
 
@@ -280,3 +280,34 @@ async def pump_until_stopped(
         if handled == 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), idle_s)
+
+
+@contextlib.asynccontextmanager
+async def joined(
+    group: WorkGroupSettings,
+    client: GuidersClient,
+    *,
+    kind: str,
+    batch: int = 100,
+    types: Sequence[str] | None = None,
+    key_of: Callable[[dict[str, Any]], str | None] | None = None,
+) -> AsyncIterator[RedisStreamSource]:
+    """This replica's share of the ``kind`` workers' stream, on a Redis connection that is
+    closed when the block ends."""
+    if group.redis_url is None:
+        raise ValueError("a replica needs the group's Redis (--redis-url)")
+    redis = Redis.from_url(group.redis_url)
+    try:
+        yield RedisStreamSource(
+            client,
+            redis,
+            group.consumer,
+            group.worker,
+            kind=kind,
+            types=types,
+            key_of=key_of,
+            batch=batch,
+            claim_idle_s=group.claim_idle_s,
+        )
+    finally:
+        await redis.aclose()

@@ -139,6 +139,7 @@ def run(
     batch: int,
 ) -> None:
     """Run a worker: events -> rules -> actions, resuming orphaned sagas; Ctrl-C stops it."""
+    from guiders.client.work_group import joined
     from guiders.pipeline.sources import LogSource, store_position
     from guiders.pipeline.worker import Worker
 
@@ -161,7 +162,7 @@ def run(
             async with contextlib.AsyncExitStack() as stack:
                 source: EventSource = (
                     await stack.enter_async_context(
-                        group.joined(client, kind="pipeline", batch=batch)
+                        joined(group, client, kind="pipeline", batch=batch)
                     )
                     if group.redis_url
                     else LogSource(client, group.consumer, batch=batch)
