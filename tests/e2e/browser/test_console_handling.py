@@ -119,6 +119,12 @@ def test_the_audit_reads_as_words_and_a_settings_link_opens_in_the_open_console(
     expect(page.locator(".audit-log tr[data-type='site.created'] .diff").first).to_contain_text(
         "domain: localhost"
     )
+    # the team's table stays inside its card (its Save buttons stuck out on a laptop)
+    page.click(".settings-nav a[href='#settings/team']")
+    save = page.locator(".members button.save-member").first
+    expect(save).to_be_visible()
+    card, button = page.locator(".settings-form.team").bounding_box(), save.bounding_box()
+    assert card and button and button["x"] + button["width"] <= card["x"] + card["width"]
     assert errors == [], errors
 
 
@@ -167,4 +173,41 @@ def test_the_demo_shop_fits_a_phone_and_its_launcher_opens_the_chat(
     box.press("Enter")
     expect(page.locator(f"{WIDGET} .mine:not(.pending) .text")).to_have_text(["Hello from a phone"])
     page.screenshot(path=str(screenshots / "demo-shop-phone.png"))
+    assert errors == [], errors
+
+
+def test_the_widget_is_used_from_the_keyboard_and_its_buttons_look_what_they_are(
+    server: ServerProcess, browser: Any
+) -> None:
+    errors: list[str] = []
+    page = watch(browser.new_context().new_page(), [], errors)
+    page.goto(f"{server.base}/")
+    launcher = page.locator(f"{WIDGET} .launcher")
+    launcher.focus()
+    page.keyboard.press("Enter")
+    # the cursor is in the message box: type, Enter sends
+    box = page.locator(f"{WIDGET} input[aria-label=Message]")
+    expect(box).to_be_focused()
+    page.keyboard.type("Typed without the mouse")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"{WIDGET} .mine:not(.pending) .text")).to_have_text(
+        ["Typed without the mouse"]
+    )
+    # asked once, "Talk to a human" is off and looks it
+    human = page.locator(f"{WIDGET} button.human")
+    human.click()
+    expect(human).to_be_disabled()
+    colour = "el => getComputedStyle(el).color"
+    assert human.evaluate(colour) != page.locator(f"{WIDGET} button.end").evaluate(colour)
+    # ended, the transcript link under the stars looks like the widget's other links
+    page.click(f"{WIDGET} button.end")
+    transcript = page.locator(f"{WIDGET} .rate button.transcript-send")
+    expect(transcript).to_be_visible()
+    style = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).borderStyle]"
+    assert transcript.evaluate(style) == ["rgba(0, 0, 0, 0)", "none"]
+    # Escape closes the panel and gives the focus back to the launcher
+    transcript.focus()
+    page.keyboard.press("Escape")
+    expect(page.locator(f"{WIDGET} .panel")).to_have_count(0)
+    expect(launcher).to_be_focused()
     assert errors == [], errors

@@ -31,6 +31,10 @@ describe("the audit's lines", () => {
     const rows = lines(fact("settings.changed", { section: "widget", changed: ["title"], before: { title: "Hi" }, after: { title: "Hello" } }));
     expect(rows).toEqual([{ key: "title", text: "Hi → Hello" }]);
   });
+  it("write a text per language as language: text", () => {
+    expect(plain({ en: "Hi", es: "Hola" })).toBe("en: Hi; es: Hola");
+    expect(plain({})).toBe("—");
+  });
   it("write nothing as a dash and yes/no for flags", () => {
     expect([plain(null), plain(undefined), plain(""), plain([]), plain(true), plain(false), plain(3)]).toEqual(["—", "—", "—", "—", "yes", "no", "3"]);
   });

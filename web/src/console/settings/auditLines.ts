@@ -19,13 +19,17 @@ export const LABELS: Record<string, string> = {
   "staff.updated": "Team member changed",
 };
 
-/** A value as a person reads it: text as text, lists joined, nothing as a dash. */
+/** A value as a person reads it: text as text, lists joined, a per-language text as
+ * "en: …; es: …", nothing as a dash. */
 export function plain(value: unknown): string {
   if (value === undefined || value === null || value === "") return "—";
   if (typeof value === "string") return value;
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (Array.isArray(value)) return value.length ? value.map(plain).join(", ") : "—";
-  if (typeof value === "object") return JSON.stringify(value);
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return entries.length ? entries.map(([k, v]) => `${k}: ${plain(v)}`).join("; ") : "—";
+  }
   return String(value);
 }
 
