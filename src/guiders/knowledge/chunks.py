@@ -21,6 +21,8 @@ MAX_CHARS = 1200
 _ATX = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _SETEXT = re.compile(r"^(=+|-+)[ \t]*$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+_LINE_ENDS = re.compile(r"[.!?:;。！？][\"'”’)\]*_]*\s*$")
+_LINE_STARTS_BLOCK = re.compile(r"\s*([-*+•]\s|\d+[.)]\s|#|>|\|)")
 # A sentence ends at . ! ? (or their full-width forms) followed by space and a capital,
 # a digit, an opening quote or bracket; abbreviations like "e.g. the" are left alone.
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+(?=[\"'“‘(\[¿¡]?[A-ZÁÉÍÓÚÑ0-9])")
@@ -98,11 +100,28 @@ def sections_from_text(text: str) -> list[Section]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph (line breaks inside it are kept as sentence breaks)."""
+    """Sentences of a paragraph. A line break ends a sentence only where a line ends with
+    punctuation or the next starts a list item, a heading, a quote or a table row: Markdown
+    wrapped at 100 columns otherwise answered visitors with half sentences ("within 48 hours
+    The Balearic ...")."""
     out: list[str] = []
-    for line in text.split("\n"):
+    for line in _unwrap(text.split("\n")):
         out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
     return out
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    joined: list[str] = []
+    for line in lines:
+        if joined and joined[-1].strip() and line.strip() and _continues(joined[-1], line):
+            joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def _continues(previous: str, line: str) -> bool:
+    return not (_LINE_ENDS.search(previous) or _LINE_STARTS_BLOCK.match(line))
 
 
 def _hard_split(text: str, max_chars: int) -> Iterator[str]:

@@ -123,7 +123,8 @@ def test_the_widget_page_previews_saves_and_the_widget_shows_it(
     row = page.locator(".audit-log tr[data-section=widget]").first
     expect(row.locator(".who")).to_have_text("Sofia Admin")
     expect(row.locator(".what")).to_contain_text("colour")
-    expect(row.locator(".diff")).to_contain_text('"#2563eb" → "#ff0066"')
+    expect(row.locator(".diff")).to_contain_text("colour: #2563eb → #ff0066")
+    expect(row.locator(".diff")).to_contain_text("en: Hello from the settings page")
     assert errors == []
 
 

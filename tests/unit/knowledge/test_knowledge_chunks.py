@@ -83,3 +83,24 @@ def test_sentences_split_at_ends_not_at_abbreviations() -> None:
         "Done?",
         "Yes.",
     ]
+
+
+def test_lines_wrapped_inside_a_sentence_are_one_sentence_but_list_items_are_not() -> None:
+    wrapped = (
+        "Express shipping delivers within 24 hours on working days to mainland Spain and"
+        " within 48 hours\nto the rest of the EU. The Balearic and Canary Islands, Ceuta and"
+        " Melilla add 2 working days\nto both options."
+    )
+    assert split_sentences(wrapped) == [
+        "Express shipping delivers within 24 hours on working days to mainland Spain and"
+        " within 48 hours to the rest of the EU.",
+        "The Balearic and Canary Islands, Ceuta and Melilla add 2 working days to both options.",
+    ]
+    assert split_sentences("You can pay by:\n- card\n- PayPal\n1. first\n2. second") == [
+        "You can pay by:",
+        "- card",
+        "- PayPal",
+        "1. first",
+        "2. second",
+    ]
+    assert split_sentences("Is it free?\nYes") == ["Is it free?", "Yes"]

@@ -163,6 +163,13 @@ function Desk({ onLogout }: { onLogout: () => void }) {
     logRef.current?.scrollTo(0, logRef.current.scrollHeight);
   }, [messages, typing]);
 
+  // a link to a settings page (#settings/team) followed in an open console opens it
+  useEffect(() => {
+    const onHash = () => location.hash.startsWith("#settings") && setSettings(true);
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+
   const open = async (chat: Chat) => {
     alerts.seen();
     const socket = socketRef.current;
@@ -254,17 +261,20 @@ function Desk({ onLogout }: { onLogout: () => void }) {
           <button onClick={onLogout}>Sign out</button>
         </div>
       </div>
+      {error && (
+        <div class="err toast" role="alert">
+          <span>{error}</span>
+          <button type="button" aria-label="Dismiss" onClick={() => setError(null)}>
+            ×
+          </button>
+        </div>
+      )}
       {security && <TwoFactorPanel session={session} onClose={() => setSecurity(false)} />}
       {knowledge && !settings && <Knowledge session={session} />}
       {cannedPage && !settings && <CannedManager session={session} isAdmin={me.role === "admin"} onChanged={() => setCannedVersion((n) => n + 1)} />}
       {settings && <Settings session={session} />}
       <div class="cols" style={knowledge || cannedPage || settings ? "display: none" : undefined}>
         <div class="box">
-          {error && (
-            <div class="err" onClick={() => setError(null)}>
-              {error}
-            </div>
-          )}
           <h2>On the site now ({visitors.length})</h2>
           <LiveVisitorList
             session={session}
@@ -322,6 +332,8 @@ function Desk({ onLogout }: { onLogout: () => void }) {
             logRef={logRef}
             socket={socketRef.current}
             meId={me.id}
+            mayHandle={me.role === "admin" || me.role === "supervisor" || selected.assignedCommercialId === me.id}
+            onTake={() => void take(selected)}
             cannedVersion={cannedVersion}
             onSent={(m) => setMessages((list) => mergeMessage(list, m))}
             onError={fail}
@@ -348,13 +360,17 @@ interface PaneProps {
   logRef: { current: HTMLDivElement | null };
   socket: Socket | null;
   meId: string;
+  /** An agent writes in and closes only the chats assigned to them (the server says so too):
+   * in another chat they may leave an internal note, and take it first if it is queued. */
+  mayHandle: boolean;
+  onTake: () => void;
   cannedVersion: number;
   onSent: (m: Message) => void;
   onError: (err: unknown) => void;
   onClosed: () => void;
 }
 
-function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion, onSent, onError, onClosed }: PaneProps) {
+function ChatPane({ chat, messages, typing, logRef, socket, meId, mayHandle, onTake, cannedVersion, onSent, onError, onClosed }: PaneProps) {
   const [text, setText] = useState("");
   const [canned] = useCanned(session, cannedVersion);
   const [internal, setInternal] = useState(false);
@@ -389,6 +405,8 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
     }
   };
   const closed = chat.status === "CLOSED" || chat.status === "ABANDONED";
+  const notesOnly = !closed && !mayHandle;
+  const noteMode = internal || notesOnly;
 
   const send = async (e: Event) => {
     e.preventDefault();
@@ -399,20 +417,22 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
     typingAt.current = 0;
     try {
       const content = await expandCanned(session, chat.id, typed);
-      const body = { content, clientMessageId: uuid(), ...(internal ? { type: "internal" } : {}) };
+      const body = { content, clientMessageId: uuid(), ...(noteMode ? { type: "internal" } : {}) };
       onSent(await session.call<Message>("POST", `/v2/chats/${chat.id}/messages`, body));
-      if (editing && !internal) {
+      if (editing && !noteMode) {
         await review(editing, content === editing.content.trim() ? "sent" : "edited");
         setEditing(null);
       }
     } catch (err) {
+      // a refused or failed send keeps what the agent wrote, unless they already typed more
+      setText((now) => now || typed);
       onError(err);
     }
   };
 
   const onInput = (value: string) => {
     setText(value);
-    if (!internal && Date.now() - typingAt.current > 2500) {
+    if (!noteMode && Date.now() - typingAt.current > 2500) {
       typingAt.current = Date.now();
       socket?.emit("typing:start", { chatId: chat.id });
     }
@@ -455,7 +475,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
                 {label} · {clock(m.sentAt)}
               </span>
               <MessageBody m={m} session={session} />
-              {draft && !closed && <DraftActions draft={m} reviewed={reviewed.has(m.id)} onSend={sendDraft} onEdit={editDraft} onDiscard={discardDraft} />}
+              {draft && !closed && mayHandle && <DraftActions draft={m} reviewed={reviewed.has(m.id)} onSend={sendDraft} onEdit={editDraft} onDiscard={discardDraft} />}
             </div>
           );
         })}
@@ -468,13 +488,25 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
         </div>
       ) : (
         <div>
+          {notesOnly && (
+            <div class="take-first" role="status">
+              {chat.assignedCommercialId
+                ? `Assigned to ${chat.assignedCommercial?.name || "another agent"}: you can leave an internal note.`
+                : "Waiting in the queue: take it to reply or close it; until then you can leave an internal note."}
+              {!chat.assignedCommercialId && (
+                <button type="button" class="primary take" onClick={onTake}>
+                  Take
+                </button>
+              )}
+            </div>
+          )}
           <CannedSuggestions text={text} list={canned} onPick={setText} />
           <CannedPreview session={session} chatId={chat.id} text={text} />
           <form class="compose" onSubmit={send}>
             <input
               type="text"
               aria-label="Reply"
-              placeholder={internal ? "Internal note (the visitor never sees it)" : "Reply to the visitor"}
+              placeholder={noteMode ? "Internal note (the visitor never sees it)" : "Reply to the visitor"}
               value={text}
               maxLength={10000}
               onInput={(e) => onInput((e.target as HTMLInputElement).value)}
@@ -487,21 +519,23 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, cannedVersion,
               }}
             />
             <label>
-              <input type="checkbox" checked={internal} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> note
+              <input type="checkbox" checked={noteMode} disabled={notesOnly} onChange={(e) => setInternal((e.target as HTMLInputElement).checked)} /> note
             </label>
-            <AttachButton session={session} chatId={chat.id} onSent={onSent} onError={onError} />
+            {!notesOnly && <AttachButton session={session} chatId={chat.id} onSent={onSent} onError={onError} />}
             <button class="primary" type="submit">
               Send
             </button>
           </form>
-          <div class="closebar">
-            <input aria-label="Resolution" placeholder="Resolution (e.g. answered, sold)" value={resolution} onInput={(e) => setResolution((e.target as HTMLInputElement).value)} />
-            <button class="close-chat" onClick={close}>
-              Close chat
-            </button>
-          </div>
+          {!notesOnly && (
+            <div class="closebar">
+              <input aria-label="Resolution" placeholder="Resolution (e.g. answered, sold)" value={resolution} onInput={(e) => setResolution((e.target as HTMLInputElement).value)} />
+              <button class="close-chat" onClick={close}>
+                Close chat
+              </button>
+            </div>
+          )}
           <div class="handon">
-            <Tags session={session} chat={chat} onChanged={onClosed} onError={onError} />
+            {!notesOnly && <Tags session={session} chat={chat} onChanged={onClosed} onError={onError} />}
             <Transfer session={session} chat={chat} meId={meId} onDone={onClosed} onError={onError} />
           </div>
         </div>

@@ -44,6 +44,8 @@ export function Knowledge({ session }: { session: StaffSession }) {
   const [pages, setPages] = useState<{ id: string; list: Page[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // until the first answer, "no documents yet" would be untrue (a slow server, many sources)
+  const [loaded, setLoaded] = useState(false);
 
   const fail = (err: unknown) => setError(err instanceof Error ? err.message : String(err));
 
@@ -55,6 +57,7 @@ export function Knowledge({ session }: { session: StaffSession }) {
       ]);
       setSources(s.sources);
       setGaps(g.gaps);
+      setLoaded(true);
     } catch (err) {
       fail(err);
     }
@@ -169,8 +172,9 @@ export function Knowledge({ session }: { session: StaffSession }) {
         )}
       </div>
       <div class="box">
-        <h2>Sources ({sources.length})</h2>
-        {sources.length === 0 && <div class="empty">No documents yet: add a website or upload files.</div>}
+        <h2>Sources{loaded ? ` (${sources.length})` : ""}</h2>
+        {!loaded && <div class="empty loading">Loading…</div>}
+        {loaded && sources.length === 0 && <div class="empty">No documents yet: add a website or upload files.</div>}
         {sources.map((s) => (
           <div class="item source-row" key={s.id} data-source={s.id} data-status={s.status}>
             <div class="row">
@@ -212,7 +216,7 @@ export function Knowledge({ session }: { session: StaffSession }) {
       </div>
       <div class="box">
         <h2>Content gaps</h2>
-        {gaps.length === 0 && <div class="empty">Every question so far was answered.</div>}
+        {loaded && gaps.length === 0 && <div class="empty">Every question so far was answered.</div>}
         <ol class="gaps">
           {gaps.map((g, i) => (
             <li key={i} title={g.examples.join("\n")}>

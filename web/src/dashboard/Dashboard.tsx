@@ -205,8 +205,8 @@ function Board({ onLogout }: { onLogout: () => void }) {
         {snap?.knowledge ? (
           <BarPanel
             id="knowledge"
-            title={`Answers from documents · ${snap.knowledge.questions} questions · answered ${pct(snap.knowledge.answerRate)} · clarified ${pct(snap.knowledge.clarifyRate)} · handed off ${pct(snap.knowledge.handoffRate)} · mean grounding ${snap.knowledge.meanGrounding === null ? "– (no LLM)" : snap.knowledge.meanGrounding.toFixed(2)}`}
-            labels={Object.keys(snap.knowledge.handoffByReason).map((r) => `hand-off: ${r}`)}
+            title={`Answers from documents · ${snap.knowledge.questions} questions · answered ${pct(snap.knowledge.answerRate)} · clarified ${pct(snap.knowledge.clarifyRate)} · handed off ${pct(snap.knowledge.handoffRate)} · mean grounding ${snap.knowledge.meanGrounding === null ? "– (no LLM)" : snap.knowledge.meanGrounding.toFixed(2)} · bars: hand-offs by reason, % of questions`}
+            labels={Object.keys(snap.knowledge.handoffByReason).map((r) => r.replace(/_/g, " "))}
             values={Object.values(snap.knowledge.handoffByReason).map((v) => v * 100)}
           />
         ) : (

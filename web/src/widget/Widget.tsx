@@ -52,6 +52,9 @@ export function Widget({ session, socket, title }: Props) {
   const phaseRef = useRef<Phase>("open");
   const creating = useRef(false);
   const openRef = useRef(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const launcherRef = useRef<HTMLButtonElement>(null);
+  const closedByKey = useRef(false);
   chatRef.current = chatId;
   phaseRef.current = phase;
   openRef.current = open;
@@ -260,6 +263,21 @@ export function Widget({ session, socket, title }: Props) {
     if (next && !chatRef.current) void openChat();
   };
 
+  // Keyboard: opening puts the cursor in the message box (where a mouse or trackpad is used:
+  // on a phone it would pop the keyboard over the page), Escape closes and returns to the launcher.
+  useEffect(() => {
+    if (open && window.matchMedia?.("(pointer: fine)").matches) inputRef.current?.focus();
+    if (!open && closedByKey.current) {
+      closedByKey.current = false;
+      launcherRef.current?.focus();
+    }
+  }, [open]);
+  const onPanelKey = (e: KeyboardEvent) => {
+    if (e.key !== "Escape") return;
+    closedByKey.current = true;
+    toggle();
+  };
+
   const send = async (content: string, clientMessageId: string) => {
     const id = await openChat();
     if (!id) return;
@@ -400,7 +418,7 @@ export function Widget({ session, socket, title }: Props) {
     <div>
       {look && <style>{lookCss(look)}</style>}
       {open && (
-        <div class="panel" role="dialog" aria-label={shownTitle}>
+        <div class="panel" role="dialog" aria-label={shownTitle} onKeyDown={onPanelKey}>
           <div class="head">
             <b>{shownTitle}</b>
             <small class="subtitle">{subtitle(t, people.availability, agent, waiting)}</small>
@@ -435,6 +453,7 @@ export function Widget({ session, socket, title }: Props) {
             <div>
               <form class="bar" onSubmit={submit}>
                 <input
+                  ref={inputRef}
                   value={text}
                   placeholder={t("placeholder")}
                   aria-label={t("message")}
@@ -494,7 +513,7 @@ export function Widget({ session, socket, title }: Props) {
           )}
         </div>
       )}
-      <button class={open ? "launcher shut" : look?.launcher_text ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
+      <button ref={launcherRef} class={open ? "launcher shut" : look?.launcher_text ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
         {open ? "×" : look?.launcher_text || <ChatIcon />}
       </button>
     </div>

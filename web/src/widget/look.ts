@@ -36,7 +36,7 @@ export function lookCss(look: WidgetLook): string {
   const side = look.position === "left" ? "left: 20px; right: auto;" : "right: 20px; left: auto;";
   return `.launcher, .panel { ${side} }
 .launcher, .head, .mine, button.send, .rate button.again { background: ${colour}; }
-.card a, .source, .actions button { color: ${colour}; }
+.card a, .source, .actions button, .rate button.transcript-send { color: ${colour}; }
 .launcher.text { width: auto; min-width: 58px; border-radius: 29px; padding: 0 18px; font-size: 15px; }
 .greeting { align-self: flex-start; background: #e5e7eb; }`;
 }

@@ -42,9 +42,12 @@ button.send { background: #2563eb; color: #fff; border: 0; border-radius: 8px; p
 .attachment img { max-width: 220px; max-height: 220px; }
 .actions { display: flex; justify-content: space-between; padding: 0 8px 8px; }
 .actions button { background: none; border: 0; color: #2563eb; cursor: pointer; font-size: 12px; padding: 4px; }
+.actions button:disabled { color: #9ca3af; cursor: default; }
 .rate { padding: 14px; text-align: center; border-top: 1px solid #e5e7eb; }
 .rate button.star { font-size: 24px; background: none; border: 0; cursor: pointer; color: #f59e0b; }
 .rate button.again { margin-top: 8px; background: #2563eb; color: #fff; border: 0; border-radius: 8px; padding: 7px 12px; cursor: pointer; }
+.rate .transcript { display: block; margin-top: 6px; }
+.rate button.transcript-send { background: none; border: 0; color: #2563eb; cursor: pointer; font-size: 12px; padding: 4px; text-decoration: underline; }
 .offline { background: #fef3c7; color: #92400e; font-size: 12px; padding: 4px 12px; }
 .error { background: #fee2e2; color: #991b1b; font-size: 12px; padding: 4px 12px; }
 .email-capture { padding: 10px 12px; border-top: 1px solid #e5e7eb; background: #f0f9ff; display: flex; flex-direction: column; gap: 6px; font-size: 13px; }

@@ -4,14 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { StaffSession } from "../../shared/staff";
-
-interface LoggedEvent {
-  seq: number;
-  type: string;
-  payload: Record<string, unknown>;
-  actor: { id: string | null; type: string | null };
-  occurredAt: string;
-}
+import { LABELS, lines, type LoggedEvent } from "./auditLines";
 
 export const AUDITED = [
   "settings.changed",
@@ -22,8 +15,6 @@ export const AUDITED = [
   "staff.created",
   "staff.updated",
 ];
-
-const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
 
 export function AuditPage({ session }: { session: StaffSession }) {
   const [events, setEvents] = useState<LoggedEvent[]>([]);
@@ -60,23 +51,23 @@ export function AuditPage({ session }: { session: StaffSession }) {
         <tbody>
           {events.map((e) => {
             const p = e.payload;
-            const before = (p.before ?? {}) as Record<string, unknown>;
-            const after = (p.after ?? {}) as Record<string, unknown>;
             const changed = Array.isArray(p.changed) ? (p.changed as string[]) : [];
-            const what = e.type === "settings.changed" ? `${String(p.section)}: ${changed.join(", ") || "no change"}` : e.type;
+            const member = typeof p.user_id === "string" ? names[p.user_id] : undefined;
+            const what =
+              e.type === "settings.changed"
+                ? `${String(p.section)}: ${changed.join(", ") || "no change"}`
+                : `${LABELS[e.type] ?? e.type}${member ? `: ${member}` : ""}`;
             return (
               <tr key={e.seq} data-type={e.type} data-section={typeof p.section === "string" ? p.section : undefined}>
                 <td>{new Date(e.occurredAt).toLocaleString()}</td>
                 <td class="who">{(e.actor.id && names[e.actor.id]) || e.actor.id || e.actor.type || "system"}</td>
                 <td class="what">{what}</td>
                 <td class="diff">
-                  {e.type === "settings.changed"
-                    ? changed.map((f) => (
-                        <div key={f}>
-                          <b>{f}</b>: {show(before[f])} → {show(after[f])}
-                        </div>
-                      ))
-                    : JSON.stringify(p)}
+                  {lines(e).map((line) => (
+                    <div key={line.key}>
+                      <b>{line.key}</b>: {line.text}
+                    </div>
+                  ))}
                 </td>
               </tr>
             );
