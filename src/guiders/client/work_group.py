@@ -178,9 +178,15 @@ class RedisStreamSource(EventSource):
         )
         return int(refreshed)
 
-    async def _heartbeat(self, held: set[Any]) -> None:
+    async def _heartbeat(self, held: set[Any], stop: asyncio.Event) -> None:
+        """Beats until ``stop``; never cancelled in the middle of a Redis call (a command cut
+        off while its reply is on the way leaves the connection out of step, and the next
+        command on it may wait for ever)."""
         while True:
-            await asyncio.sleep(self.claim_idle_s / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.claim_idle_s / 3)
+            if stop.is_set():
+                return
             try:
                 await self.refresh(set(held))
             except Exception as exc:  # Redis away: the entries age, and may be claimed twice
@@ -203,13 +209,13 @@ class RedisStreamSource(EventSource):
         if not entries:
             return 0
         held = {entry[0] for entry in entries}
-        heartbeat = asyncio.create_task(self._heartbeat(held))
+        stop = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(held, stop))
         try:
             return await self._lanes(entries, handler, held)
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            stop.set()
+            await heartbeat
 
     async def _lanes(self, entries: list[Any], handler: Handler, held: set[Any]) -> int:
         if self.key_of is None:
