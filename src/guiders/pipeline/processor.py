@@ -152,9 +152,21 @@ class Processor:
         else:
             state = await self.runner.run(existing)
         if not state.finished:
-            raise SagaHeld(saga_id, state.owner, state.lease_expires_at)
+            if self._held_elsewhere(state):
+                raise SagaHeld(saga_id, state.owner, state.lease_expires_at)
+            raise RuntimeError(f"rules saga {saga_id} stopped unfinished (its lease was lost)")
         names = tuple(s["name"] for s in state.steps)
         return Outcome(int(event["seq"]), event["eventId"], "done", names)
+
+    def _held_elsewhere(self, state: SagaState) -> bool:
+        """Another worker's lease that has not run out: waiting for it is not a failure. Our
+        own lease lost to a concurrent save is an ordinary failure, retried at once."""
+        return (
+            state.owner is not None
+            and state.owner != self.runner.owner
+            and state.lease_expires_at is not None
+            and state.lease_expires_at > datetime.now(UTC)
+        )
 
     async def process(self, event: dict[str, Any]) -> Outcome:
         """``handle`` with retries and backoff; a dead letter when they are used up. Raises
