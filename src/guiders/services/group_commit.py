@@ -115,6 +115,8 @@ class GroupCommit:
         self._step = step
         self._queue: list[Send] = []
         self._drain_task: asyncio.Task[None] | None = None
+        self._busy = False
+        """The last batch held more than one send."""
         self.batches = 0
         self.sends = 0
 
@@ -127,7 +129,15 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         while self._queue:
+            if self._busy:
+                # Under load, let the loop run once before taking the batch: the requests
+                # answered by the last commit come back in that time, and join this batch
+                # rather than the next. Without it the clients split into two halves that
+                # alternate, each paying a whole transaction (docs/performance.md). An idle
+                # server never waits: a lone send is not "busy".
+                await asyncio.sleep(0)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            self._busy = len(batch) > 1
             try:
                 outcomes = await self._run(batch)
             except Exception:

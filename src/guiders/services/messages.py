@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +9,7 @@ from uuid import UUID
 
 from guiders.domain.chat import Chat, ChatStatus
 from guiders.domain.errors import ValidationFailed
+from guiders.domain.ids import time_ordered_id
 from guiders.domain.message import (
     Message,
     MessageType,
@@ -40,7 +40,7 @@ def build_message(principal: Principal, chat: Chat, draft: MessageDraft, at: dat
     if internal and role == SenderRole.VISITOR:
         raise ValidationFailed("a visitor cannot send internal messages", field="isInternal")
     return Message(
-        id=uuid.uuid4(),
+        id=time_ordered_id(),
         chat_id=chat.id,
         company_id=chat.company_id,
         sender=Sender(id=principal.subject_id, name=principal.name, role=role),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -13,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
+from guiders.domain.ids import time_ordered_id
 from guiders.domain.upcasting import upcast
 from guiders.services.ports import EventFilter, EventGroup, EventLog
 from guiders.store.tables import company_sequences, events, outbox
@@ -105,7 +105,7 @@ class SqlEventLog(EventLog):
             first = last - len(batch) + 1
             ranges.append({"b_company": company_id, "b_first": first, "b_last": last})
             stored.extend(
-                _stored(event, group, company_id, uuid.uuid4(), first + offset)
+                _stored(event, group, company_id, time_ordered_id(), first + offset)
                 for offset, (event, group) in enumerate(batch)
             )
         if self._keys is None:
@@ -126,7 +126,7 @@ class SqlEventLog(EventLog):
         for company_id in sorted(by_company):
             batch = by_company[company_id]
             unnumbered = [
-                _stored(event, group, company_id, uuid.uuid4(), 0) for event, group in batch
+                _stored(event, group, company_id, time_ordered_id(), 0) for event, group in batch
             ]
             if self._keys is None:
                 payloads = [e.payload for e in unnumbered]
