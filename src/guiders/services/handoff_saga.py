@@ -94,7 +94,7 @@ class HandoffDesk(Protocol):
     async def say(
         self, chat_id: str, content: str, *, internal: bool, metadata: dict[str, Any], key: str
     ) -> None:
-        """Posts as the AI assistant; ``key`` makes a repeat a no-op (client message id)."""
+        """Posts as the company's bot; ``key`` makes a repeat a no-op (client message id)."""
 
     async def set_bot_muted(self, chat_id: str, muted: bool) -> None: ...
 
