@@ -206,11 +206,9 @@ class FirstLineBot:
             language = self._page_language(conv) if conv.language else behaviour.default_language
             text = behaviour.welcome_text(language, name)
         elif conv.language:  # the widget told us the page's language: welcome in it
-            text = await self.texts.welcome(
-                conv.language, conv.visitor_name, self.settings.bot_name
-            )
+            text = await self.texts.welcome(conv.language, conv.visitor_name, behaviour.name)
         else:
-            text = self.settings.welcome_message.format(name=name, bot=self.settings.bot_name)
+            text = self.settings.welcome_message.format(name=name, bot=behaviour.name)
         await self.replies.welcome(conv, text, self.model_name)
 
     async def _on_visitor_message(self, chat_id: str, message: Message) -> None:
@@ -321,7 +319,8 @@ class FirstLineBot:
     ) -> None:
         """The server hands the chat over (``POST /v2/chats/{id}/handoff``); the bot only
         asks, and stays quiet in the chat from now on."""
+        name = (await self.behaviour.current()).name
         await hand_over(
-            self.client, conv, decision, message, language, self.settings, self.model_name
+            self.client, conv, decision, message, language, self.settings, self.model_name, name
         )
         BOT_REPLIES.labels("escalation").inc()

@@ -3,14 +3,16 @@ through the public API with the bot's integration key and refreshed every few se
 
 A company that never saved its ``bot`` section (revision 0) keeps the bot's own configuration
 (``BotSettings``: defaults, YAML, ``GUIDERS_BOT_*``), as does a bot that cannot read the
-settings (an older server, a network hiccup: the last values read stay in force).
+settings (an older server, a network hiccup: the last values read stay in force). The name is
+the exception: it is always the company's (``bot.name``, its default until an admin saves
+one), because the server signs the bot's messages with it and the welcome must say the same.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import structlog
@@ -106,7 +108,7 @@ class CompanyBotSettings:
             sections = {s["section"]: s for s in reply["sections"]}
             bot = sections["bot"]
             if not bot["revision"]:
-                return self._fallback
+                return replace(self._fallback, name=str(bot["values"]["name"]))
             return from_sections(bot["values"], sections.get("company", {}).get("values", {}))
         except Exception:
             log.warning("could not read the company's bot settings; keeping the last ones")

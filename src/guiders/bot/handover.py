@@ -23,9 +23,12 @@ async def hand_over(
     language: str,
     settings: BotSettings,
     model: str,
+    bot_name: str | None = None,
 ) -> None:
+    """``bot_name``: the company's (``BotBehaviour.name``), else the bot's configuration's."""
     reason = decision.reason.value if decision.reason else "escalation"
-    summary = texts.summary(conv, decision, settings.bot_name, conv.history[-6:], None)
+    name = bot_name or settings.bot_name
+    summary = texts.summary(conv, decision, name, conv.history[-6:], None)
     conv.handed_over = True  # quiet from now on, whatever the server's hand-off meets
     await client.request_handoff(
         conv.chat_id,

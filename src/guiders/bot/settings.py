@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from guiders.ai.llm import LlmConfig
+from guiders.domain.settings import DEFAULT_BOT_NAME
 
 DEFAULT_KEYWORDS = [
     "precio",
@@ -44,7 +45,9 @@ DEMO_KB = Path(__file__).resolve().parent.parent / "ai" / "demo_kb.yaml"
 class BotSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GUIDERS_BOT_", extra="ignore")
 
-    bot_name: str = "Guiders AI"
+    bot_name: str = DEFAULT_BOT_NAME
+    """Only while the server's settings cannot be read: the server signs the bot's messages
+    with the company's ``bot.name``, and the bot's welcome uses that name too."""
     auto_respond_threshold: float = Field(0.8, ge=0, le=1)
     escalation_keywords: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_KEYWORDS)

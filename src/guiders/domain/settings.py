@@ -86,9 +86,14 @@ class WidgetLook(Section):
     _greetings = field_validator("greetings")(_languages)
 
 
+DEFAULT_BOT_NAME = "Guiders AI"
+"""The bot's name until an admin gives it another (``bot.name``): the one default every
+display of the bot (its messages' sender, its welcome, the widget) falls back to."""
+
+
 class BotConfig(Section):
     enabled: bool = True
-    name: Annotated[str, Field(min_length=1, max_length=80)] = "Guiders AI"
+    name: Annotated[str, Field(min_length=1, max_length=80)] = DEFAULT_BOT_NAME
     avatar_url: Annotated[str, Field(max_length=500, pattern=r"^(https://\S+)?$")] = ""
     welcome: PerLanguage = Field(
         default_factory=lambda: {

@@ -8,6 +8,7 @@ from guiders.domain.strategy import NurturingContent, StrategyConfig
 from guiders.services.agents import AgentService
 from guiders.services.analytics import AnalyticsService
 from guiders.services.availability import AvailabilityService
+from guiders.services.bot_identity import BotIdentity
 from guiders.services.canned import CannedService
 from guiders.services.chat_mail import ChatMailConfig, ChatMailService
 from guiders.services.chats import ChatService
@@ -92,7 +93,7 @@ class Services:
         settings = SettingsService(uow)
         roster = Roster(liveness, settings)
         chats = ChatService(uow, roster)
-        messages = MessageService(uow)
+        messages = MessageService(uow, BotIdentity(settings))
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)

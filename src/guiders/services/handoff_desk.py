@@ -1,7 +1,8 @@
 """The server's side of the hand-off saga: its ``HandoffDesk`` over the use cases, and its
 ``SagaStore`` over the saga table.
 
-The hand-off acts as the company's AI assistant (an integration principal of its own), through
+The hand-off acts as the company's bot (an integration principal of its own, its messages signed
+with the company's bot name like the bot's, ``bot_identity.py``), through
 the same services and checks as a request would; its sagas are written as ``PUT
 /v2/sagas/{id}`` writes them, so their steps and status changes are in the event log.
 """
@@ -17,6 +18,7 @@ from guiders.domain.chat import OPEN_STATUSES
 from guiders.domain.errors import NotFound
 from guiders.domain.message import MessageType
 from guiders.domain.saga import Saga, SagaStatus
+from guiders.domain.settings import DEFAULT_BOT_NAME
 from guiders.sagas import SagaState, SagaStore
 from guiders.services.access import Principal, PrincipalKind
 from guiders.services.agents import AgentService
@@ -36,7 +38,7 @@ def handoff_principal(company_id: UUID) -> Principal:
         kind=PrincipalKind.INTEGRATION,
         company_id=company_id,
         subject_id=HANDOFF_SUBJECT,
-        name="AI assistant",
+        name=DEFAULT_BOT_NAME,  # its messages carry the company's own (``BotIdentity``)
     )
 
 

@@ -12,6 +12,12 @@ Then ``on_compensated`` hands the chat on: a follow-up saga (its id derived from
 tries the next agent; when no agent is left, the visitor is told they are in the queue and a
 *waiting* follow-up saga stays STARTED until an agent not tried yet is free.
 
+The visitor hears each of these texts (joining, withdrawn, queued) at most once per hand-off,
+however many agents let the chat wait: the keys already said are kept in the saga's context
+(``told``) and handed to each follow-up, so a restarted server does not repeat them either.
+Later rounds only brief the new agent (the internal note); the agent's first message is what
+the visitor sees next.
+
 The steps reach the chat system through ``HandoffDesk`` (the server's services in
 ``handoff_desk.py``; a fake in unit tests), so this module holds the process and nothing else.
 """
@@ -88,7 +94,7 @@ class HandoffDesk(Protocol):
     async def say(
         self, chat_id: str, content: str, *, internal: bool, metadata: dict[str, Any], key: str
     ) -> None:
-        """Posts as the AI assistant; ``key`` makes a repeat a no-op (client message id)."""
+        """Posts as the company's bot; ``key`` makes a repeat a no-op (client message id)."""
 
     async def set_bot_muted(self, chat_id: str, muted: bool) -> None: ...
 
@@ -132,7 +138,7 @@ class HandoffRequest:
 
 INHERITED = (
     "chatId", "companyId", "summary", "reason", "language", "tried", "answerTimeoutS",
-    "messageMetadata", "summaryMetadata", "replyTo",
+    "messageMetadata", "summaryMetadata", "replyTo", "told",
 )  # fmt: skip
 
 
@@ -157,7 +163,11 @@ def handoff_saga(
     lock = reserving or asyncio.Lock()
 
     async def say(ctx: StepContext, key: str, extra: dict[str, Any], agent: str = "") -> None:
+        """Tells the visitor ``key`` unless an earlier round of this hand-off did: the same
+        "I'm passing you to..." per agent who lets the chat wait reads as a loop."""
         d = ctx.data
+        if key in d.get("told", []):
+            return
         metadata = {
             **(d.get("messageMetadata") or {}),
             "sagaId": ctx.saga_id,
@@ -168,6 +178,7 @@ def handoff_saga(
         await desk.say(
             d["chatId"], content, internal=False, metadata=metadata, key=f"saga-{ctx.saga_id}-{key}"
         )
+        d["told"] = [*d.get("told", []), key]  # saved with the step; a rerun's say is a no-op
 
     async def find_agent(ctx: StepContext) -> None:
         d = ctx.data

@@ -19,6 +19,7 @@ from guiders.domain.message import (
     check_type_allowed,
 )
 from guiders.services.access import Principal, check_chat_access, check_may_handle
+from guiders.services.bot_identity import BotIdentity
 from guiders.services.group_commit import Batch, GroupCommit, Send
 from guiders.services.ports import Page, UnitOfWorkFactory
 
@@ -54,8 +55,10 @@ def build_message(principal: Principal, chat: Chat, draft: MessageDraft, at: dat
 
 
 class MessageService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, identity: BotIdentity | None = None) -> None:
+        """``identity``: signs AI messages with the company's bot name (else the key's name)."""
         self._uow = uow
+        self._identity = identity
         self.group_commit = GroupCommit(uow, _send_in_batch)
 
     async def send(
@@ -65,6 +68,8 @@ class MessageService:
 
         Answered once the transaction holding it has committed; concurrent sends share one
         (``group_commit.py``)."""
+        if self._identity is not None:
+            principal = await self._identity.sign(principal)
         return await self.group_commit.submit(principal, chat_id, draft)
 
     async def page(

@@ -7,6 +7,7 @@ from typing import Any
 
 from guiders.bot.company_settings import CompanyBotSettings
 from guiders.bot.settings import BotSettings
+from guiders.domain.settings import DEFAULT_BOT_NAME, BotConfig
 
 
 class FakeApi:
@@ -43,13 +44,14 @@ async def test_the_bot_config_holds_until_an_admin_saves_the_section() -> None:
     config = BotSettings(bot_name="Env Bot", auto_respond_threshold=0.9)
     settings = CompanyBotSettings(api, config, refresh_s=5, clock=lambda: now[0])
     first = await settings.current()
-    assert (first.from_console, first.name, first.threshold) == (False, "Env Bot", 0.9)
+    assert (first.from_console, first.threshold) == (False, 0.9)
+    assert first.name == "Robin"  # the name is always the company's: the server signs with it
 
-    api.reply = {"sections": [_bot(2, {"enabled": False}), _company("es")]}
-    assert (await settings.current()).name == "Env Bot"  # not refreshed yet
+    api.reply = {"sections": [_bot(2, {"enabled": False, "name": "Rosa"}), _company("es")]}
+    assert (await settings.current()).enabled  # not refreshed yet
     now[0] = 5.0
     second = await settings.current()
-    assert (second.from_console, second.enabled, second.name) == (True, False, "Robin")
+    assert (second.from_console, second.enabled, second.name) == (True, False, "Rosa")
     assert (second.escalation_keywords, second.max_messages, second.threshold) == (
         ["refund"],
         3,
@@ -59,7 +61,7 @@ async def test_the_bot_config_holds_until_an_admin_saves_the_section() -> None:
 
     api.reply = RuntimeError("server away")
     now[0] = 10.0
-    assert (await settings.current()).name == "Robin"  # the last values read stay
+    assert (await settings.current()).name == "Rosa"  # the last values read stay
 
 
 async def test_the_welcome_picks_the_language_and_only_fills_its_placeholders() -> None:
@@ -69,3 +71,10 @@ async def test_the_welcome_picks_the_language_and_only_fills_its_placeholders() 
     assert behaviour.welcome_text("en-GB", "Eva") == "Hi Eva, I am Robin {not-a-field}"
     assert behaviour.welcome_text("es", "Eva") == "Hola Eva"
     assert behaviour.welcome_text("fr", "Eva").startswith("Hi Eva")
+
+
+async def test_a_bot_that_cannot_read_the_settings_uses_the_one_default_name() -> None:
+    api = FakeApi()
+    api.reply = RuntimeError("server away")
+    behaviour = await CompanyBotSettings(api, BotSettings()).current()
+    assert behaviour.name == DEFAULT_BOT_NAME == BotConfig().name
