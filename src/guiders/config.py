@@ -302,6 +302,12 @@ class Settings(BaseSettings):
         le=1024 * 1024 * 1024,
         description="Largest file (image or PDF) a visitor or agent may send in a chat",
     )
+    max_open_chats_per_visitor: int = Field(
+        default=5,
+        ge=1,
+        description="Chats not closed one visitor may have; one more is refused with 409 "
+        "too_many_open_chats, whoever opens it (docs/security.md)",
+    )
     attachment_max_files_per_visitor: int = Field(
         default=100, ge=1, description="Files the chats of one visitor may hold in all"
     )

@@ -15,7 +15,7 @@ import pytest
 from guiders.config import Settings
 from guiders.demo import CREDENTIALS_FILE, seed_demo_documents
 from guiders.runtime import Runtime
-from tests.documents import encrypt_pdf, make_docx, make_pdf
+from tests.documents import encrypt_pdf, make_docx, make_docx_bomb, make_pdf
 from tests.integration.test_api import key_headers, staff
 from tests.site import Site, page, serve
 from tests.waiting import eventually
@@ -175,6 +175,7 @@ async def test_uploads_are_parsed_each_on_its_own_and_bad_files_fail_with_a_reas
         ("files", ("locked.pdf", encrypt_pdf(pdf), "application/pdf")),
         ("files", ("broken.pdf", b"%PDF-1.4 this is not a pdf", "application/pdf")),
         ("files", ("logo.png", b"\x89PNG\r\n\x1a\n....", "image/png")),
+        ("files", ("bomb.docx", make_docx_bomb(20 * 1024 * 1024), "application/octet-stream")),
         ("files", ("notes.md", b"# Delivery\n## Parcels\nParcels are left with a neighbour.", "")),
     ]
     r = await api.post(
@@ -183,7 +184,7 @@ async def test_uploads_are_parsed_each_on_its_own_and_bad_files_fail_with_a_reas
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
     source = await settled(api, key, sid)
-    assert source["status"] == "indexed" and source["failedCount"] == 3, source
+    assert source["status"] == "indexed" and source["failedCount"] == 4, source
     pages = await pages_of(api, key, sid)
     assert {k: p["status"] for k, p in pages.items()} == {
         "hours.pdf": "indexed",
@@ -192,10 +193,12 @@ async def test_uploads_are_parsed_each_on_its_own_and_bad_files_fail_with_a_reas
         "locked.pdf": "failed",
         "broken.pdf": "failed",
         "logo.png": "failed",
+        "bomb.docx": "failed",
     }
     assert "encrypted" in pages["locked.pdf"]["error"]
     assert "damaged" in pages["broken.pdf"]["error"] or "text" in pages["broken.pdf"]["error"]
     assert "unsupported" in pages["logo.png"]["error"]
+    assert "ZIP bomb" in pages["bomb.docx"]["error"]
     reply = await ask(api, key, "What time does the Madrid store open?")
     assert reply["action"] == "answer", reply
     assert reply["citations"][0]["title"] in ("hours", "Opening hours", "Handbook")

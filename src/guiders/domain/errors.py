@@ -10,7 +10,8 @@
      ├── Forbidden              (403)  a valid credential that may not do this
      ├── NotFound               (404)  no such thing (or not visible to this credential)
      ├── Conflict               (409)
-     │    └── InvalidTransition        the chat's status machine refuses the move
+     │    ├── InvalidTransition        the chat's status machine refuses the move
+     │    └── TooManyOpenChats         the visitor has as many open chats as they may
      ├── RateLimited            (429)
      └── Unavailable            (503)  a dependency is down
 
@@ -62,6 +63,15 @@ class Conflict(GuidersError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class TooManyOpenChats(Conflict):
+    """The visitor already has the most chats that are not closed they may have.
+
+    A conflict with the visitor's state (409), not a rate limit: waiting does not help, closing
+    a chat does, and clients (our SDK included) retry a 429 by themselves."""
+
+    code = "too_many_open_chats"
 
 
 class PayloadTooLarge(GuidersError):

@@ -18,8 +18,10 @@ with a reason a person can act on; other documents are not affected.
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -31,6 +33,16 @@ MAX_TEXT_CHARS = 2_000_000
 """Text kept from one document; the rest is dropped (and said so in the section list)."""
 MAX_PDF_PAGES = 2000
 MAX_DOCX_UNCOMPRESSED = 100 * 1024 * 1024
+"""Bytes all the parts of one DOCX may unpack to (images included: python-docx loads them)."""
+MAX_DOCX_XML_BYTES = 25 * 1024 * 1024
+"""Bytes one XML part (``word/document.xml``...) may unpack to: python-docx parses each whole
+into an lxml tree of many times its size, and 25 MB of markup is far more than the text kept."""
+MAX_DOCX_RATIO = 100
+"""Unpacked/packed size a part over ``DOCX_RATIO_FLOOR`` may have: Word's XML packs about
+10:1, a ZIP bomb thousands to one."""
+DOCX_RATIO_FLOOR = 1024 * 1024
+MAX_DOCX_PARTS = 5000
+_READ_CHUNK = 1024 * 1024
 
 KINDS = ("html", "markdown", "text", "pdf", "docx")
 _DROP = (
@@ -258,14 +270,7 @@ def _outline_starts(reader: object) -> dict[int, tuple[str, ...]]:
 
 
 def _docx(content: bytes, fallback_title: str) -> ParsedDocument:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if "word/document.xml" not in archive.namelist():
-                raise ParseError("the file is a ZIP archive but not a DOCX document")
-            if sum(i.file_size for i in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
-                raise ParseError("the DOCX unpacks to more than 100 MB")
-    except zipfile.BadZipFile as exc:
-        raise ParseError(f"the DOCX is damaged and cannot be read ({exc})") from exc
+    check_docx_archive(content)
     import docx
 
     try:
@@ -295,6 +300,72 @@ def _docx(content: bytes, fallback_title: str) -> ParsedDocument:
     if not out.sections:
         raise ParseError("the DOCX has no text")
     return ParsedDocument(title or fallback_title, "docx", out.sections)
+
+
+def check_docx_archive(content: bytes) -> None:
+    """Refuses a DOCX (a ZIP) that would unpack to more than the limits, before python-docx
+    reads it.
+
+    The sizes a ZIP declares are checked first (cheap, and they stop an honest bomb at once),
+    then every part is unpacked in chunks, counting, and dropped: a header that understates a
+    part is caught by the count, never by memory. python-docx then opens the same bytes, and
+    Python's zipfile stops each part at the same declared size, so it reads what was counted.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+            if "word/document.xml" not in {p.filename for p in parts}:
+                raise ParseError("the file is a ZIP archive but not a DOCX document")
+            if len(parts) > MAX_DOCX_PARTS:
+                raise ParseError(f"the DOCX has {len(parts)} parts; the limit is {MAX_DOCX_PARTS}")
+            for part in parts:
+                _check_part_size(part, part.file_size)
+            if sum(p.file_size for p in parts) > MAX_DOCX_UNCOMPRESSED:
+                raise ParseError(f"the DOCX unpacks to more than {_mb(MAX_DOCX_UNCOMPRESSED)}")
+            total = 0
+            for part in parts:
+                total += _unpacked_size(archive, part, MAX_DOCX_UNCOMPRESSED - total)
+    except ParseError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        NotImplementedError,  # a compression method zipfile has not
+        RuntimeError,  # an encrypted part
+        EOFError,
+        ValueError,
+        OSError,
+    ) as exc:
+        raise ParseError(f"the DOCX is damaged and cannot be read ({exc})") from exc
+
+
+def _check_part_size(part: zipfile.ZipInfo, size: int) -> None:
+    if part.filename.endswith((".xml", ".rels")) and size > MAX_DOCX_XML_BYTES:
+        raise ParseError(
+            f"the DOCX's {part.filename[:100]} unpacks to more than {_mb(MAX_DOCX_XML_BYTES)}"
+        )
+    if size > DOCX_RATIO_FLOOR and size > MAX_DOCX_RATIO * max(part.compress_size, 1):
+        raise ParseError(
+            f"the DOCX's {part.filename[:100]} unpacks to {size // max(part.compress_size, 1)} "
+            f"times its packed size (at most {MAX_DOCX_RATIO}): a ZIP bomb, not a document"
+        )
+
+
+def _unpacked_size(archive: zipfile.ZipFile, part: zipfile.ZipInfo, room: int) -> int:
+    """The bytes ``part`` really unpacks to, read at most ``room`` + 1 of them."""
+    size = 0
+    with archive.open(part) as stream:
+        while chunk := stream.read(min(_READ_CHUNK, room - size + 1)):
+            size += len(chunk)
+            if size > room:
+                raise ParseError(f"the DOCX unpacks to more than {_mb(MAX_DOCX_UNCOMPRESSED)}")
+            _check_part_size(part, size)
+    return size
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
 
 
 def _docx_heading_level(style: str) -> int | None:

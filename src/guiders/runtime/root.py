@@ -126,6 +126,7 @@ class Runtime:
             hash_concurrency=settings.login_hash_concurrency,
             chat_mail=chat_mail_config(settings, tokens),
             liveness=Liveness(presence_store, required=settings.presence_requires_connection),
+            max_open_chats_per_visitor=settings.max_open_chats_per_visitor,
         )
         bus.subscribe_published(forget_scored(services))
         bus.subscribe_node(services.availability.on_event, PEOPLE_EVENTS)

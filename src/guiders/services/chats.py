@@ -12,7 +12,7 @@ from uuid import UUID
 from guiders.domain.assignment import choose_agent
 from guiders.domain.chat import Chat, Priority
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
-from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
+from guiders.domain.errors import Forbidden, NotFound, TooManyOpenChats, ValidationFailed
 from guiders.domain.message import Message
 from guiders.services.access import (
     Principal,
@@ -27,6 +27,9 @@ from guiders.services.roster import Roster
 
 SORT_FIELDS = ("createdAt", "updatedAt", "lastMessageDate")
 """What a chat listing may be sorted by (``ChatQuery.sort``); every repository supports each."""
+DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 5
+"""Chats not closed one visitor may have (``GUIDERS_MAX_OPEN_CHATS_PER_VISITOR``): an anonymous
+site key must not be able to fill the queue; the widget keeps one chat at a time."""
 
 
 @dataclass(slots=True)
@@ -41,9 +44,16 @@ class ChatView:
 
 
 class ChatService:
-    def __init__(self, uow: UnitOfWorkFactory, roster: Roster | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        roster: Roster | None = None,
+        *,
+        max_open_per_visitor: int = DEFAULT_MAX_OPEN_CHATS_PER_VISITOR,
+    ) -> None:
         self._uow = uow
         self._roster = roster or Roster()
+        self.max_open_per_visitor = max_open_per_visitor
 
     async def open(
         self,
@@ -55,7 +65,10 @@ class ChatService:
         priority: Priority = Priority.NORMAL,
         first_message: MessageDraft | None = None,
     ) -> tuple[Chat, int, Message | None]:
-        """A new PENDING chat (and its first message), with its queue position."""
+        """A new PENDING chat (and its first message), with its queue position.
+
+        The visitor's cap on open chats holds whoever opens it: an integration key opens chats
+        for visitors, so a key-driven flood is bounded the same way as a site key's."""
         now = datetime.now(UTC)
         async with self._uow() as uow:
             uow.actor = principal.actor
@@ -64,9 +77,10 @@ class ChatService:
                 raise ValidationFailed(
                     "visitorId is required for staff and keys", field="visitorId"
                 )
-            visitor = await uow.visitors.get(owner)
+            visitor = await uow.visitors.get(owner, for_update=True)
             if visitor is None or visitor.company_id != principal.company_id:
                 raise NotFound("Visitor not found", field="visitorId")
+            await self._check_open_cap(uow, owner)
             info = VisitorInfo(
                 id=visitor.id,
                 name=visitor_info.get("name") or visitor.name,
@@ -93,6 +107,17 @@ class ChatService:
             position = await uow.chats.count_pending(principal.company_id)
             await uow.commit()
         return chat, position, message
+
+    async def _check_open_cap(self, uow: UnitOfWork, visitor_id: UUID) -> None:
+        """Counted under the visitor's row lock (taken by the caller), so concurrent opens of
+        one visitor cannot all see room for one more."""
+        limit = self.max_open_per_visitor
+        if await uow.chats.count_open_of_visitor(visitor_id) >= limit:
+            raise TooManyOpenChats(
+                f"This visitor already has {limit} open chats; close one to open another",
+                field="visitorId",
+                limit=limit,
+            )
 
     async def get(self, principal: Principal, chat_id: UUID) -> ChatView:
         async with self._uow() as uow:

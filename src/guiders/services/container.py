@@ -11,7 +11,7 @@ from guiders.services.availability import AvailabilityService
 from guiders.services.bot_identity import BotIdentity
 from guiders.services.canned import CannedService
 from guiders.services.chat_mail import ChatMailConfig, ChatMailService
-from guiders.services.chats import ChatService
+from guiders.services.chats import DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, ChatService
 from guiders.services.company_secrets import CompanySecretService
 from guiders.services.credentials import TokenService
 from guiders.services.departments import DepartmentService
@@ -88,11 +88,12 @@ class Services:
         hash_concurrency: int = 2,
         chat_mail: ChatMailConfig | None = None,
         liveness: Liveness | None = None,
+        max_open_chats_per_visitor: int = DEFAULT_MAX_OPEN_CHATS_PER_VISITOR,
     ) -> Services:
         visitors = VisitorService(uow)
         settings = SettingsService(uow)
         roster = Roster(liveness, settings)
-        chats = ChatService(uow, roster)
+        chats = ChatService(uow, roster, max_open_per_visitor=max_open_chats_per_visitor)
         messages = MessageService(uow, BotIdentity(settings))
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)

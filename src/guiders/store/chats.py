@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from guiders.domain.chat import WORKLOAD_STATUSES, Chat, ChatStatus, Priority
+from guiders.domain.chat import OPEN_STATUSES, WORKLOAD_STATUSES, Chat, ChatStatus, Priority
 from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.message import Message, MessageType, Sender, SenderRole
 from guiders.services.chats import SORT_FIELDS
@@ -56,6 +56,10 @@ _MESSAGE_BY_CLIENT_ID = select(messages).where(
     messages.c.chat_id == bindparam("b_chat"),
     messages.c.sender_id == bindparam("b_sender"),
     messages.c.client_message_id == bindparam("b_client"),
+)
+_COUNT_OPEN_OF_VISITOR = select(func.count()).where(  # ix_chats_visitor_id
+    chats.c.visitor_id == bindparam("b_visitor"),
+    chats.c.status.in_(sorted(s.value for s in OPEN_STATUSES)),
 )
 _PRIORITY_RANK = case({p.value: p.rank for p in Priority}, value=chats.c.priority)
 
@@ -131,6 +135,10 @@ class SqlChatRepository(ChatRepository):
             chats.c.company_id == company_id, chats.c.status == ChatStatus.PENDING.value
         )
         return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def count_open_of_visitor(self, visitor_id: UUID) -> int:
+        result = await self._conn.execute(_COUNT_OPEN_OF_VISITOR, {"b_visitor": visitor_id})
+        return int(result.scalar_one())
 
     async def workloads(self, company_id: UUID) -> dict[UUID, int]:
         stmt = (

@@ -49,10 +49,14 @@ class SqlVisitorRepository(VisitorRepository):
     async def add(self, visitor: Visitor) -> None:
         await self._conn.execute(visitors.insert().values(id=visitor.id, **_values(visitor)))
 
-    async def get(self, visitor_id: UUID) -> Visitor | None:
-        row = (
-            await self._conn.execute(select(visitors).where(visitors.c.id == visitor_id))
-        ).first()
+    async def get(self, visitor_id: UUID, *, for_update: bool = False) -> Visitor | None:
+        stmt = select(visitors).where(visitors.c.id == visitor_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            # FOR NO KEY UPDATE: rows that merely reference the visitor (a new chat, a
+            # tracking event) take KEY SHARE and are not held up by it. SQLite needs no lock:
+            # its transactions begin IMMEDIATE and so already run one at a time.
+            stmt = stmt.with_for_update(key_share=True)
+        row = (await self._conn.execute(stmt)).first()
         return visitor_from_row(row._mapping) if row else None
 
     async def by_fingerprint(self, site_id: UUID, fingerprint: str) -> Visitor | None:

@@ -4,8 +4,9 @@ they cannot read with a reason."""
 from __future__ import annotations
 
 import pytest
-from tests.documents import encrypt_pdf, make_docx, make_pdf
+from tests.documents import encrypt_pdf, make_docx, make_docx_bomb, make_pdf, understate_size
 
+from guiders.ingest import parsers
 from guiders.ingest.parsers import ParseError, detect_kind, parse, parse_html
 
 PAGE = """<!doctype html><html><head><title>Billing help</title></head><body>
@@ -71,6 +72,66 @@ def test_a_docx_made_here_is_read_with_its_headings() -> None:
         (("Holidays",), "You have 25 days."),
         (("Pay",), "Monthly."),
     ]
+
+
+@pytest.fixture
+def docx_never_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-docx must not get to parse what the archive check refuses (a new, empty
+    document is still made: that is how the tests build theirs)."""
+    import docx
+
+    new_document = docx.Document
+
+    def refuse(docx_file: object = None) -> object:
+        if docx_file is not None:
+            raise AssertionError("python-docx was handed a refused archive")
+        return new_document()
+
+    monkeypatch.setattr(docx, "Document", refuse)
+
+
+@pytest.mark.usefixtures("docx_never_opened")
+def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked() -> None:
+    bomb = make_docx_bomb(20 * 1024 * 1024)
+    assert len(bomb) < 200_000  # 20 MB of XML in a small file
+    with pytest.raises(ParseError, match="ZIP bomb"):
+        parse(bomb, None, "bomb.docx")
+
+
+@pytest.mark.usefixtures("docx_never_opened")
+def test_a_docx_part_over_the_xml_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsers, "MAX_DOCX_XML_BYTES", 64 * 1024)
+    with pytest.raises(ParseError, match=r"word/document.xml unpacks to more than 0.0625 MB"):
+        parse(make_docx_bomb(100 * 1024), None, "long.docx")
+
+
+@pytest.mark.usefixtures("docx_never_opened")
+def test_a_docx_over_the_total_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsers, "MAX_DOCX_UNCOMPRESSED", 32 * 1024)
+    with pytest.raises(ParseError, match="unpacks to more than"):
+        parse(make_docx("Guide", [("A", "b")]), None, "guide.docx")
+
+
+@pytest.mark.usefixtures("docx_never_opened")
+def test_a_docx_whose_header_understates_a_part_is_refused() -> None:
+    """The declared size passes every check; the read is cut at it and the part's checksum
+    then fails, so nothing past the declared size is ever unpacked."""
+    lying = understate_size(make_docx_bomb(20 * 1024 * 1024), "word/document.xml", 1000)
+    with pytest.raises(ParseError, match="damaged"):
+        parse(lying, None, "lying.docx")
+
+
+def test_the_unpacked_size_is_counted_not_taken_from_the_header() -> None:
+    """The hard limit of the read: what a part unpacks to is counted, and the count stops one
+    byte past the room left, whatever the header says."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(make_docx_bomb(300 * 1024))) as archive:
+        part = archive.getinfo("word/document.xml")
+        assert parsers._unpacked_size(archive, part, part.file_size) == part.file_size
+        with pytest.raises(ParseError, match="unpacks to more than"):
+            parsers._unpacked_size(archive, part, 200 * 1024)
 
 
 def test_an_encrypted_pdf_fails_with_a_reason() -> None:

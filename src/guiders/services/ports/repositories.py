@@ -236,6 +236,10 @@ class ChatRepository(abc.ABC):
         """Chats waiting in the company's queue (a new chat's position)."""
 
     @abc.abstractmethod
+    async def count_open_of_visitor(self, visitor_id: UUID) -> int:
+        """The visitor's chats that are not over (``OPEN_STATUSES``): the per-visitor cap."""
+
+    @abc.abstractmethod
     async def workloads(self, company_id: UUID) -> dict[UUID, int]: ...
     @abc.abstractmethod
     async def unread_counts(
@@ -285,7 +289,10 @@ class VisitorRepository(abc.ABC):
     @abc.abstractmethod
     async def add(self, visitor: Visitor) -> None: ...
     @abc.abstractmethod
-    async def get(self, visitor_id: UUID) -> Visitor | None: ...
+    async def get(self, visitor_id: UUID, *, for_update: bool = False) -> Visitor | None:
+        """``for_update``: held until commit, so that one visitor's concurrent requests that
+        count then add (the open-chat cap) run one after the other."""
+
     @abc.abstractmethod
     async def by_fingerprint(self, site_id: UUID, fingerprint: str) -> Visitor | None: ...
     @abc.abstractmethod
