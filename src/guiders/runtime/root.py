@@ -47,6 +47,7 @@ from guiders.services.mail import MailDispatcher
 from guiders.services.ports import Cache, EventBus, UnitOfWork
 from guiders.services.presence import PresenceService
 from guiders.services.retention_job import RetentionJob
+from guiders.services.search_indexing import SearchIndexing
 from guiders.services.secret_box import SecretBox
 from guiders.services.service_levels import SlaMonitor
 from guiders.services.staff_standing import STANDING_EVENTS
@@ -83,6 +84,8 @@ class Runtime:
     """The inbound SMTP endpoint for visitors' e-mail replies, when a port is configured."""
     retention: RetentionJob | None = field(default=None)
     """Deletes what each company's retention period lets go (``docs/privacy.md``)."""
+    search_indexing: SearchIndexing | None = field(default=None)
+    """Indexes new messages for search in batches, where the database does not (SQLite)."""
     background: list[BackgroundWorker] = field(default_factory=list)
     """In-process workers (bot, analytics, pipeline) started with the server, restarted
     when they crash, cancelled at stop (see ``supervision.py``)."""
@@ -191,6 +194,7 @@ class Runtime:
                 else None
             ),
             sla=SlaMonitor(uow, services.settings, interval_s=settings.sla_scan_s),
+            search_indexing=SearchIndexing(uow) if db.is_sqlite else None,
         )
 
     def metrics_collector(self) -> MetricsCollector:
@@ -254,6 +258,8 @@ class Runtime:
             self.knowledge.warm()
         if self.retention is not None:
             await self.retention.start()
+        if self.search_indexing is not None:
+            await self.search_indexing.start()
         for hook in self.on_start:
             await hook(self)
         self._tasks = [
@@ -273,6 +279,8 @@ class Runtime:
         await self.handoff.stop()
         if self.retention is not None:
             await self.retention.stop()
+        if self.search_indexing is not None:
+            await self.search_indexing.stop()
         if self.sla is not None:
             await self.sla.stop()
         if self.mail is not None:

@@ -108,6 +108,8 @@ class TransferService:
         """Staff and keys search their own company's conversations, internal notes too."""
         require_staff_or_key(principal)
         async with self._uow() as uow:
-            return await uow.search.search(
+            hits = await uow.search.search(
                 principal.company_id, query[:MAX_QUERY], visitor_id=visitor_id, limit=limit
             )
+            await uow.commit()  # keeps the messages the search indexed first (store/search.py)
+        return hits

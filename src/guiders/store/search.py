@@ -2,13 +2,22 @@
 
 Neither structure is a table of ``metadata`` (an FTS5 virtual table and an expression index
 cannot be described there alike), so ``install`` creates them: after ``create_schema`` (tests,
-the demo) through a ``metadata`` hook, and in migration ``0011_agent_tools``.
+the demo) through a ``metadata`` hook, in migration ``0011_agent_tools``, and their current form
+in ``0021_search_pending``.
 
-- SQLite: ``messages_fts``, an FTS5 table of (content, message_id), kept by three triggers on
-  ``messages``. It holds its own copy of the text (not an external-content table: ``messages``
-  has no INTEGER primary key, and VACUUM may renumber its rowids).
+- SQLite: ``messages_fts``, an FTS5 table of (content, message_id). It holds its own copy of
+  the text (not an external-content table: ``messages`` has no INTEGER primary key, and VACUUM
+  may renumber its rowids). A new message is not indexed in the transaction that writes it: a
+  trigger notes its id in ``messages_fts_pending`` and ``catch_up`` indexes what is noted, a
+  batch at a time (every second, ``services/search_indexing.py``, and before every search, in
+  the search's own transaction, so a search always finds what was sent before it). FTS5 writes
+  a new segment of its index at every commit and merges segments as they pile up: indexed in
+  the send's transaction, that was 40 % of SQLite's work per message under load, at a batch of
+  16 (``docs/performance.md``); indexed a thousand at a time it costs next to nothing. Deletes
+  and content updates reach the index through triggers, as before.
 - PostgreSQL: ``ix_messages_content_fts``, a GIN index on ``to_tsvector('simple', content)``;
-  the query uses the same expression, so it is answered from the index.
+  the query uses the same expression, so it is answered from the index (GIN keeps its own list
+  of pending entries, so PostgreSQL needs none of ours).
 
 On SQLite, a later migration that *recreates* ``messages`` (Alembic's batch mode copies the
 table when SQLite cannot alter it in place) drops its triggers: such a migration must run
@@ -26,7 +35,18 @@ import re
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, MetaData, Table, Text, Uuid, event, func, literal_column, select
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,13 +57,16 @@ from guiders.store.tables import chats, messages
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
     "content, message_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE TABLE IF NOT EXISTS messages_fts_pending (message_id CHAR(32) NOT NULL)",
     "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
-    "INSERT INTO messages_fts (content, message_id) VALUES (new.content, new.id); END",
+    "INSERT INTO messages_fts_pending (message_id) VALUES (new.id); END",
     "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
     "DELETE FROM messages_fts WHERE message_id = old.id; END",
+    # a message is noted at most once: a catch-up never indexes it twice
     "CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
     "DELETE FROM messages_fts WHERE message_id = old.id; "
-    "INSERT INTO messages_fts (content, message_id) VALUES (new.content, new.id); END",
+    "DELETE FROM messages_fts_pending WHERE message_id = old.id; "
+    "INSERT INTO messages_fts_pending (message_id) VALUES (new.id); END",
 )
 SQLITE_BACKFILL = "INSERT INTO messages_fts (content, message_id) SELECT content, id FROM messages"
 SQLITE_DROP = (
@@ -51,7 +74,17 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS messages_fts_delete",
     "DROP TRIGGER IF EXISTS messages_fts_insert",
     "DROP TABLE IF EXISTS messages_fts",
+    "DROP TABLE IF EXISTS messages_fts_pending",
 )
+_PENDING_UP_TO = (
+    "SELECT max(rowid) FROM (SELECT rowid FROM messages_fts_pending ORDER BY rowid LIMIT :limit)"
+)
+_INDEX_PENDING = (
+    "INSERT INTO messages_fts (content, message_id) SELECT m.content, m.id "
+    "FROM messages_fts_pending AS p JOIN messages AS m ON m.id = p.message_id "
+    "WHERE p.rowid <= :last"
+)
+_CLEAR_PENDING = "DELETE FROM messages_fts_pending WHERE rowid <= :last"
 POSTGRES_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_messages_content_fts ON messages "
     "USING gin (to_tsvector('simple', content))",
@@ -61,6 +94,8 @@ POSTGRES_DROP = ("DROP INDEX IF EXISTS ix_messages_content_fts",)
 SEARCH_NAMES = ("messages_fts", "ix_messages_content_fts")
 """Names (and prefixes: FTS5's shadow tables) the schema comparison leaves out."""
 
+CATCH_UP_BATCH = 1000
+"""Messages indexed per statement (a bounded hold of SQLite's write lock)."""
 MAX_TERMS = 8
 MAX_TERM = 50
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -141,6 +176,9 @@ class SqlConversationSearch(ConversationSearch):
         if not include_internal:
             stmt = stmt.where(messages.c.is_internal.is_(False))
         stmt = stmt.order_by(messages.c.sent_at.desc()).limit(limit)
+        if self._conn.dialect.name == "sqlite":
+            while await self.catch_up(CATCH_UP_BATCH) == CATCH_UP_BATCH:
+                pass
         return [
             SearchHit(
                 message_id=r.id,
@@ -151,3 +189,13 @@ class SqlConversationSearch(ConversationSearch):
             )
             for r in await self._conn.execute(stmt)
         ]
+
+    async def catch_up(self, limit: int) -> int:
+        if self._conn.dialect.name != "sqlite":
+            return 0
+        last = (await self._conn.execute(text(_PENDING_UP_TO), {"limit": limit})).scalar()
+        if last is None:
+            return 0
+        await self._conn.execute(text(_INDEX_PENDING), {"last": last})
+        cleared = await self._conn.execute(text(_CLEAR_PENDING), {"last": last})
+        return int(cleared.rowcount)

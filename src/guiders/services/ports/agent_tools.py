@@ -70,3 +70,10 @@ class ConversationSearch(abc.ABC):
         limit: int = 20,
     ) -> list[SearchHit]:
         """The newest matching messages of one company (of one visitor when named)."""
+
+    @abc.abstractmethod
+    async def catch_up(self, limit: int) -> int:
+        """Index up to ``limit`` messages written since the last catch-up; how many were.
+
+        SQLite indexes new messages in batches rather than in the transaction that writes
+        them (``store/search.py``); PostgreSQL's index is kept by the database (always 0)."""
