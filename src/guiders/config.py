@@ -124,7 +124,8 @@ class Settings(BaseSettings):
     )
     sdk_secretless_sockets: bool = Field(
         default=False,
-        description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret",
+        description="Accept the SDK's {visitorId, tenantId} socket handshake without a secret "
+        "(refused in production)",
     )
     trusted_proxies: str = Field(
         default="",
@@ -391,6 +392,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"GUIDERS_JWT_SECRET must be set to a random secret of at least "
                 f"{MIN_JWT_SECRET_BYTES} bytes in production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_insecure_switches_in_production(self) -> Settings:
+        """Secure by default: a switch that weakens authentication must not reach production."""
+        if self.environment == "production" and self.sdk_secretless_sockets:
+            raise ValueError(
+                "GUIDERS_SDK_SECRETLESS_SOCKETS=true is refused in production: anyone who knows "
+                "a visitor id could read that visitor's chats (the SDK must send {token} or "
+                "{sessionId})"
             )
         return self
 
