@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ def test_visitor_and_agent_hold_a_conversation_rendered_as_text(
     expect(queued).to_have_count(1)
     queued.locator("button.take").click()
     expect(agent.locator(".mine .item")).to_have_count(1)
+    # the chat's status reads as a word, in the list and the header, never the API's capitals
+    expect(agent.locator(".mine .item small")).to_have_text(re.compile(r"^(Assigned|Active)$"))
+    expect(agent.locator(".chat .chat-status")).to_have_text(re.compile(r"^(Assigned|Active) · "))
     expect(agent.locator(".msgs .m.visitor .text")).to_have_text(["Hi, do you ship to Spain?"])
     expect(visitor.locator("#guiders-widget .subtitle")).to_have_text(
         "You are chatting with Ben Turner"
