@@ -1,4 +1,5 @@
-// The agent console and the dashboard: two pages, built into the Python package's static folder.
+// The demo shop and its buying guide, the agent console and the dashboard: the pages, built
+// into the Python package's static folder.
 import { resolve } from "node:path";
 import { defineConfig } from "vite";
 
@@ -15,6 +16,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         shop: resolve(__dirname, "src/index.html"),
+        guide: resolve(__dirname, "src/buying-guide.html"),
         console: resolve(__dirname, "src/console/index.html"),
         dashboard: resolve(__dirname, "src/dashboard/index.html"),
       },

@@ -69,12 +69,14 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
 
     from guiders.api.app import create_asgi
     from guiders.api.head_limit import head_limited_protocol
-    from guiders.demo import seed_demo, seed_demo_documents
+    from guiders.demo import seed_demo, seed_demo_documents, with_demo_content
     from guiders.observability.logging import configure_logging
     from guiders.realtime.transport import WebSocketProtocol
     from guiders.runtime import Runtime, embedded_workers
     from guiders.store.migrate import upgrade
 
+    if seed:
+        settings = with_demo_content(settings)
     configure_logging(settings.log_level, settings.log_format, settings.log_info_sample_rate)
     upgrade(settings.resolved_database_url, schema=settings.database_schema)
     runtime = Runtime.build(settings)

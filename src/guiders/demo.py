@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from guiders.config import Settings
 from guiders.domain.company import StaffRole
 from guiders.services.access import Principal, PrincipalKind
 from guiders.services.container import Services
@@ -19,6 +20,8 @@ from guiders.services.credentials import key_is_well_formed
 from guiders.services.knowledge import UploadedFile
 
 CREDENTIALS_FILE = "demo-credentials.json"
+BUYING_GUIDE_URL = "/buying-guide"
+"""The demo shop's buying guide page (``web/src/buying-guide.html``, served by ``web/site.py``)."""
 DOCUMENTS = Path(__file__).parent / "demo_documents"
 _DOCUMENT_SOURCES = [("en", "Demo Shop help"), ("es", "Ayuda de Demo Shop")]
 """One upload source per language, of the files ``DOCUMENTS/*.<language>.md``."""
@@ -28,6 +31,16 @@ _STAFF = [
     ("carla@demo.guiders.local", "Carla Ruiz", StaffRole.AGENT, 1),
 ]
 _ADMIN = ("olga@demo.guiders.local", "Olga Admin")
+
+
+def with_demo_content(settings: Settings) -> Settings:
+    """The settings ``guiders up`` serves with: the nurturing card's "Read more" leads to the demo
+    shop's buying guide, unless GUIDERS_NURTURING_CONTENT_URL names another page. Only the demo:
+    ``guiders serve`` keeps the setting as it is, since there the widget is on the customer's
+    own site and a path of ours would lead nowhere."""
+    if settings.nurturing_content_url:
+        return settings
+    return settings.model_copy(update={"nurturing_content_url": BUYING_GUIDE_URL})
 
 
 async def seed_demo(services: Services, data_dir: Path) -> dict[str, Any]:

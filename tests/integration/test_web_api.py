@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from guiders.api.app import create_app
 from guiders.config import Settings
+from guiders.demo import BUYING_GUIDE_URL
 from guiders.runtime import Runtime
 from guiders.store.replay import replay_and_compare
 from guiders.web import site
@@ -113,7 +114,7 @@ async def test_pages_say_how_to_build_when_the_front_end_is_missing(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(site, "STATIC", tmp_path / "nothing")
-    for path in ("/", "/console/", "/dashboard/"):
+    for path in ("/", "/buying-guide", "/console/", "/dashboard/"):
         r = await client.get(path)
         assert r.status_code == 503 and "npm run build" in r.text
     js = await client.get("/widget.js")
@@ -133,6 +134,18 @@ async def test_the_shop_page_carries_the_site_key_and_assets_stay_in_their_folde
     assert (await client.get("/assets/a.js")).status_code == 200
     assert (await client.get("/assets/..%2Fsecret.txt")).status_code == 404
     assert (await client.get("/assets/%2e%2e/secret.txt")).status_code == 404
+
+
+async def test_the_buying_guide_is_a_page_of_the_demo_shop(
+    client: httpx.AsyncClient, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where the demo's nurturing card leads (guiders.demo.BUYING_GUIDE_URL), with the widget."""
+    guide = f'<h1>How to choose</h1><script data-site-key="{site.SITE_KEY_PLACEHOLDER}">'
+    (tmp_path / "buying-guide.html").write_text(guide)
+    monkeypatch.setattr(site, "STATIC", tmp_path)
+    page = await client.get(BUYING_GUIDE_URL)
+    assert page.status_code == 200 and f'data-site-key="{demo["siteKey"]}"' in page.text
+    assert "How to choose" in page.text and "content-security-policy" in page.headers
 
 
 async def test_replay_rebuilds_a_rating_given_after_close(

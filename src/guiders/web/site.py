@@ -56,7 +56,20 @@ def demo_site_key(data_dir: Path) -> str | None:
 @router.get("/")
 async def shop(request: Request) -> Response:
     """The demo shop page, with the widget's script tag carrying the demo site's key."""
-    path = STATIC / "index.html"
+    return _demo_page(request, "index.html")
+
+
+@router.get("/buying-guide")
+async def buying_guide(request: Request) -> Response:
+    """The demo shop's buying guide: where the nurturing card's "Read more" leads in the demo
+    (``guiders up`` sets GUIDERS_NURTURING_CONTENT_URL to it), with the widget as on the shop."""
+    return _demo_page(request, "buying-guide.html")
+
+
+def _demo_page(request: Request, relative: str) -> Response:
+    """A page of the demo shop: only where ``guiders up`` seeded the demo site, whose key the
+    widget's script tag needs."""
+    path = STATIC / relative
     if not path.is_file():
         return HTMLResponse(_MISSING, status_code=503)
     key = demo_site_key(request.app.state.runtime.settings.data_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ def test_visitor_and_agent_hold_a_conversation_rendered_as_text(
     expect(queued).to_have_count(1)
     queued.locator("button.take").click()
     expect(agent.locator(".mine .item")).to_have_count(1)
+    # the chat's status reads as a word, in the list and the header, never the API's capitals
+    expect(agent.locator(".mine .item small")).to_have_text(re.compile(r"^(Assigned|Active)$"))
+    expect(agent.locator(".chat .chat-status")).to_have_text(re.compile(r"^(Assigned|Active) · "))
     expect(agent.locator(".msgs .m.visitor .text")).to_have_text(["Hi, do you ship to Spain?"])
     expect(visitor.locator("#guiders-widget .subtitle")).to_have_text(
         "You are chatting with Ben Turner"
@@ -241,6 +245,15 @@ def test_nurturing_content_shows_as_a_card_with_only_safe_links(
     expect(cards).to_have_count(3)
     expect(cards.nth(2).locator("b")).not_to_be_empty()
     page.screenshot(path=str(screenshots / "widget-nurturing.png"))
+    # In the demo its "Read more" leads to the shop's buying guide, a page of the demo itself.
+    more = cards.nth(2).locator("a")
+    expect(more).to_have_attribute("href", "/buying-guide")
+    with page.context.expect_page() as opened:
+        more.click()
+    guide = opened.value
+    expect(guide.locator("h1")).to_have_text("How to choose: our buying guide")
+    expect(guide.locator("#guiders-widget .launcher")).to_be_visible()
+    assert httpx.get(f"{server.base}/buying-guide").status_code == 200
 
 
 def test_a_send_whose_reply_was_lost_is_retried_without_a_duplicate(
@@ -319,7 +332,7 @@ def test_a_chat_closed_while_the_visitor_was_away_asks_for_a_rating_on_return(
 
 
 def test_pages_carry_a_content_security_policy(server: ServerProcess) -> None:
-    for path in ("/", "/console/", "/dashboard/"):
+    for path in ("/", "/buying-guide", "/console/", "/dashboard/"):
         csp = httpx.get(f"{server.base}{path}").headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-eval" not in csp
 

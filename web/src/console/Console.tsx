@@ -16,6 +16,7 @@ import { CannedManager, CannedPreview, CannedSuggestions, complete, expandCanned
 import { Tags, Transfer } from "./HandOn";
 import { VisitorPanel } from "./VisitorPanel";
 import { visitorLabel } from "../shared/visitor";
+import { statusLabel } from "../shared/chatStatus";
 import { AttachButton, MessageBody } from "./Attachments";
 import { Settings } from "./settings/Settings";
 
@@ -317,7 +318,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               <div class={`item ${selected?.id === c.id ? "sel" : ""}`} key={c.id} onClick={() => open(c)} data-chat={c.id}>
                 <div class="row">
                   <b>{visitorLabel(c.visitorId, c.visitorInfo)}</b>
-                  <small>{c.status}</small>
+                  <small>{statusLabel(c.status)}</small>
                 </div>
                 <div class="preview">{c.lastMessagePreview || ""}</div>
               </div>
@@ -455,7 +456,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, mayHandle, onT
       <div class="row" style="display:flex;justify-content:space-between">
         <b>{visitorLabel(chat.visitorId, chat.visitorInfo)}</b>
         <small class="chat-status">
-          {chat.status} · {chat.priority}
+          {statusLabel(chat.status)} · {chat.priority}
           {chat.assignedCommercial?.name ? ` · ${chat.assignedCommercial.name}` : ""}
         </small>
       </div>

@@ -7,6 +7,7 @@ import { clock } from "../shared/clock";
 import type { StaffSession } from "../shared/staff";
 import type { Chat } from "../shared/types";
 import { visitorLabel } from "../shared/visitor";
+import { statusLabel } from "../shared/chatStatus";
 import { Profile } from "./Profile";
 
 type Hit = components["schemas"]["SearchHitItem"];
@@ -56,7 +57,7 @@ function PastConversations({ session, chat, onOpen }: { session: StaffSession; c
           {chats.map((c) => (
             <li key={c.id} data-chat={c.id}>
               <a href="#" onClick={(e) => (e.preventDefault(), onOpen(c))}>
-                {new Date(c.createdAt).toLocaleDateString()} · {c.status}
+                {new Date(c.createdAt).toLocaleDateString()} · {statusLabel(c.status)}
               </a>{" "}
               <small>{c.lastMessagePreview ?? ""}</small>
             </li>

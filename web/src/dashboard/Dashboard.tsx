@@ -16,6 +16,7 @@ import {
 import { useEffect, useRef, useState } from "preact/hooks";
 import { io } from "socket.io-client";
 import { LoginForm, StaffSession } from "../shared/staff";
+import { statusLabel } from "../shared/chatStatus";
 import { axisLabel, span } from "./axis";
 import { CsvButton, FiguresPanels, OwnView } from "./Figures";
 import { ModelHealthPanels } from "./ModelHealth";
@@ -190,7 +191,7 @@ function Board({ onLogout }: { onLogout: () => void }) {
           color="#dc2626"
         />
         <LinePanel id="messages" title="Messages per minute" labels={labels} times={times} values={series.map((p) => p.messagesPerMinute)} color="#7c3aed" />
-        <BarPanel id="chats" title={`Chats by status · queue ${snap?.queueLength ?? 0}`} labels={statuses} values={statuses.map((s) => snap!.chatsByStatus[s])} />
+        <BarPanel id="chats" title={`Chats by status · queue ${snap?.queueLength ?? 0}`} labels={statuses.map(statusLabel)} values={statuses.map((s) => snap!.chatsByStatus[s])} />
         {snap?.ai ? (
           <BarPanel
             id="ai-confidence"
