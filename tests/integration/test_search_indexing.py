@@ -117,3 +117,45 @@ async def test_an_edit_or_a_delete_while_waiting_leaves_no_duplicate_nor_stale_h
     assert [h["messageId"] for h in hits] == [edited]
     assert (await api.get(SEARCH, params={"q": "capybaras"}, headers=ben)).json()["hits"] == []
     assert await indexed(runtime, edited) == 1
+
+
+async def test_a_deleted_message_leaves_the_index_by_key(
+    api: httpx.AsyncClient, demo: dict[str, Any], sqlite_runtime: Runtime
+) -> None:
+    """An erasure or the retention job deletes messages one by one: each finds its index
+    entry through ``messages_fts_ids`` (the FTS5 table's ``message_id`` is unindexed, and a
+    search of it read the whole index per deleted message)."""
+    runtime = sqlite_runtime
+    ben = await staff(api, demo, 1)
+    chat = await chat_of(api, demo, "deleted")
+    kept = await send(api, chat, "the okapi stays")
+    gone = await send(api, chat, "the okapi leaves")
+    assert await SearchIndexing(runtime.services.uow).pass_once() >= 2
+    entry = await scalar(
+        runtime, "SELECT entry FROM messages_fts_ids WHERE message_id = :id", id=UUID(gone).hex
+    )
+    assert entry is not None
+    assert (
+        await scalar(runtime, "SELECT message_id FROM messages_fts WHERE rowid = :e", e=entry)
+        == UUID(gone).hex
+    )
+    await write(runtime, "DELETE FROM messages WHERE id = :id", id=UUID(gone).hex)
+    assert await indexed(runtime, gone) == 0
+    assert (
+        await scalar(
+            runtime,
+            "SELECT count(*) FROM messages_fts_ids WHERE message_id = :id",
+            id=UUID(gone).hex,
+        )
+        == 0
+    )
+    hits = (await api.get(SEARCH, params={"q": "okapi"}, headers=ben)).json()["hits"]
+    assert [h["messageId"] for h in hits] == [kept]
+    async with runtime.db.reading() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in await conn.execute(
+                text("EXPLAIN QUERY PLAN SELECT entry FROM messages_fts_ids WHERE message_id = 'x'")
+            )
+        )
+    assert "PRIMARY KEY" in plan, plan

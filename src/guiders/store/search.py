@@ -54,27 +54,42 @@ from guiders.services.ports import ConversationSearch, SearchHit
 from guiders.store.metadata import metadata
 from guiders.store.tables import chats, messages
 
+_UNINDEX_OLD = (
+    "DELETE FROM messages_fts WHERE rowid = "
+    "(SELECT entry FROM messages_fts_ids WHERE message_id = old.id); "
+    "DELETE FROM messages_fts_ids WHERE message_id = old.id;"
+)
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
     "content, message_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')",
     "CREATE TABLE IF NOT EXISTS messages_fts_pending (message_id CHAR(32) NOT NULL)",
+    # where each message is in the index: a delete finds its entry by key, never by a scan
+    # of the index's text (``message_id`` is an unindexed column of the FTS5 table)
+    "CREATE TABLE IF NOT EXISTS messages_fts_ids "
+    "(message_id CHAR(32) NOT NULL PRIMARY KEY, entry INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
     "INSERT INTO messages_fts_pending (message_id) VALUES (new.id); END",
     "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
-    "DELETE FROM messages_fts WHERE message_id = old.id; END",
+    f"{_UNINDEX_OLD} END",
     # a message is noted at most once: a catch-up never indexes it twice
     "CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
-    "DELETE FROM messages_fts WHERE message_id = old.id; "
+    f"{_UNINDEX_OLD} "
     "DELETE FROM messages_fts_pending WHERE message_id = old.id; "
     "INSERT INTO messages_fts_pending (message_id) VALUES (new.id); END",
 )
 SQLITE_BACKFILL = "INSERT INTO messages_fts (content, message_id) SELECT content, id FROM messages"
+SQLITE_BACKFILL_IDS = (
+    "INSERT OR IGNORE INTO messages_fts_ids (message_id, entry) "
+    "SELECT message_id, rowid FROM messages_fts"
+)
+"""After ``SQLITE_BACKFILL``: where each message went (migration ``0021_search_pending``)."""
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS messages_fts_update",
     "DROP TRIGGER IF EXISTS messages_fts_delete",
     "DROP TRIGGER IF EXISTS messages_fts_insert",
     "DROP TABLE IF EXISTS messages_fts",
     "DROP TABLE IF EXISTS messages_fts_pending",
+    "DROP TABLE IF EXISTS messages_fts_ids",
 )
 _PENDING_UP_TO = (
     "SELECT max(rowid) FROM (SELECT rowid FROM messages_fts_pending ORDER BY rowid LIMIT :limit)"
@@ -83,6 +98,11 @@ _INDEX_PENDING = (
     "INSERT INTO messages_fts (content, message_id) SELECT m.content, m.id "
     "FROM messages_fts_pending AS p JOIN messages AS m ON m.id = p.message_id "
     "WHERE p.rowid <= :last"
+)
+_LAST_ENTRY = "SELECT coalesce(max(rowid), 0) FROM messages_fts"
+_NOTE_ENTRIES = (
+    "INSERT INTO messages_fts_ids (message_id, entry) "
+    "SELECT message_id, rowid FROM messages_fts WHERE rowid > :before"
 )
 _CLEAR_PENDING = "DELETE FROM messages_fts_pending WHERE rowid <= :last"
 POSTGRES_DDL = (
@@ -196,6 +216,9 @@ class SqlConversationSearch(ConversationSearch):
         last = (await self._conn.execute(text(_PENDING_UP_TO), {"limit": limit})).scalar()
         if last is None:
             return 0
+        # FTS5 numbers new entries after its highest: what this catch-up added is above it
+        before = (await self._conn.execute(text(_LAST_ENTRY))).scalar_one()
         await self._conn.execute(text(_INDEX_PENDING), {"last": last})
+        await self._conn.execute(text(_NOTE_ENTRIES), {"before": before})
         cleared = await self._conn.execute(text(_CLEAR_PENDING), {"last": last})
         return int(cleared.rowcount)
