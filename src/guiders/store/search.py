@@ -14,7 +14,9 @@ in ``0021_search_pending``.
   a new segment of its index at every commit and merges segments as they pile up: indexed in
   the send's transaction, that was 40 % of SQLite's work per message under load, at a batch of
   16 (``docs/performance.md``); indexed a thousand at a time it costs next to nothing. Deletes
-  and content updates reach the index through triggers, as before.
+  and content updates reach the index through triggers, which find a message's entry by key in
+  ``messages_fts_ids`` (written by the catch-up): ``message_id`` is an unindexed column of the
+  FTS5 table, and finding it there read the whole index for every deleted message.
 - PostgreSQL: ``ix_messages_content_fts``, a GIN index on ``to_tsvector('simple', content)``;
   the query uses the same expression, so it is answered from the index (GIN keeps its own list
   of pending entries, so PostgreSQL needs none of ours).
