@@ -156,6 +156,14 @@ class InlineSqliteConnection(aiosqlite.Connection):
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
 
+    def begin_immediate(self) -> None:
+        """``BEGIN IMMEDIATE`` straight to the driver. Issued through SQLAlchemy (a statement
+        of its own: compiled-cache look-up, execution context, greenlet hop) it was a quarter
+        of an empty transaction's cost, 23 of 85 µs, paid by every unit of work."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        self._connection.execute("BEGIN IMMEDIATE")
+
 
 def _inline_sqlite_creator(path: str) -> Callable[[], Any]:
     async def connect() -> aiosqlite.Connection:
@@ -182,4 +190,8 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = conn.connection.driver_connection
+        if isinstance(driver, InlineSqliteConnection):
+            driver.begin_immediate()
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
