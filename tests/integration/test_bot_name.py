@@ -15,6 +15,7 @@ from guiders.runtime import Runtime
 from guiders.services.handoff_saga import HandoffSettings
 from tests import waiting
 from tests.integration.test_api import key_headers, visitor
+from tests.integration.test_attachments import png, upload
 from tests.integration.test_handoff_api import everyone, handoff, messages
 from tests.integration.test_model_health_api import admin
 
@@ -67,3 +68,27 @@ async def test_every_ai_message_carries_the_name_the_widget_announces(
     seen = await api.get(f"/api/v2/chats/{chat_id}/messages?limit=100", headers=eva["headers"])
     names = {m["sender"]["name"] for m in seen.json()["messages"] if m["sender"]["role"] == "ai"}
     assert names == {DEFAULT_BOT_NAME, "Robin"}  # each message keeps the name it was sent under
+
+
+async def test_a_first_message_and_a_file_from_the_bot_carry_its_name_too(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    """The two other ways a key writes in a chat: a chat opened with its first message, and
+    a file sent as a message (``services/chats.py``, ``services/attachments.py``)."""
+    headers = await admin(api, runtime, demo)
+    r = await api.put("/api/v2/settings/bot", json={"values": {"name": "Robin"}}, headers=headers)
+    assert r.status_code == 200, r.text
+    ida = await visitor(api, demo, "bot-name-ida")
+    opened = await api.post(
+        "/api/v2/chats/with-message",
+        json={"visitorId": ida["visitorId"], "firstMessage": {"content": "Hello from us"}},
+        headers=key_headers(demo),
+    )
+    assert opened.status_code == 201, opened.text
+    chat_id = opened.json()["chatId"]
+    sent = await upload(api, chat_id, "size-chart.png", png(), key_headers(demo))
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["message"]["sender"]["name"] == "Robin"
+    seen = await api.get(f"/api/v2/chats/{chat_id}/messages?limit=100", headers=ida["headers"])
+    authors = [(m["sender"]["role"], m["sender"]["name"]) for m in seen.json()["messages"]]
+    assert authors == [("ai", "Robin"), ("ai", "Robin")], authors

@@ -37,6 +37,7 @@ from guiders.runtime.mail import inbound_smtp, mail_dispatcher
 from guiders.runtime.workers import knowledge_workers
 from guiders.services.attachments import AttachmentService
 from guiders.services.availability import PEOPLE_EVENTS
+from guiders.services.bot_identity import BotIdentity
 from guiders.services.container import Services
 from guiders.services.credentials import TokenService
 from guiders.services.dashboard_figures import ChatFiguresService
@@ -171,6 +172,7 @@ class Runtime:
             max_bytes=settings.attachment_max_bytes,
             max_files_per_visitor=settings.attachment_max_files_per_visitor,
             max_bytes_per_visitor=settings.attachment_max_bytes_per_visitor,
+            identity=BotIdentity(services.settings),
         )
         services.privacy.erased_hooks.append(forget_files(attachments))
         return cls(

@@ -20,6 +20,7 @@ from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
 from guiders.domain.strategy import Plan, StrategyConfig, plan
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal, check_visitor_access, require_staff_or_key
+from guiders.services.bot_identity import BotIdentity
 from guiders.services.liveness import Liveness
 from guiders.services.ports import Cache, ChatQuery, UnitOfWork, UnitOfWorkFactory
 from guiders.services.strategies import MailTemplate, carry_out
@@ -60,8 +61,11 @@ class AnalyticsService:
         cache: Cache | None = None,
         prediction_ttl_s: float = 0.0,
         liveness: Liveness | None = None,
+        identity: BotIdentity | None = None,
     ) -> None:
+        """``identity``: signs the proactive chat's messages with the company's bot name."""
         self._uow = uow
+        self._identity = identity
         self._liveness = liveness or Liveness()
         self._config = config
         self._template = template
@@ -111,6 +115,8 @@ class AnalyticsService:
             raise ValidationFailed(
                 "conversionProbability must be within [0, 1]", field="conversionProbability"
             )
+        if self._identity is not None:  # the proactive chat's author, before the transaction
+            principal = await self._identity.sign(principal)
         now = datetime.now(UTC)
         async with self._uow() as uow:
             uow.actor = principal.actor

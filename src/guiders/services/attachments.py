@@ -26,6 +26,7 @@ from guiders.domain.chat import ChatStatus
 from guiders.domain.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from guiders.domain.message import Message, MessageType
 from guiders.services.access import Principal, check_chat_access, check_may_handle
+from guiders.services.bot_identity import BotIdentity
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import FileStore, UnitOfWork, UnitOfWorkFactory
 
@@ -70,8 +71,11 @@ class AttachmentService:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_files_per_visitor: int = DEFAULT_MAX_FILES_PER_VISITOR,
         max_bytes_per_visitor: int = DEFAULT_MAX_BYTES_PER_VISITOR,
+        identity: BotIdentity | None = None,
     ) -> None:
+        """``identity``: signs an AI sender's file messages with the company's bot name."""
         self._uow = uow
+        self._identity = identity
         self.files = files
         self.max_bytes = max_bytes
         self.max_files_per_visitor = max_files_per_visitor
@@ -94,6 +98,8 @@ class AttachmentService:
         attachment_id = uuid.uuid4()
         key = f"{chat.company_id}/{chat.id}/{attachment_id}"
         await self.files.put(key, data, content_type)
+        if self._identity is not None:  # before the transaction: it may read the settings
+            principal = await self._identity.sign(principal)
         try:
             return await self._record(
                 principal, chat_id, attachment_id, key, name, data, content_type

@@ -21,6 +21,7 @@ from guiders.services.access import (
     require_staff_or_key,
     require_supervisor_or_key,
 )
+from guiders.services.bot_identity import BotIdentity
 from guiders.services.messages import MessageDraft, build_message
 from guiders.services.ports import ChatQuery, Page, UnitOfWork, UnitOfWorkFactory
 from guiders.services.roster import Roster
@@ -50,9 +51,12 @@ class ChatService:
         roster: Roster | None = None,
         *,
         max_open_per_visitor: int = DEFAULT_MAX_OPEN_CHATS_PER_VISITOR,
+        identity: BotIdentity | None = None,
     ) -> None:
+        """``identity``: signs an AI sender's first message with the company's bot name."""
         self._uow = uow
         self._roster = roster or Roster()
+        self._identity = identity
         self.max_open_per_visitor = max_open_per_visitor
 
     async def open(
@@ -70,6 +74,9 @@ class ChatService:
         The visitor's cap on open chats holds whoever opens it: an integration key opens chats
         for visitors, so a key-driven flood is bounded the same way as a site key's."""
         now = datetime.now(UTC)
+        author = principal
+        if first_message is not None and self._identity is not None:
+            author = await self._identity.sign(principal)  # before the transaction
         async with self._uow() as uow:
             uow.actor = principal.actor
             owner = principal.subject_id if principal.is_visitor else visitor_id
@@ -99,7 +106,7 @@ class ChatService:
             uow.track(chat)
             message = None
             if first_message is not None:
-                message = build_message(principal, chat, first_message, now)
+                message = build_message(author, chat, first_message, now)
                 chat.post_message(message)
             await uow.chats.add(chat)
             if message is not None:

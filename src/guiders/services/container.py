@@ -93,13 +93,16 @@ class Services:
         visitors = VisitorService(uow)
         settings = SettingsService(uow)
         roster = Roster(liveness, settings)
-        chats = ChatService(uow, roster, max_open_per_visitor=max_open_chats_per_visitor)
-        messages = MessageService(uow, BotIdentity(settings))
+        identity = BotIdentity(settings)
+        chats = ChatService(
+            uow, roster, max_open_per_visitor=max_open_chats_per_visitor, identity=identity
+        )
+        messages = MessageService(uow, identity)
         addresses = ChatMailService(uow, chat_mail or ChatMailConfig(secret=tokens.mail_secret))
         tenancy = TenancyService(uow, tokens)
         hashing = PasswordHashing(concurrency=hash_concurrency)
         analytics = AnalyticsService(
-            uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness
+            uow, strategy, mail_template, cache, profile_ttl_s, liveness=liveness, identity=identity
         )
         agents = AgentService(uow, roster)
         availability = AvailabilityService(uow, settings, agents)
