@@ -16,7 +16,7 @@ import { CannedManager, CannedPreview, CannedSuggestions, complete, expandCanned
 import { Tags, Transfer } from "./HandOn";
 import { VisitorPanel } from "./VisitorPanel";
 import { visitorLabel } from "../shared/visitor";
-import { statusLabel } from "../shared/chatStatus";
+import { priorityLabel, statusLabel } from "../shared/chatStatus";
 import { AttachButton, MessageBody } from "./Attachments";
 import { Settings } from "./settings/Settings";
 
@@ -293,7 +293,7 @@ function Desk({ onLogout }: { onLogout: () => void }) {
               <div class={`item ${selected?.id === c.id ? "sel" : ""}`} key={c.id} onClick={() => open(c)} data-chat={c.id}>
                 <div class="row">
                   <b>{visitorLabel(c.visitorId, c.visitorInfo)}</b>
-                  <span class={`prio ${c.priority}`}>{c.priority}</span>
+                  <span class={`prio ${c.priority}`}>{priorityLabel(c.priority)}</span>
                 </div>
                 <div class="preview">{c.lastMessagePreview || "no messages yet"}</div>
                 <div class="row">
@@ -456,7 +456,7 @@ function ChatPane({ chat, messages, typing, logRef, socket, meId, mayHandle, onT
       <div class="row" style="display:flex;justify-content:space-between">
         <b>{visitorLabel(chat.visitorId, chat.visitorInfo)}</b>
         <small class="chat-status">
-          {statusLabel(chat.status)} · {chat.priority}
+          {statusLabel(chat.status)} · {priorityLabel(chat.priority)}
           {chat.assignedCommercial?.name ? ` · ${chat.assignedCommercial.name}` : ""}
         </small>
       </div>

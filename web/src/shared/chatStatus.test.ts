@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statusLabel } from "./chatStatus";
+import { priorityLabel, statusLabel } from "./chatStatus";
 
 describe("a chat's status", () => {
   it("is a word a person reads, for every value the API sends", () => {
@@ -13,5 +13,14 @@ describe("a chat's status", () => {
   it("is never shown in capitals, even for a status this build does not know", () => {
     expect(statusLabel("ON_HOLD")).toBe("On hold");
     expect(statusLabel("")).toBe("");
+  });
+});
+
+describe("a chat's priority", () => {
+  it("is a word, not the API's capitals", () => {
+    expect(priorityLabel("LOW")).toBe("Low");
+    expect(priorityLabel("NORMAL")).toBe("Normal");
+    expect(priorityLabel("HIGH")).toBe("High");
+    expect(priorityLabel("URGENT")).toBe("Urgent");
   });
 });

@@ -1,7 +1,8 @@
-// A chat's status as a person reads it. The API's values (PENDING, ASSIGNED, …) stay as they
-// are on the wire; every page that shows one shows the word from here, so the console's lists,
-// chat header and visitor panel and the dashboard's charts all say the same thing. "Waiting"
-// for PENDING matches how the console already speaks of the queue ("Nobody is waiting").
+// A chat's status and priority as a person reads them. The API's values (PENDING, ASSIGNED, …;
+// LOW … URGENT) stay as they are on the wire; every page that shows one shows the word from
+// here, so the console's lists, chat header and visitor panel and the dashboard's charts all
+// say the same thing. "Waiting" for PENDING matches how the console already speaks of the
+// queue ("Nobody is waiting").
 
 import type { Chat } from "./types";
 
@@ -20,7 +21,15 @@ const WORDS: Record<ChatStatus, string> = {
  * a word ("ON_HOLD" -> "On hold"), never in capitals. */
 export function statusLabel(status: string): string {
   const known = (WORDS as Record<string, string | undefined>)[status];
-  if (known) return known;
-  const words = status.replace(/_/g, " ").trim().toLowerCase();
+  return known ?? asWords(status);
+}
+
+/** A chat's priority as a word ("HIGH" -> "High"). */
+export function priorityLabel(priority: string): string {
+  return asWords(priority);
+}
+
+function asWords(value: string): string {
+  const words = value.replace(/_/g, " ").trim().toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
