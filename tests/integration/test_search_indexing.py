@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from guiders.runtime import Runtime
+from guiders.services.ports import UnitOfWork
 from guiders.services.search_indexing import SearchIndexing
 from tests.integration.test_agent_tools_api import chat_of
 from tests.integration.test_api import staff
@@ -83,8 +84,16 @@ async def test_the_job_indexes_the_backlog_in_bounded_batches(
     ids = [await send(api, chat, f"wombat number {i}") for i in range(25)]
     backlog = int(await scalar(runtime, "SELECT count(*) FROM messages_fts_pending"))
     assert backlog >= 25
-    job = SearchIndexing(runtime.services.uow, batch=10)
+    transactions = 0
+
+    def counted() -> UnitOfWork:
+        nonlocal transactions
+        transactions += 1
+        return runtime.services.uow()
+
+    job = SearchIndexing(counted, batch=10)
     assert await job.pass_once() == backlog
+    assert transactions == backlog // 10 + 1  # at most 10 messages a transaction
     assert await scalar(runtime, "SELECT count(*) FROM messages_fts_pending") == 0
     assert [await indexed(runtime, i) for i in ids] == [1] * 25
     assert await job.pass_once() == 0

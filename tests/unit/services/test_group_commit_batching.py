@@ -69,11 +69,32 @@ async def test_clients_answered_by_one_commit_join_the_next_batch_together() -> 
     assert len(commits) <= 25, commits  # about 20 batches of 8, not 40 of 4
 
 
-async def test_a_lone_send_on_an_idle_server_is_committed_without_waiting() -> None:
+async def test_a_lone_send_on_an_idle_server_waits_no_turn_of_the_loop() -> None:
+    """Right after a burst the first lone send still lets the loop turn once (the drain cannot
+    tell the burst has ended); the next one, on a server now idle, does not."""
     commits: list[int] = []
     group = GroupCommit(lambda: FakeUnitOfWork(commits), step)  # type: ignore[arg-type,return-value]
     principal: Principal = SimpleNamespace()  # type: ignore[assignment]
-    for i in range(3):
+    turns = 0
+
+    async def ticker() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    async def turns_taken(i: int) -> int:
+        before = turns
         await group.submit(principal, uuid4(), i)
-    assert commits == [1, 1, 1]
-    assert not group._busy
+        return turns - before
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        await asyncio.gather(*(group.submit(principal, uuid4(), i) for i in range(8)))
+        after_burst = await turns_taken(8)
+        idle = await turns_taken(9)
+        again = await turns_taken(10)
+    finally:
+        ticking.cancel()
+    assert commits == [8, 1, 1, 1]
+    assert idle == again == after_burst - 1, (after_burst, idle, again)
