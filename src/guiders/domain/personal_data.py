@@ -64,6 +64,11 @@ PERSONAL: dict[str, tuple[str, ...]] = {
 """Personal fields by event type (schema 2 names). A type not listed holds none: ids, states,
 scores, times. Adding a path only changes what is sealed from then on."""
 
+_FLAT = frozenset(
+    type for type, paths in PERSONAL.items() if not any("." in p or "[]" in p for p in paths)
+)
+"""Types whose personal fields are all top-level keys: set aside without a deep copy."""
+
 
 def subject_of(
     type: str, aggregate_type: str, aggregate_id: UUID, payload: Mapping[str, Any]
@@ -89,8 +94,15 @@ def set_aside(type: str, payload: Mapping[str, Any]) -> tuple[dict[str, Any], di
     personal: dict[str, Any] = {}
     if not paths:
         return dict(payload), personal
-    nested = any("." in p or "[]" in p for p in paths)
-    public: dict[str, Any] = copy.deepcopy(dict(payload)) if nested else dict(payload)
+    if type in _FLAT:  # top-level keys only (a message): no copy of nested values, no walk
+        public: dict[str, Any] = dict(payload)
+        for key in paths:
+            value = public.get(key)
+            if value is not None:
+                personal[key] = [value]
+                public[key] = placeholder(value)
+        return public, personal
+    public = copy.deepcopy(dict(payload))
     for path in paths:
         values: list[Any] = []
         for holder, key in _slots(public, path.split(".")):

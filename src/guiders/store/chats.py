@@ -28,6 +28,7 @@ from guiders.domain.chat_details import ChatMetadata, VisitorInfo
 from guiders.domain.message import Message, MessageType, Sender, SenderRole
 from guiders.services.chats import SORT_FIELDS
 from guiders.services.ports import ChatQuery, ChatRepository, MessageRepository, Page
+from guiders.store.bulk_insert import BulkInsert
 from guiders.store.tables import chats, messages
 from guiders.store.types import UTCDateTime
 
@@ -51,7 +52,7 @@ _GET_CHATS = (
 )
 _GET_CHATS_FOR_UPDATE = _GET_CHATS.with_for_update()
 _UPDATE_CHAT = update(chats).where(chats.c.id == bindparam("b_id"))
-_INSERT_MESSAGE = messages.insert()
+_MESSAGE_ROWS = BulkInsert(messages)
 _MESSAGE_BY_CLIENT_ID = select(messages).where(
     messages.c.chat_id == bindparam("b_chat"),
     messages.c.sender_id == bindparam("b_sender"),
@@ -263,11 +264,11 @@ class SqlMessageRepository(MessageRepository):
         self._conn = conn
 
     async def add(self, message: Message) -> None:
-        await self._conn.execute(_INSERT_MESSAGE, _message_values(message))
+        await _MESSAGE_ROWS.many(self._conn, [_message_values(message)])
 
     async def add_many(self, messages: Sequence[Message]) -> None:
         if messages:
-            await self._conn.execute(_INSERT_MESSAGE, [_message_values(m) for m in messages])
+            await _MESSAGE_ROWS.many(self._conn, [_message_values(m) for m in messages])
 
     async def by_client_id(
         self, chat_id: UUID, sender_id: UUID, client_message_id: str

@@ -15,6 +15,7 @@ from guiders.domain.events import SCHEMA_VERSION, DomainEvent, StoredEvent
 from guiders.domain.ids import time_ordered_id
 from guiders.domain.upcasting import upcast
 from guiders.services.ports import EventFilter, EventGroup, EventLog
+from guiders.store.bulk_insert import BulkInsert
 from guiders.store.tables import company_sequences, events, outbox
 from guiders.store.visitor_keys import KeySession, VisitorKeys
 
@@ -36,7 +37,7 @@ _RESERVE = {
     "postgresql": _reserve_statement(postgresql.insert),
     "sqlite": _reserve_statement(sqlite.insert),
 }
-_INSERT_EVENTS = events.insert()
+_EVENT_ROWS = BulkInsert(events)
 _OUTBOX_FROM_EVENTS = outbox.insert().from_select(
     ["event_id", "company_id", "seq"],
     select(events.c.event_id, events.c.company_id, events.c.seq).where(
@@ -112,7 +113,7 @@ class SqlEventLog(EventLog):
             rows = [_row(e, e.payload) for e in stored]
         else:
             rows = [_row(e, await self._keys.seal(e)) for e in stored]
-        await self._conn.execute(_INSERT_EVENTS, rows)
+        await _EVENT_ROWS.many(self._conn, rows)
         # the outbox rows copied from the events just written (one range a company): no
         # second set of parameters built and bound per event
         for company_range in ranges:

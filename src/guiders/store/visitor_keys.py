@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guiders.domain.events import StoredEvent
 from guiders.domain.personal_data import (
+    PERSONAL,
     SEALED_KEY,
     erased,
     put_back,
@@ -44,6 +45,8 @@ from guiders.store.privacy_tables import visitor_keys
 from guiders.store.tables import chats
 
 _INSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps`` with separators builds a new encoder on every call."""
 
 
 ERASURE_EVENTS = frozenset({"visitor.erased"})
@@ -83,24 +86,37 @@ class KeySession:
         self._ring = ring
         self._conn = conn
         self._created: dict[UUID, AESGCM] = {}
+        self._sealing: dict[tuple[UUID, str], tuple[AESGCM, str]] = {}
+        """Per aggregate and visitor id as the payload spells it: the cipher and the subject
+        as written. A batch of sends seals many events of one chat: one look-up for all."""
 
     async def seal(self, event: StoredEvent) -> dict[str, Any]:
         """The payload to store for ``event``: its personal values sealed, if it has any."""
+        if event.type not in PERSONAL:
+            return event.payload
         public, personal = set_aside(event.type, event.payload)
         if not personal:
             return event.payload
-        subject = subject_of(event.type, event.aggregate_type, event.aggregate_id, event.payload)
-        if subject is None and event.aggregate_type == "chat":
-            subject = await self._visitor_of_chat(event.aggregate_id)
-        if subject is None:
-            return event.payload  # no visitor to key it to: erased by its aggregate instead
-        cipher = await self._cipher(event.company_id, subject)
+        spelled = event.payload.get("visitor_id")
+        if not isinstance(spelled, str):
+            spelled = None
+        known = self._sealing.get((event.aggregate_id, spelled)) if spelled else None
+        if known is None:
+            subject = subject_of(
+                event.type, event.aggregate_type, event.aggregate_id, event.payload
+            )
+            if subject is None and event.aggregate_type == "chat":
+                subject = await self._visitor_of_chat(event.aggregate_id)
+            if subject is None:
+                return event.payload  # no visitor to key it to: erased by its aggregate instead
+            known = (await self._cipher(event.company_id, subject), str(subject))
+            if spelled:
+                self._sealing[(event.aggregate_id, spelled)] = known
+        cipher, subject_text = known
         nonce = os.urandom(12)
-        sealed = cipher.encrypt(
-            nonce, json.dumps(personal, separators=(",", ":")).encode(), event.event_id.bytes
-        )
+        sealed = cipher.encrypt(nonce, _compact(personal).encode(), event.event_id.bytes)
         public[SEALED_KEY] = {
-            "subject": str(subject),
+            "subject": subject_text,
             "paths": list(personal),
             "data": base64.b64encode(nonce + sealed).decode("ascii"),
         }
@@ -119,6 +135,7 @@ class KeySession:
     async def drop(self, visitor_id: UUID) -> bool:
         """Deletes the visitor's key: their sealed facts can never be opened again."""
         self._created.pop(visitor_id, None)
+        self._sealing.clear()
         self._ring.forget(visitor_id)
         result = await self._conn.execute(
             delete(visitor_keys).where(visitor_keys.c.visitor_id == visitor_id)
