@@ -20,6 +20,10 @@ from tests.integration.test_agent_tools_api import chat_of
 BERLIN = timezone(timedelta(hours=1))
 
 
+def _keys(table: Table) -> list[str]:
+    return [column.key for column in table.columns]
+
+
 def message_row(chat_id: UUID, company_id: UUID, **changes: Any) -> dict[str, Any]:
     return {
         "id": uuid4(),
@@ -68,7 +72,7 @@ async def stored(
             raw = (await conn.execute(table.select().where(match))).first()
             assert raw is not None
             mapping = raw._mapping
-            out.append(tuple(mapping[c] for c in table.c.keys() if c != key))
+            out.append(tuple(mapping[c] for c in _keys(table) if c != key))
             # and before any result processing: the very values in the database
             sql = f"SELECT * FROM {table.name} WHERE {key} = " + (
                 "?" if runtime.db.is_sqlite else "$1"
@@ -76,7 +80,7 @@ async def stored(
             bound = row_id.hex if runtime.db.is_sqlite else row_id
             raw_row = (await conn.exec_driver_sql(sql, (bound,))).first()
             assert raw_row is not None
-            out.append(tuple(v for c, v in zip(table.c.keys(), raw_row, strict=True) if c != key))
+            out.append(tuple(v for c, v in zip(_keys(table), raw_row, strict=True) if c != key))
     return out
 
 
@@ -115,14 +119,14 @@ async def test_messages_and_events_store_the_same_values_as_sqlalchemy(
 
     ours_kept = await stored(runtime, messages, "id", [r["id"] for r in ours])
     theirs_kept = await stored(runtime, messages, "id", [r["id"] for r in theirs])
-    sender = [c for c in messages.c.keys() if c != "id"].index("sender_id")
+    sender = [c for c in _keys(messages) if c != "id"].index("sender_id")
     assert [r[:sender] + r[sender + 1 :] for r in ours_kept] == [
         r[:sender] + r[sender + 1 :] for r in theirs_kept
     ]
     ours_read = await stored(runtime, events, "event_id", [r["event_id"] for r in our_events])
     theirs_read = await stored(runtime, events, "event_id", [r["event_id"] for r in their_events])
     # the seq differs by construction: everything else is the same
-    seq = [c for c in events.c.keys() if c != "event_id"].index("seq")
+    seq = [c for c in _keys(events) if c != "event_id"].index("seq")
     assert [r[:seq] + r[seq + 1 :] for r in ours_read] == [
         r[:seq] + r[seq + 1 :] for r in theirs_read
     ]

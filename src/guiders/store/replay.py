@@ -26,9 +26,10 @@ from guiders.domain.message import Message
 from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
 from guiders.store.agents import SqlAgentRepository
 from guiders.store.analyses import SqlAnalysisRepository
-from guiders.store.chats import SqlChatRepository, SqlMessageRepository
+from guiders.store.chats import SqlChatRepository
 from guiders.store.database import Database
 from guiders.store.event_log import opened_events
+from guiders.store.messages import SqlMessageRepository
 from guiders.store.tables import (
     agents,
     chats,

@@ -12,10 +12,11 @@ from guiders.store.agents import SqlAgentRepository
 from guiders.store.analyses import SqlAnalysisRepository, SqlMailQueue
 from guiders.store.attachments import SqlAttachmentRepository
 from guiders.store.chat_mail import SqlChatMailRecords
-from guiders.store.chats import SqlChatRepository, SqlMessageRepository
+from guiders.store.chats import SqlChatRepository
 from guiders.store.database import Database
 from guiders.store.event_log import SqlEventLog
 from guiders.store.knowledge import SqlKnowledgeRepository
+from guiders.store.messages import SqlMessageRepository
 from guiders.store.privacy import SqlPrivacyStore
 from guiders.store.sagas import SqlConsumerState, SqlSagaRepository
 from guiders.store.search import SqlConversationSearch
