@@ -262,6 +262,7 @@ class Runtime:
             await self.retention.start()
         if self.search_indexing is not None:
             await self.search_indexing.start()
+        self.db.start()
         for hook in self.on_start:
             await hook(self)
         self._tasks = [

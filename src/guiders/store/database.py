@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from guiders.config import Settings
 from guiders.store import search as _search  # noqa: F401  (installs full-text search with the tables)
 from guiders.store.tables import metadata
+from guiders.store.wal_checkpoints import FALLBACK_PAGES, WalCheckpointer
 
 if TYPE_CHECKING:
     from guiders.store.visitor_keys import VisitorKeys
@@ -53,8 +54,12 @@ class Database:
         self.retry_backoff_s = retry_backoff_s
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
+        self.checkpointer: WalCheckpointer | None = None
+        """SQLite's checkpoints in a thread (``wal_checkpoints.py``), once ``start`` is called."""
         if self.is_sqlite:
             path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                self.checkpointer = WalCheckpointer(path)
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs = {
@@ -77,7 +82,11 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
-            _configure_sqlite(self.engine, foreign_keys=foreign_keys)
+            _configure_sqlite(
+                self.engine,
+                foreign_keys=foreign_keys,
+                checkpoint_pages=FALLBACK_PAGES if self.checkpointer is not None else None,
+            )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -104,7 +113,14 @@ class Database:
             return False
         return True
 
+    def start(self) -> None:
+        """Background work of the database itself: SQLite's checkpoints off the loop."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
+
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         await self.engine.dispose()
 
     async def begin(self) -> AsyncConnection:
@@ -175,7 +191,11 @@ def _inline_sqlite_creator(path: str) -> Callable[[], Any]:
     return connect
 
 
-def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine, *, foreign_keys: bool, checkpoint_pages: int | None
+) -> None:
+    """``checkpoint_pages``: the log's size at which a commit checkpoints (None: SQLite's
+    default, 1,000 pages)."""
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -186,6 +206,8 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        if checkpoint_pages is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
