@@ -48,7 +48,7 @@ PUBLIC_PATHS = (
     "/api/pixel/",
     "/api/v2/commercials/availability",
 )
-CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"x-guiders-sid")
+CREDENTIAL_HEADERS = frozenset((b"authorization", b"x-api-key", b"x-guiders-sid"))
 QUOTA_KEY = "guiders.quota"
 """Where the middleware leaves a request's :class:`Quota` in the ASGI scope."""
 
@@ -188,8 +188,9 @@ class RateLimitMiddleware:
         path: str = scope["path"]
         address = client_address(scope)
         quota = Quota(self.limits, address)
-        headers = dict(scope.get("headers") or [])
-        if path.startswith(PUBLIC_PATHS) or not any(h in headers for h in CREDENTIAL_HEADERS):
+        if path.startswith(PUBLIC_PATHS) or not any(
+            name in CREDENTIAL_HEADERS for name, _ in scope.get("headers") or ()
+        ):
             quota.decision = await self.limits.hit_address(address)
         else:
             failures = await self.limits.failures_allowed(address)
