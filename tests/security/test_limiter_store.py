@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import limits.aio.storage.memory
-import limits.aio.strategies
 import pytest
 
+import guiders.api.local_windows
 from guiders.api.app import create_app
 from guiders.config import Settings
 from guiders.demo import seed_demo
@@ -38,8 +37,7 @@ async def test_a_flood_of_other_keys_does_not_reset_a_clients_limit(
     # The limiter's clock stands still: a flood of 100,001 requests takes longer than a window on
     # a slow machine, and the client's own limit would then lapse honestly, not by a reset.
     frozen = types.SimpleNamespace(time=lambda now=time.time(): now)
-    monkeypatch.setattr(limits.aio.storage.memory, "time", frozen)
-    monkeypatch.setattr(limits.aio.strategies, "time", frozen)
+    monkeypatch.setattr(guiders.api.local_windows, "time", frozen)
     settings = Settings(
         _env_file=None,
         data_dir=tmp_path,

@@ -159,9 +159,11 @@ class SiteCorsMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        headers = {
-            k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in _READ
-        }
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        if not any(name == b"origin" for name, _ in raw):  # most API calls: not a browser's
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw if k in _READ}
         origin = headers.get("origin")
         if origin is None or _same_origin(origin, headers):
             await self.app(scope, receive, send)

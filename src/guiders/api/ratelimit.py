@@ -11,9 +11,10 @@ What a limit is keyed on decides what an attacker can exhaust:
   tokens, keys in the cache) are still checked and the rest get 429, so a flood of made-up keys
   stops reaching the database while the address's known clients carry on.
 
-Counters live in the ``limits`` library's storage: in memory for one process (keys expire with
-their window; nothing is ever cleared wholesale), in Redis when ``GUIDERS_REDIS_URL`` is set,
-so N nodes share one limit instead of allowing N times it. The sliding window counter (this
+Counters live in this process (``api/local_windows.py``: the ``limits`` library's counters and
+arithmetic without its store's per-call overhead; keys expire with their window, nothing is
+ever cleared wholesale), or in the ``limits`` library's Redis storage when ``GUIDERS_REDIS_URL``
+is set, so N nodes share one limit instead of allowing N times it. The sliding window counter (this
 minute's count plus the last minute's, weighted by how much of it still overlaps) keeps a burst
 at a window's edge from doubling the rate, in constant time and memory per key: the moving
 window it replaced kept one entry per request (a list up to the limit long, shifted on every
@@ -30,11 +31,12 @@ import time
 from dataclasses import dataclass, field
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guiders.api.client_address import client_address
+from guiders.api.local_windows import LocalWindows
 from guiders.config import Settings
 from guiders.domain.errors import RateLimited
 from guiders.services.access import Principal
@@ -46,7 +48,7 @@ PUBLIC_PATHS = (
     "/api/pixel/",
     "/api/v2/commercials/availability",
 )
-CREDENTIAL_HEADERS = (b"authorization", b"x-api-key", b"x-guiders-sid")
+CREDENTIAL_HEADERS = frozenset((b"authorization", b"x-api-key", b"x-guiders-sid"))
 QUOTA_KEY = "guiders.quota"
 """Where the middleware leaves a request's :class:`Quota` in the ASGI scope."""
 
@@ -100,31 +102,33 @@ class Quota:
 
 
 class RateLimits:
+    """The three limits, counted in ``storage`` (``limits``' Redis storage: shared by every
+    node) or, without one, in this process's :class:`LocalWindows` (same counters)."""
+
     def __init__(
         self,
-        storage: Storage,
+        storage: Storage | None,
         *,
         per_minute: int,
         public_per_minute: int,
         failed_per_minute: int,
     ) -> None:
         self.storage = storage
-        self._window = SlidingWindowCounterRateLimiter(storage)
+        self._window = SlidingWindowCounterRateLimiter(storage) if storage is not None else None
+        self._local = LocalWindows()
         self.principal = RateLimitItemPerMinute(per_minute, namespace="principal")
         self.public = RateLimitItemPerMinute(public_per_minute, namespace="address")
         self.failed = RateLimitItemPerMinute(failed_per_minute, namespace="failed")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
-        storage: Storage
+        storage: Storage | None = None
         if settings.redis_url:
             storage = RedisStorage(
                 "async+" + settings.redis_url,
                 implementation="redispy",
                 key_prefix=f"{settings.redis_prefix}:ratelimit",
             )
-        else:
-            storage = MemoryStorage()
         return cls(
             storage,
             per_minute=settings.rate_limit_per_minute,
@@ -140,20 +144,34 @@ class RateLimits:
 
     async def failures_allowed(self, address: str) -> Decision:
         """Whether the address may still try a credential (nothing is counted here)."""
-        if await self._window.test(self.failed, address):
+        if self._window is None:
+            allowed = self._local.test(self.failed, address)
+        else:
+            allowed = await self._window.test(self.failed, address)
+        if allowed:
             return Decision(True, self.failed.amount, self.failed.amount, 0.0)
         return await self._refused(self.failed, address)
 
     async def record_failure(self, address: str) -> None:
-        await self._window.hit(self.failed, address)
+        if self._window is None:
+            self._local.hit(self.failed, address)
+        else:
+            await self._window.hit(self.failed, address)
 
     async def _hit(self, item: RateLimitItem, key: str) -> Decision:
+        if self._window is None:
+            remaining = self._local.hit(item, key)
+            if remaining is None:
+                return await self._refused(item, key)
+            return Decision(True, item.amount, remaining, 0.0)
         if not await self._window.hit(item, key):
             return await self._refused(item, key)
         stats = await self._window.get_window_stats(item, key)
         return Decision(True, item.amount, stats.remaining, 0.0)
 
     async def _refused(self, item: RateLimitItem, key: str) -> Decision:
+        if self._window is None:
+            return Decision(False, item.amount, 0, max(0.0, self._local.reset_in(item, key)))
         stats = await self._window.get_window_stats(item, key)
         return Decision(False, item.amount, 0, max(0.0, stats.reset_time - time.time()))
 
@@ -170,8 +188,9 @@ class RateLimitMiddleware:
         path: str = scope["path"]
         address = client_address(scope)
         quota = Quota(self.limits, address)
-        headers = dict(scope.get("headers") or [])
-        if path.startswith(PUBLIC_PATHS) or not any(h in headers for h in CREDENTIAL_HEADERS):
+        if path.startswith(PUBLIC_PATHS) or not any(
+            name in CREDENTIAL_HEADERS for name, _ in scope.get("headers") or ()
+        ):
             quota.decision = await self.limits.hit_address(address)
         else:
             failures = await self.limits.failures_allowed(address)
