@@ -15,7 +15,7 @@ only ever read the current and the previous window, so dropping a window once it
 the same expiry, at one ``dict`` freed per window instead of a scan per request. A key is never
 reset before its windows pass, however many other keys arrive.
 
-``tests/unit/test_local_windows.py`` checks the answers against ``limits``' own under a frozen
+``tests/unit/api/test_local_windows.py`` checks the answers against ``limits``' own under a frozen
 clock. With Redis (``GUIDERS_REDIS_URL``), ``ratelimit.RateLimits`` keeps ``limits``' storage:
 the counters are shared between nodes there.
 """
