@@ -130,3 +130,29 @@ async def test_the_demo_has_an_admin_who_opens_settings(
     assert (await api.get("/api/v2/company/team", headers=headers)).status_code == 200
     available = await api.get("/api/v2/commercials?status=available", headers=key_headers(demo))
     assert member["commercialId"] not in {c["id"] for c in available.json()["data"]}
+
+
+async def test_concurrent_readers_share_one_look_up_and_a_change_is_read_at_once(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime
+) -> None:
+    """Every send signed with the bot's name reads the ``bot`` section: when its cached values
+    expire under load, the concurrent readers wait for one look-up, not one each."""
+    import asyncio
+
+    settings = runtime.services.settings
+    company = UUID(demo["companyId"])
+    before = settings.lookups
+    read = await asyncio.gather(*(settings.effective(company, "bot") for _ in range(20)))
+    assert settings.lookups - before == 1
+    assert len({id(values) for values in read}) == 1
+
+    headers = await admin(api, runtime, demo)
+    current = (await api.get("/api/v2/settings/bot", headers=headers)).json()
+    renamed = {**current["values"], "name": "Robin"}
+    r = await api.put(
+        "/api/v2/settings/bot",
+        json={"values": renamed, "revision": current["revision"]},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert (await settings.effective(company, "bot")).name == "Robin"  # type: ignore[attr-defined]

@@ -34,6 +34,9 @@ class WalCheckpointer:
     def __init__(self, path: str, *, interval_s: float = 0.25) -> None:
         self._path = path
         self._conn: sqlite3.Connection | None = None
+        self._running: asyncio.Future[None] | None = None
+        """The checkpoint under way in its thread. Cancelling the job does not stop a thread:
+        ``stop`` waits for it before closing the connection it uses."""
         self._job = PeriodicJob("sqlite-checkpoint", self._pass, interval_s, first_pass_now=False)
         self.passes = 0
 
@@ -42,13 +45,17 @@ class WalCheckpointer:
 
     async def stop(self) -> None:
         await self._job.stop()
+        if self._running is not None:
+            await asyncio.wait([self._running])
+            self._running = None
         if self._conn is not None:
-            await asyncio.to_thread(self._conn.close)
+            self._conn.close()
             self._conn = None
 
     async def _pass(self) -> None:
+        self._running = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
         try:
-            await asyncio.to_thread(self._checkpoint)
+            await asyncio.shield(self._running)
         except sqlite3.Error as exc:  # the next pass tries again; the fallback bounds the log
             log.warning("sqlite checkpoint failed", error=str(exc))
         self.passes += 1
