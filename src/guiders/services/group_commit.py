@@ -177,10 +177,7 @@ class GroupCommit:
                     continue
                 outcomes.append(outcome)
             if batch.new:
-                await uow.messages.add_many(batch.new)
-                for chat in batch.touched.values():
-                    await uow.chats.save(chat)
-                await uow.commit()
+                await uow.commit_batch(batch.new, batch.touched.values())
         self.batches += 1
         self.sends += len(sends)
         return outcomes

@@ -96,14 +96,19 @@ class SqlChatRepository(ChatRepository):
         return found
 
     async def save(self, chat: Chat) -> None:
+        changed, _ = self.changes(chat)
+        if changed:
+            await self._conn.execute(_UPDATE_CHAT, {"b_id": chat.id, **changed})
+
+    def changes(self, chat: Chat) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The columns to write (those that changed since the chat was read for update, else
+        all) and all of them; from here on the chat counts as saved."""
         values = _chat_values(chat)
         before = self._stored.get(chat.id)
-        if before is not None:
-            self._stored[chat.id] = _snapshot(chat)
-            values = {key: value for key, value in values.items() if before[key] != value}
-            if not values:
-                return
-        await self._conn.execute(_UPDATE_CHAT, {"b_id": chat.id, **values})
+        if before is None:
+            return values, values
+        self._stored[chat.id] = _detached(values)
+        return {key: value for key, value in values.items() if before[key] != value}, values
 
     async def find(self, query: ChatQuery) -> Page[Chat]:
         conditions = _conditions(query, self._conn.dialect.name)
@@ -223,8 +228,12 @@ def _conditions(q: ChatQuery, dialect: str) -> list[ColumnElement[bool]]:
 
 
 def _snapshot(chat: Chat) -> dict[str, Any]:
+    return _detached(_chat_values(chat))
+
+
+def _detached(values: dict[str, Any]) -> dict[str, Any]:
     """The chat's columns, with nothing shared with the chat (its JSON may change in place)."""
-    values = _chat_values(chat)
+    values = dict(values)
     values["visitor_info"] = copy.deepcopy(values["visitor_info"])
     values["metadata"] = copy.deepcopy(values["metadata"])
     return values

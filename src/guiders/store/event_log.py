@@ -16,6 +16,7 @@ from guiders.domain.ids import time_ordered_id
 from guiders.domain.upcasting import upcast
 from guiders.services.ports import EventFilter, EventGroup, EventLog
 from guiders.store.bulk_insert import BulkInsert
+from guiders.store.carried_writes import CarriedStatements, CarriedWrites
 from guiders.store.tables import company_sequences, events, outbox
 from guiders.store.visitor_keys import KeySession, VisitorKeys
 
@@ -47,8 +48,8 @@ _OUTBOX_FROM_EVENTS = outbox.insert().from_select(
 )
 
 
-_POSTGRES_APPEND = """
-WITH reserved AS (
+_POSTGRES_EVENTS = """
+reserved AS (
     INSERT INTO company_sequences (company_id, last_seq) VALUES ($1, $2)
     ON CONFLICT (company_id) DO UPDATE SET last_seq = company_sequences.last_seq + $2
     RETURNING last_seq
@@ -70,13 +71,35 @@ SELECT last_seq FROM reserved
 """
 """A company's events on PostgreSQL in one round trip: the counter reserved, the events
 numbered from it, their outbox rows. Unnested arrays keep it one prepared statement whatever
-the count (``occurred_at`` is stored as given: aware, as ``UTCDateTime`` would pass it)."""
+the count (``occurred_at`` is stored as given: aware, as ``UTCDateTime`` would pass it). The
+first statement of a transaction's commit also carries its group commit's writes
+(``store/carried_writes.py``) as parts of its own before these."""
+_EVENT_PARAMS = 13
+_CARRIED = CarriedStatements()
 
 
 class SqlEventLog(EventLog):
     def __init__(self, conn: AsyncConnection, keys: VisitorKeys | None = None) -> None:
         self._conn = conn
         self._keys = keys.session(conn) if keys is not None else None
+        self._carried = CarriedWrites()
+
+    def carry(self, writes: CarriedWrites) -> None:
+        """Writes to send with the next events statement (PostgreSQL), in this transaction:
+        ``write_carried`` sends them alone if no events come before the commit."""
+        self._carried.messages.extend(writes.messages)
+        if writes.chats:
+            assert not self._carried.chats, "one set of chat changes per commit"
+            self._carried.chats = writes.chats
+
+    async def write_carried(self) -> None:
+        if self._carried:
+            ctes, params = self._take_carried(1)
+            await self._conn.exec_driver_sql(f"WITH {', '.join(ctes)} SELECT 1", tuple(params))
+
+    def _take_carried(self, first: int) -> tuple[list[str], list[Any]]:
+        writes, self._carried = self._carried, CarriedWrites()
+        return _CARRIED.parts(self._conn.dialect, writes, first)
 
     @property
     def keys(self) -> KeySession | None:
@@ -133,8 +156,9 @@ class SqlEventLog(EventLog):
                 payloads = [e.payload for e in unnumbered]
             else:
                 payloads = [await self._keys.seal(e) for e in unnumbered]
+            ctes, carried = self._take_carried(_EVENT_PARAMS + 1)
             result = await self._conn.exec_driver_sql(
-                _POSTGRES_APPEND,
+                "WITH " + "".join(f"{cte},\n" for cte in ctes) + _POSTGRES_EVENTS,
                 (
                     company_id,
                     len(batch),
@@ -149,6 +173,7 @@ class SqlEventLog(EventLog):
                     [e.actor_type for e in unnumbered],
                     [e.correlation_id for e in unnumbered],
                     [e.occurred_at for e in unnumbered],
+                    *carried,
                 ),
             )
             first = int(result.scalar_one()) - len(batch) + 1

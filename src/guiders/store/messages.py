@@ -29,11 +29,11 @@ class SqlMessageRepository(MessageRepository):
         self._conn = conn
 
     async def add(self, message: Message) -> None:
-        await _MESSAGE_ROWS.many(self._conn, [_message_values(message)])
+        await _MESSAGE_ROWS.many(self._conn, [message_values(message)])
 
     async def add_many(self, messages: Sequence[Message]) -> None:
         if messages:
-            await _MESSAGE_ROWS.many(self._conn, [_message_values(m) for m in messages])
+            await _MESSAGE_ROWS.many(self._conn, [message_values(m) for m in messages])
 
     async def by_client_id(
         self, chat_id: UUID, sender_id: UUID, client_message_id: str
@@ -132,7 +132,7 @@ class SqlMessageRepository(MessageRepository):
         return grouped
 
 
-def _message_values(message: Message) -> dict[str, Any]:
+def message_values(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
         "chat_id": message.chat_id,

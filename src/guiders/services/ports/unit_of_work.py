@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from guiders.domain.chat import Chat
 from guiders.domain.events import Aggregate, DomainEvent, StoredEvent, Stream
+from guiders.domain.message import Message
 from guiders.services.knowledge_ports import KnowledgeRepository
 from guiders.services.ports.agent_tools import (
     CannedRepository,
@@ -116,6 +118,14 @@ class UnitOfWork(abc.ABC):
         stored = await self.events.append_groups(groups) if groups else []
         await self._commit()
         self.committed_events.extend(stored)
+
+    async def commit_batch(self, messages: Sequence[Message], chats: Iterable[Chat]) -> None:
+        """A group commit's writes, then ``commit``: its new messages and each chat it changed.
+        A store may send them with the events in fewer statements (PostgreSQL does)."""
+        await self.messages.add_many(messages)
+        for chat in chats:
+            await self.chats.save(chat)
+        await self.commit()
 
     @abc.abstractmethod
     async def _commit(self) -> None: ...
