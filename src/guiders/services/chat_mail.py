@@ -27,9 +27,9 @@ from guiders.domain.mail_links import (
 )
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal, check_chat_access, require_supervisor_or_key
+from guiders.services.consents import consent_answer, record_consent
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
 from guiders.services.ports.chat_mail import ChatMailSettings
-from guiders.services.privacy import consent_answer, record_consent
 from guiders.services.privacy_ports import Consent
 from guiders.services.visitors import visitor_principal
 
