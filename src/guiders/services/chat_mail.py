@@ -1,5 +1,5 @@
 """The visitor's e-mail for the chat: captured with a consent line (recorded as every consent
-is, ``services/privacy.py``), each company's e-mail toggles, and the signed ways back into the
+is, ``services/consents.py``), each company's e-mail toggles, and the signed ways back into the
 chat (docs/web.md).
 
 - ``capture``: the widget asks for an optional address when nobody is online; a refusal is
@@ -74,7 +74,7 @@ class ChatMailService:
         chat_id: UUID | None,
     ) -> tuple[Visitor, Consent]:
         """The visitor's own answer to the e-mail line: the address (when given) and the consent
-        with the words they were shown, recorded as every consent is (``privacy.record_consent``);
+        with the words they were shown, recorded as every consent is (``consents.record_consent``);
         staff read the answers at ``PrivacyService.consent_history``."""
         if not principal.is_visitor:
             raise ValidationFailed("Only the visitor answers the e-mail line", field="email")
