@@ -241,8 +241,8 @@ class PrivacyService:
             for consent in consents:
                 if renewal and not await in_force(uow, visitor, consent):
                     raise Conflict(
-                        f"No {consent.purpose} consent is in force to renew; grant it anew",
-                        field="type",
+                        "The consent is not in force (revoked, expired or never given), so it "
+                        "cannot be renewed; grant it anew"
                     )
                 await record_consent(uow, visitor, consent)
             await uow.commit()
