@@ -33,6 +33,7 @@ from guiders.api.routes import (
     chat_mail,
     chats,
     company_settings,
+    consents,
     dashboard,
     events,
     handing_on,
@@ -170,6 +171,7 @@ def create_app(
         pipeline_rules,
         webhooks,
         privacy,
+        consents,
         availability,
     ):
         app.include_router(module.router, prefix="/api", dependencies=[Depends(reject_nul)])

@@ -1,5 +1,5 @@
 """The visitor's e-mail for the chat: captured with a consent line (recorded as every consent
-is, ``services/privacy.py``), each company's e-mail toggles, and the signed ways back into the
+is, ``services/consents.py``), each company's e-mail toggles, and the signed ways back into the
 chat (docs/web.md).
 
 - ``capture``: the widget asks for an optional address when nobody is online; a refusal is
@@ -27,9 +27,9 @@ from guiders.domain.mail_links import (
 )
 from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal, check_chat_access, require_supervisor_or_key
+from guiders.services.consents import consent_answer, record_consent
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
 from guiders.services.ports.chat_mail import ChatMailSettings
-from guiders.services.privacy import consent_answer, record_consent
 from guiders.services.privacy_ports import Consent
 from guiders.services.visitors import visitor_principal
 
@@ -74,7 +74,7 @@ class ChatMailService:
         chat_id: UUID | None,
     ) -> tuple[Visitor, Consent]:
         """The visitor's own answer to the e-mail line: the address (when given) and the consent
-        with the words they were shown, recorded as every consent is (``privacy.record_consent``);
+        with the words they were shown, recorded as every consent is (``consents.record_consent``);
         staff read the answers at ``PrivacyService.consent_history``."""
         if not principal.is_visitor:
             raise ValidationFailed("Only the visitor answers the e-mail line", field="email")

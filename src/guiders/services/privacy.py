@@ -6,11 +6,12 @@
 - **Export** (admins): everything held about the visitor, the log's facts opened, as JSON.
 - **Retention** (per company, in days): visitors last seen before the limit are erased; older
   chats and tracking of visitors still around are deleted. ``dry_run`` only counts.
-- **Consent** (the visitor, or staff for them): e-mail and tracking, with the time, the text
-  shown, its language and where it was answered. ``record_consent`` is the one way a consent is
-  written, for the consents API and the widget's e-mail line alike (``services/chat_mail.py``),
-  into the one ``visitor_consents`` table. A refused tracking consent stops tracking from being
-  stored; a refused e-mail consent withdraws the visitor's e-mail consent.
+- **Consent** (the visitor, or staff for them): e-mail, tracking and the privacy policy, with
+  the time, the text shown, its language and where it was answered, recorded by the rules of
+  ``services/consents.py``. A refused tracking consent stops tracking from being stored; a
+  refused e-mail consent withdraws the visitor's e-mail consent. Renewing records a fresh grant,
+  and only while one is in force (a withdrawn or lapsed consent is asked for again, never renewed
+  behind the visitor's back).
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from typing import Any
 from uuid import UUID
 
 from guiders.domain.company import StaffRole
-from guiders.domain.errors import Forbidden, NotFound, ValidationFailed
+from guiders.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from guiders.domain.events import Stream
-from guiders.domain.visitor import Visitor
 from guiders.services.access import Principal
+from guiders.services.consents import (
+    ConsentRecord,
+    consent_answer,
+    in_force,
+    policy_acceptance,
+    record_consent,
+)
 from guiders.services.ports import UnitOfWork, UnitOfWorkFactory
-from guiders.services.privacy_ports import PURPOSES, SOURCES, Consent
+from guiders.services.privacy_ports import Consent
 
 MAX_RETENTION_DAYS = 3650
-MAX_CONSENT_TEXT = 2000
-"""The consent line as shown, on either way in (the consents API, the widget's e-mail line)."""
-MAX_LANGUAGE = 20
 
 
 @dataclass(slots=True)
@@ -201,9 +205,32 @@ class PrivacyService:
         text: str,
         *,
         language: str | None = None,
+        source: str = "api",
     ) -> Consent:
         """The consents API: the visitor (or staff, or a key, for them) answers for a purpose."""
-        consent = consent_answer(purpose, granted, text, language=language, source="api")
+        answer = (purpose, granted, text)
+        [consent] = await self.record_consents(
+            principal, visitor_id, [answer], language=language, source=source
+        )
+        return consent
+
+    async def record_consents(
+        self,
+        principal: Principal,
+        visitor_id: UUID,
+        answers: list[tuple[str, bool, str]],
+        *,
+        language: str | None = None,
+        source: str,
+        renewal: bool = False,
+    ) -> list[Consent]:
+        """Several answers (purpose, granted, text) in one unit of work: all are kept or none.
+
+        ``renewal``: each is a renewal, refused (409) unless a grant of its purpose is in force."""
+        consents = [
+            consent_answer(purpose, granted, text, language=language, source=source)
+            for purpose, granted, text in answers
+        ]
         if principal.is_visitor and principal.subject_id != visitor_id:
             raise NotFound("Visitor not found", field="visitorId")
         async with self.uow() as uow:
@@ -211,9 +238,26 @@ class PrivacyService:
             visitor = await uow.visitors.get(visitor_id)
             if visitor is None or visitor.company_id != principal.company_id:
                 raise NotFound("Visitor not found", field="visitorId")
-            await record_consent(uow, visitor, consent)
+            for consent in consents:
+                if renewal and not await in_force(uow, visitor, consent):
+                    raise Conflict(
+                        "The consent is not in force (revoked, expired or never given), so it "
+                        "cannot be renewed; grant it anew"
+                    )
+                await record_consent(uow, visitor, consent)
             await uow.commit()
-        return consent
+        return consents
+
+    async def consent_record(self, principal: Principal, visitor_id: UUID) -> ConsentRecord:
+        """Every answer of the visitor, and their privacy-policy acceptance at ``identify``."""
+        if principal.is_visitor and principal.subject_id != visitor_id:
+            raise NotFound("Visitor not found", field="visitorId")
+        async with self.uow() as uow:
+            visitor = await uow.visitors.get(visitor_id)
+            if visitor is None or visitor.company_id != principal.company_id:
+                raise NotFound("Visitor not found", field="visitorId")
+            answers = await uow.privacy.consent_history(visitor_id, None)
+        return ConsentRecord(answers, policy_acceptance(visitor), visitor.consent_version)
 
     async def consents(self, principal: Principal, visitor_id: UUID) -> list[Consent]:
         if principal.is_visitor and principal.subject_id != visitor_id:
@@ -231,75 +275,6 @@ class PrivacyService:
         async with self.uow() as uow:
             await _own_visitor(uow, principal.company_id, visitor_id)
             return await uow.privacy.consent_history(visitor_id, purpose)
-
-
-def consent_answer(
-    purpose: str,
-    granted: bool,
-    text: str,
-    *,
-    language: str | None,
-    source: str,
-    chat_id: UUID | None = None,
-    email: str | None = None,
-    text_field: str = "text",
-) -> Consent:
-    """A checked consent, stamped now: the one shape both ways in (the consents API and the
-    widget's e-mail line) give to ``record_consent``."""
-    if purpose not in PURPOSES:
-        raise ValidationFailed("purpose is email or tracking", field="purpose")
-    if source not in SOURCES:
-        raise ValueError(f"unknown consent source {source!r}")
-    words = text.strip()
-    if not words or len(text) > MAX_CONSENT_TEXT:
-        raise ValidationFailed(
-            f"{text_field} is the consent line shown, 1 to {MAX_CONSENT_TEXT} characters",
-            field=text_field,
-        )
-    return Consent(
-        purpose,
-        granted,
-        words,
-        datetime.now(UTC),
-        language=(language or None) and language[:MAX_LANGUAGE],
-        source=source,
-        chat_id=chat_id,
-        email=email if granted else None,
-    )
-
-
-async def record_consent(uow: UnitOfWork, visitor: Visitor, consent: Consent) -> None:
-    """The one way a consent is recorded, inside the caller's unit of work: its row (the one
-    consents table), the visitor's e-mail consent when it is about e-mail (given needs an
-    address; refused always withdraws), and the ``visitor.consent_recorded`` fact."""
-    await uow.privacy.add_consent(visitor.company_id, visitor.id, consent)
-    if consent.purpose == "email":
-        if visitor.email or not consent.granted:
-            visitor.set_email_consent(consent.granted, consent.recorded_at)
-        uow.track(visitor)
-        await uow.visitors.save(visitor)
-    uow.record(
-        Stream("visitor_consent", visitor.id, visitor.company_id).event(
-            "visitor.consent_recorded",
-            consent.recorded_at,
-            {
-                "visitor_id": str(visitor.id),
-                "purpose": consent.purpose,
-                "granted": consent.granted,
-                "text": consent.text,
-                "language": consent.language,
-                "source": consent.source,
-            },
-            version=1,
-        )
-    )
-
-
-async def tracking_refused(uow: UnitOfWork, visitor_id: UUID) -> bool:
-    """Whether the visitor's latest tracking consent is a refusal (no answer: not refused)."""
-    return any(
-        c.purpose == "tracking" and not c.granted for c in await uow.privacy.consents(visitor_id)
-    )
 
 
 async def _own_visitor(uow: UnitOfWork, company_id: UUID, visitor_id: UUID) -> None:

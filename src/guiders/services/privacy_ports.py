@@ -12,12 +12,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-PURPOSES = ("email", "tracking")
-"""What a visitor consents to: follow-up e-mail, and storing their browsing (tracking)."""
+PURPOSES = ("email", "tracking", "privacy_policy")
+"""What a visitor consents to: follow-up e-mail, storing their browsing (tracking), and the
+site's privacy policy (which ``identify`` also takes as ``hasAcceptedPrivacyPolicy``)."""
 
-SOURCES = ("api", "email_line")
-"""Where a consent was answered: the consents API (``POST /visitors/{id}/consents``), or the
-widget's e-mail line (``POST /visitors/me/email``)."""
+SOURCES = ("api", "email_line", "sdk", "identify")
+"""Where a consent was answered: the consents API (``POST /visitors/{id}/consents``), the
+widget's e-mail line (``POST /visitors/me/email``), the Guiders SDK's consent calls
+(``POST /consents/grant|renew|revoke``), or ``identify`` (never a row: the visitor's own
+privacy-policy acceptance, read as the ``privacy_policy`` grant it is)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +80,8 @@ class PrivacyStore(abc.ABC):
         """The latest consent per purpose."""
 
     @abc.abstractmethod
-    async def consent_history(self, visitor_id: UUID, purpose: str) -> list[Consent]:
-        """Every answer the visitor gave for one purpose, oldest first."""
+    async def consent_history(self, visitor_id: UUID, purpose: str | None) -> list[Consent]:
+        """Every answer the visitor gave for one purpose (``None``: for all), oldest first."""
 
     @abc.abstractmethod
     async def retention_days(self, company_id: UUID) -> int | None: ...

@@ -12,8 +12,8 @@ from guiders.domain.company import Site
 from guiders.domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from guiders.domain.visitor import PageCategory, TrackingEvent, Visitor, VisitorSession
 from guiders.services.access import Principal, PrincipalKind, check_visitor_access
+from guiders.services.consents import tracking_refused
 from guiders.services.ports import Actor, UnitOfWork, UnitOfWorkFactory
-from guiders.services.privacy import tracking_refused
 
 MAX_TRACKING_BATCH = 500
 MAX_SESSIONS_PER_BATCH = 10

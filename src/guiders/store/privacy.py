@@ -273,10 +273,11 @@ class SqlPrivacyStore(PrivacyStore):
             latest.setdefault(consent.purpose, consent)
         return list(latest.values())
 
-    async def consent_history(self, visitor_id: UUID, purpose: str) -> list[Consent]:
-        return await self._consents(
-            (visitor_consents.c.visitor_id == visitor_id) & (visitor_consents.c.purpose == purpose)
-        )
+    async def consent_history(self, visitor_id: UUID, purpose: str | None) -> list[Consent]:
+        where = visitor_consents.c.visitor_id == visitor_id
+        if purpose is not None:
+            where &= visitor_consents.c.purpose == purpose
+        return await self._consents(where)
 
     async def _consents(self, where: Any) -> list[Consent]:
         """Oldest first."""

@@ -38,6 +38,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/consents/grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant
+         * @description Consent given for a type (or, from an older SDK, given or refused per category).
+         */
+        post: operations["grant_api_consents_grant_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/consents/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew
+         * @description A fresh grant of a consent in force, for another validity period (409 when it was
+         *     revoked, has expired or was never given: the visitor is asked again, and grants).
+         */
+        post: operations["renew_api_consents_renew_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/consents/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke
+         * @description Consent withdrawn (also when none was given: the refusal is what is recorded).
+         */
+        post: operations["revoke_api_consents_revoke_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/consents/visitors/{visitor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consent History
+         * @description The answer in force per type, as ``{consents, total}``.
+         */
+        get: operations["consent_history_api_consents_visitors__visitor_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/consents/visitors/{visitor_id}/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consent Audit Logs
+         * @description Every grant, renewal, revoke and lapse of every type, oldest first.
+         */
+        get: operations["consent_audit_logs_api_consents_visitors__visitor_id__audit_logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -2831,9 +2932,22 @@ export interface components {
              * Purpose
              * @enum {string}
              */
-            purpose: "email" | "tracking";
+            purpose: "email" | "tracking" | "privacy_policy";
             /** Text */
             text: string;
+        };
+        /** ConsentCall */
+        ConsentCall: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "privacy_policy" | "marketing" | "analytics";
+            /**
+             * Visitorid
+             * Format: uuid
+             */
+            visitorId: string;
         };
         /** ConsentReply */
         ConsentReply: {
@@ -3245,6 +3359,22 @@ export interface components {
             acceptance: number;
             /** Mindrafts */
             minDrafts: number;
+        };
+        /**
+         * GrantBody
+         * @description ``{visitorId, type, version?}``, or an older SDK's ``{visitorId, preferences}``.
+         */
+        GrantBody: {
+            preferences?: components["schemas"]["Preferences"] | null;
+            /** Type */
+            type?: ("privacy_policy" | "marketing" | "analytics") | null;
+            /** Version */
+            version?: string | null;
+            /**
+             * Visitorid
+             * Format: uuid
+             */
+            visitorId: string;
         };
         /** GroundedReply */
         GroundedReply: {
@@ -3799,6 +3929,18 @@ export interface components {
             visitorId: string;
         };
         /**
+         * Preferences
+         * @description An older SDK's categories; a category left out is not answered.
+         */
+        Preferences: {
+            /** Analytics */
+            analytics?: boolean | null;
+            /** Functional */
+            functional?: boolean | null;
+            /** Personalization */
+            personalization?: boolean | null;
+        };
+        /**
          * Priority
          * @enum {string}
          */
@@ -3962,6 +4104,21 @@ export interface components {
             /** Topic */
             topic: string;
         };
+        /** RevokeBody */
+        RevokeBody: {
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "privacy_policy" | "marketing" | "analytics";
+            /**
+             * Visitorid
+             * Format: uuid
+             */
+            visitorId: string;
+        };
         /** RulesBody */
         RulesBody: {
             /** Yaml */
@@ -4067,6 +4224,70 @@ export interface components {
          * @enum {string}
          */
         SagaStatus: "STARTED" | "COMPLETED" | "COMPENSATING" | "FAILED";
+        /** SdkAuditLog */
+        SdkAuditLog: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "granted" | "revoked" | "expired" | "renewed";
+            /**
+             * Consenttype
+             * @enum {string}
+             */
+            consentType: "privacy_policy" | "marketing" | "analytics";
+            /** Id */
+            id: string;
+            metadata: components["schemas"]["SdkAuditMetadata"];
+            /** Timestamp */
+            timestamp: string;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /** SdkAuditLogs */
+        SdkAuditLogs: {
+            /** Logs */
+            logs: components["schemas"]["SdkAuditLog"][];
+            /** Total */
+            total: number;
+        };
+        /** SdkAuditMetadata */
+        SdkAuditMetadata: {
+            /** Newstatus */
+            newStatus?: string | null;
+            /** Previousstatus */
+            previousStatus?: string | null;
+            /** Reason */
+            reason?: string | null;
+        };
+        /** SdkConsent */
+        SdkConsent: {
+            /** Expiresat */
+            expiresAt: string;
+            /** Grantedat */
+            grantedAt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "granted" | "revoked" | "expired";
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "privacy_policy" | "marketing" | "analytics";
+            /** Version */
+            version: string;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /** SdkConsents */
+        SdkConsents: {
+            /** Consents */
+            consents: components["schemas"]["SdkConsent"][];
+            /** Total */
+            total: number;
+        };
         /** SdkMessage */
         SdkMessage: {
             /**
@@ -5023,6 +5244,167 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VisitorRegistered"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    grant_api_consents_grant_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SdkConsent"] | components["schemas"]["SdkConsents"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    renew_api_consents_renew_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentCall"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SdkConsent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_api_consents_revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SdkConsent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    consent_history_api_consents_visitors__visitor_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SdkConsents"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    consent_audit_logs_api_consents_visitors__visitor_id__audit_logs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SdkAuditLogs"];
                 };
             };
             /** @description Validation Error */

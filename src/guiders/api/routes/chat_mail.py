@@ -12,8 +12,8 @@ from pydantic import Field
 from guiders.api.deps import CurrentPrincipal, ServicesDep
 from guiders.api.responses import Reply, WireRoute
 from guiders.api.schemas import Body, iso
+from guiders.services.consents import MAX_CONSENT_TEXT
 from guiders.services.ports.chat_mail import ChatMailSettings
-from guiders.services.privacy import MAX_CONSENT_TEXT
 from guiders.services.privacy_ports import Consent as ConsentRecord
 
 router = APIRouter(prefix="/v2", tags=["e-mail"], route_class=WireRoute)

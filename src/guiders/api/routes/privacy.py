@@ -1,7 +1,8 @@
 """The visitor's rights and the company's retention (``docs/privacy.md``).
 
 Admins export and erase one visitor and set the retention period; the visitor (or staff, or a
-key, for them) records a consent for e-mail or tracking with the text that was shown.
+key, for them) records a consent for e-mail, tracking or the privacy policy with the text that
+was shown. The Guiders SDK's own consent calls are ``routes/consents.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from guiders.api.responses.privacy import (
     VisitorExport,
 )
 from guiders.api.schemas import Body
-from guiders.services.privacy import MAX_CONSENT_TEXT, MAX_RETENTION_DAYS
+from guiders.services.consents import MAX_CONSENT_TEXT
+from guiders.services.privacy import MAX_RETENTION_DAYS
 from guiders.services.privacy_ports import Consent
 
 router = APIRouter(prefix="/v2", tags=["privacy"], route_class=WireRoute)
@@ -34,7 +36,7 @@ class RetentionBody(Body):
 
 
 class ConsentBody(Body):
-    purpose: Literal["email", "tracking"]
+    purpose: Literal["email", "tracking", "privacy_policy"]
     granted: bool
     text: str = Field(min_length=1, max_length=MAX_CONSENT_TEXT)
     language: str | None = Field(default=None, max_length=20)
