@@ -129,6 +129,7 @@ async def main() -> None:
     parser.add_argument("--server-cpus", default="0", help="taskset list for both servers")
     parser.add_argument("--load-cpus", default="1", help="taskset list for wrk")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     require_wrk()
     print(
@@ -136,7 +137,8 @@ async def main() -> None:
         f"connections) on cpu {args.load_cpus}; {args.rounds} x {args.seconds:g} s per side; "
         "one uvicorn worker each"
     )
-    await run_backend("sqlite", {}, args)
+    if not args.no_sqlite:
+        await run_backend("sqlite", {}, args)
     if not args.no_postgres:
         shared = await SharedServices().create()
         try:

@@ -35,6 +35,9 @@ class FakeUnitOfWork:
     async def __aexit__(self, *_: Any) -> None:
         return None
 
+    async def commit_batch(self, messages: Any, chats: Any) -> None:
+        await self.commit()
+
     async def commit(self) -> None:
         for _ in range(3):
             await asyncio.sleep(0)
