@@ -84,6 +84,26 @@ async def stored(
     return out
 
 
+async def message_pairs(
+    api: httpx.AsyncClient, demo: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Message rows of a new chat, and the same rows from another sender (the client id is
+    unique per chat and sender)."""
+    chat_id, company_id = UUID((await chat_of(api, demo))["id"]), UUID(demo["companyId"])
+    variants = [
+        {},
+        {"client_message_id": "c-7", "read_at": datetime.now(UTC), "sender_name": None},
+        {"is_internal": True, "metadata": {}, "type": "internal"},
+    ]
+    ours = [message_row(chat_id, company_id, **v) for v in variants]
+    return ours, [{**row, "id": uuid4(), "sender_id": uuid4()} for row in ours]
+
+
+def without_sender(kept: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    sender = [c for c in _keys(messages) if c != "id"].index("sender_id")
+    return [r[:sender] + r[sender + 1 :] for r in kept]
+
+
 async def write(runtime: Runtime, table: Table, rows: list[dict[str, Any]], *, bulk: bool) -> None:
     assert runtime.db.write_lock is None or not runtime.db.write_lock.locked()
     async with runtime.services.uow() as uow:
@@ -99,16 +119,8 @@ async def write(runtime: Runtime, table: Table, rows: list[dict[str, Any]], *, b
 async def test_messages_and_events_store_the_same_values_as_sqlalchemy(
     api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime, bulk_first: bool
 ) -> None:
-    chat = await chat_of(api, demo)
-    chat_id, company_id = UUID(chat["id"]), UUID(demo["companyId"])
-    variants = [
-        {},
-        {"client_message_id": "c-7", "read_at": datetime.now(UTC), "sender_name": None},
-        {"is_internal": True, "metadata": {}, "type": "internal"},
-    ]
-    ours = [message_row(chat_id, company_id, **v) for v in variants]
-    # another sender: the client id is unique per chat and sender
-    theirs = [{**row, "id": uuid4(), "sender_id": uuid4()} for row in ours]
+    ours, theirs = await message_pairs(api, demo)
+    company_id = UUID(demo["companyId"])
     base = 10_000 if bulk_first else 20_000
     our_events = [event_row(company_id, base + n) for n in range(3)]
     their_events = [{**row, "event_id": uuid4(), "seq": row["seq"] + 1_000} for row in our_events]
@@ -119,10 +131,7 @@ async def test_messages_and_events_store_the_same_values_as_sqlalchemy(
 
     ours_kept = await stored(runtime, messages, "id", [r["id"] for r in ours])
     theirs_kept = await stored(runtime, messages, "id", [r["id"] for r in theirs])
-    sender = [c for c in _keys(messages) if c != "id"].index("sender_id")
-    assert [r[:sender] + r[sender + 1 :] for r in ours_kept] == [
-        r[:sender] + r[sender + 1 :] for r in theirs_kept
-    ]
+    assert without_sender(ours_kept) == without_sender(theirs_kept)
     ours_read = await stored(runtime, events, "event_id", [r["event_id"] for r in our_events])
     theirs_read = await stored(runtime, events, "event_id", [r["event_id"] for r in their_events])
     # the seq differs by construction: everything else is the same

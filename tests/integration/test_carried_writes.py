@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ from guiders.runtime import Runtime
 from guiders.store.carried_writes import CarriedWrites
 from guiders.store.tables import chats, messages
 from tests.integration.test_agent_tools_api import chat_of
-from tests.integration.test_bulk_insert import message_row, stored, write
+from tests.integration.test_bulk_insert import message_pairs, stored, without_sender, write
 from tests.integration.test_group_commit import open_chat
 
 
@@ -75,15 +75,7 @@ async def test_a_batch_is_one_read_and_one_write(
 async def test_carried_rows_store_what_sqlalchemy_stores(
     api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime, postgres_only: None
 ) -> None:
-    chat = await chat_of(api, demo)
-    chat_id, company_id = UUID(chat["id"]), UUID(demo["companyId"])
-    variants = [
-        {},
-        {"client_message_id": "c-9", "read_at": datetime.now(UTC), "sender_name": None},
-        {"is_internal": True, "metadata": {}, "type": "internal"},
-    ]
-    ours = [message_row(chat_id, company_id, **v) for v in variants]
-    theirs = [{**row, "id": uuid4(), "sender_id": uuid4()} for row in ours]
+    ours, theirs = await message_pairs(api, demo)
     # no events recorded: the carried rows are written on their own before the commit
     async with runtime.services.uow() as uow:
         uow.events.carry(CarriedWrites(messages=ours))  # type: ignore[attr-defined]
@@ -91,10 +83,7 @@ async def test_carried_rows_store_what_sqlalchemy_stores(
     await write(runtime, messages, theirs, bulk=False)
     ours_kept = await stored(runtime, messages, "id", [r["id"] for r in ours])
     theirs_kept = await stored(runtime, messages, "id", [r["id"] for r in theirs])
-    sender = [c.key for c in messages.columns if c.key != "id"].index("sender_id")
-    assert [r[:sender] + r[sender + 1 :] for r in ours_kept] == [
-        r[:sender] + r[sender + 1 :] for r in theirs_kept
-    ]
+    assert without_sender(ours_kept) == without_sender(theirs_kept)
 
 
 async def test_carried_chat_changes_store_what_a_save_stores(
