@@ -88,8 +88,14 @@ class SqlChatRepository(ChatRepository):
         if not chat_ids:
             return {}
         locking = for_update and self._conn.dialect.name == "postgresql"
-        stmt = _GET_CHATS_FOR_UPDATE if locking else _GET_CHATS
-        rows = await self._conn.execute(stmt, {"b_ids": sorted(set(chat_ids))})
+        wanted = sorted(set(chat_ids))
+        if len(wanted) == 1:
+            # the usual batch: an expanding IN is compiled again on every execution
+            stmt = _GET_CHAT_FOR_UPDATE if locking else _GET_CHAT
+            rows = await self._conn.execute(stmt, {"b_id": wanted[0]})
+        else:
+            stmt = _GET_CHATS_FOR_UPDATE if locking else _GET_CHATS
+            rows = await self._conn.execute(stmt, {"b_ids": wanted})
         found = {r.id: chat_from_row(r._mapping) for r in rows}
         if for_update:
             self._stored.update((chat_id, _snapshot(chat)) for chat_id, chat in found.items())
