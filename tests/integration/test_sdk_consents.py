@@ -286,3 +286,28 @@ def _every_call(visitor_id: str) -> list[tuple[str, dict[str, Any] | None]]:
         (f"/visitors/{visitor_id}", None),
         (f"/visitors/{visitor_id}/audit-logs", None),
     ]
+
+
+async def test_reads_stay_bounded_however_often_a_visitor_answers(
+    api: httpx.AsyncClient, demo: dict[str, Any], runtime: Runtime, monkeypatch: Any
+) -> None:
+    """A visitor may answer again and again: the history holds only the newest answers, and the
+    answer in force per purpose is still found behind many newer answers of another."""
+    from guiders.store import privacy as store_privacy
+
+    monkeypatch.setattr(store_privacy, "MAX_CONSENT_HISTORY", 5)
+    who = await sdk_visitor(api, demo, "bounded-reads")
+    assert (
+        await call(api, who, "/revoke", {"visitorId": who["visitorId"], "type": "marketing"})
+    ).status_code == 200
+    for _ in range(8):
+        body = {"visitorId": who["visitorId"], "type": "analytics"}
+        assert (await call(api, who, "/grant", body)).status_code == 200
+    logs = (await call(api, who, f"/visitors/{who['visitorId']}/audit-logs")).json()
+    recorded = [
+        entry for entry in logs["logs"] if entry["consentType"] in ("analytics", "marketing")
+    ]
+    assert len(recorded) == 5 and {e["consentType"] for e in recorded} == {"analytics"}
+    v2 = await api.get(f"/api/v2/visitors/{who['visitorId']}/consents", headers=who["headers"])
+    in_force = {c["purpose"]: c["granted"] for c in v2.json()["consents"]}
+    assert in_force["email"] is False and in_force["tracking"] is True

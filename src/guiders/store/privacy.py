@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from guiders.domain.events import SCHEMA_VERSION
 from guiders.domain.personal_data import PERSONAL, SEALED_KEY, erased, set_aside
 from guiders.domain.upcasting import upcast
-from guiders.services.privacy_ports import Consent, Expiry, PrivacyStore
+from guiders.services.privacy_ports import (
+    MAX_CONSENT_HISTORY,
+    PURPOSES,
+    Consent,
+    Expiry,
+    PrivacyStore,
+)
 from guiders.store.event_log import opened_events
 from guiders.store.knowledge_tables import knowledge_questions
 from guiders.store.privacy_tables import visitor_consents
@@ -268,22 +274,33 @@ class SqlPrivacyStore(PrivacyStore):
         )
 
     async def consents(self, visitor_id: UUID) -> list[Consent]:
-        latest: dict[str, Consent] = {}
-        for consent in reversed(await self._consents(visitor_consents.c.visitor_id == visitor_id)):
-            latest.setdefault(consent.purpose, consent)
-        return list(latest.values())
+        """The latest answer per purpose, newest first: one index look-up per purpose
+        (``ix_visitor_consents_visitor``), however many answers the visitor has sent."""
+        latest: list[Consent] = []
+        for purpose in PURPOSES:
+            where = (visitor_consents.c.visitor_id == visitor_id) & (
+                visitor_consents.c.purpose == purpose
+            )
+            latest.extend(await self._consents(where, newest=1))
+        return sorted(latest, key=lambda c: c.recorded_at, reverse=True)
 
     async def consent_history(self, visitor_id: UUID, purpose: str | None) -> list[Consent]:
         where = visitor_consents.c.visitor_id == visitor_id
         if purpose is not None:
             where &= visitor_consents.c.purpose == purpose
-        return await self._consents(where)
+        return await self._consents(where, newest=MAX_CONSENT_HISTORY)
 
-    async def _consents(self, where: Any) -> list[Consent]:
-        """Oldest first."""
-        rows = await self._conn.execute(
-            select(visitor_consents).where(where).order_by(visitor_consents.c.recorded_at)
+    async def _consents(self, where: Any, *, newest: int) -> list[Consent]:
+        """At most the ``newest`` answers, oldest first."""
+        rows = list(
+            await self._conn.execute(
+                select(visitor_consents)
+                .where(where)
+                .order_by(visitor_consents.c.recorded_at.desc())
+                .limit(newest)
+            )
         )
+        rows.reverse()
         return [
             Consent(
                 r.purpose,
