@@ -13,8 +13,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 MAX_CONSENT_HISTORY = 1000
-"""A consent history read holds at most the newest this many answers: a visitor may answer
-again and again, and what a read returns must not grow with it."""
+"""A consent history read holds at most the newest this many answers per purpose: a visitor may
+answer again and again, and what a read costs and returns must not grow with it."""
 PURPOSES = ("email", "tracking", "privacy_policy")
 """What a visitor consents to: follow-up e-mail, storing their browsing (tracking), and the
 site's privacy policy (which ``identify`` also takes as ``hasAcceptedPrivacyPolicy``)."""
@@ -84,8 +84,8 @@ class PrivacyStore(abc.ABC):
 
     @abc.abstractmethod
     async def consent_history(self, visitor_id: UUID, purpose: str | None) -> list[Consent]:
-        """The answers the visitor gave for one purpose (``None``: for all), oldest first: the
-        newest ``MAX_CONSENT_HISTORY`` of them."""
+        """The answers the visitor gave for one purpose (``None``: for all), oldest first: of
+        each purpose, the newest ``MAX_CONSENT_HISTORY``."""
 
     @abc.abstractmethod
     async def retention_days(self, company_id: UUID) -> int | None: ...

@@ -60,10 +60,10 @@ class CarriedWrites:
 
 
 class CarriedStatements:
-    """The SQL parts and parameters of carried writes, per dialect instance and column set."""
+    """The SQL parts and parameters of carried writes, per dialect and column set."""
 
     def __init__(self) -> None:
-        self._columns: dict[tuple[int, str, tuple[str, ...]], _Columns] = {}
+        self._columns: dict[tuple[str, str, tuple[str, ...]], _Columns] = {}
 
     def parts(
         self, dialect: Dialect, writes: CarriedWrites, first: int
@@ -92,7 +92,7 @@ class CarriedStatements:
         return ctes, params
 
     def _of(self, dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Columns:
-        key = (id(dialect), table.name, names)
+        key = (dialect.name, table.name, names)
         found = self._columns.get(key)
         if found is None:
             found = self._columns[key] = _Columns(table, names, dialect)

@@ -285,10 +285,14 @@ class SqlPrivacyStore(PrivacyStore):
         return sorted(latest, key=lambda c: c.recorded_at, reverse=True)
 
     async def consent_history(self, visitor_id: UUID, purpose: str | None) -> list[Consent]:
-        where = visitor_consents.c.visitor_id == visitor_id
-        if purpose is not None:
-            where &= visitor_consents.c.purpose == purpose
-        return await self._consents(where, newest=MAX_CONSENT_HISTORY)
+        """Per purpose, an index range read of its newest answers (one purpose, or each)."""
+        answers: list[Consent] = []
+        for one in PURPOSES if purpose is None else (purpose,):
+            where = (visitor_consents.c.visitor_id == visitor_id) & (
+                visitor_consents.c.purpose == one
+            )
+            answers.extend(await self._consents(where, newest=MAX_CONSENT_HISTORY))
+        return answers if purpose is not None else sorted(answers, key=lambda c: c.recorded_at)
 
     async def _consents(self, where: Any, *, newest: int) -> list[Consent]:
         """At most the ``newest`` answers, oldest first."""
