@@ -72,11 +72,55 @@ async def test_clients_answered_by_one_commit_join_the_next_batch_together() -> 
     assert len(commits) <= 25, commits  # about 20 batches of 8, not 40 of 4
 
 
-async def test_a_lone_send_on_an_idle_server_waits_no_turn_of_the_loop() -> None:
-    """Right after a burst the first lone send still lets the loop turn once (the drain cannot
-    tell the burst has ended); the next one, on a server now idle, does not."""
+async def test_a_batch_waits_for_the_clients_the_last_commit_answered() -> None:
+    """Sixteen clients come back after one to thirty-two turns of the loop, while a commit
+    takes three: taken as soon as the loop has turned once, batches would hold whoever is
+    back (they settled into 15 and 1, 12 and 4 on PostgreSQL). The drain waits until as many
+    are queued as the last commit answered, and goes on the moment they are: with a gather
+    bound of a minute, a wait that ran to its bound would not finish in time."""
     commits: list[int] = []
-    group = GroupCommit(lambda: FakeUnitOfWork(commits), step)  # type: ignore[arg-type,return-value]
+    group = GroupCommit(
+        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
+        step,
+        gather_s=60,
+    )
+    principal: Principal = SimpleNamespace()  # type: ignore[assignment]
+    chat = uuid4()
+
+    async def client(n: int) -> None:
+        for i in range(10):
+            await group.submit(principal, chat, i)
+            for _ in range(2 * n + 1):
+                await asyncio.sleep(0)
+
+    await asyncio.wait_for(asyncio.gather(*(client(n) for n in range(16))), 10)
+    assert sum(commits) == 160
+    assert commits[2:] == [16] * (len(commits) - 2), commits
+
+
+async def test_a_batch_waits_no_longer_than_its_bound_for_clients_that_do_not_come_back() -> None:
+    commits: list[int] = []
+    group = GroupCommit(
+        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
+        step,
+        gather_s=0.01,
+    )
+    principal: Principal = SimpleNamespace()  # type: ignore[assignment]
+    await asyncio.gather(*(group.submit(principal, uuid4(), i) for i in range(8)))
+    await asyncio.wait_for(group.submit(principal, uuid4(), 8), 10)
+    assert commits == [8, 1]
+
+
+async def test_a_lone_send_on_an_idle_server_waits_no_turn_of_the_loop() -> None:
+    """Right after a burst the first lone send still waits a moment for the burst's clients
+    (the drain cannot tell the burst has ended); the next one, on a server now idle, does not
+    wait at all."""
+    commits: list[int] = []
+    group = GroupCommit(
+        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
+        step,
+        gather_s=0.001,
+    )
     principal: Principal = SimpleNamespace()  # type: ignore[assignment]
     turns = 0
 
@@ -100,4 +144,4 @@ async def test_a_lone_send_on_an_idle_server_waits_no_turn_of_the_loop() -> None
     finally:
         ticking.cancel()
     assert commits == [8, 1, 1, 1]
-    assert idle == again == after_burst - 1, (after_burst, idle, again)
+    assert idle == again < after_burst, (after_burst, idle, again)
