@@ -103,6 +103,10 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         host=host,
         port=port,
         log_level="warning",
+        # at this level uvicorn's access lines are never shown, but it builds each one's
+        # arguments (client address, path) before the logger drops it; requests are counted
+        # and timed by the metrics middleware (observability/metrics.py)
+        access_log=False,
         # forwarded headers are believed from GUIDERS_TRUSTED_PROXIES only (api/client_address);
         # uvicorn's own handling would trust them from loopback
         proxy_headers=False,
