@@ -9,7 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from guiders.services.access import Principal
-from guiders.services.group_commit import Batch, GroupCommit, Send
+from guiders.services.group_commit import GATHER_S, Batch, GroupCommit, Send
 
 
 class FakeUnitOfWork:
@@ -50,20 +50,30 @@ async def step(batch: Batch, send: Send) -> tuple[Any, bool]:
     return send.draft, True
 
 
+def grouped(commits: list[int], *, gather_s: float = GATHER_S) -> GroupCommit:
+    """A group commit over fake units of work, each batch's size noted in ``commits``."""
+    return GroupCommit(
+        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
+        step,
+        gather_s=gather_s,
+    )
+
+
+PRINCIPAL: Principal = SimpleNamespace()  # type: ignore[assignment]
+
+
 async def test_clients_answered_by_one_commit_join_the_next_batch_together() -> None:
     """Half the clients come back one turn of the loop later than the others (their answer
     and next request cross the network at different moments). Taken at once, every batch
     would hold only the early half, the clients settling into two alternating halves that
-    each pay a whole transaction; the drain lets the loop turn once under load and takes both.
-    """
+    each pay a whole transaction; the drain waits for both."""
     commits: list[int] = []
-    group = GroupCommit(lambda: FakeUnitOfWork(commits), step)  # type: ignore[arg-type,return-value]
-    principal: Principal = SimpleNamespace()  # type: ignore[assignment]
+    group = grouped(commits)
     chat = uuid4()
 
     async def client(late: bool) -> None:
         for i in range(20):
-            await group.submit(principal, chat, i)
+            await group.submit(PRINCIPAL, chat, i)
             if late:
                 await asyncio.sleep(0)
 
@@ -79,17 +89,12 @@ async def test_a_batch_waits_for_the_clients_the_last_commit_answered() -> None:
     are queued as the last commit answered, and goes on the moment they are: with a gather
     bound of a minute, a wait that ran to its bound would not finish in time."""
     commits: list[int] = []
-    group = GroupCommit(
-        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
-        step,
-        gather_s=60,
-    )
-    principal: Principal = SimpleNamespace()  # type: ignore[assignment]
+    group = grouped(commits, gather_s=60)
     chat = uuid4()
 
     async def client(n: int) -> None:
         for i in range(10):
-            await group.submit(principal, chat, i)
+            await group.submit(PRINCIPAL, chat, i)
             for _ in range(2 * n + 1):
                 await asyncio.sleep(0)
 
@@ -100,14 +105,9 @@ async def test_a_batch_waits_for_the_clients_the_last_commit_answered() -> None:
 
 async def test_a_batch_waits_no_longer_than_its_bound_for_clients_that_do_not_come_back() -> None:
     commits: list[int] = []
-    group = GroupCommit(
-        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
-        step,
-        gather_s=0.01,
-    )
-    principal: Principal = SimpleNamespace()  # type: ignore[assignment]
-    await asyncio.gather(*(group.submit(principal, uuid4(), i) for i in range(8)))
-    await asyncio.wait_for(group.submit(principal, uuid4(), 8), 10)
+    group = grouped(commits, gather_s=0.01)
+    await asyncio.gather(*(group.submit(PRINCIPAL, uuid4(), i) for i in range(8)))
+    await asyncio.wait_for(group.submit(PRINCIPAL, uuid4(), 8), 10)
     assert commits == [8, 1]
 
 
@@ -116,12 +116,7 @@ async def test_a_lone_send_on_an_idle_server_waits_no_turn_of_the_loop() -> None
     (the drain cannot tell the burst has ended); the next one, on a server now idle, does not
     wait at all."""
     commits: list[int] = []
-    group = GroupCommit(
-        lambda: FakeUnitOfWork(commits),  # type: ignore[arg-type,return-value]
-        step,
-        gather_s=0.001,
-    )
-    principal: Principal = SimpleNamespace()  # type: ignore[assignment]
+    group = grouped(commits, gather_s=0.001)
     turns = 0
 
     async def ticker() -> None:
@@ -132,12 +127,12 @@ async def test_a_lone_send_on_an_idle_server_waits_no_turn_of_the_loop() -> None
 
     async def turns_taken(i: int) -> int:
         before = turns
-        await group.submit(principal, uuid4(), i)
+        await group.submit(PRINCIPAL, uuid4(), i)
         return turns - before
 
     ticking = asyncio.create_task(ticker())
     try:
-        await asyncio.gather(*(group.submit(principal, uuid4(), i) for i in range(8)))
+        await asyncio.gather(*(group.submit(PRINCIPAL, uuid4(), i) for i in range(8)))
         after_burst = await turns_taken(8)
         idle = await turns_taken(9)
         again = await turns_taken(10)
