@@ -107,7 +107,9 @@ def _fit_softmax(
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=3000, random_state=seed)
-    model.fit(x, np.asarray(labels))
+    with _quiet_blas():
+        model.fit(x, np.asarray(labels))
+    _finite(model.coef_)
     classes = [str(v) for v in model.classes_]
     weights, bias = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
     if len(classes) == 2:
@@ -115,6 +117,20 @@ def _fit_softmax(
         weights = np.vstack([np.zeros_like(weights), weights])
         bias = np.concatenate([np.zeros_like(bias), bias])
     return classes, weights, bias
+
+
+def _quiet_blas() -> np.errstate:
+    """OpenBLAS can raise the floating-point "invalid" flag in a matmul whose result is finite
+    (numpy/numpy#13173, #24067): seen once in CI inside the solver's loss, as a
+    ``RuntimeWarning`` that the tests turn into an error. The fit is checked instead
+    (``_finite``): a model with a NaN or an infinity is refused."""
+    return np.errstate(invalid="ignore", over="ignore")
+
+
+def _finite(values: FloatArray) -> FloatArray:
+    if not np.isfinite(values).all():
+        raise ValueError("the fitted model holds a NaN or an infinity")
+    return values
 
 
 def fit_head(x: FloatArray, labels: Sequence[str], c: float, seed: int) -> Head:
@@ -131,8 +147,9 @@ def fit_calibrator(feats: FloatArray, correct: npt.NDArray[np.bool_]) -> FloatAr
     if correct.all() or not correct.any():
         raise ValueError("calibration needs both correct and wrong/out-of-scope rows")
     model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit(feats, correct)
-    return np.concatenate([model.coef_[0], model.intercept_]).astype(np.float32)
+    with _quiet_blas():
+        model.fit(feats, correct)
+    return _finite(np.concatenate([model.coef_[0], model.intercept_]).astype(np.float32))
 
 
 def choose_threshold(
