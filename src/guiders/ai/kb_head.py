@@ -109,7 +109,7 @@ def _fit_softmax(
     model = LogisticRegression(C=c, max_iter=3000, random_state=seed)
     with _quiet_blas():
         model.fit(x, np.asarray(labels))
-    _finite(model.coef_)
+    _finite(np.concatenate([model.coef_.ravel(), model.intercept_]))
     classes = [str(v) for v in model.classes_]
     weights, bias = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
     if len(classes) == 2:

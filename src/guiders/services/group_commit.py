@@ -174,7 +174,8 @@ class GroupCommit:
             return
         self._gathered = asyncio.Event()
         try:
-            await asyncio.wait_for(self._gathered.wait(), self._gather_s)
+            async with asyncio.timeout(self._gather_s):
+                await self._gathered.wait()
         except TimeoutError:
             pass
         finally:
