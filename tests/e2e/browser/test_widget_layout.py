@@ -4,6 +4,7 @@ text is in the page's language; the panel can be closed and a file attached from
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,29 @@ def test_on_a_laptop_the_email_line_leaves_room_for_the_conversation(
     # on a wide screen the launcher stays where it was and closes the panel too
     page.click(f"{WIDGET} .launcher")
     expect(page.locator(f"{WIDGET} .panel")).to_have_count(0)
+
+
+def test_the_launcher_appears_in_the_companys_look_and_never_changes_under_the_pointer(
+    server: ServerProcess, browser: Any
+) -> None:
+    """A launcher drawn in the defaults and redrawn when the look arrived (the icon becoming the
+    demo's "Chat", or moving to the other side) lost a click pressed during the redraw: the
+    panel stayed shut. It now appears once, in the company's look."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    errors: list[str] = []
+    watch(page, [], errors)
+    held: list[Any] = []
+    page.route("**/api/v2/settings/visitor", lambda route: held.append(route))
+    page.goto(f"{server.base}/")
+    deadline = time.monotonic() + 30
+    while not held:
+        assert time.monotonic() < deadline, "the widget never asked for the company's look"
+        page.wait_for_timeout(20)
+    launcher = page.locator(f"{WIDGET} .launcher")
+    expect(launcher).to_have_count(0)
+    for route in held:
+        route.continue_()
+    expect(launcher).to_have_text("Chat")
+    launcher.click()
+    expect(page.locator(f"{WIDGET} .panel")).to_be_visible()
+    assert errors == [], errors

@@ -513,9 +513,13 @@ export function Widget({ session, socket, title }: Props) {
           )}
         </div>
       )}
-      <button ref={launcherRef} class={open ? "launcher shut" : look?.launcher_text ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
-        {open ? "×" : look?.launcher_text || <ChatIcon />}
-      </button>
+      {/* Shown once the company's look is read (or has failed: the defaults): a launcher that
+          changed shape under a pressed pointer (icon to text, right to left) lost that click. */}
+      {look && (
+        <button ref={launcherRef} class={open ? "launcher shut" : look.launcher_text ? "launcher text" : "launcher"} type="button" aria-label={open ? t("close") : t("open")} onClick={toggle}>
+          {open ? "×" : look.launcher_text || <ChatIcon />}
+        </button>
+      )}
     </div>
   );
 }
