@@ -56,7 +56,7 @@ class Replies:
         extra: dict[str, Any] | None = None,
     ) -> None:
         await self.typing(conv.chat_id, True)
-        delay = self.settings.reply_delay_s(answer.text, spent_s=elapsed)
+        delay = self.settings.reply_delay_s(answer.text, spent_s=max(elapsed, _since(message)))
         if delay > 0:
             await self._sleep(delay)
         if not conv.bot_may_answer:  # an agent took the chat while the bot was typing
@@ -121,3 +121,11 @@ class Replies:
     async def typing(self, chat_id: str, on: bool) -> None:
         with contextlib.suppress(GuidersError, TimeoutError):
             await self.client.typing(chat_id, on, wait=False)  # a hint: not worth a round trip
+
+
+def _since(message: Message) -> float:
+    """Seconds since the server stored ``message``: the visitor has been waiting since they
+    sent it, through its delivery to the bot and any job queued before it in this chat, not
+    only while the bot decided. On another host's clock it may be off; the caller takes the
+    larger of it and the bot's own measure, so a clock behind never lengthens the pause."""
+    return (datetime.now(UTC) - message.sent_at).total_seconds()

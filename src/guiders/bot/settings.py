@@ -119,9 +119,9 @@ class BotSettings(BaseSettings):
 
     def reply_delay_s(self, text: str, spent_s: float = 0.0) -> float:
         """The human-like pause before a reply: ``min(300 ms + 20 ms × characters, 1.5 s)``
-        with the configured figures, less ``spent_s``, the time the bot already took to decide
-        (classifying, asking the documents or an LLM): the visitor waits for both, so the
-        pause is what is left of the typing time, not added to it. The cap bounds the whole
+        with the configured figures, less ``spent_s``, the time the visitor has already waited
+        (the message's delivery to the bot, then classifying, asking the documents or an LLM):
+        the pause is what is left of the typing time, not added to it. The cap bounds the whole
         pause, because the visitor waits for all of it (the guide's 1 s + 50 ms × characters
         up to 5 s made a typical answer take 6 s)."""
         pause = self.response_delay_ms + self.typing_ms_per_char * len(text)
